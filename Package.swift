@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "convtop",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "convtop", targets: ["convtop"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Pure, deterministic simulation core: graphs, zoo, lowering, GPU model, policies, simulator.
+        .target(name: "ConvtopCore"),
+        // Terminal-free UI: state, reducer, key table, layout and widgets drawing into a cell buffer.
+        .target(name: "ConvtopUI", dependencies: ["ConvtopCore"]),
+        // ncursesw binding (the only C in the project).
+        .systemLibrary(
+            name: "CNcurses",
+            pkgConfig: "ncursesw",
+            providers: [.apt(["libncurses-dev"])]
+        ),
+        .executableTarget(
+            name: "convtop",
+            dependencies: [
+                "ConvtopCore", "ConvtopUI", "CNcurses",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "ConvtopCoreTests",
+            dependencies: ["ConvtopCore"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "ConvtopUITests", dependencies: ["ConvtopUI", "ConvtopCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

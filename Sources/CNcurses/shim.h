@@ -1,0 +1,28 @@
+#ifndef CONVTOP_NCURSES_SHIM_H
+#define CONVTOP_NCURSES_SHIM_H
+#define _XOPEN_SOURCE_EXTENDED 1
+#define NCURSES_WIDECHAR 1
+#include <locale.h>
+#include <wchar.h>
+#include <stdio.h>
+#include <ncursesw/curses.h>
+
+static inline WINDOW *ct_stdscr(void) { return stdscr; }
+static inline int ct_lines(void) { return LINES; }
+static inline int ct_cols(void) { return COLS; }
+static inline int ct_key_f(int n) { return KEY_F(n); }
+static inline attr_t ct_a_bold(void) { return A_BOLD; }
+static inline attr_t ct_a_reverse(void) { return A_REVERSE; }
+static inline attr_t ct_a_dim(void) { return A_DIM; }
+static inline attr_t ct_a_normal(void) { return A_NORMAL; }
+static inline attr_t ct_color_pair(int n) { return COLOR_PAIR(n); }
+static inline mmask_t ct_mouse_mask_clicks(void) { return BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED; }
+static inline int ct_mouse_button1(mmask_t s) { return (s & (BUTTON1_CLICKED | BUTTON1_PRESSED)) != 0; }
+/// Draws one wide character with attributes and a colour pair at (y, x).
+static inline int ct_put(int y, int x, wchar_t ch, attr_t attrs, short pair) {
+    cchar_t c;
+    wchar_t s[2] = { ch, 0 };
+    setcchar(&c, s, attrs, pair, NULL);
+    return mvadd_wch(y, x, &c);
+}
+#endif

@@ -1,0 +1,50 @@
+import Foundation
+
+/// Every input of a simulation: what the CLI flags and the dashboard's keys set.
+public struct Scenario: Sendable, Hashable, Codable {
+    public var model: String = "resnet50"
+    public var gpu: String = "h100"
+    public var batch: Int = 1
+    public var mode: GraphMode = .inference
+    public var policy: PolicyKind = .branch
+    public var streams: Int = 8
+    public var launch: LaunchMode = .eager
+    public var precision: Precision = .tf32
+    public var optimizer: OptimizerStyle = .foreach
+    public var connections: Int? = nil
+    public var seed: UInt64 = 0
+    public init() {}
+
+    /// Checks the numbers a user typed.
+    public func validate() throws {
+        guard batch >= 1 else { throw ModelError("batch size must be at least 1 (got \(batch))") }
+        guard batch <= 4096 else { throw ModelError("batch size \(batch) is too large (at most 4096)") }
+        guard streams >= 1 else { throw ModelError("streams must be at least 1 (got \(streams))") }
+        guard streams <= 128 else { throw ModelError("streams must be at most 128 (got \(streams))") }
+        if let c = connections, c < 1 || c > 128 { throw ModelError("connections must be between 1 and 128 (got \(c))") }
+    }
+}
+
+/// Per-iteration results, the numbers every view shows.
+public struct IterationMetrics: Sendable, Hashable, Codable {
+    public var iterationMs: Double
+    public var serialMs: Double
+    public var speedupVsSerial: Double
+    public var criticalPathMs: Double
+    public var smUtilization: Double
+    public var perSMUtilization: [Double]
+    /// Mean number of kernels running while at least one runs.
+    public var achievedConcurrency: Double
+    public var peakConcurrentKernels: Int
+    public var hostBoundMs: Double
+    public var kernels: Int
+    public var blocks: Int
+    public var streamsUsed: Int
+
+    enum CodingKeys: String, CodingKey {
+        case iterationMs = "iteration_ms", serialMs = "serial_ms", speedupVsSerial = "speedup_vs_serial"
+        case criticalPathMs = "critical_path_ms", smUtilization = "sm_utilization", perSMUtilization = "per_sm_utilization"
+        case achievedConcurrency = "achieved_concurrency", peakConcurrentKernels = "peak_concurrent_kernels"
+        case hostBoundMs = "host_bound_ms", kernels, blocks, streamsUsed = "streams_used"
+    }
+}

@@ -1,0 +1,82 @@
+/// A model lowered for one GPU and configuration: everything that does not change between policies.
+public struct Workload: Sendable {
+    public let scenario: Scenario
+    public let graph: Graph
+    public let gpu: GPUSpec
+    public let kernels: KernelGraph
+    /// Standalone time (µs) of each graph node's kernels, for the policies' cost estimates.
+    public let opCost: [Double]
+    /// Critical-path bound (µs): longest dependency chain with unlimited SMs.
+    public let criticalPathUs: Double
+    public let regions: [ForkJoinRegion]
+
+    /// Builds the graph, lowers it and checks that every kernel fits on the GPU.
+    public init(_ s: Scenario, gpu: GPUSpec? = nil) throws {
+        try s.validate()
+        scenario = s
+        self.gpu = try gpu ?? GPUCatalog.load(s.gpu)
+        graph = try ModelLoader.load(s.model, batch: s.batch, mode: s.mode, optimizer: s.optimizer)
+        kernels = Lowering.lower(graph, gpu: self.gpu, precision: s.precision)
+        try Simulator.checkFits(kernels, gpu: self.gpu)
+        let timing = TimingModel(gpu: self.gpu)
+        var cost = Array(repeating: 0.0, count: graph.nodes.count)
+        for k in kernels.kernels { cost[k.op] += timing.standaloneDuration(k) }
+        opCost = cost
+        let gap = s.launch == .graph ? self.gpu.kernelGapGraphUs : self.gpu.kernelGapEagerUs
+        var finish = Array(repeating: 0.0, count: kernels.kernels.count)
+        for k in kernels.kernels {
+            finish[k.id] = (k.deps.map { finish[$0] + gap }.max() ?? 0) + timing.unlimitedDuration(k)
+        }
+        criticalPathUs = finish.max() ?? 0
+        regions = graph.forkJoinRegions()
+    }
+
+    /// The schedule a policy produces for this workload.
+    public func schedule(_ policy: PolicyKind) -> Schedule {
+        policy.schedule(kernels, streams: scenario.streams, smCount: gpu.smCount, cost: opCost)
+    }
+
+    public func options(iteration: Int, recordBlocks: Bool = true) -> SimulationOptions {
+        var o = SimulationOptions()
+        o.launch = scenario.launch
+        o.connections = scenario.connections
+        o.seed = scenario.seed
+        o.iteration = iteration
+        o.recordBlocks = recordBlocks
+        return o
+    }
+
+    /// Simulates one iteration under `policy`.
+    public func simulate(_ policy: PolicyKind, iteration: Int = 0, recordBlocks: Bool = true) throws -> (Schedule, Trace) {
+        let s = schedule(policy)
+        let t = try Simulator(kernels: kernels, schedule: s, gpu: gpu, options: options(iteration: iteration, recordBlocks: recordBlocks)).run()
+        return (s, t)
+    }
+
+    /// Metrics of a trace, against a serial baseline iteration time (µs).
+    public func metrics(_ trace: Trace, schedule: Schedule, serialUs: Double) -> IterationMetrics {
+        let t = max(trace.iterationTime, 1e-9)
+        let util = trace.smBusy.reduce(0, +) / Double(max(trace.smBusy.count, 1))
+        return IterationMetrics(iterationMs: t / 1000, serialMs: serialUs / 1000, speedupVsSerial: serialUs / t,
+                                criticalPathMs: criticalPathUs / 1000, smUtilization: util, perSMUtilization: trace.smBusy,
+                                achievedConcurrency: trace.activeTime > 0 ? trace.runningIntegral / trace.activeTime : 0,
+                                peakConcurrentKernels: trace.peakConcurrentKernels, hostBoundMs: trace.hostBoundTime / 1000,
+                                kernels: kernels.kernels.count, blocks: trace.totalBlocks, streamsUsed: schedule.streamCount)
+    }
+
+    /// Simulates `policy` and the serial baseline for one iteration and returns both the trace and its metrics.
+    public func run(_ policy: PolicyKind, iteration: Int = 0, recordBlocks: Bool = true) throws -> IterationResult {
+        let (s, t) = try simulate(policy, iteration: iteration, recordBlocks: recordBlocks)
+        let serialUs = policy == .serial ? t.iterationTime : try simulate(.serial, iteration: iteration, recordBlocks: false).1.iterationTime
+        return IterationResult(policy: policy, iteration: iteration, schedule: s, trace: t, metrics: metrics(t, schedule: s, serialUs: serialUs))
+    }
+}
+
+/// One simulated iteration with its schedule, trace and metrics.
+public struct IterationResult: Sendable {
+    public var policy: PolicyKind
+    public var iteration: Int
+    public var schedule: Schedule
+    public var trace: Trace
+    public var metrics: IterationMetrics
+}

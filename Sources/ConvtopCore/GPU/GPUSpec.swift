@@ -1,0 +1,138 @@
+import Foundation
+
+/// Achieved fraction of peak per kernel class: the calibrated part of the timing model.
+public struct KernelEfficiency: Sendable, Codable, Hashable {
+    /// Tensor-core GEMM/implicit-GEMM kernels, fraction of tensor peak.
+    public var tensorGemm: Double
+    /// CUDA-core GEMM/convolution kernels, fraction of FP32 peak.
+    public var cudaCore: Double
+    /// Fraction of DRAM bandwidth reached by streaming kernels.
+    public var memory: Double
+    /// Reductions (batch norm statistics, pooling to 1×1), fraction of DRAM bandwidth.
+    public var reduction: Double
+    /// Layout transforms (NCHW↔NHWC), fraction of DRAM bandwidth.
+    public var layout: Double
+
+    enum CodingKeys: String, CodingKey {
+        case tensorGemm = "tensor_gemm", cudaCore = "cuda_core", memory, reduction, layout
+    }
+}
+
+/// A GPU: its SM limits, allocation granularity, clocks, peak rates, memory system, queues and launch latencies.
+/// Decoded from `Assets/gpus/NAME.json`.
+public struct GPUSpec: Sendable, Codable, Hashable {
+    public var name: String
+    public var fullName: String
+    public var computeCapability: String
+    public var smCount: Int
+    public var maxThreadsPerSM: Int
+    public var maxWarpsPerSM: Int
+    public var maxBlocksPerSM: Int
+    public var registersPerSM: Int
+    public var maxRegistersPerThread: Int
+    public var sharedMemoryPerSM: Int
+    public var maxSharedMemoryPerBlock: Int
+    public var reservedSharedMemoryPerBlock: Int
+    public var registerAllocationUnit: Int
+    public var sharedMemoryAllocationUnit: Int
+    public var l2Bytes: Int
+    public var boostClockMHz: Int
+    public var fp32TFLOPS: Double
+    /// Dense tensor-core rates; 0 where the chip has no such mode (TF32 before Ampere).
+    public var tf32TFLOPS: Double
+    public var fp16TFLOPS: Double
+    public var bf16TFLOPS: Double
+    public var dramBandwidthGBs: Double
+    /// Hardware work queues (CUDA_DEVICE_MAX_CONNECTIONS default and maximum).
+    public var defaultConnections: Int
+    public var maxConnections: Int
+    public var maxResidentGrids: Int
+    /// Host CPU time per kernel launch in eager mode (framework + driver), microseconds.
+    public var hostLaunchEagerUs: Double
+    /// Host CPU time per cross-stream event record/wait pair in eager mode, microseconds.
+    public var hostEventUs: Double
+    /// Host cost of one CUDA Graph replay, microseconds.
+    public var graphLaunchUs: Double
+    /// Device-side gap between dependent kernels, eager and graph replay, microseconds.
+    public var kernelGapEagerUs: Double
+    public var kernelGapGraphUs: Double
+    /// Fixed per-kernel latency (block launch ramp and completion), microseconds.
+    public var kernelLatencyUs: Double
+    /// How many times its fair share of DRAM bandwidth one SM can draw.
+    public var smBandwidthBurst: Double
+    /// Warps per SM needed to reach full throughput (below it, an SM runs proportionally slower).
+    public var saturationWarps: Int
+    public var efficiency: KernelEfficiency
+
+    enum CodingKeys: String, CodingKey {
+        case name, fullName = "full_name", computeCapability = "compute_capability", smCount = "sm_count"
+        case maxThreadsPerSM = "max_threads_per_sm", maxWarpsPerSM = "max_warps_per_sm", maxBlocksPerSM = "max_blocks_per_sm"
+        case registersPerSM = "registers_per_sm", maxRegistersPerThread = "max_registers_per_thread"
+        case sharedMemoryPerSM = "shared_memory_per_sm", maxSharedMemoryPerBlock = "max_shared_memory_per_block"
+        case reservedSharedMemoryPerBlock = "reserved_shared_memory_per_block"
+        case registerAllocationUnit = "register_allocation_unit", sharedMemoryAllocationUnit = "shared_memory_allocation_unit"
+        case l2Bytes = "l2_bytes", boostClockMHz = "boost_clock_mhz", fp32TFLOPS = "fp32_tflops", tf32TFLOPS = "tf32_tflops"
+        case fp16TFLOPS = "fp16_tflops", bf16TFLOPS = "bf16_tflops", dramBandwidthGBs = "dram_bandwidth_gbs"
+        case defaultConnections = "default_connections", maxConnections = "max_connections"
+        case maxResidentGrids = "max_resident_grids", hostLaunchEagerUs = "host_launch_eager_us"
+        case hostEventUs = "host_event_us", graphLaunchUs = "graph_launch_us", kernelGapEagerUs = "kernel_gap_eager_us"
+        case kernelGapGraphUs = "kernel_gap_graph_us", kernelLatencyUs = "kernel_latency_us"
+        case smBandwidthBurst = "sm_bandwidth_burst", saturationWarps = "saturation_warps", efficiency
+    }
+
+    /// Major version of the compute capability (7 for Volta/Turing, 8 Ampere/Ada, 9 Hopper).
+    public var ccMajor: Int { Int(computeCapability.split(separator: ".").first ?? "0") ?? 0 }
+    public var ccValue: Double { Double(computeCapability) ?? 0 }
+
+    /// Peak rate in FLOP/s for tensor-core work at `precision` (falls back to FP32 where absent).
+    public func tensorPeak(_ precision: Precision) -> Double {
+        let t: Double
+        switch precision {
+        case .fp32: t = fp32TFLOPS
+        case .tf32: t = tf32TFLOPS > 0 ? tf32TFLOPS : fp32TFLOPS
+        case .fp16: t = fp16TFLOPS > 0 ? fp16TFLOPS : fp32TFLOPS
+        case .bf16: t = bf16TFLOPS > 0 ? bf16TFLOPS : (fp16TFLOPS > 0 ? fp16TFLOPS : fp32TFLOPS)
+        }
+        return t * 1e12
+    }
+
+    /// Checks that every field makes sense; the error names the field.
+    public func validate() throws {
+        func need(_ ok: Bool, _ field: String, _ why: String) throws {
+            if !ok { throw ModelError("GPU profile '\(name)': field '\(field)' \(why)") }
+        }
+        try need(!name.isEmpty, "name", "must not be empty")
+        try need(ccValue >= 3, "compute_capability", "must look like \"9.0\"")
+        try need(smCount >= 1 && smCount <= 1024, "sm_count", "must be between 1 and 1024")
+        try need(maxThreadsPerSM >= 32 && maxThreadsPerSM % 32 == 0, "max_threads_per_sm", "must be a positive multiple of 32")
+        try need(maxWarpsPerSM * 32 == maxThreadsPerSM, "max_warps_per_sm", "must equal max_threads_per_sm / 32")
+        try need(maxBlocksPerSM >= 1, "max_blocks_per_sm", "must be at least 1")
+        try need(registersPerSM >= 1024, "registers_per_sm", "must be at least 1024")
+        try need(maxRegistersPerThread >= 16 && maxRegistersPerThread <= 1024, "max_registers_per_thread", "must be between 16 and 1024")
+        try need(sharedMemoryPerSM >= 1024, "shared_memory_per_sm", "must be at least 1024 bytes")
+        try need(maxSharedMemoryPerBlock >= 1024 && maxSharedMemoryPerBlock <= sharedMemoryPerSM, "max_shared_memory_per_block",
+                 "must be between 1024 and shared_memory_per_sm")
+        try need(reservedSharedMemoryPerBlock >= 0, "reserved_shared_memory_per_block", "must not be negative")
+        try need(registerAllocationUnit >= 1, "register_allocation_unit", "must be at least 1")
+        try need(sharedMemoryAllocationUnit >= 1, "shared_memory_allocation_unit", "must be at least 1")
+        try need(boostClockMHz > 0, "boost_clock_mhz", "must be positive")
+        try need(fp32TFLOPS > 0, "fp32_tflops", "must be positive")
+        try need(tf32TFLOPS >= 0 && fp16TFLOPS >= 0 && bf16TFLOPS >= 0, "tf32_tflops", "and the other tensor rates must not be negative")
+        try need(dramBandwidthGBs > 0, "dram_bandwidth_gbs", "must be positive")
+        try need(maxConnections >= 1 && maxConnections <= 128, "max_connections", "must be between 1 and 128")
+        try need(defaultConnections >= 1 && defaultConnections <= maxConnections, "default_connections", "must be between 1 and max_connections")
+        try need(maxResidentGrids >= 1, "max_resident_grids", "must be at least 1")
+        for (v, f) in [(hostLaunchEagerUs, "host_launch_eager_us"), (hostEventUs, "host_event_us"), (graphLaunchUs, "graph_launch_us"),
+                       (kernelGapEagerUs, "kernel_gap_eager_us"), (kernelGapGraphUs, "kernel_gap_graph_us"),
+                       (kernelLatencyUs, "kernel_latency_us")] {
+            try need(v >= 0 && v < 1e5, f, "must be between 0 and 100000 microseconds")
+        }
+        try need(smBandwidthBurst >= 1, "sm_bandwidth_burst", "must be at least 1")
+        try need(saturationWarps >= 1 && saturationWarps <= maxWarpsPerSM, "saturation_warps", "must be between 1 and max_warps_per_sm")
+        let e = efficiency
+        for (v, f) in [(e.tensorGemm, "efficiency.tensor_gemm"), (e.cudaCore, "efficiency.cuda_core"), (e.memory, "efficiency.memory"),
+                       (e.reduction, "efficiency.reduction"), (e.layout, "efficiency.layout")] {
+            try need(v > 0 && v <= 1, f, "must be in (0, 1]")
+        }
+    }
+}

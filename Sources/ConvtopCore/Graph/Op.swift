@@ -1,0 +1,145 @@
+/// Hyper-parameters of a 2-D convolution.
+public struct ConvAttributes: Sendable, Hashable, Codable {
+    public var inChannels: Int
+    public var outChannels: Int
+    public var kernel: (Int, Int) { (kernelH, kernelW) }
+    public var kernelH: Int, kernelW: Int
+    public var strideH: Int, strideW: Int
+    public var padH: Int, padW: Int
+    public var dilationH: Int, dilationW: Int
+    public var groups: Int
+    public var bias: Bool
+
+    public init(inChannels: Int, outChannels: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
+                padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = false) {
+        self.inChannels = inChannels; self.outChannels = outChannels
+        kernelH = kernel.0; kernelW = kernel.1
+        strideH = stride.0; strideW = stride.1
+        padH = padding.0; padW = padding.1
+        dilationH = dilation.0; dilationW = dilation.1
+        self.groups = groups; self.bias = bias
+    }
+
+    public static func == (a: ConvAttributes, b: ConvAttributes) -> Bool {
+        a.inChannels == b.inChannels && a.outChannels == b.outChannels && a.kernelH == b.kernelH &&
+            a.kernelW == b.kernelW && a.strideH == b.strideH && a.strideW == b.strideW && a.padH == b.padH &&
+            a.padW == b.padW && a.dilationH == b.dilationH && a.dilationW == b.dilationW && a.groups == b.groups &&
+            a.bias == b.bias
+    }
+    public func hash(into h: inout Hasher) {
+        for v in [inChannels, outChannels, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW, groups] {
+            h.combine(v)
+        }
+        h.combine(bias)
+    }
+
+    /// Weight (and bias) element counts.
+    public var parameterTensors: [Int] {
+        let w = outChannels * (inChannels / groups) * kernelH * kernelW
+        return bias ? [w, outChannels] : [w]
+    }
+    public var isDepthwise: Bool { groups > 1 && groups == inChannels }
+}
+
+/// Hyper-parameters of max/average pooling.
+public struct PoolAttributes: Sendable, Hashable, Codable {
+    public var kernel: Int
+    public var stride: Int
+    public var padding: Int
+    public var ceilMode: Bool
+    public init(kernel: Int, stride: Int, padding: Int = 0, ceilMode: Bool = false) {
+        self.kernel = kernel; self.stride = stride; self.padding = padding; self.ceilMode = ceilMode
+    }
+}
+
+/// Which part of a training iteration an op belongs to.
+public enum Phase: String, Sendable, Codable { case forward, backward, update }
+
+/// What an operation computes. Forward ops, their backward counterparts and optimizer updates.
+public enum OpKind: Sendable, Hashable {
+    case input
+    case conv(ConvAttributes)
+    case batchNorm
+    case relu
+    case relu6
+    case maxPool(PoolAttributes)
+    case avgPool(PoolAttributes)
+    case adaptiveAvgPool
+    case concat
+    /// Element-wise sum of all inputs (residual add, PathNet module sum).
+    case add
+    case linear(inFeatures: Int, outFeatures: Int, bias: Bool)
+    case dropout
+    case flatten
+    case softmaxCrossEntropy
+    // Backward.
+    case lossBackward
+    case convDataGrad(ConvAttributes)
+    case convWeightGrad(ConvAttributes)
+    case batchNormBackward
+    case reluBackward
+    case poolBackward(max: Bool)
+    case adaptiveAvgPoolBackward
+    case linearDataGrad(inFeatures: Int, outFeatures: Int)
+    case linearWeightGrad(inFeatures: Int, outFeatures: Int, bias: Bool)
+    case dropoutBackward
+    /// A view of the gradient (concat/flatten backward): no kernel.
+    case gradientView
+    /// Sum of gradient contributions where a tensor fans out.
+    case gradAccumulate
+    // Optimizer.
+    case sgdUpdate
+    case sgdUpdateForeach
+
+    /// Short lowercase name used in tables, JSON and labels.
+    public var name: String {
+        switch self {
+        case .input: return "input"
+        case .conv: return "conv"
+        case .batchNorm: return "batchnorm"
+        case .relu: return "relu"
+        case .relu6: return "relu6"
+        case .maxPool: return "maxpool"
+        case .avgPool: return "avgpool"
+        case .adaptiveAvgPool: return "adaptive_avgpool"
+        case .concat: return "concat"
+        case .add: return "add"
+        case .linear: return "linear"
+        case .dropout: return "dropout"
+        case .flatten: return "flatten"
+        case .softmaxCrossEntropy: return "softmax_cross_entropy"
+        case .lossBackward: return "loss_backward"
+        case .convDataGrad: return "conv_dgrad"
+        case .convWeightGrad: return "conv_wgrad"
+        case .batchNormBackward: return "batchnorm_backward"
+        case .reluBackward: return "relu_backward"
+        case .poolBackward(let m): return m ? "maxpool_backward" : "avgpool_backward"
+        case .adaptiveAvgPoolBackward: return "adaptive_avgpool_backward"
+        case .linearDataGrad: return "linear_dgrad"
+        case .linearWeightGrad: return "linear_wgrad"
+        case .dropoutBackward: return "dropout_backward"
+        case .gradientView: return "grad_view"
+        case .gradAccumulate: return "grad_accumulate"
+        case .sgdUpdate: return "sgd_update"
+        case .sgdUpdateForeach: return "sgd_update_foreach"
+        }
+    }
+
+    /// Element counts of the learnable parameter tensors this op owns.
+    public func parameterTensors(channels: Int) -> [Int] {
+        switch self {
+        case .conv(let a): return a.parameterTensors
+        case .batchNorm: return [channels, channels]
+        case .linear(let i, let o, let b): return b ? [i * o, o] : [i * o]
+        default: return []
+        }
+    }
+}
+
+/// Refers to one learnable parameter tensor: the op that owns it and its index among that op's tensors.
+public struct ParameterRef: Sendable, Hashable, Codable, Comparable {
+    public var node: Int
+    public var index: Int
+    public init(node: Int, index: Int) { self.node = node; self.index = index }
+    public static func < (a: ParameterRef, b: ParameterRef) -> Bool { (a.node, a.index) < (b.node, b.index) }
+}

@@ -1,0 +1,52 @@
+/// A CUDA grid or block size.
+public struct Dim3: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var x: Int, y: Int, z: Int
+    public init(_ x: Int, _ y: Int = 1, _ z: Int = 1) { self.x = max(x, 1); self.y = max(y, 1); self.z = max(z, 1) }
+    public var count: Int { x * y * z }
+    public var description: String { z > 1 ? "\(x)×\(y)×\(z)" : (y > 1 ? "\(x)×\(y)" : "\(x)") }
+}
+
+/// The kind of work a kernel does; selects its efficiency in the timing model.
+public enum KernelClass: String, Sendable, Codable, CaseIterable {
+    case tensorGemm = "tensor_gemm"
+    case cudaCore = "cuda_core"
+    case elementwise
+    case reduction
+    case layout
+}
+
+/// One GPU kernel launch: what the simulator schedules and what the timing model prices.
+public struct Kernel: Sendable, Hashable {
+    public var id: Int
+    /// The graph node this kernel belongs to.
+    public var op: Int
+    /// Kernel family, named after the library kernel it stands for.
+    public var name: String
+    public var kernelClass: KernelClass
+    public var grid: Dim3
+    public var block: Dim3
+    public var registersPerThread: Int
+    public var sharedMemoryPerBlock: Int
+    public var flops: Double
+    public var bytes: Double
+    public var precision: Precision
+    /// Kernels that must finish before this one starts (the previous kernel of the op, producers' last kernels).
+    public var deps: [Int]
+
+    public var blocks: Int { grid.count }
+    public var threadsPerBlock: Int { block.count }
+}
+
+/// A network lowered to kernels, with the graph it came from.
+public struct KernelGraph: Sendable {
+    public var graph: Graph
+    public var kernels: [Kernel]
+    /// Kernel ids of each node, in launch order (empty for views and inputs).
+    public var opKernels: [[Int]]
+    public var precision: Precision
+
+    public var totalFLOPs: Double { kernels.reduce(0) { $0 + $1.flops } }
+    public var totalBlocks: Int { kernels.reduce(0) { $0 + $1.blocks } }
+    /// Nodes that launch at least one kernel, in id order (a topological order).
+    public var activeOps: [Int] { opKernels.indices.filter { !opKernels[$0].isEmpty } }
+}

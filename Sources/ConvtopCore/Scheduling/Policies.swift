@@ -1,0 +1,108 @@
+/// The stream-assignment algorithms behind the multi-stream policies.
+enum Policies {
+    /// Opara's rule: an op runs on its first producer's stream if it is that producer's first consumer in
+    /// topological order; otherwise on the next stream of the pool, round robin.
+    static func branch(_ od: OpDAG, pool: Int, into s: inout Schedule) {
+        var stream = Array(repeating: -1, count: od.count)
+        var claimed = Array(repeating: false, count: od.count)
+        var next = 0
+        for v in od.dag.order {
+            if let p = od.dag.predecessors[v].first, !claimed[p] {
+                claimed[p] = true
+                stream[v] = stream[p]
+            } else {
+                stream[v] = next % pool
+                next += 1
+            }
+            s.streamOfOp[od.ops[v]] = stream[v]
+        }
+    }
+
+    /// Nimble: chains from a maximum matching over the transitive reduction; each chain is a stream (fewest streams),
+    /// folded onto the pool when there are more chains than streams.
+    static func nimble(_ od: OpDAG, pool: Int, into s: inout Schedule) {
+        let n = od.count
+        let reach = BitMatrix.reachability(successors: od.dag.successors, order: od.dag.order)
+        var reduced = Array(repeating: [Int](), count: n)
+        for u in 0..<n {
+            let succ = od.dag.successors[u]
+            for v in succ where !succ.contains(where: { $0 != v && reach.get($0, v) }) { reduced[u].append(v) }
+        }
+        let match = BipartiteMatching.maximum(left: n, right: n, adjacency: reduced).matchOfLeft
+        var hasMatchedPred = Array(repeating: false, count: n)
+        for u in 0..<n where match[u] >= 0 { hasMatchedPred[match[u]] = true }
+        var chain = 0
+        for head in od.dag.order where !hasMatchedPred[head] {
+            var v = head
+            while true {
+                s.streamOfOp[od.ops[v]] = chain % pool
+                guard match[v] >= 0 else { break }
+                v = match[v]
+            }
+            chain += 1
+        }
+    }
+
+    /// List scheduling by bottom level: the ready op with the longest remaining path launches first. Ops on the
+    /// critical path share stream 0 at high priority; the others go to the stream that frees up first.
+    static func criticalPath(_ od: OpDAG, pool: Int, cost: [Double], into s: inout Schedule) {
+        let c = { (v: Int) in cost[od.ops[v]] }
+        let bottom = od.dag.bottomLevels(cost: c)
+        let critical = Set(od.dag.criticalPath(cost: c).path)
+        var finish = Array(repeating: 0.0, count: od.count)
+        var streamFree = Array(repeating: 0.0, count: pool)
+        var waiting = od.dag.predecessors.map(\.count)
+        struct Ready: Comparable {
+            var level: Double, v: Int
+            static func < (a: Ready, b: Ready) -> Bool { a.level > b.level || (a.level == b.level && a.v < b.v) }
+        }
+        var ready = MinHeap<Ready>()
+        for v in 0..<od.count where waiting[v] == 0 { ready.push(Ready(level: bottom[v], v: v)) }
+        var order: [Int] = []
+        while let r = ready.pop() {
+            let v = r.v
+            let start = od.dag.predecessors[v].map { finish[$0] }.max() ?? 0
+            let st: Int
+            if critical.contains(v) || pool == 1 {
+                st = 0
+                s.priorityOfOp[od.ops[v]] = 1
+            } else {
+                st = (1..<pool).min { max(streamFree[$0], start) < max(streamFree[$1], start) || (max(streamFree[$0], start) == max(streamFree[$1], start) && $0 < $1) }!
+            }
+            finish[v] = max(start, streamFree[st]) + c(v)
+            streamFree[st] = finish[v]
+            s.streamOfOp[od.ops[v]] = st
+            order.append(od.ops[v])
+            for w in od.dag.successors[v] {
+                waiting[w] -= 1
+                if waiting[w] == 0 { ready.push(Ready(level: bottom[w], v: w)) }
+            }
+        }
+        s.launchOrder = order
+    }
+
+    /// The seed paper's proposal: where ops can overlap, cap each one's SMs so that branches co-run, giving the
+    /// critical path the larger share (in steps of 8 SMs, the green-context granularity on Hopper).
+    static func capSMs(_ od: OpDAG, smCount: Int, cost: [Double], into s: inout Schedule) {
+        let n = od.count
+        guard smCount >= 16 else { return }
+        let reach = BitMatrix.reachability(successors: od.dag.successors, order: od.dag.order)
+        let c = { (v: Int) in cost[od.ops[v]] }
+        let critical = Set(od.dag.criticalPath(cost: c).path)
+        // Work that can overlap each critical op, to size the shares.
+        var critWork = 0.0, sideWork = 0.0
+        var concurrent = Array(repeating: false, count: n)
+        for v in 0..<n {
+            for w in 0..<n where w != v && !reach.get(v, w) && !reach.get(w, v) { concurrent[v] = true; break }
+            guard concurrent[v] else { continue }
+            if critical.contains(v) { critWork += c(v) } else { sideWork += c(v) }
+        }
+        guard sideWork > 0 else { return }
+        let frac = min(0.85, max(0.5, critWork / (critWork + sideWork)))
+        var critSMs = Int((Double(smCount) * frac / 8).rounded()) * 8
+        critSMs = min(max(critSMs, 8), smCount - 8)
+        for v in 0..<n where concurrent[v] {
+            s.smRangeOfOp[od.ops[v]] = critical.contains(v) ? SMRange(0, critSMs) : SMRange(critSMs, smCount)
+        }
+    }
+}

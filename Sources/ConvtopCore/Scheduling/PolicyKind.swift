@@ -1,0 +1,51 @@
+/// The concurrency policies convtop can simulate, in the order of the dashboard's keys 1–6.
+public enum PolicyKind: String, Sendable, Codable, CaseIterable {
+    case serial
+    case roundRobin = "round-robin"
+    case branch
+    case nimble
+    case criticalPath = "critical-path"
+    case resourceAware = "resource-aware"
+
+    /// One line on what the policy does.
+    public var summary: String {
+        switch self {
+        case .serial: return "one stream, what frameworks do"
+        case .roundRobin: return "ops spread over the stream pool in topological order"
+        case .branch: return "an op follows its producer's stream if it is its first consumer (Opara)"
+        case .nimble: return "fewest streams from a maximum matching on the transitive reduction (Nimble)"
+        case .criticalPath: return "list scheduling by longest remaining path; critical ops high priority"
+        case .resourceAware: return "concurrent kernels get capped SM shares; the critical path the larger"
+        }
+    }
+
+    public static func parse(_ s: String) throws -> PolicyKind {
+        if let p = PolicyKind(rawValue: s.lowercased()) { return p }
+        throw ModelError("unknown policy '\(s)'; valid policies: \(allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+
+    /// Builds the schedule. `cost` holds each graph node's's standalone time in microseconds.
+    public func schedule(_ kg: KernelGraph, streams: Int, smCount: Int, cost: [Double]) -> Schedule {
+        let od = OpDAG(kg)
+        let n = kg.graph.nodes.count
+        var s = Schedule(policy: self, streamOfOp: Array(repeating: -1, count: n), launchOrder: od.dag.order.map { od.ops[$0] },
+                         priorityOfOp: Array(repeating: 0, count: n), smRangeOfOp: Array(repeating: nil, count: n))
+        let pool = max(1, streams)
+        switch self {
+        case .serial:
+            for o in od.ops { s.streamOfOp[o] = 0 }
+        case .roundRobin:
+            for (i, v) in od.dag.order.enumerated() { s.streamOfOp[od.ops[v]] = i % pool }
+        case .branch:
+            Policies.branch(od, pool: pool, into: &s)
+        case .nimble:
+            Policies.nimble(od, pool: pool, into: &s)
+        case .criticalPath:
+            Policies.criticalPath(od, pool: pool, cost: cost, into: &s)
+        case .resourceAware:
+            Policies.criticalPath(od, pool: pool, cost: cost, into: &s)
+            Policies.capSMs(od, smCount: smCount, cost: cost, into: &s)
+        }
+        return s
+    }
+}

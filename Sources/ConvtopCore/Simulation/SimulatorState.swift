@@ -1,0 +1,317 @@
+extension Simulator {
+    /// The mutable state of one simulation run; arrays indexed by kernel id, SM or connection.
+    struct State {
+        let sim: Simulator
+        let n: Int
+        let latencyHalf: Double
+        let gap: Double
+        // Per kernel.
+        var stream: [Int], conn: [Int], prio: [Int], part: [Int]
+        var foot: [BlockFootprint]
+        var unitBlocks: [Int], unitsLeft: [Int], blocksLeft: [Int], running: [Int]
+        var depsLeft: [Int], eligibleAt: [Double], arrived: [Bool], consumers: [[Int]]
+        var jitter: [Double]
+        var records: [KernelRecord]
+        var started: [Bool]
+        var smSeen: [Int]
+        // Connections (hardware queues).
+        var fifo: [[Int]], head: [Int], tryPending: [Double]
+        var residentGrids = 0
+        var waitingForGridSlot = false
+        // Partitions of SMs and their dispatch queues.
+        var partitions: [SMRange] = []
+        var queues: [[Int]] = []
+        var dispatchPending: [Bool] = []
+        var readySeq: [Int]
+        var nextReady = 0
+        // SMs.
+        var sms: [SMState]
+        var groups: [BlockGroup] = []
+        var groupInfo: [(kernel: Int, units: Int, blocks: Int, demand: Double)] = []
+        var dramDemand: [Double] = []
+        // Events.
+        var heap = MinHeap<Event>()
+        var seq = 0
+        var eventsProcessed = 0
+        // Metrics.
+        var lastT = 0.0, runningNow = 0, runningIntegral = 0.0, activeTime = 0.0, peak = 0
+        var hostLaunches: [(kernel: Int, start: Double, end: Double)] = []
+        var completed = 0
+
+        init(_ s: Simulator) throws {
+            sim = s
+            let kg = s.kg, gpu = s.gpu
+            n = kg.kernels.count
+            latencyHalf = gpu.kernelLatencyUs / 2
+            gap = s.options.launch == .graph ? gpu.kernelGapGraphUs : gpu.kernelGapEagerUs
+            let connections = max(1, min(s.options.connections ?? gpu.defaultConnections, gpu.maxConnections))
+            stream = kg.kernels.map { s.schedule.streamOfOp[$0.op] }
+            conn = stream.map { $0 % connections }
+            prio = kg.kernels.map { s.schedule.priorityOfOp[$0.op] }
+            var partIndex: [SMRange: Int] = [:]
+            var parts: [SMRange] = []
+            part = kg.kernels.map { k in
+                let r = s.schedule.smRangeOfOp[k.op] ?? SMRange(0, gpu.smCount)
+                let clamped = SMRange(max(0, min(r.lower, gpu.smCount - 1)), max(min(r.upper, gpu.smCount), min(r.lower, gpu.smCount - 1) + 1))
+                if let i = partIndex[clamped] { return i }
+                partIndex[clamped] = parts.count
+                parts.append(clamped)
+                return parts.count - 1
+            }
+            partitions = parts
+            queues = Array(repeating: [], count: parts.count)
+            dispatchPending = Array(repeating: false, count: parts.count)
+            foot = kg.kernels.map { BlockFootprint(kernel: $0, gpu: gpu) }
+            try Simulator.checkFits(kg, gpu: gpu)
+            // Merge sequential blocks so that a kernel needs at most `maxWaves` waves of dispatch events.
+            unitBlocks = []
+            for (i, k) in kg.kernels.enumerated() {
+                let r = parts[part[i]]
+                let perWave = max(1, foot[i].blocksPerSM(gpu) * r.count)
+                let waves = (k.blocks + perWave - 1) / perWave
+                unitBlocks.append(max(1, waves / max(1, s.options.maxWaves)))
+            }
+            blocksLeft = kg.kernels.map(\.blocks)
+            unitsLeft = zip(blocksLeft, unitBlocks).map { ($0 + $1 - 1) / $1 }
+            running = Array(repeating: 0, count: n)
+            started = Array(repeating: false, count: n)
+            smSeen = Array(repeating: -1, count: gpu.smCount)
+            readySeq = Array(repeating: 0, count: n)
+            records = kg.kernels.map { KernelRecord(kernel: $0.id, stream: 0, launched: 0, issued: 0, start: 0, end: 0, blocks: $0.blocks, smsUsed: 0) }
+            for i in 0..<n { records[i].stream = stream[i] }
+            var rng = SplitMix64(seed: s.options.seed &* 0x9E37_79B9 &+ UInt64(s.options.iteration) &* 0x85EB_CA6B &+ 1)
+            jitter = (0..<n).map { _ in 1 + s.options.jitter * (2 * rng.unit() - 1) }
+            // Launch order at kernel granularity; stream predecessors; dependencies.
+            let order = s.schedule.launchOrder.flatMap { kg.opKernels[$0] }
+            guard order.count == n else { throw SimulationError("the schedule does not launch every kernel") }
+            fifo = Array(repeating: [], count: connections)
+            head = Array(repeating: 0, count: connections)
+            tryPending = Array(repeating: -1, count: connections)
+            consumers = Array(repeating: [], count: n)
+            depsLeft = Array(repeating: 0, count: n)
+            eligibleAt = Array(repeating: 0, count: n)
+            arrived = Array(repeating: false, count: n)
+            var lastOnStream: [Int: Int] = [:]
+            var crossStreamWaits = Array(repeating: 0, count: n)
+            for k in order {
+                var deps = Set(kg.kernels[k].deps)
+                for d in deps where stream[d] != stream[k] { crossStreamWaits[k] += 1 }
+                if let p = lastOnStream[stream[k]] { deps.insert(p) }
+                lastOnStream[stream[k]] = k
+                depsLeft[k] = deps.count
+                for d in deps.sorted() { consumers[d].append(k) }
+                fifo[conn[k]].append(k)
+            }
+            sms = Array(repeating: SMState(gpu), count: gpu.smCount)
+            // Host timeline.
+            var t = 0.0
+            switch s.options.launch {
+            case .eager:
+                for k in order {
+                    let cost = gpu.hostLaunchEagerUs + Double(crossStreamWaits[k]) * gpu.hostEventUs
+                    hostLaunches.append((k, t, t + cost))
+                    t += cost
+                    records[k].launched = t
+                    push(t, Simulator.arrive, k)
+                }
+            case .graph:
+                t = gpu.graphLaunchUs
+                hostLaunches.append((-1, 0, t))
+                for k in order {
+                    records[k].launched = t
+                    push(t, Simulator.arrive, k)
+                }
+            }
+        }
+
+        mutating func push(_ time: Double, _ kind: UInt8, _ a: Int) {
+            heap.push(Event(time: time, seq: seq, kind: kind, a: Int32(a)))
+            seq += 1
+        }
+
+        mutating func advance(to t: Double) {
+            if t > lastT {
+                let dt = t - lastT
+                runningIntegral += Double(runningNow) * dt
+                if runningNow > 0 { activeTime += dt }
+                lastT = t
+            }
+        }
+
+        mutating func run() throws -> Trace {
+            while let e = heap.pop() {
+                eventsProcessed += 1
+                advance(to: e.time)
+                let a = Int(e.a)
+                switch e.kind {
+                case Simulator.arrive:
+                    arrived[a] = true
+                    tryIssue(conn[a], e.time)
+                case Simulator.tryIssue:
+                    tryPending[a] = -1
+                    tryIssue(a, e.time)
+                case Simulator.gridReady:
+                    enqueue(a)
+                case Simulator.dispatch:
+                    dispatchPending[a] = false
+                    dispatch(partition: a, now: e.time)
+                case Simulator.groupEnd:
+                    finishGroup(a, e.time)
+                case Simulator.complete:
+                    complete(a, e.time)
+                default:
+                    break
+                }
+            }
+            guard completed == n else { throw SimulationError("the simulation stalled with \(n - completed) kernels unfinished (a scheduling deadlock); please report this model and policy") }
+            let end = records.map(\.end).max() ?? 0
+            let busy = sms.map { $0.busyTime / max(end, 1e-9) }
+            return Trace(kernels: records, groups: groups, hostLaunches: hostLaunches, smBusy: busy, iterationTime: end,
+                         totalBlocks: sim.kg.totalBlocks, runningIntegral: runningIntegral, activeTime: activeTime,
+                         peakConcurrentKernels: peak, hostBoundTime: hostBound(end), events: eventsProcessed)
+        }
+
+        /// Time the GPU sat idle waiting for the host to launch the next kernel.
+        func hostBound(_ end: Double) -> Double {
+            let byIssue = records.sorted { $0.issued < $1.issued }
+            var busyUntil = 0.0, idle = 0.0
+            for r in byIssue {
+                if r.issued > busyUntil && r.launched > busyUntil { idle += min(r.issued, r.launched) - busyUntil }
+                busyUntil = max(busyUntil, r.end)
+            }
+            return idle
+        }
+
+        mutating func tryIssue(_ c: Int, _ now: Double) {
+            while head[c] < fifo[c].count {
+                let k = fifo[c][head[c]]
+                guard arrived[k], depsLeft[k] == 0 else { return }
+                if eligibleAt[k] > now {
+                    if tryPending[c] < 0 || tryPending[c] > eligibleAt[k] {
+                        tryPending[c] = eligibleAt[k]
+                        push(eligibleAt[k], Simulator.tryIssue, c)
+                    }
+                    return
+                }
+                guard residentGrids < sim.gpu.maxResidentGrids else { waitingForGridSlot = true; return }
+                residentGrids += 1
+                records[k].issued = now
+                push(now + latencyHalf, Simulator.gridReady, k)
+                head[c] += 1
+            }
+        }
+
+        mutating func enqueue(_ k: Int) {
+            let p = part[k]
+            readySeq[k] = nextReady
+            nextReady += 1
+            var q = queues[p]
+            var i = q.count
+            while i > 0 && prio[q[i - 1]] < prio[k] { i -= 1 }
+            q.insert(k, at: i)
+            queues[p] = q
+            dispatch(partition: p, now: lastT)
+        }
+
+        mutating func requestDispatch(_ p: Int, _ now: Double) {
+            if !dispatchPending[p] {
+                dispatchPending[p] = true
+                push(now, Simulator.dispatch, p)
+            }
+        }
+
+        /// Serves the partition's queue head: breadth-first over SMs with room (idle SMs first); a later grid is served
+        /// only once the head has dispatched all its blocks.
+        mutating func dispatch(partition p: Int, now: Double) {
+            let r = partitions[p]
+            while let k = queues[p].first {
+                var placedAny = true
+                while unitsLeft[k] > 0 && placedAny {
+                    placedAny = false
+                    var candidates = 0
+                    for s in r.lower..<r.upper where sms[s].fits(foot[k]) > 0 { candidates += 1 }
+                    if candidates == 0 { break }
+                    let per = (unitsLeft[k] + candidates - 1) / candidates
+                    for pass in 0..<2 {
+                        for s in r.lower..<r.upper where unitsLeft[k] > 0 && ((sms[s].resident == 0) == (pass == 0)) {
+                            let fit = sms[s].fits(foot[k])
+                            if fit == 0 { continue }
+                            place(k, sm: s, units: min(fit, per, unitsLeft[k]), now: now)
+                            placedAny = true
+                        }
+                    }
+                }
+                if unitsLeft[k] > 0 { return }
+                queues[p].removeFirst()
+            }
+        }
+
+        mutating func place(_ k: Int, sm s: Int, units: Int, now: Double) {
+            let kern = sim.kg.kernels[k]
+            let blocks = min(units * unitBlocks[k], blocksLeft[k])
+            unitsLeft[k] -= units
+            blocksLeft[k] -= blocks
+            sms[s].take(foot[k], units)
+            if sms[s].resident == 0 { sms[s].busySince = now }
+            sms[s].resident += units
+            if smSeen[s] != k { smSeen[s] = k; records[k].smsUsed += 1 }
+            if !started[k] {
+                started[k] = true
+                records[k].start = now
+                runningNow += 1
+                peak = max(peak, runningNow)
+            }
+            running[k] += 1
+            let resident = sim.gpu.maxWarpsPerSM - sms[s].warps
+            let share = sim.timing.share(warps: foot[k].warps, residentWarps: resident)
+            let t = sim.timing.blockTimes(kern, share: share)
+            let perUnit = Double(blocks) / Double(units)
+            let compute = t.compute * perUnit * jitter[k]
+            var memory = t.memory * perUnit * jitter[k]
+            let bytes = kern.bytes / Double(max(kern.blocks, 1)) * Double(blocks)
+            let chip = sim.timing.bandwidth(kern) / 1e6 // bytes per µs
+            let demand = bytes / max(max(compute, memory), 1e-6)
+            let total = (dramDemand.last ?? 0) + demand
+            if total > chip { memory *= total / chip }
+            let duration = max(compute, memory, 0.05)
+            let id = groups.count
+            groups.append(BlockGroup(sm: Int32(s), kernel: Int32(k), blocks: Int32(blocks), warps: Int32(foot[k].warps * units),
+                                     start: now, end: now + duration))
+            let used = bytes / duration
+            groupInfo.append((k, units, blocks, used))
+            dramDemand.append(total - demand + used)
+            push(now + duration, Simulator.groupEnd, id)
+        }
+
+        mutating func finishGroup(_ g: Int, _ now: Double) {
+            let info = groupInfo[g]
+            let k = info.kernel
+            let s = Int(groups[g].sm)
+            sms[s].give(foot[k], info.units)
+            sms[s].resident -= info.units
+            if sms[s].resident == 0 { sms[s].busyTime += now - sms[s].busySince }
+            if var d = dramDemand.last { d -= info.demand; dramDemand.append(max(d, 0)) }
+            running[k] -= 1
+            if unitsLeft[k] == 0 && running[k] == 0 { push(now + latencyHalf, Simulator.complete, k) }
+            for p in partitions.indices where partitions[p].lower <= s && s < partitions[p].upper && !queues[p].isEmpty {
+                requestDispatch(p, now)
+            }
+        }
+
+        mutating func complete(_ k: Int, _ now: Double) {
+            records[k].end = now
+            completed += 1
+            runningNow -= 1
+            residentGrids -= 1
+            for c in consumers[k] {
+                depsLeft[c] -= 1
+                eligibleAt[c] = max(eligibleAt[c], now + gap)
+                if depsLeft[c] == 0 { tryIssue(conn[c], now) }
+            }
+            if waitingForGridSlot {
+                waitingForGridSlot = false
+                for c in fifo.indices { tryIssue(c, now) }
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+/// Prices thread blocks: a per-SM roofline with per-class efficiency, SM throughput shared among resident warps,
+/// DRAM bandwidth shared among co-running blocks, and a fixed per-kernel latency.
+public struct TimingModel: Sendable {
+    public let gpu: GPUSpec
+
+    public init(gpu: GPUSpec) { self.gpu = gpu }
+
+    /// FLOP/s one SM reaches on this kernel's arithmetic when it has the SM to itself.
+    public func smComputeRate(_ k: Kernel) -> Double {
+        let e = gpu.efficiency
+        let s = Double(gpu.smCount)
+        switch k.kernelClass {
+        case .tensorGemm: return gpu.tensorPeak(k.precision) * e.tensorGemm / s
+        case .cudaCore: return gpu.fp32TFLOPS * 1e12 * e.cudaCore / s
+        case .elementwise, .reduction, .layout: return gpu.fp32TFLOPS * 1e12 * 0.5 / s
+        }
+    }
+
+    /// Achievable DRAM bandwidth for this kernel class (whole chip), bytes/s.
+    public func bandwidth(_ k: Kernel) -> Double {
+        let e = gpu.efficiency
+        let f: Double
+        switch k.kernelClass {
+        case .reduction: f = e.reduction
+        case .layout: f = e.layout
+        default: f = e.memory
+        }
+        return gpu.dramBandwidthGBs * 1e9 * f
+    }
+
+    /// Bytes/s one SM can draw at most (a few times its fair share).
+    public func smBandwidth(_ k: Kernel) -> Double {
+        bandwidth(k) / Double(gpu.smCount) * gpu.smBandwidthBurst
+    }
+
+    /// Seconds→microseconds scale used everywhere in the simulator.
+    static let us = 1e6
+
+    /// Uncontended compute and memory time (µs) of one block given its share of the SM's throughput.
+    public func blockTimes(_ k: Kernel, share: Double) -> (compute: Double, memory: Double) {
+        let blocks = Double(max(k.blocks, 1))
+        let c = k.flops / blocks / (smComputeRate(k) * share) * Self.us
+        let m = k.bytes / blocks / (smBandwidth(k) * share) * Self.us
+        return (c, m)
+    }
+
+    /// Share of an SM's throughput a block with `warps` warps gets when `residentWarps` warps are resident.
+    public func share(warps: Int, residentWarps: Int) -> Double {
+        Double(warps) / Double(max(residentWarps, gpu.saturationWarps))
+    }
+
+    /// Standalone duration (µs) of a kernel with the whole GPU (or `sms` SMs), waves included.
+    public func standaloneDuration(_ k: Kernel, sms: Int? = nil) -> Double {
+        let f = BlockFootprint(kernel: k, gpu: gpu)
+        let fit = max(1, f.blocksPerSM(gpu))
+        let n = Double(sms ?? gpu.smCount)
+        let blocks = Double(k.blocks)
+        let perSM = min(Double(fit), (blocks / n).rounded(.up))
+        let sh = share(warps: f.warps, residentWarps: Int(perSM) * f.warps)
+        let t = blockTimes(k, share: sh)
+        // DRAM: the whole grid cannot beat the chip's bandwidth.
+        let dramFloor = k.bytes / bandwidth(k) * Self.us
+        let waves = (blocks / (n * perSM)).rounded(.up)
+        return max(waves * max(t.compute, t.memory), dramFloor) + gpu.kernelLatencyUs
+    }
+
+    /// Duration (µs) with unlimited SMs: one block per SM, one wave.
+    public func unlimitedDuration(_ k: Kernel) -> Double {
+        let f = BlockFootprint(kernel: k, gpu: gpu)
+        let t = blockTimes(k, share: share(warps: f.warps, residentWarps: f.warps))
+        return max(t.compute, t.memory) + gpu.kernelLatencyUs
+    }
+}

@@ -1,0 +1,73 @@
+/// How the host submits kernels.
+public enum LaunchMode: String, Sendable, Codable, CaseIterable {
+    /// Framework-style launches: CPU time per kernel and per cross-stream event.
+    case eager
+    /// CUDA Graph replay: one launch for the whole iteration, a small device-side gap per kernel.
+    case graph
+}
+
+/// Settings of one simulated iteration.
+public struct SimulationOptions: Sendable, Hashable {
+    public var launch: LaunchMode = .eager
+    /// Hardware queues streams are mapped onto; nil means the GPU's default (8).
+    public var connections: Int? = nil
+    public var seed: UInt64 = 0
+    public var iteration: Int = 0
+    /// Relative run-to-run variation of kernel durations (±), drawn from `seed` and `iteration`.
+    public var jitter: Double = 0.02
+    /// Keep per-SM block-group records (the dashboard's SM bars and trace export need them).
+    public var recordBlocks: Bool = true
+    /// Sequential blocks are merged so that no kernel needs more than about this many waves of dispatch events.
+    public var maxWaves: Int = 4
+    public init() {}
+}
+
+/// One kernel as it ran in the simulation. Times in microseconds from the start of the iteration.
+public struct KernelRecord: Sendable, Hashable {
+    public var kernel: Int
+    public var stream: Int
+    /// When the host finished launching it.
+    public var launched: Double
+    /// When the hardware queue handed it to the block dispatcher.
+    public var issued: Double
+    /// First block dispatched.
+    public var start: Double
+    public var end: Double
+    public var blocks: Int
+    /// Distinct SMs that ran at least one of its blocks.
+    public var smsUsed: Int
+}
+
+/// A group of blocks of one kernel that ran together on one SM.
+public struct BlockGroup: Sendable, Hashable {
+    public var sm: Int32
+    public var kernel: Int32
+    public var blocks: Int32
+    public var warps: Int32
+    public var start: Double
+    public var end: Double
+}
+
+/// Everything one simulated iteration produced.
+public struct Trace: Sendable {
+    public var kernels: [KernelRecord]
+    public var groups: [BlockGroup]
+    /// Host launch intervals (kernel, start, end); in graph mode a single replay interval with kernel -1.
+    public var hostLaunches: [(kernel: Int, start: Double, end: Double)]
+    public var smBusy: [Double]
+    public var iterationTime: Double
+    public var totalBlocks: Int
+    /// ∫ running kernels dt and ∫ [running > 0] dt.
+    public var runningIntegral: Double
+    public var activeTime: Double
+    public var peakConcurrentKernels: Int
+    public var hostBoundTime: Double
+    public var events: Int
+}
+
+/// Errors from scheduling or simulating, with a message a user can act on.
+public struct SimulationError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ m: String) { message = m }
+    public var description: String { message }
+}

@@ -1,0 +1,109 @@
+/// Which optimizer kernels a training step launches.
+public enum OptimizerStyle: String, Sendable, Codable, CaseIterable {
+    /// One small update per parameter tensor (PyTorch's per-tensor loop).
+    case perTensor = "sgd"
+    /// A few large multi-tensor kernels (PyTorch's foreach/fused SGD, the default on CUDA).
+    case foreach = "sgd-foreach"
+}
+
+/// Turns a forward graph into a full training step: forward, loss, backward and SGD update.
+///
+/// Follows PyTorch autograd: every convolution gets a data-gradient and a weight-gradient op that are independent of
+/// each other; gradients are accumulated where a tensor fans out; concat and flatten backward are views.
+public enum TrainingGraph {
+    public static func build(from forward: Graph, optimizer: OptimizerStyle = .foreach) -> Graph {
+        var nodes = forward.nodes
+        let succ = forward.successors()
+        func append(_ kind: OpKind, _ name: String, _ inputs: [Int], _ shape: TensorShape, phase: Phase = .backward,
+                    forwardOf: Int? = nil, gradients: [ParameterRef] = [], updates: [ParameterRef] = [], macs: Int = 0) -> Int {
+            let id = nodes.count
+            nodes.append(Node(id: id, name: name, kind: kind, inputs: inputs, shape: shape, phase: phase,
+                              forwardOf: forwardOf, gradients: gradients, updates: updates, parameterTensors: [], macs: macs))
+            return id
+        }
+
+        // The network output: the last sink of the forward graph.
+        let output = forward.nodes.last(where: { succ[$0.id].isEmpty })!.id
+        let loss = append(.softmaxCrossEntropy, "loss", [output], TensorShape([1]), phase: .forward)
+        let lossGrad = append(.lossBackward, "loss.backward", [loss, output], forward.nodes[output].shape, forwardOf: loss)
+
+        // contributions[v]: ops producing a gradient w.r.t. node v's output.
+        var contributions = Array(repeating: [Int](), count: forward.nodes.count)
+        contributions[output] = [lossGrad]
+        var gradOps: [(ParameterRef, Int)] = []
+
+        for v in forward.nodes.reversed() {
+            let id = v.id
+            guard v.kind != .input else { continue }
+            let contrib = contributions[id]
+            guard !contrib.isEmpty else { continue } // does not influence the loss
+            let g = contrib.count == 1 ? contrib[0]
+                : append(.gradAccumulate, "\(v.name).grad_sum", contrib, v.shape, forwardOf: id)
+            let x = v.inputs.first
+            let needsInputGrad = x.map { forward.nodes[$0].kind != .input } ?? false
+            func give(_ op: Int, to input: Int) {
+                if forward.nodes[input].kind != .input { contributions[input].append(op) }
+            }
+            let params = v.parameterTensors.indices.map { ParameterRef(node: id, index: $0) }
+            switch v.kind {
+            case .conv(let a):
+                let w = append(.convWeightGrad(a), "\(v.name).wgrad", [g, x!], v.shape, forwardOf: id, gradients: params, macs: v.macs)
+                gradOps += params.map { ($0, w) }
+                if needsInputGrad {
+                    let d = append(.convDataGrad(a), "\(v.name).dgrad", [g], forward.nodes[x!].shape, forwardOf: id, macs: v.macs)
+                    give(d, to: x!)
+                }
+            case .linear(let i, let o, let bias):
+                let w = append(.linearWeightGrad(inFeatures: i, outFeatures: o, bias: bias), "\(v.name).wgrad", [g, x!], v.shape,
+                               forwardOf: id, gradients: params, macs: v.macs)
+                gradOps += params.map { ($0, w) }
+                if needsInputGrad {
+                    let d = append(.linearDataGrad(inFeatures: i, outFeatures: o), "\(v.name).dgrad", [g], forward.nodes[x!].shape,
+                                   forwardOf: id, macs: v.macs)
+                    give(d, to: x!)
+                }
+            case .batchNorm:
+                let d = append(.batchNormBackward, "\(v.name).backward", [g, x!], v.shape, forwardOf: id, gradients: params)
+                gradOps += params.map { ($0, d) }
+                give(d, to: x!)
+            case .relu, .relu6:
+                give(append(.reluBackward, "\(v.name).backward", [g, id], v.shape, forwardOf: id), to: x!)
+            case .maxPool:
+                give(append(.poolBackward(max: true), "\(v.name).backward", [g, x!], forward.nodes[x!].shape, forwardOf: id), to: x!)
+            case .avgPool:
+                give(append(.poolBackward(max: false), "\(v.name).backward", [g], forward.nodes[x!].shape, forwardOf: id), to: x!)
+            case .adaptiveAvgPool:
+                give(append(.adaptiveAvgPoolBackward, "\(v.name).backward", [g], forward.nodes[x!].shape, forwardOf: id), to: x!)
+            case .dropout:
+                give(append(.dropoutBackward, "\(v.name).backward", [g], v.shape, forwardOf: id), to: x!)
+            case .concat:
+                for (k, i) in v.inputs.enumerated() where forward.nodes[i].kind != .input {
+                    give(append(.gradientView, "\(v.name).slice\(k)", [g], forward.nodes[i].shape, forwardOf: id), to: i)
+                }
+            case .flatten:
+                give(append(.gradientView, "\(v.name).view", [g], forward.nodes[x!].shape, forwardOf: id), to: x!)
+            case .add:
+                for i in v.inputs { give(g, to: i) }
+            default:
+                for i in v.inputs { give(g, to: i) }
+            }
+        }
+
+        // Optimizer: SGD (with momentum) on every parameter tensor.
+        gradOps.sort { $0.0 < $1.0 }
+        switch optimizer {
+        case .perTensor:
+            for (p, op) in gradOps {
+                let n = forward.nodes[p.node]
+                _ = append(.sgdUpdate, "\(n.name).param\(p.index).sgd", [op],
+                           TensorShape([n.parameterTensors[p.index]]), phase: .update, updates: [p])
+            }
+        case .foreach:
+            let total = gradOps.reduce(0) { $0 + forward.nodes[$1.0.node].parameterTensors[$1.0.index] }
+            let inputs = Array(Set(gradOps.map(\.1))).sorted()
+            _ = append(.sgdUpdateForeach, "optimizer.sgd_foreach", inputs, TensorShape([total]), phase: .update,
+                       updates: gradOps.map(\.0))
+        }
+        return Graph(name: forward.name, mode: .training, nodes: nodes)
+    }
+}

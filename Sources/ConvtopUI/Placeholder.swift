@@ -1,0 +1,2 @@
+/// Placeholder until the UI lands.
+public enum ConvtopUIInfo {}
