@@ -1,16 +1,8 @@
 import ConvtopCore
 import Foundation
-var s = Scenario()
-let args = CommandLine.arguments
-s.model = args.count > 1 ? args[1] : "googlenet"
-s.batch = args.count > 2 ? Int(args[2])! : 1
-s.gpu = args.count > 3 ? args[3] : "h200"
-s.launch = .graph
-if args.count > 4 { s.mode = .training }
-let w = try Workload(s)
-print("kernels", w.kernels.kernels.count, "blocks", w.kernels.totalBlocks, "crit", w.criticalPathUs)
-for p in PolicyKind.allCases {
-    let t0 = Date()
-    let r = try w.run(p, recordBlocks: false)
-    print(p.rawValue, String(format: "%.3f ms  x%.2f util %.2f conc %.2f peak %d events %d  (%.1f ms wall)", r.metrics.iterationMs, r.metrics.speedupVsSerial, r.metrics.smUtilization, r.metrics.achievedConcurrency, r.metrics.peakConcurrentKernels, r.trace.events, Date().timeIntervalSince(t0)*1000))
+let r = try ValidationReport.run()
+for s in r.sets {
+  print(s.label, s.file, String(format: "serial sim %.3f meas %.3f err %+.1f%%  speedup sim %.2f meas %.2f", s.serialSimulatedMs, s.serialMeasuredMs ?? 0, (s.serialError ?? 0)*100, s.simulatedSpeedup, s.measuredSpeedup ?? 0))
+  for c in s.classes where c.measuredCount + c.simulatedCount > 0 { print(String(format: "   %-12@ %4d %8.1f | %4d %8.1f  %+6.1f%%", c.kernelClass.rawValue as NSString, c.measuredCount, c.measuredUs, c.simulatedCount, c.simulatedUs, c.error*100)) }
 }
+for p in r.pairs { print(p.label, p.measuredSpeedup, p.simulatedSpeedup) }

@@ -60,8 +60,20 @@ public struct GPUSpec: Sendable, Codable, Hashable {
     public var kernelLatencyUs: Double
     /// How many times its fair share of DRAM bandwidth one SM can draw.
     public var smBandwidthBurst: Double
-    /// Warps per SM needed to reach full throughput (below it, an SM runs proportionally slower).
+    /// Warps per SM a memory-bound kernel needs to reach full throughput (below it, an SM runs proportionally slower).
     public var saturationWarps: Int
+    /// Warps per SM that saturate the tensor cores / FMA pipes for GEMM-like kernels (one per SM sub-partition).
+    public var gemmSaturationWarps: Int
+    /// Fixed cost of each thread block of a memory-bound kernel (launch, index setup), microseconds.
+    public var blockOverheadUs: Double
+    /// Fixed cost of each thread block of a GEMM-like kernel (pipeline prologue and epilogue), microseconds.
+    public var gemmBlockOverheadUs: Double
+    /// Fixed cost of each thread block of a layout transform (a tile through shared memory), microseconds.
+    public var layoutBlockOverheadUs: Double
+    /// The front end starts at most one new grid per this interval, across all streams, microseconds.
+    public var gridLaunchIntervalUs: Double
+    /// Bandwidth multiplier for kernels whose working set fits in half the L2 cache.
+    public var l2BandwidthBoost: Double
     public var efficiency: KernelEfficiency
 
     enum CodingKeys: String, CodingKey {
@@ -78,6 +90,9 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         case hostEventUs = "host_event_us", graphLaunchUs = "graph_launch_us", kernelGapEagerUs = "kernel_gap_eager_us"
         case kernelGapGraphUs = "kernel_gap_graph_us", kernelLatencyUs = "kernel_latency_us"
         case smBandwidthBurst = "sm_bandwidth_burst", saturationWarps = "saturation_warps", efficiency
+        case gemmSaturationWarps = "gemm_saturation_warps", blockOverheadUs = "block_overhead_us"
+        case l2BandwidthBoost = "l2_bandwidth_boost", gemmBlockOverheadUs = "gemm_block_overhead_us"
+        case gridLaunchIntervalUs = "grid_launch_interval_us", layoutBlockOverheadUs = "layout_block_overhead_us"
     }
 
     /// Major version of the compute capability (7 for Volta/Turing, 8 Ampere/Ada, 9 Hopper).
@@ -129,6 +144,12 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         }
         try need(smBandwidthBurst >= 1, "sm_bandwidth_burst", "must be at least 1")
         try need(saturationWarps >= 1 && saturationWarps <= maxWarpsPerSM, "saturation_warps", "must be between 1 and max_warps_per_sm")
+        try need(gemmSaturationWarps >= 1 && gemmSaturationWarps <= maxWarpsPerSM, "gemm_saturation_warps", "must be between 1 and max_warps_per_sm")
+        try need(blockOverheadUs >= 0 && blockOverheadUs < 100, "block_overhead_us", "must be between 0 and 100 microseconds")
+        try need(gemmBlockOverheadUs >= 0 && gemmBlockOverheadUs < 100, "gemm_block_overhead_us", "must be between 0 and 100 microseconds")
+        try need(layoutBlockOverheadUs >= 0 && layoutBlockOverheadUs < 100, "layout_block_overhead_us", "must be between 0 and 100 microseconds")
+        try need(gridLaunchIntervalUs >= 0 && gridLaunchIntervalUs < 100, "grid_launch_interval_us", "must be between 0 and 100 microseconds")
+        try need(l2BandwidthBoost >= 1 && l2BandwidthBoost <= 10, "l2_bandwidth_boost", "must be between 1 and 10")
         let e = efficiency
         for (v, f) in [(e.tensorGemm, "efficiency.tensor_gemm"), (e.cudaCore, "efficiency.cuda_core"), (e.memory, "efficiency.memory"),
                        (e.reduction, "efficiency.reduction"), (e.layout, "efficiency.layout")] {

@@ -98,7 +98,7 @@ public struct Lowering {
         case "wgrad": (m, n, kk) = (a.outChannels, cin * kArea, nImg * output.spatial)
         default: (m, n, kk) = (nImg * output.spatial, a.outChannels, cin * kArea)
         }
-        let tensor = gemm.usesTensorCores(isMatmul: false, k: kk) && a.outChannels >= 16 && (cin >= 16 || pass == "wgrad")
+        let tensor = gemm.usesTensorCores(isMatmul: false, k: kk) && a.outChannels >= 16 && (cin >= 48 || (kArea == 1 && cin >= 16) || pass == "wgrad")
         let flops = 2 * macs
         let bytes = Double(input.elements + output.elements + a.parameterTensors[0]) * e
         if !tensor {
@@ -114,7 +114,9 @@ public struct Lowering {
             }
             return
         }
-        let persistent = gpu.ccMajor >= 9 && (kArea > 1 ? m * n >= 64 * 128 * gpu.smCount : (kk >= 480 && m * n >= 1 << 20))
+        // cuDNN's heuristics move larger problems (batch ≥ 4) to Hopper's NHWC warp-group kernels.
+        let persistent = gpu.ccMajor >= 9 && nImg >= 4
+            && (kArea > 1 ? m * n >= 16 * 128 * gpu.smCount : (kk >= 480 && m * n >= 1 << 20))
         if persistent {
             // Hopper: NHWC kernels that take about one block per SM, with layout transforms around them.
             let c = gemm.persistentConfig()
@@ -122,6 +124,7 @@ public struct Lowering {
             let grid = min(tiles, gpu.smCount * 10 / 11)
             transform("nchwToNhwc_in", hw: input.spatial, c: a.inChannels, n: nImg)
             if kArea > 1 { transform("nchwToNhwc_filter", hw: kArea, c: cin, n: a.outChannels) }
+            k("memset_workspace", .elementwise, grid: Dim3(1), block: Dim3(1), regs: 8, smem: 0, flops: 0, bytes: 4096)
             k("\(c.name)_\(pass)", .tensorGemm, grid: Dim3(grid), block: Dim3(c.threads), regs: c.registers,
               smem: c.sharedMemory, flops: flops, bytes: bytes)
             let outShape = pass == "dgrad" ? input : output
@@ -173,6 +176,8 @@ public struct Lowering {
             if training {
                 k("bn_fw_tr_1C11_kernel_NCHW", .reduction, grid: Dim3(c * max(1, (n * hw + 16383) / 16384)), block: Dim3(512),
                   regs: 47, smem: 8192, flops: Double(out.elements * 4), bytes: Double(out.elements * 3) * e)
+                // num_batches_tracked += 1
+                k("add_num_batches_tracked", .elementwise, grid: Dim3(1), block: Dim3(128), regs: 16, smem: 0, flops: 1, bytes: 16)
             } else {
                 let threads = hw >= 3136 ? 512 : (hw >= 784 ? 256 : 64)
                 k("bn_fw_inf_1C11_kernel_NCHW", .elementwise, grid: Dim3(c, n), block: Dim3(threads), regs: 19, smem: 0,
@@ -194,8 +199,10 @@ public struct Lowering {
             elementwise(node.kind == .add ? "add" : "grad_accumulate_add", elements: out.elements, tensors: node.inputs.count + 1)
         case .maxPool, .avgPool:
             let name = { if case .maxPool = node.kind { return "max_pool_forward_nchw" } else { return "avg_pool2d_out_frame" } }()
+            // Window loops with index arithmetic: about 60 operations per window element, not bandwidth, bound these.
+            let window: Int = { switch node.kind { case .maxPool(let a), .avgPool(let a): return a.kernel * a.kernel; default: return 1 } }()
             k(name, .elementwise, grid: Dim3((out.elements + 255) / 256), block: Dim3(256), regs: 23, smem: 0,
-              flops: Double(out.elements * 9), bytes: Double(out.elements + inShape.elements) * e)
+              flops: Double(out.elements * window * 60), bytes: Double(out.elements + inShape.elements) * e)
         case .poolBackward(let isMax):
             // The input gradient (this op's output) is zero-filled, then written by one thread per element.
             elementwise("fill_zero", elements: out.elements, tensors: 1, flopsPerElement: 0)

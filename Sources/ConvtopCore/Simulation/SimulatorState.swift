@@ -11,12 +11,14 @@ extension Simulator {
         var unitBlocks: [Int], unitsLeft: [Int], blocksLeft: [Int], running: [Int]
         var depsLeft: [Int], eligibleAt: [Double], arrived: [Bool], consumers: [[Int]]
         var jitter: [Double]
+        var saturation: [Int]
         var records: [KernelRecord]
         var started: [Bool]
         var smSeen: [Int]
         // Connections (hardware queues).
         var fifo: [[Int]], head: [Int], tryPending: [Double]
         var residentGrids = 0
+        var lastGridStart = -Double.infinity
         var waitingForGridSlot = false
         // Partitions of SMs and their dispatch queues.
         var partitions: [SMRange] = []
@@ -62,6 +64,7 @@ extension Simulator {
             queues = Array(repeating: [], count: parts.count)
             dispatchPending = Array(repeating: false, count: parts.count)
             foot = kg.kernels.map { BlockFootprint(kernel: $0, gpu: gpu) }
+            saturation = kg.kernels.map { s.timing.saturation($0) }
             try Simulator.checkFits(kg, gpu: gpu)
             // Merge sequential blocks so that a kernel needs at most `maxWaves` waves of dispatch events.
             unitBlocks = []
@@ -196,7 +199,10 @@ extension Simulator {
                 guard residentGrids < sim.gpu.maxResidentGrids else { waitingForGridSlot = true; return }
                 residentGrids += 1
                 records[k].issued = now
-                push(now + latencyHalf, Simulator.gridReady, k)
+                // The front end starts grids one at a time: at most one per grid-launch interval.
+                let ready = max(now + latencyHalf, lastGridStart + sim.gpu.gridLaunchIntervalUs)
+                lastGridStart = ready
+                push(ready, Simulator.gridReady, k)
                 head[c] += 1
             }
         }
@@ -263,7 +269,7 @@ extension Simulator {
             }
             running[k] += 1
             let resident = sim.gpu.maxWarpsPerSM - sms[s].warps
-            let share = sim.timing.share(warps: foot[k].warps, residentWarps: resident)
+            let share = sim.timing.share(warps: foot[k].warps, residentWarps: resident, saturation: saturation[k])
             let t = sim.timing.blockTimes(kern, share: share)
             let perUnit = Double(blocks) / Double(units)
             let compute = t.compute * perUnit * jitter[k]

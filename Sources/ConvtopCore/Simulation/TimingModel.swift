@@ -25,7 +25,8 @@ public struct TimingModel: Sendable {
         case .layout: f = e.layout
         default: f = e.memory
         }
-        return gpu.dramBandwidthGBs * 1e9 * f
+        let l2 = k.bytes <= Double(gpu.l2Bytes) / 2 ? gpu.l2BandwidthBoost : 1
+        return gpu.dramBandwidthGBs * 1e9 * f * l2
     }
 
     /// Bytes/s one SM can draw at most (a few times its fair share).
@@ -36,17 +37,32 @@ public struct TimingModel: Sendable {
     /// Seconds→microseconds scale used everywhere in the simulator.
     static let us = 1e6
 
-    /// Uncontended compute and memory time (µs) of one block given its share of the SM's throughput.
+    /// Uncontended compute and memory time (µs) of one block given its share of the SM's throughput; the fixed
+    /// per-block overhead is part of the compute time.
     public func blockTimes(_ k: Kernel, share: Double) -> (compute: Double, memory: Double) {
         let blocks = Double(max(k.blocks, 1))
-        let c = k.flops / blocks / (smComputeRate(k) * share) * Self.us
+        let overhead: Double
+        switch k.kernelClass {
+        case .tensorGemm, .cudaCore: overhead = gpu.gemmBlockOverheadUs
+        case .layout: overhead = gpu.layoutBlockOverheadUs
+        case .elementwise, .reduction: overhead = gpu.blockOverheadUs
+        }
+        let c = k.flops / blocks / (smComputeRate(k) * share) * Self.us + overhead
         let m = k.bytes / blocks / (smBandwidth(k) * share) * Self.us
         return (c, m)
     }
 
+    /// Warps per SM that saturate this kernel's bottleneck.
+    public func saturation(_ k: Kernel) -> Int {
+        switch k.kernelClass {
+        case .tensorGemm, .cudaCore: return gpu.gemmSaturationWarps
+        default: return gpu.saturationWarps
+        }
+    }
+
     /// Share of an SM's throughput a block with `warps` warps gets when `residentWarps` warps are resident.
-    public func share(warps: Int, residentWarps: Int) -> Double {
-        Double(warps) / Double(max(residentWarps, gpu.saturationWarps))
+    public func share(warps: Int, residentWarps: Int, saturation: Int) -> Double {
+        Double(warps) / Double(max(residentWarps, saturation))
     }
 
     /// Standalone duration (µs) of a kernel with the whole GPU (or `sms` SMs), waves included.
@@ -56,7 +72,7 @@ public struct TimingModel: Sendable {
         let n = Double(sms ?? gpu.smCount)
         let blocks = Double(k.blocks)
         let perSM = min(Double(fit), (blocks / n).rounded(.up))
-        let sh = share(warps: f.warps, residentWarps: Int(perSM) * f.warps)
+        let sh = share(warps: f.warps, residentWarps: Int(perSM) * f.warps, saturation: saturation(k))
         let t = blockTimes(k, share: sh)
         // DRAM: the whole grid cannot beat the chip's bandwidth.
         let dramFloor = k.bytes / bandwidth(k) * Self.us
@@ -67,7 +83,7 @@ public struct TimingModel: Sendable {
     /// Duration (µs) with unlimited SMs: one block per SM, one wave.
     public func unlimitedDuration(_ k: Kernel) -> Double {
         let f = BlockFootprint(kernel: k, gpu: gpu)
-        let t = blockTimes(k, share: share(warps: f.warps, residentWarps: f.warps))
+        let t = blockTimes(k, share: share(warps: f.warps, residentWarps: f.warps, saturation: saturation(k)))
         return max(t.compute, t.memory) + gpu.kernelLatencyUs
     }
 }
