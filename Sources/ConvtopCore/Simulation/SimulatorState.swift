@@ -12,6 +12,9 @@ extension Simulator {
         var depsLeft: [Int], eligibleAt: [Double], arrived: [Bool], consumers: [[Int]]
         var jitter: [Double]
         var saturation: [Int]
+        // Flat per-kernel pricing inputs (µs per block at a full SM share; bytes per block; chip bytes per µs).
+        var computeUsPerBlock: [Double], memoryUsPerBlock: [Double], overheadUs: [Double]
+        var bytesPerBlock: [Double], chipBytesPerUs: [Double]
         var records: [KernelRecord]
         var started: [Bool]
         var smSeen: [Int]
@@ -29,8 +32,12 @@ extension Simulator {
         // SMs.
         var sms: [SMState]
         var groups: [BlockGroup] = []
-        var groupInfo: [(kernel: Int, units: Int, blocks: Int, demand: Double)] = []
-        var dramDemand: [Double] = []
+        var groupInfo: [(kernel: Int32, sm: Int32, units: Int32, demand: Double)] = []
+        /// DRAM bytes per µs drawn by the running block groups.
+        var dramDemand = 0.0
+        /// SMs that gained free resources since the partition's last dispatch, and the grid that pass served.
+        var dirty: [[Int]] = []
+        var lastHead: [Int] = []
         // Events.
         var heap = MinHeap<Event>()
         var seq = 0
@@ -63,8 +70,20 @@ extension Simulator {
             partitions = parts
             queues = Array(repeating: [], count: parts.count)
             dispatchPending = Array(repeating: false, count: parts.count)
+            dirty = Array(repeating: [], count: parts.count)
+            lastHead = Array(repeating: -1, count: parts.count)
             foot = kg.kernels.map { BlockFootprint(kernel: $0, gpu: gpu) }
             saturation = kg.kernels.map { s.timing.saturation($0) }
+            computeUsPerBlock = []; memoryUsPerBlock = []; overheadUs = []; bytesPerBlock = []; chipBytesPerUs = []
+            for k in kg.kernels {
+                let full = s.timing.blockTimes(k, share: 1)
+                let base = s.timing.blockOverhead(k)
+                overheadUs.append(base)
+                computeUsPerBlock.append(full.compute - base)
+                memoryUsPerBlock.append(full.memory)
+                bytesPerBlock.append(k.bytes / Double(max(k.blocks, 1)))
+                chipBytesPerUs.append(s.timing.bandwidth(k) / 1e6)
+            }
             try Simulator.checkFits(kg, gpu: gpu)
             // Merge sequential blocks so that a kernel needs at most `maxWaves` waves of dispatch events.
             unitBlocks = []
@@ -220,6 +239,12 @@ extension Simulator {
         }
 
         mutating func requestDispatch(_ p: Int, _ now: Double) {
+            // Dispatch at once unless more groups end at this same instant (they must free their SMs first).
+            if !dispatchPending[p], let next = heap.min, next.time > now {
+                dispatch(partition: p, now: now)
+                return
+            }
+            if heap.isEmpty { dispatch(partition: p, now: now); return }
             if !dispatchPending[p] {
                 dispatchPending[p] = true
                 push(now, Simulator.dispatch, p)
@@ -227,20 +252,23 @@ extension Simulator {
         }
 
         /// Serves the partition's queue head: breadth-first over SMs with room (idle SMs first); a later grid is served
-        /// only once the head has dispatched all its blocks.
+        /// only once the head has dispatched all its blocks. A head that was already served only looks at SMs freed since.
         mutating func dispatch(partition p: Int, now: Double) {
             let r = partitions[p]
+            defer { dirty[p].removeAll(keepingCapacity: true) }
             while let k = queues[p].first {
+                let sms = lastHead[p] == k ? dirty[p] : Array(r.lower..<r.upper)
+                lastHead[p] = k
                 var placedAny = true
                 while unitsLeft[k] > 0 && placedAny {
                     placedAny = false
                     var candidates = 0
-                    for s in r.lower..<r.upper where sms[s].fits(foot[k]) > 0 { candidates += 1 }
+                    for s in sms where sms_fits(s, k) > 0 { candidates += 1 }
                     if candidates == 0 { break }
                     let per = (unitsLeft[k] + candidates - 1) / candidates
                     for pass in 0..<2 {
-                        for s in r.lower..<r.upper where unitsLeft[k] > 0 && ((sms[s].resident == 0) == (pass == 0)) {
-                            let fit = sms[s].fits(foot[k])
+                        for s in sms where unitsLeft[k] > 0 && ((self.sms[s].resident == 0) == (pass == 0)) {
+                            let fit = sms_fits(s, k)
                             if fit == 0 { continue }
                             place(k, sm: s, units: min(fit, per, unitsLeft[k]), now: now)
                             placedAny = true
@@ -252,8 +280,9 @@ extension Simulator {
             }
         }
 
+        @inline(__always) func sms_fits(_ s: Int, _ k: Int) -> Int { sms[s].fits(foot[k]) }
+
         mutating func place(_ k: Int, sm s: Int, units: Int, now: Double) {
-            let kern = sim.kg.kernels[k]
             let blocks = min(units * unitBlocks[k], blocksLeft[k])
             unitsLeft[k] -= units
             blocksLeft[k] -= blocks
@@ -270,37 +299,40 @@ extension Simulator {
             running[k] += 1
             let resident = sim.gpu.maxWarpsPerSM - sms[s].warps
             let share = sim.timing.share(warps: foot[k].warps, residentWarps: resident, saturation: saturation[k])
-            let t = sim.timing.blockTimes(kern, share: share)
             let perUnit = Double(blocks) / Double(units)
-            let compute = t.compute * perUnit * jitter[k]
-            var memory = t.memory * perUnit * jitter[k]
-            let bytes = kern.bytes / Double(max(kern.blocks, 1)) * Double(blocks)
-            let chip = sim.timing.bandwidth(kern) / 1e6 // bytes per µs
+            let compute = (computeUsPerBlock[k] / share + overheadUs[k]) * perUnit * jitter[k]
+            var memory = memoryUsPerBlock[k] / share * perUnit * jitter[k]
+            let bytes = bytesPerBlock[k] * Double(blocks)
+            let chip = chipBytesPerUs[k]
             let demand = bytes / max(max(compute, memory), 1e-6)
-            let total = (dramDemand.last ?? 0) + demand
+            let total = dramDemand + demand
             if total > chip { memory *= total / chip }
             let duration = max(compute, memory, 0.05)
-            let id = groups.count
-            groups.append(BlockGroup(sm: Int32(s), kernel: Int32(k), blocks: Int32(blocks), warps: Int32(foot[k].warps * units),
-                                     start: now, end: now + duration))
+            let id = groupInfo.count
+            if sim.options.recordBlocks {
+                groups.append(BlockGroup(sm: Int32(s), kernel: Int32(k), blocks: Int32(blocks), warps: Int32(foot[k].warps * units),
+                                         start: now, end: now + duration))
+            }
             let used = bytes / duration
-            groupInfo.append((k, units, blocks, used))
-            dramDemand.append(total - demand + used)
+            groupInfo.append((Int32(k), Int32(s), Int32(units), used))
+            dramDemand += used
             push(now + duration, Simulator.groupEnd, id)
         }
 
         mutating func finishGroup(_ g: Int, _ now: Double) {
             let info = groupInfo[g]
-            let k = info.kernel
-            let s = Int(groups[g].sm)
-            sms[s].give(foot[k], info.units)
-            sms[s].resident -= info.units
+            let k = Int(info.kernel)
+            let s = Int(info.sm)
+            let units = Int(info.units)
+            sms[s].give(foot[k], units)
+            sms[s].resident -= units
             if sms[s].resident == 0 { sms[s].busyTime += now - sms[s].busySince }
-            if var d = dramDemand.last { d -= info.demand; dramDemand.append(max(d, 0)) }
+            dramDemand = max(0, dramDemand - info.demand)
             running[k] -= 1
             if unitsLeft[k] == 0 && running[k] == 0 { push(now + latencyHalf, Simulator.complete, k) }
-            for p in partitions.indices where partitions[p].lower <= s && s < partitions[p].upper && !queues[p].isEmpty {
-                requestDispatch(p, now)
+            for p in partitions.indices where partitions[p].lower <= s && s < partitions[p].upper {
+                dirty[p].append(s)
+                if !queues[p].isEmpty { requestDispatch(p, now) }
             }
         }
 

@@ -41,15 +41,18 @@ public struct TimingModel: Sendable {
     /// per-block overhead is part of the compute time.
     public func blockTimes(_ k: Kernel, share: Double) -> (compute: Double, memory: Double) {
         let blocks = Double(max(k.blocks, 1))
-        let overhead: Double
-        switch k.kernelClass {
-        case .tensorGemm, .cudaCore: overhead = gpu.gemmBlockOverheadUs
-        case .layout: overhead = gpu.layoutBlockOverheadUs
-        case .elementwise, .reduction: overhead = gpu.blockOverheadUs
-        }
-        let c = k.flops / blocks / (smComputeRate(k) * share) * Self.us + overhead
+        let c = k.flops / blocks / (smComputeRate(k) * share) * Self.us + blockOverhead(k)
         let m = k.bytes / blocks / (smBandwidth(k) * share) * Self.us
         return (c, m)
+    }
+
+    /// Fixed cost of one block of this kernel (µs), by class.
+    public func blockOverhead(_ k: Kernel) -> Double {
+        switch k.kernelClass {
+        case .tensorGemm, .cudaCore: return gpu.gemmBlockOverheadUs
+        case .layout: return gpu.layoutBlockOverheadUs
+        case .elementwise, .reduction: return gpu.blockOverheadUs
+        }
     }
 
     /// Warps per SM that saturate this kernel's bottleneck.

@@ -18,7 +18,7 @@ public struct SimulationOptions: Sendable, Hashable {
     /// Keep per-SM block-group records (the dashboard's SM bars and trace export need them).
     public var recordBlocks: Bool = true
     /// Sequential blocks are merged so that no kernel needs more than about this many waves of dispatch events.
-    public var maxWaves: Int = 4
+    public var maxWaves: Int = 2
     public init() {}
 }
 

@@ -1,0 +1,20 @@
+import ArgumentParser
+import ConvtopCore
+
+/// `convtop gpus`: the shipped GPU profiles.
+struct GPUs: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "gpus", abstract: "List the GPU profiles (Assets/gpus).")
+    @Flag(help: "Print JSON (the full profiles).") var json = false
+
+    func run() throws {
+        let specs = try GPUCatalog.names().map { try GPUCatalog.load($0) }
+        if specs.isEmpty { throw CLIError("no GPU profiles found; set CONVTOP_ASSETS to convtop's Assets directory") }
+        if json { try printJSON(specs); return }
+        printTable(["gpu", "name", "cc", "SMs", "threads/SM", "smem/SM KB", "FP32 TF", "TF32 TF", "FP16 TF", "DRAM GB/s", "L2 MB"],
+                   specs.map { g in
+                       [g.name, g.fullName, g.computeCapability, String(g.smCount), String(g.maxThreadsPerSM),
+                        String(g.sharedMemoryPerSM / 1024), fmt(g.fp32TFLOPS, 1), fmt(g.tf32TFLOPS, 1), fmt(g.fp16TFLOPS, 1),
+                        fmt(g.dramBandwidthGBs, 0), String(g.l2Bytes / (1024 * 1024))]
+                   })
+    }
+}

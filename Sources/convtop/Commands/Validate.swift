@@ -1,0 +1,55 @@
+import ArgumentParser
+import ConvtopCore
+
+/// `convtop validate`: simulated vs measured for every shipped calibration set.
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Compare simulated and measured times for every shipped calibration set.")
+    @Flag(help: "Print JSON.") var json = false
+
+    struct Out: Encodable {
+        struct Cls: Encodable { var kernelClass: String; var measuredCount: Int; var simulatedCount: Int; var measuredUs: Double; var simulatedUs: Double; var error: Double }
+        struct Set: Encodable {
+            var file: String; var label: String; var serialLaunch: String
+            var serialMeasuredMs: Double?; var serialSimulatedMs: Double; var serialError: Double?
+            var branchMeasuredMs: Double?; var branchSimulatedMs: Double; var measuredSpeedup: Double?; var simulatedSpeedup: Double
+            var classes: [Cls]
+        }
+        struct Pair: Encodable { var label: String; var measuredSpeedup: Double; var simulatedSpeedup: Double }
+        var sets: [Set]; var pairs: [Pair]
+    }
+
+    func run() throws {
+        let r = try ValidationReport.run()
+        if json {
+            try printJSON(Out(sets: r.sets.map { s in
+                Out.Set(file: s.file, label: s.label, serialLaunch: s.serialLaunch.rawValue, serialMeasuredMs: s.serialMeasuredMs,
+                        serialSimulatedMs: s.serialSimulatedMs, serialError: s.serialError, branchMeasuredMs: s.branchMeasuredMs,
+                        branchSimulatedMs: s.branchSimulatedMs, measuredSpeedup: s.measuredSpeedup, simulatedSpeedup: s.simulatedSpeedup,
+                        classes: s.classes.map { Out.Cls(kernelClass: $0.kernelClass.rawValue, measuredCount: $0.measuredCount,
+                                                         simulatedCount: $0.simulatedCount, measuredUs: $0.measuredUs,
+                                                         simulatedUs: $0.simulatedUs, error: $0.error) })
+            }, pairs: r.pairs.map { Out.Pair(label: $0.label, measuredSpeedup: $0.measuredSpeedup, simulatedSpeedup: $0.simulatedSpeedup) }))
+            return
+        }
+        func pct(_ v: Double?) -> String { v.map { String(format: "%+.1f%%", $0 * 100) } ?? "–" }
+        func ms(_ v: Double?) -> String { v.map { fmt($0) } ?? "–" }
+        print("Per iteration (serial on one stream; multi-stream = branch policy, 8 streams, CUDA Graph replay)")
+        printTable(["set", "launch", "serial meas ms", "serial sim ms", "error", "multi-stream meas ms", "sim ms", "speedup meas", "speedup sim"],
+                   r.sets.map { s in
+                       [s.label + (s.file.hasPrefix("reference_") ? " (supplied set)" : ""), s.serialLaunch.rawValue, ms(s.serialMeasuredMs),
+                        fmt(s.serialSimulatedMs), pct(s.serialError), ms(s.branchMeasuredMs), s.branchMeasuredMs == nil ? "–" : fmt(s.branchSimulatedMs),
+                        s.measuredSpeedup.map { fmt($0, 2) } ?? "–", s.branchMeasuredMs == nil ? "–" : fmt(s.simulatedSpeedup, 2)]
+                   })
+        print("\nPer kernel class (sum of standalone kernel times, µs; measured kernels classified by name)")
+        var rows: [[String]] = []
+        for s in r.sets where !s.file.hasPrefix("reference_") {
+            for c in s.classes where c.measuredCount + c.simulatedCount > 0 {
+                rows.append([s.label, c.kernelClass.rawValue, String(c.measuredCount), String(c.simulatedCount), fmt(c.measuredUs, 1),
+                             fmt(c.simulatedUs, 1), pct(c.measuredUs > 0 ? c.error : nil)])
+            }
+        }
+        printTable(["set", "class", "kernels meas", "kernels sim", "meas µs", "sim µs", "error"], rows)
+        print("\nTwo independent convolutions, one stream vs two (CUDA Graph replay)")
+        printTable(["case", "speedup meas", "speedup sim"], r.pairs.map { [$0.label, fmt($0.measuredSpeedup, 3), fmt($0.simulatedSpeedup, 3)] })
+    }
+}

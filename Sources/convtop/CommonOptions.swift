@@ -1,0 +1,38 @@
+import ArgumentParser
+import ConvtopCore
+
+/// Options shared by every command that simulates.
+struct SimulationFlags: ParsableArguments {
+    @Option(help: "GPU profile name or path to a profile JSON (see 'convtop gpus').") var gpu = "h100"
+    @Option(help: "Batch size.") var batch = 1
+    @Option(help: "inference (forward pass) or training (forward + backward + SGD update).") var mode = "inference"
+    @Option(help: "serial, round-robin, branch, nimble, critical-path or resource-aware.") var policy = "branch"
+    @Option(help: "Size of the stream pool.") var streams = 8
+    @Option(help: "eager (framework launches, host cost per kernel) or graph (CUDA Graph replay).") var launch = "graph"
+    @Option(help: "fp32, tf32 (fp32 tensors, TF32 convolutions, PyTorch's default), fp16 or bf16.") var precision = "tf32"
+    @Option(help: "Hardware queues streams map onto (default: the GPU's, 8).") var connections: Int?
+    @Option(help: "Optimizer kernels in training: sgd-foreach (default) or sgd (one update per tensor).") var optimizer = "sgd-foreach"
+    @Option(help: "Seed for run-to-run variation.") var seed: UInt64 = 0
+
+    func scenario(model: String) throws -> Scenario {
+        var s = Scenario()
+        s.model = model
+        s.gpu = gpu
+        s.batch = batch
+        s.streams = streams
+        s.seed = seed
+        s.connections = connections
+        s.mode = try parseChoice(mode, "mode", GraphMode.self)
+        s.policy = try PolicyKind.parse(policy)
+        s.launch = try parseChoice(launch, "launch", LaunchMode.self)
+        s.precision = try parseChoice(precision, "precision", Precision.self)
+        s.optimizer = try parseChoice(optimizer, "optimizer", OptimizerStyle.self)
+        try s.validate()
+        return s
+    }
+}
+
+func parseChoice<T: RawRepresentable & CaseIterable>(_ value: String, _ name: String, _: T.Type) throws -> T where T.RawValue == String {
+    if let v = T(rawValue: value.lowercased()) { return v }
+    throw CLIError("unknown \(name) '\(value)'; valid: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+}

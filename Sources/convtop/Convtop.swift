@@ -1,0 +1,45 @@
+import ArgumentParser
+import ConvtopCore
+import Foundation
+
+/// The `convtop` command: the dashboard by default, headless subcommands for scripts.
+@main
+struct Convtop: ParsableCommand {
+    static let version = "0.1.0"
+    static let configuration = CommandConfiguration(
+        commandName: "convtop",
+        abstract: "Simulate concurrent GPU execution of CNNs and watch it live.",
+        discussion: "Run 'convtop MODEL' for the dashboard, or a subcommand for headless use.",
+        version: version,
+        subcommands: [Dashboard.self, Models.self, GPUs.self, Simulate.self, Compare.self, Bench.self, Validate.self,
+                      TraceExport.self],
+        defaultSubcommand: Dashboard.self
+    )
+
+    /// Every failure ends with one line on stderr and exit code 2 (0 for --help and --version).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            let message: String
+            switch error {
+            case let e as ModelError: message = e.message
+            case let e as SimulationError: message = e.message
+            case let e as GraphError: message = e.message
+            case let e as CLIError: message = e.message
+            default: message = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            }
+            FileHandle.standardError.write(Data("convtop: error: \(message)\n".utf8))
+            Foundation.exit(2)
+        }
+    }
+}
+
+/// A command-line error with a message a user can act on.
+struct CLIError: Error {
+    var message: String
+    init(_ m: String) { message = m }
+}
