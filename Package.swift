@@ -28,11 +28,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(
-            name: "ConvtopCoreTests",
-            dependencies: ["ConvtopCore"],
-            resources: [.copy("Fixtures")]
-        ),
+        .testTarget(name: "ConvtopCoreTests", dependencies: ["ConvtopCore"], exclude: ["Fixtures"]),
         .testTarget(name: "ConvtopUITests", dependencies: ["ConvtopUI", "ConvtopCore"]),
     ],
     swiftLanguageModes: [.v6]

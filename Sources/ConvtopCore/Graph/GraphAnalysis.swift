@@ -118,7 +118,8 @@ public struct DAG: Sendable {
         let exit = count
         var ipdom = Array(repeating: -1, count: count + 1)
         var rank = Array(repeating: 0, count: count + 1)
-        for (i, v) in order.enumerated() { rank[v] = count - i }
+        // Nodes nearer the exit (later in topological order) rank higher; the exit ranks highest.
+        for (i, v) in order.enumerated() { rank[v] = i }
         rank[exit] = count + 1
         ipdom[exit] = exit
         func intersect(_ a: Int, _ b: Int) -> Int {

@@ -221,7 +221,8 @@ public struct Lowering {
             elementwise("adaptive_avg_pool2d_backward", elements: out.elements, tensors: 2)
         case .concat:
             let largest = node.inputs.map { graph.nodes[$0].shape.elements }.max() ?? 0
-            k("CatArrayBatchedCopy", .elementwise, grid: Dim3((largest + 511) / 512, node.inputs.count), block: Dim3(128),
+            // PyTorch caps the grid at 32 blocks per SM and loops (grid-stride) over the rest.
+            k("CatArrayBatchedCopy", .elementwise, grid: Dim3(min((largest + 511) / 512, gpu.smCount * 32), node.inputs.count), block: Dim3(128),
               regs: 18, smem: 0, flops: 0, bytes: Double(out.elements * 2) * e)
         case .linear(let i, let o, _):
             gemmKernels("linear", m: out.batch, n: o, k: i, matmul: true)

@@ -4,9 +4,19 @@ enum GoogLeNet {
     static func inception(_ b: inout GraphBuilder, _ x: Int, _ c1: Int, _ c3r: Int, _ c3: Int, _ c5r: Int, _ c5: Int,
                           _ pp: Int) -> Int {
         let b1 = b.scoped("branch1") { $0.convBNReLU(x, c1, k: 1) }
-        let b2 = b.scoped("branch2") { b in b.convBNReLU(b.convBNReLU(x, c3r, k: 1), c3, k: 3, p: 1) }
-        let b3 = b.scoped("branch3") { b in b.convBNReLU(b.convBNReLU(x, c5r, k: 1), c5, k: 3, p: 1) }
-        let b4 = b.scoped("branch4") { b in b.convBNReLU(b.maxPool(x, k: 3, s: 1, p: 1, ceil: true), pp, k: 1) }
+        // Names follow torchvision's Sequential indices (branch2.0, branch2.1, ...), as torch.fx reports them.
+        let b2 = b.scoped("branch2") { b in
+            let r = b.scoped("0") { $0.convBNReLU(x, c3r, k: 1) }
+            return b.scoped("1") { $0.convBNReLU(r, c3, k: 3, p: 1) }
+        }
+        let b3 = b.scoped("branch3") { b in
+            let r = b.scoped("0") { $0.convBNReLU(x, c5r, k: 1) }
+            return b.scoped("1") { $0.convBNReLU(r, c5, k: 3, p: 1) }
+        }
+        let b4 = b.scoped("branch4") { b in
+            let p = b.maxPool(x, k: 3, s: 1, p: 1, ceil: true, name: "0")
+            return b.scoped("1") { $0.convBNReLU(p, pp, k: 1) }
+        }
         return b.concat([b1, b2, b3, b4])
     }
 

@@ -1,0 +1,33 @@
+import Testing
+@testable import ConvtopCore
+
+struct CalibrationTests {
+    @Test func csvReaderHandlesQuotedCommasAndCRLF() throws {
+        let text = "node,kind,kernel,grid_x,grid_y,grid_z,block_x,block_y,block_z,registers_per_thread,shared_memory_bytes,duration_us\r\n" +
+            "conv1,kernel,\"void f<float, 3>(int, \"\"x\"\")\",392,2,1,8,8,1,64,2304,17.92\r\n" +
+            "fc,gpu_memset,Memset (Device),0,0,0,0,0,0,0,0,0.768\r\n"
+        let rows = try CalibrationData.parseCSV(text, file: "t.csv")
+        #expect(rows.count == 2)
+        #expect(rows[0].name == "void f<float, 3>(int, \"x\")")
+        #expect(rows[0].grid.count == 784 && rows[0].block.count == 64 && rows[0].durationUs == 17.92)
+        #expect(rows[1].isMemset)
+        #expect(throws: ModelError.self) { _ = try CalibrationData.parseCSV("h\nonly,three,cols\n", file: "t.csv") }
+    }
+
+    @Test func kernelNamesAreClassified() {
+        #expect(KernelClassifier.classify("sm90_xmma_fprop_implicit_gemm_f32f32_tf32f32") == .tensorGemm)
+        #expect(KernelClassifier.classify("void cutlass::Kernel2<cutlass_80_tensorop_s1688gemm_64x64>") == .tensorGemm)
+        #expect(KernelClassifier.classify("sm80_xmma_fprop_implicit_gemm_f32f32_f32f32_f32_nchwkcrs_ffma") == .cudaCore)
+        #expect(KernelClassifier.classify("void cudnn::engines_precompiled::nchwToNhwcKernel<float>") == .layout)
+        #expect(KernelClassifier.classify("void cudnn::bn_bw_1C11_kernel_new<float>") == .reduction)
+        #expect(KernelClassifier.classify("void at::native::vectorized_elementwise_kernel<4>") == .elementwise)
+    }
+
+    /// The shipped calibration sets load, and the simulator's serial estimate stays near what was measured.
+    @Test func shippedSetsLoadAndSerialTimesAreNear() throws {
+        let sets = try CalibrationData.load()
+        #expect(sets.count >= 8)
+        #expect(sets.allSatisfy { !$0.kernels.isEmpty && $0.serialMs != nil })
+        #expect(CalibrationData.pairs().count == 2)
+    }
+}

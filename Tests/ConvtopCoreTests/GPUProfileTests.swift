@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import ConvtopCore
+
+struct GPUProfileTests {
+    @Test func everyShippedProfileLoadsAndValidates() throws {
+        let names = GPUCatalog.names()
+        #expect(Set(names).isSuperset(of: ["v100", "a100", "h100", "h200", "t4", "l4"]))
+        for n in names {
+            let g = try GPUCatalog.load(n)
+            #expect(g.name == n)
+            #expect(g.maxWarpsPerSM * 32 == g.maxThreadsPerSM)
+        }
+        let h = try GPUCatalog.load("h100")
+        #expect(h.smCount == 132 && h.sharedMemoryPerSM == 228 * 1024 && h.maxResidentGrids == 128)
+    }
+
+    func mutated(_ f: (inout [String: Any]) -> Void) throws -> Data {
+        let data = try Data(contentsOf: URL(fileURLWithPath: AssetLocator.directory("gpus")! + "/h100.json"))
+        var o = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        f(&o)
+        return try JSONSerialization.data(withJSONObject: o)
+    }
+
+    @Test func missingOrNonsensicalFieldsAreNamed() throws {
+        let cases: [(String, (inout [String: Any]) -> Void)] = [
+            ("sm_count", { $0.removeValue(forKey: "sm_count") }),
+            ("sm_count", { $0["sm_count"] = 0 }),
+            ("max_warps_per_sm", { $0["max_warps_per_sm"] = 63 }),
+            ("dram_bandwidth_gbs", { $0["dram_bandwidth_gbs"] = -1 }),
+            ("efficiency.tensor_gemm", { o in var e = o["efficiency"] as! [String: Any]; e["tensor_gemm"] = 1.5; o["efficiency"] = e }),
+            ("max_shared_memory_per_block", { $0["max_shared_memory_per_block"] = 10_000_000 }),
+            ("boost_clock_mhz", { $0["boost_clock_mhz"] = "fast" }),
+        ]
+        for (field, change) in cases {
+            #expect { _ = try GPUCatalog.decode(try mutated(change), file: "bad.json") } throws: { e in
+                "\(e)".contains(field) && "\(e)".hasPrefix("bad.json")
+            }
+        }
+    }
+
+    @Test func unknownGPUListsValidOnes() {
+        #expect { _ = try GPUCatalog.load("h300") } throws: { e in "\(e)".contains("h300") && "\(e)".contains("h100") }
+    }
+
+    @Test func occupancyUsesAllocationGranularity() throws {
+        let h = try GPUCatalog.load("h100")
+        // 128 threads × 92 registers: 92·32 = 2944 → rounded to 3072 per warp; 4 warps → 12,288 per block.
+        let k = Kernel(id: 0, op: 0, name: "t", kernelClass: .tensorGemm, grid: Dim3(10), block: Dim3(128), registersPerThread: 92,
+                       sharedMemoryPerBlock: 98304, flops: 1, bytes: 1, precision: .tf32, deps: [])
+        let f = BlockFootprint(kernel: k, gpu: h)
+        #expect(f.registers == 12_288)
+        #expect(f.sharedMemory == 98304 + 1024)
+        #expect(f.blocksPerSM(h) == 2) // shared memory: 2 × 99,328 ≤ 233,472 < 3 × 99,328
+        let t4 = try GPUCatalog.load("t4")
+        let big = Kernel(id: 0, op: 0, name: "big", kernelClass: .tensorGemm, grid: Dim3(1), block: Dim3(128), registersPerThread: 92,
+                         sharedMemoryPerBlock: 200_000, flops: 1, bytes: 1, precision: .tf32, deps: [])
+        #expect(BlockFootprint(kernel: big, gpu: t4).blocksPerSM(t4) == 0)
+    }
+}

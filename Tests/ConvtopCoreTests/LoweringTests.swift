@@ -1,0 +1,101 @@
+import Testing
+@testable import ConvtopCore
+
+/// Launch configurations against the kernels PyTorch/cuDNN really launched for GoogLeNet on an H200.
+struct LoweringTests {
+    func measured(_ file: String) throws -> [MeasuredKernel] {
+        try CalibrationData.parseCSV(try Fixture.text(file), file: file).filter { !$0.isMemset }
+    }
+
+    func lowered(batch: Int) throws -> KernelGraph {
+        Lowering.lower(try ModelZoo.build("googlenet", batch: batch), gpu: try GPUCatalog.load("h200"))
+    }
+
+    /// Measured kernels of one family, in launch order.
+    func family(_ ks: [MeasuredKernel], _ needle: String) -> [MeasuredKernel] { ks.filter { $0.name.contains(needle) } }
+
+    @Test(arguments: [1, 32])
+    func elementwiseKernelsMatchExactly(batch: Int) throws {
+        let real = try measured("h200_googlenet_inf_b\(batch).csv")
+        let kg = try lowered(batch: batch)
+        func ours(_ prefix: String) -> [Kernel] { kg.kernels.filter { $0.name.hasPrefix(prefix) } }
+        let relu = family(real, "launch_clamp_scalar"), myRelu = ours("vectorized_elementwise_clamp")
+        #expect(relu.map(\.grid.count) == myRelu.map(\.grid.count))
+        #expect(myRelu.allSatisfy { $0.threadsPerBlock == 128 })
+        let pool = family(real, "max_pool_forward_nchw"), myPool = ours("max_pool_forward_nchw")
+        #expect(pool.map(\.grid.count) == myPool.map(\.grid.count))
+        #expect(myPool.allSatisfy { $0.threadsPerBlock == 256 })
+        let bn = family(real, "bn_fw_inf"), myBN = ours("bn_fw_inf")
+        #expect(bn.map(\.grid.count) == myBN.map(\.grid.count))
+        #expect(bn.map(\.block.count) == myBN.map(\.threadsPerBlock))
+        let cat = family(real, "CatArrayBatchedCopy"), myCat = ours("CatArrayBatchedCopy")
+        #expect(cat.map(\.grid.count) == myCat.map(\.grid.count))
+    }
+
+    @Test(arguments: [1, 32])
+    func convolutionKernelsLookLikeTheLibraries(batch: Int) throws {
+        let real = try measured("h200_googlenet_inf_b\(batch).csv")
+        let kg = try lowered(batch: batch)
+        // About as many kernels in total and per class.
+        #expect(abs(Double(kg.kernels.count) / Double(real.count) - 1) < 0.12)
+        let convNodes = kg.graph.nodes.filter { if case .conv = $0.kind { return true } else { return false } }
+        var classAgree = 0, gridClose = 0, matched = 0
+        for n in convNodes {
+            let fx = n.name.replacingOccurrences(of: ".", with: "_")
+            let mk = real.filter { $0.node == fx && [.tensorGemm, .cudaCore].contains($0.kernelClass) }
+            let ok = kg.opKernels[n.id].map { kg.kernels[$0] }.filter { [.tensorGemm, .cudaCore].contains($0.kernelClass) }
+            guard let m = mk.max(by: { $0.durationUs < $1.durationUs }), let o = ok.max(by: { $0.flops < $1.flops }) else { continue }
+            matched += 1
+            if m.kernelClass == o.kernelClass { classAgree += 1 }
+            let ratio = Double(o.blocks) / Double(m.grid.count)
+            if ratio >= 0.25 && ratio <= 4 { gridClose += 1 }
+            // Thread counts are the libraries' own: 64 (FFMA), 128 (CUTLASS/xmma) or 384 (Hopper warp groups).
+            #expect([64, 128, 256, 384].contains(o.threadsPerBlock))
+        }
+        #expect(matched == convNodes.count)
+        #expect(Double(classAgree) / Double(matched) >= 0.8)
+        #expect(Double(gridClose) / Double(matched) >= 0.75)
+    }
+
+    @Test func hopperLargeProblemsUseAboutOneBlockPerSM() throws {
+        let kg = Lowering.lower(try ModelZoo.build("resnet50", batch: 32), gpu: try GPUCatalog.load("h100"))
+        let big = kg.kernels.filter { $0.name.hasPrefix("sm90") }
+        #expect(!big.isEmpty)
+        #expect(big.allSatisfy { $0.blocks <= 132 && $0.threadsPerBlock == 384 && $0.sharedMemoryPerBlock > 200_000 })
+        let f = BlockFootprint(kernel: big[0], gpu: try GPUCatalog.load("h100"))
+        #expect(f.blocksPerSM(try GPUCatalog.load("h100")) == 1)
+    }
+
+    @Test func kernelsFitSmallerGPUs() throws {
+        for gpu in ["t4", "v100", "l4", "a100"] {
+            let spec = try GPUCatalog.load(gpu)
+            let kg = Lowering.lower(try ModelZoo.build("inception_v3", batch: 8), gpu: spec)
+            try Simulator.checkFits(kg, gpu: spec)
+            #expect(!kg.kernels.contains { $0.name.hasPrefix("sm90") })
+        }
+    }
+
+    @Test func precisionChangesKernelsAndBytes() throws {
+        let g = try ModelZoo.build("resnet18", batch: 8)
+        let gpu = try GPUCatalog.load("h100")
+        let tf32 = Lowering.lower(g, gpu: gpu, precision: .tf32)
+        let fp32 = Lowering.lower(g, gpu: gpu, precision: .fp32)
+        let fp16 = Lowering.lower(g, gpu: gpu, precision: .fp16)
+        #expect(!fp32.kernels.contains { $0.kernelClass == .tensorGemm })
+        #expect(tf32.kernels.contains { $0.kernelClass == .tensorGemm })
+        #expect(fp16.kernels.reduce(0) { $0 + $1.bytes } < tf32.kernels.reduce(0) { $0 + $1.bytes })
+        // Same arithmetic whatever the precision.
+        let gemmFlops = { (kg: KernelGraph) in kg.kernels.filter { [.tensorGemm, .cudaCore].contains($0.kernelClass) }.reduce(0) { $0 + $1.flops } }
+        #expect(abs(gemmFlops(fp32) / gemmFlops(tf32) - 1) < 1e-9)
+    }
+
+    @Test func kernelDependenciesFollowTheGraph() throws {
+        let kg = try lowered(batch: 1)
+        for k in kg.kernels {
+            for d in k.deps { #expect(d < k.id) }
+        }
+        // Views (flatten) launch nothing; their consumers wait on the producer's last kernel.
+        let flat = kg.graph.nodes.first { $0.kind == .flatten }!
+        #expect(kg.opKernels[flat.id].isEmpty)
+    }
+}

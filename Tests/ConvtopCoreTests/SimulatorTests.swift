@@ -1,0 +1,143 @@
+import Testing
+@testable import ConvtopCore
+
+struct SimulatorTests {
+    @Test func sameInputsAndSeedGiveIdenticalTraces() throws {
+        var s = scenario("googlenet", batch: 4)
+        s.seed = 42
+        let w = try Workload(s)
+        let a = try w.run(.branch, iteration: 3), b = try w.run(.branch, iteration: 3)
+        #expect(a.trace.kernels == b.trace.kernels)
+        #expect(a.trace.groups == b.trace.groups)
+        #expect(a.metrics == b.metrics)
+        let c = try w.run(.branch, iteration: 4)
+        #expect(c.trace.iterationTime != a.trace.iterationTime) // run-to-run variation comes from the seed
+        s.seed = 43
+        let d = try Workload(s).run(.branch, iteration: 3)
+        #expect(d.trace.iterationTime != a.trace.iterationTime)
+    }
+
+    @Test func smResourcesAreNeverOverCommitted() throws {
+        let w = try Workload(scenario("inception_v3", batch: 8))
+        let r = try w.run(.branch)
+        let gpu = w.gpu
+        var edges: [(Double, Int, Int, Int, Int)] = [] // time, sm, warps, regs, smem (signed)
+        for g in r.trace.groups {
+            let k = w.kernels.kernels[Int(g.kernel)]
+            let f = BlockFootprint(kernel: k, gpu: gpu)
+            let units = Int(g.warps) / f.warps
+            edges.append((g.start, Int(g.sm), Int(g.warps), f.registers * units, f.sharedMemory * units))
+            edges.append((g.end, Int(g.sm), -Int(g.warps), -f.registers * units, -f.sharedMemory * units))
+        }
+        edges.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.2 < $1.2) }
+        var warps = Array(repeating: 0, count: gpu.smCount), regs = warps, smem = warps
+        for e in edges {
+            warps[e.1] += e.2; regs[e.1] += e.3; smem[e.1] += e.4
+            #expect(warps[e.1] <= gpu.maxWarpsPerSM && regs[e.1] <= gpu.registersPerSM && smem[e.1] <= gpu.sharedMemoryPerSM)
+        }
+    }
+
+    /// The in-order rule: a later grid gets no block while an earlier one still has undispatched blocks.
+    @Test func laterGridsWaitUntilEarlierGridsAreFullyDispatched() throws {
+        let g = graph { b in
+            let x = b.input([64, 256, 56, 56]), y = b.input([1, 16, 8, 8], name: "y")
+            _ = b.relu(x)              // ~12,500 blocks: many waves
+            _ = b.relu(y)              // one tiny block on another stream
+        }
+        let gpu = try GPUCatalog.load("h100")
+        let kg = Lowering.lower(g, gpu: gpu)
+        let sched = PolicyKind.roundRobin.schedule(kg, streams: 2, smCount: gpu.smCount, cost: Array(repeating: 1, count: g.nodes.count))
+        var o = SimulationOptions(); o.launch = .graph
+        let t = try Simulator(kernels: kg, schedule: sched, gpu: gpu, options: o).run()
+        let big = t.kernels[0], small = t.kernels[1]
+        #expect(big.stream != small.stream)
+        let lastDispatch = t.groups.filter { $0.kernel == 0 }.map(\.start).max()!
+        #expect(small.start >= lastDispatch)
+        #expect(small.start > big.start)
+    }
+
+    @Test func serialRunsOneKernelAtATime() throws {
+        let r = try Workload(scenario("googlenet")).run(.serial)
+        #expect(r.metrics.peakConcurrentKernels == 1)
+        #expect(abs(r.metrics.achievedConcurrency - 1) < 1e-9)
+        #expect(abs(r.metrics.speedupVsSerial - 1) < 1e-12)
+        let sorted = r.trace.kernels.sorted { $0.start < $1.start }
+        for (a, b) in zip(sorted, sorted.dropFirst()) { #expect(b.start >= a.end) }
+    }
+
+    @Test func multiStreamGainIsLargeForInceptionAtBatchOneAndShrinksWithBatch() throws {
+        var speedups: [Double] = []
+        for b in [1, 8, 32] { speedups.append(try Workload(scenario("inception_v3", batch: b)).run(.branch, recordBlocks: false).metrics.speedupVsSerial) }
+        #expect(speedups[0] > 1.25)
+        #expect(speedups[0] > speedups[1] && speedups[1] > speedups[2])
+        let resnet = try Workload(scenario("resnet50", batch: 32)).run(.branch, recordBlocks: false).metrics.speedupVsSerial
+        #expect(resnet > 0.95 && resnet < 1.1)
+    }
+
+    /// Two independent small convolutions overlap; two large ones barely do.
+    @Test func smallKernelsOverlapLargeOnesBarely() throws {
+        func pair(_ shape: [Int], _ c: Int) throws -> Double {
+            let g = graph { b in
+                let x = b.input(shape), y = b.input(shape, name: "y")
+                _ = b.conv(x, c, k: 3, p: 1); _ = b.conv(y, c, k: 3, p: 1)
+            }
+            let gpu = try GPUCatalog.load("h100")
+            let kg = Lowering.lower(g, gpu: gpu)
+            var o = SimulationOptions(); o.launch = .graph; o.jitter = 0
+            let cost = Array(repeating: 1.0, count: g.nodes.count)
+            let serial = try Simulator(kernels: kg, schedule: PolicyKind.serial.schedule(kg, streams: 2, smCount: 132, cost: cost), gpu: gpu, options: o).run()
+            let par = try Simulator(kernels: kg, schedule: PolicyKind.branch.schedule(kg, streams: 2, smCount: 132, cost: cost), gpu: gpu, options: o).run()
+            return serial.iterationTime / par.iterationTime
+        }
+        let small = try pair([1, 64, 28, 28], 64), large = try pair([32, 256, 56, 56], 256)
+        #expect(small > 1.1)
+        #expect(large < 1.06)
+        #expect(small > large)
+    }
+
+    @Test func oneHardwareQueueSerialisesStreams() throws {
+        var s = scenario("googlenet")
+        let eight = try Workload(s).run(.branch, recordBlocks: false).metrics.iterationMs
+        s.connections = 1
+        let one = try Workload(s).run(.branch, recordBlocks: false).metrics.iterationMs
+        #expect(one > eight * 1.2)
+    }
+
+    @Test func eagerLaunchesAreHostBoundAtSmallBatch() throws {
+        let r = try Workload(scenario("resnet50", launch: .eager)).run(.serial, recordBlocks: false)
+        #expect(r.metrics.hostBoundMs > 0.5 * r.metrics.iterationMs)
+        let g = try Workload(scenario("resnet50", launch: .graph)).run(.serial, recordBlocks: false)
+        #expect(g.metrics.iterationMs < r.metrics.iterationMs / 3)
+    }
+
+    @Test func metricsAreConsistent() throws {
+        let w = try Workload(scenario("googlenet", batch: 2))
+        for p in PolicyKind.allCases {
+            let m = try w.run(p, recordBlocks: false).metrics
+            #expect(m.smUtilization > 0 && m.smUtilization <= 1)
+            #expect(abs(m.speedupVsSerial - m.serialMs / m.iterationMs) < 1e-9)
+            #expect(m.criticalPathMs < m.iterationMs)
+            #expect(m.peakConcurrentKernels >= 1 && m.achievedConcurrency >= 1)
+            #expect(m.perSMUtilization.count == 132)
+        }
+    }
+
+    @Test func badInputIsAClearError() throws {
+        var s = scenario("resnet50"); s.batch = 0
+        #expect(throws: ModelError.self) { _ = try Workload(s) }
+        s = scenario("resnet50"); s.streams = 0
+        #expect(throws: ModelError.self) { _ = try Workload(s) }
+        // A block that needs more shared memory than the SM has.
+        var gpu = try GPUCatalog.load("h100")
+        gpu.sharedMemoryPerSM = 32 * 1024; gpu.maxSharedMemoryPerBlock = 200 * 1024
+        #expect { _ = try Workload(scenario("resnet50", batch: 32), gpu: gpu) } throws: { e in
+            "\(e)".contains("cannot fit on any SM")
+        }
+    }
+
+    @Test func trainingIterationRunsEveryKernel() throws {
+        let r = try Workload(scenario("resnet18", batch: 4, mode: .training)).run(.branch, recordBlocks: false)
+        #expect(r.trace.kernels.allSatisfy { $0.end > $0.start })
+        #expect(r.metrics.kernels == r.trace.kernels.count)
+    }
+}
