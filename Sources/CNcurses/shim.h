@@ -7,7 +7,12 @@
 #include <stdio.h>
 #include <ncursesw/curses.h>
 
+#include <langinfo.h>
 static inline WINDOW *ct_stdscr(void) { return stdscr; }
+/// Opens the terminal on the process's own stdout/stdin; NULL when there is no usable terminal.
+static inline SCREEN *ct_newterm_stdio(void) { return newterm(NULL, stdout, stdin); }
+static inline int ct_colors(void) { return COLORS; }
+static inline const char *ct_codeset(void) { return nl_langinfo(CODESET); }
 static inline int ct_lines(void) { return LINES; }
 static inline int ct_cols(void) { return COLS; }
 static inline int ct_key_f(int n) { return KEY_F(n); }

@@ -1,15 +1,40 @@
 import ArgumentParser
 import ConvtopCore
+import ConvtopUI
+import Foundation
 
 /// `convtop [MODEL]`: the live dashboard.
 struct Dashboard: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "dashboard", abstract: "Open the live dashboard (the default command).")
+    static let configuration = CommandConfiguration(commandName: "dashboard",
+        abstract: "Open the live dashboard (the default command: 'convtop resnet50').")
     @Argument(help: "Model name or graph file.") var model = "resnet50"
     @OptionGroup var flags: SimulationFlags
+    @Option(help: "Frames per second.") var fps = 30
+    @Option(help: "Exit after this many frames (for scripts).") var frames: Int?
+    @Flag(help: "Draw with ASCII only (automatic when the locale is not UTF-8).") var ascii = false
+    @Flag(name: .customLong("no-color"), help: "No colours (also when NO_COLOR is set).") var noColor = false
+    @Flag(name: .customLong("no-mouse"), help: "Do not capture the mouse.") var noMouse = false
+    @Option(help: "Record the session as JSON Lines to this file.") var record: String?
+    @Flag(name: .customLong("record-traces"), help: "With --record, add every kernel of every iteration.") var recordTraces = false
+    @Flag(help: "Overwrite an existing record file.") var force = false
 
     func run() throws {
+        guard fps >= 1 && fps <= 240 else { throw CLIError("--fps must be between 1 and 240") }
+        if let f = frames, f < 1 { throw CLIError("--frames must be at least 1") }
         let s = try flags.scenario(model: model)
-        _ = try Workload(s)
-        throw CLIError("the dashboard is not built yet")
+        if let record { try checkWritable(record, force: force) }
+        // Everything that can fail on bad input happens before the terminal is touched.
+        let env = ProcessInfo.processInfo.environment
+        let color = !noColor && (env["NO_COLOR"] ?? "").isEmpty
+        let screen = try NcursesScreen(color: color, mouse: !noMouse)
+        defer { screen.close() }
+        let model = try DashboardModel(scenario: s, gpuNames: GPUCatalog.names(), ascii: ascii || !screen.utf8)
+        var recorder: SessionRecorder?
+        if let record {
+            recorder = try SessionRecorder(path: record, scenario: s, traces: recordTraces, size: screen.size, model: model)
+            model.setRecording(available: true, active: true)
+            model.onIteration = { r, w, st in recorder?.iteration(r, w, st) }
+        }
+        try DashboardLoop(screen: screen, model: model, fps: fps, maxFrames: frames, recorder: recorder).run()
     }
 }

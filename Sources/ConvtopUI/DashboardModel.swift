@@ -1,0 +1,142 @@
+import ConvtopCore
+
+/// The dashboard without a terminal: state, the current simulated iteration and its playback index. Keys and time
+/// go in; a cell buffer comes out. The ncurses backend only feeds it and copies the buffer to the screen.
+public final class DashboardModel {
+    public private(set) var state: AppState
+    public private(set) var workload: Workload
+    public private(set) var result: IterationResult
+    public private(set) var index: PlaybackIndex
+    public let glyphs: Glyphs
+    /// Called with every finished iteration and every changed setting (session recording).
+    public var onIteration: ((IterationResult, Workload, AppState) -> Void)?
+    private var cache: [Scenario: Workload] = [:]
+    private var policyHits: [(PolicyKind, Rect)] = []
+
+    public init(scenario: Scenario, gpuNames: [String], ascii: Bool = false) throws {
+        state = AppState(scenario: scenario, gpuNames: gpuNames)
+        glyphs = ascii ? .ascii : .unicode
+        let w = try Workload(scenario)
+        workload = w
+        result = try w.run(scenario.policy, iteration: 0)
+        index = PlaybackIndex(workload: w, result: result)
+        cache[Self.key(scenario)] = w
+        state.history.append(HistoryPoint(iterationMs: result.metrics.iterationMs, policy: scenario.policy))
+    }
+
+    static func key(_ s: Scenario) -> Scenario { var k = s; k.policy = .serial; return k }
+
+    private func workloadFor(_ s: Scenario) throws -> Workload {
+        if let w = cache[Self.key(s)] { return w }
+        let w = try Workload(s)
+        if cache.count > 24 { cache.removeAll() }
+        cache[Self.key(s)] = w
+        return w
+    }
+
+    /// Simulates the next iteration of the current settings (or re-simulates after a change).
+    private func simulate(previous: AppState) {
+        do {
+            let w = try workloadFor(state.scenario)
+            let r = try w.run(state.scenario.policy, iteration: state.iteration)
+            workload = w
+            result = r
+            index = PlaybackIndex(workload: w, result: r)
+            state.cursor = 0
+            state.history.append(HistoryPoint(iterationMs: r.metrics.iterationMs, policy: state.scenario.policy))
+            if state.history.count > 512 { state.history.removeFirst(state.history.count - 512) }
+            onIteration?(r, w, state)
+        } catch {
+            // Keep the last good configuration on screen and say why the new one cannot run.
+            let message = "\(error)"
+            state.scenario = previous.scenario
+            state.status = "cannot apply: " + message
+            state.statusFrame = state.frame
+        }
+    }
+
+    /// Handles one key; returns effects the backend must carry out (quit, export, recording).
+    public func handle(_ key: Key) -> [Effect] {
+        var action = KeyMap.action(for: key)
+        if case .click(let x, let y) = key {
+            action = policyHits.first { $0.1.contains(x: x, y: y) }.map { .selectPolicy($0.0) }
+        }
+        if state.showHelp, let a = action, a != .toggleHelp, a != .quit {
+            state.showHelp = false
+        }
+        guard let action else { return [] }
+        let previous = state
+        let effects = Reducer.reduce(&state, action, iterationUs: index.iterationUs, nextEventUs: index.nextEvent(after: state.cursor))
+        var out: [Effect] = []
+        for e in effects {
+            if e == .resimulate {
+                state.iteration += 1
+                simulate(previous: previous)
+            } else {
+                out.append(e)
+            }
+        }
+        return out
+    }
+
+    /// Advances playback by `seconds` of wall time; moves to the next iteration at the end of this one.
+    public func tick(seconds: Double) {
+        state.frame += 1
+        guard !state.paused else { return }
+        state.cursor += seconds * state.speed * index.iterationUs / state.secondsPerIteration
+        if state.cursor >= index.iterationUs {
+            let previous = state
+            state.iteration += 1
+            simulate(previous: previous)
+        }
+    }
+
+    /// Records a status message (from the backend: export done, recording toggled).
+    public func say(_ message: String) {
+        state.status = message
+        state.statusFrame = state.frame
+    }
+
+    public func setRecording(available: Bool, active: Bool) {
+        state.recordingAvailable = available
+        state.recording = active
+    }
+
+    /// Draws the whole screen for a terminal of `width`×`height`.
+    public func render(width: Int, height: Int) -> CellBuffer {
+        var b = CellBuffer(width: width, height: height)
+        let l = Layout.compute(width: width, height: height, lanes: index.streams.count + 1)
+        if l.tooSmall {
+            OverlayWidgets.tooSmall(&b)
+            policyHits = []
+            return b
+        }
+        HeaderWidgets.header(&b, l.header, state, glyphs: glyphs)
+        policyHits = HeaderWidgets.policyBar(&b, l.policyBar, state)
+        TimelineWidget.draw(&b, l.timelines, state, self, glyphs: glyphs)
+        SMWidget.draw(&b, l.sms, state, self, glyphs: glyphs)
+        BranchWidget.draw(&b, l.branches, state, self, glyphs: glyphs)
+        StatsWidget.draw(&b, l.stats, state, self, glyphs: glyphs)
+        HeaderWidgets.footer(&b, l.footer, state)
+        if state.showHelp { OverlayWidgets.help(&b, glyphs: glyphs) }
+        return b
+    }
+
+    /// Renders one panel alone (for snapshot tests of each widget).
+    public func renderPanel(_ name: String, width: Int, height: Int) -> CellBuffer {
+        var b = CellBuffer(width: width, height: height)
+        let r = Rect(x: 0, y: 0, width: width, height: height)
+        switch name {
+        case "header": HeaderWidgets.header(&b, r, state, glyphs: glyphs)
+        case "policy": HeaderWidgets.policyBar(&b, r, state)
+        case "timelines": TimelineWidget.draw(&b, r, state, self, glyphs: glyphs)
+        case "sms": SMWidget.draw(&b, r, state, self, glyphs: glyphs)
+        case "branches": BranchWidget.draw(&b, r, state, self, glyphs: glyphs)
+        case "stats": StatsWidget.draw(&b, r, state, self, glyphs: glyphs)
+        case "footer": HeaderWidgets.footer(&b, r, state)
+        case "help": OverlayWidgets.help(&b, glyphs: glyphs)
+        default: break
+        }
+        return b
+    }
+}

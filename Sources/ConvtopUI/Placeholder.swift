@@ -1,2 +1,0 @@
-/// Placeholder until the UI lands.
-public enum ConvtopUIInfo {}

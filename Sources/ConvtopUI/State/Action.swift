@@ -1,0 +1,41 @@
+import ConvtopCore
+
+/// A key press, decoded by the backend.
+public enum Key: Sendable, Hashable {
+    case char(Character)
+    case left, right, up, down, tab, backTab, escape, enter
+    case function(Int)
+    case ctrlC
+    /// A mouse click at a cell.
+    case click(x: Int, y: Int)
+}
+
+/// What a key asks the dashboard to do.
+public enum Action: Sendable, Hashable {
+    case selectPolicy(PolicyKind)
+    case cyclePolicy
+    case togglePause
+    case nextIteration
+    case stepEvent
+    case seekBackward, seekForward
+    case zoomIn, zoomOut
+    case slower, faster
+    case halveBatch, doubleBatch
+    case toggleMode
+    case nextGPU
+    case toggleLaunch
+    case fewerStreams, moreStreams
+    case toggleRecording
+    case exportTrace
+    case toggleHelp
+    case quit
+}
+
+/// Work the reducer asks the outside world to do.
+public enum Effect: Sendable, Hashable {
+    /// Settings changed: simulate the current configuration again.
+    case resimulate
+    case quit
+    case exportTrace
+    case toggleRecording
+}

@@ -1,0 +1,38 @@
+import ConvtopCore
+
+/// Everything the dashboard shows that is not derived from the current simulation.
+public struct AppState: Sendable, Equatable {
+    public var scenario: Scenario
+    public var gpuNames: [String]
+    public var iteration = 0
+    public var paused = false
+    /// Playback cursor, µs into the current iteration.
+    public var cursor = 0.0
+    /// Seconds of wall time one iteration takes to play at speed 1.
+    public var secondsPerIteration = 4.0
+    /// Playback speed multiplier (powers of two).
+    public var speed = 1.0
+    /// Visible fraction of the iteration in the timeline (1 = whole iteration).
+    public var zoom = 1.0
+    public var showHelp = false
+    public var recordingAvailable = false
+    public var recording = false
+    /// A short message shown in the footer line, and the frame it appeared.
+    public var status = ""
+    public var statusFrame = 0
+    public var frame = 0
+    /// Recent iterations: time (ms) and the policy that produced it, oldest first.
+    public var history: [HistoryPoint] = []
+    public var quitting = false
+
+    public init(scenario: Scenario, gpuNames: [String]) {
+        self.scenario = scenario
+        self.gpuNames = gpuNames
+    }
+}
+
+/// One finished iteration in the sparkline.
+public struct HistoryPoint: Sendable, Equatable {
+    public var iterationMs: Double
+    public var policy: PolicyKind
+}

@@ -1,0 +1,54 @@
+import ConvtopCore
+
+/// One key binding: the keys, the action, and the help text. The table drives key handling, the footer and the
+/// help overlay alike.
+public struct KeyBinding: Sendable {
+    public var keys: [Key]
+    public var label: String
+    public var action: Action
+    public var help: String
+    /// Short footer text, or nil to show the binding in the help overlay only.
+    public var footer: String?
+}
+
+public enum KeyMap {
+    public static let bindings: [KeyBinding] = {
+        var b: [KeyBinding] = []
+        for (i, p) in PolicyKind.allCases.enumerated() {
+            b.append(KeyBinding(keys: [.char(Character(String(i + 1)))], label: String(i + 1), action: .selectPolicy(p),
+                                help: "policy \(p.rawValue): \(p.summary)", footer: i == 0 ? "1-6 policy" : nil))
+        }
+        b += [
+            KeyBinding(keys: [.char("p"), .tab], label: "p Tab", action: .cyclePolicy, help: "next policy", footer: nil),
+            KeyBinding(keys: [.char(" ")], label: "space", action: .togglePause, help: "pause / resume playback", footer: "spc pause"),
+            KeyBinding(keys: [.char("n")], label: "n", action: .nextIteration, help: "next iteration", footer: "n next"),
+            KeyBinding(keys: [.char(".")], label: ".", action: .stepEvent, help: "one kernel event forward (pauses)", footer: nil),
+            KeyBinding(keys: [.left], label: "←", action: .seekBackward, help: "seek backward", footer: nil),
+            KeyBinding(keys: [.right], label: "→", action: .seekForward, help: "seek forward", footer: "←→ seek"),
+            KeyBinding(keys: [.char("+"), .char("=")], label: "+", action: .zoomIn, help: "zoom the timeline in", footer: nil),
+            KeyBinding(keys: [.char("-"), .char("_")], label: "-", action: .zoomOut, help: "zoom the timeline out", footer: "+- zoom"),
+            KeyBinding(keys: [.char("[")], label: "[", action: .slower, help: "slower playback", footer: nil),
+            KeyBinding(keys: [.char("]")], label: "]", action: .faster, help: "faster playback", footer: "[] speed"),
+            KeyBinding(keys: [.char("b")], label: "b", action: .halveBatch, help: "halve the batch size", footer: nil),
+            KeyBinding(keys: [.char("B")], label: "B", action: .doubleBatch, help: "double the batch size", footer: "bB batch"),
+            KeyBinding(keys: [.char("m")], label: "m", action: .toggleMode, help: "inference / training", footer: "m mode"),
+            KeyBinding(keys: [.char("g")], label: "g", action: .nextGPU, help: "next GPU profile", footer: "g gpu"),
+            KeyBinding(keys: [.char("l")], label: "l", action: .toggleLaunch, help: "eager / CUDA Graph launch", footer: "l launch"),
+            KeyBinding(keys: [.char("<"), .char(",")], label: "<", action: .fewerStreams, help: "fewer streams", footer: nil),
+            KeyBinding(keys: [.char(">")], label: ">", action: .moreStreams, help: "more streams", footer: "<> streams"),
+            KeyBinding(keys: [.char("r")], label: "r", action: .toggleRecording, help: "start / stop recording (with --record)", footer: nil),
+            KeyBinding(keys: [.char("e")], label: "e", action: .exportTrace, help: "export this iteration as a Chrome trace", footer: "e export"),
+            KeyBinding(keys: [.char("?"), .char("h"), .function(1)], label: "? h F1", action: .toggleHelp, help: "help", footer: "? help"),
+            KeyBinding(keys: [.char("q"), .escape, .ctrlC], label: "q Esc ^C", action: .quit, help: "quit", footer: "q quit"),
+        ]
+        return b
+    }()
+
+    /// The action bound to a key, if any.
+    public static func action(for key: Key) -> Action? {
+        bindings.first { $0.keys.contains(key) }?.action
+    }
+
+    /// Footer items in table order.
+    public static var footerItems: [String] { bindings.compactMap(\.footer) }
+}

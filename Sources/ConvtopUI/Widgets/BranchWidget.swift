@@ -1,0 +1,79 @@
+import ConvtopCore
+
+/// Branch parallelism: the fork–join region at the cursor, branches side by side with each op's state and stream,
+/// and a chart of available (ready + running ops) against exploited (kernels running) parallelism.
+enum BranchWidget {
+    static func draw(_ b: inout CellBuffer, _ r: Rect, _ s: AppState, _ m: DashboardModel, glyphs g: Glyphs) {
+        b.box(r, title: "branches", glyphs: g)
+        let inner = r.inset(1)
+        guard inner.width >= 10 && inner.height >= 3 else { return }
+        let ix = m.index
+        let graph = m.workload.kernels.graph
+        let chartRows = inner.height >= 8 ? 3 : (inner.height >= 5 ? 2 : 0)
+        let listRect = Rect(x: inner.x, y: inner.y, width: inner.width, height: inner.height - chartRows)
+        let running = m.workload.kernels.activeOps.filter { ix.state(of: $0, at: s.cursor) == .running }
+        if let region = ix.region(at: s.cursor, lanesRunning: running) {
+            let fork = TextFit.shortName(graph.nodes[region.fork].name, 24, ellipsis: g.ellipsis)
+            let join = region.join.map { TextFit.shortName(graph.nodes[$0].name, 24, ellipsis: g.ellipsis) } ?? "end"
+            b.text(listRect.x, listRect.y, "\(fork) → \(region.branches.count) branches → \(join)", Style(.accent, bold: true), clip: listRect)
+            let nb = region.branches.count
+            let colW = max(12, listRect.width / max(nb, 1))
+            let shown = min(nb, max(1, listRect.width / colW))
+            for (bi, branch) in region.branches.prefix(shown).enumerated() {
+                let x = listRect.x + bi * colW
+                let col = Rect(x: x, y: listRect.y + 1, width: colW - 1, height: listRect.height - 1)
+                if branch.isEmpty {
+                    b.text(col.x, col.y, "(shortcut)", Style(.dim), clip: col)
+                    continue
+                }
+                let ops = branch.filter { !m.workload.kernels.opKernels[$0].isEmpty }
+                for (i, op) in ops.prefix(col.height).enumerated() {
+                    let st = ix.state(of: op, at: s.cursor)
+                    let (glyph, style): (Character, Style) = {
+                        switch st {
+                        case .waiting: return (g.waiting, Style(.dim))
+                        case .ready: return (g.ready, Style(.warn))
+                        case .running: return (g.running, Style(.good, bold: true))
+                        case .done: return (g.done, Style(.dim))
+                        }
+                    }()
+                    let stream = m.result.schedule.streamOfOp[op]
+                    let tag = " s\(stream)"
+                    let name = TextFit.shortName(graph.nodes[op].name, max(1, col.width - 2 - tag.count), ellipsis: g.ellipsis)
+                    let y = col.y + i
+                    b.put(col.x, y, glyph, style, clip: col)
+                    let end = b.text(col.x + 2, y, name, st == .running ? Style(.normal, bold: true) : Style(st == .done ? .dim : .normal), clip: col)
+                    b.text(max(end, col.maxX - tag.count), y, tag, Style(.stream(stream)), clip: col)
+                }
+                if ops.count > col.height, col.height > 0 {
+                    b.text(col.x, col.maxY - 1, "+\(ops.count - col.height + 1) more", Style(.dim), clip: col)
+                }
+            }
+            if shown < nb { b.text(listRect.maxX - 8, listRect.y, "+\(nb - shown) more", Style(.dim), clip: listRect) }
+        } else {
+            b.text(listRect.x, listRect.y, "no fork–join region here: the graph is a chain at this point", Style(.dim), clip: listRect)
+        }
+        guard chartRows > 0 else { return }
+        // Parallelism chart over the whole iteration.
+        let labelW = 7
+        let chart = Rect(x: inner.x + labelW, y: inner.maxY - chartRows, width: inner.width - labelW, height: chartRows)
+        let peak = max(1, ix.available.max() ?? 1)
+        func series(_ v: [Int], _ y: Int, _ label: String, _ style: Style) {
+            b.text(inner.x, y, TextFit.padRight(label, labelW), Style(.dim), clip: inner)
+            for c in 0..<chart.width {
+                let i = min(v.count - 1, c * v.count / max(chart.width, 1))
+                b.put(chart.x + c, y, g.level(Double(v[i]) / Double(peak)), style, clip: chart)
+            }
+        }
+        series(ix.available, chart.y, "ready", Style(.warn))
+        series(ix.exploited, chart.y + 1, "running", Style(.good))
+        if chartRows >= 3 {
+            let y = chart.y + 2
+            let c = Int(s.cursor / ix.iterationUs * Double(chart.width))
+            b.text(inner.x, y, "peak \(peak)", Style(.dim), clip: inner)
+            b.put(chart.x + min(max(c, 0), chart.width - 1), y, "^", Style(.cursor, bold: true), clip: chart)
+            let note = "ops ready+running vs kernels running"
+            if chart.width > note.count + 4 { b.text(chart.maxX - note.count, y, note, Style(.dim), clip: chart) }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+/// The help overlay (drawn from the key table) and the too-small message.
+enum OverlayWidgets {
+    static func help(_ b: inout CellBuffer, glyphs g: Glyphs) {
+        let rows = KeyMap.bindings.map { (TextFit.padRight($0.label, 9), $0.help) }
+        let w = min(b.width - 2, (rows.map { $0.0.count + $0.1.count }.max() ?? 20) + 6)
+        let h = min(b.height - 2, rows.count + 4)
+        guard w > 10 && h > 4 else { return }
+        let r = Rect(x: (b.width - w) / 2, y: (b.height - h) / 2, width: w, height: h)
+        b.fill(r)
+        b.box(r, title: "keys", glyphs: g, style: Style(.accent))
+        let inner = r.inset(1)
+        for (i, row) in rows.prefix(inner.height - 2).enumerated() {
+            let x = b.text(inner.x + 1, inner.y + i, row.0, Style(.accent, bold: true), clip: inner)
+            b.text(x, inner.y + i, row.1, .plain, clip: inner)
+        }
+        b.text(inner.x + 1, inner.maxY - 1, "press ? or h to close", Style(.dim), clip: inner)
+    }
+
+    static func tooSmall(_ b: inout CellBuffer) {
+        let lines = ["Terminal too small: \(b.width)×\(b.height).",
+                     "convtop needs at least \(Layout.minWidth)×\(Layout.minHeight).",
+                     "Enlarge the window, or press q to quit."]
+        let top = max(0, (b.height - lines.count) / 2)
+        for (i, l) in lines.enumerated() {
+            b.text(max(0, (b.width - l.count) / 2), top + i, l, Style(i == 0 ? .warn : .normal, bold: i == 0))
+        }
+    }
+}

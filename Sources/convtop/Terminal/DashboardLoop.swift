@@ -1,0 +1,74 @@
+import ConvtopCore
+import ConvtopUI
+import Foundation
+
+/// The frame loop: read keys, advance playback, render, copy to the screen.
+struct DashboardLoop {
+    let screen: NcursesScreen
+    let model: DashboardModel
+    let fps: Int
+    let maxFrames: Int?
+    var recorder: SessionRecorder?
+
+    func run() throws {
+        let clock = ContinuousClock()
+        var last = clock.now
+        var frames = 0
+        let frameMs = 1000 / fps
+        var quit = false
+        while !quit && terminationRequested == 0 {
+            let size = screen.size
+            screen.draw(model.render(width: size.width, height: size.height))
+            frames += 1
+            if let maxFrames, frames >= maxFrames { break }
+            // Wait for input until the next frame is due, then drain whatever else arrived.
+            var wait = frameMs
+            let frameStart = clock.now
+            while let k = screen.readKey(timeoutMs: max(0, wait)) {
+                if let key = k {
+                    let before = model.state
+                    let effects = model.handle(key)
+                    recorder?.action(key, before: before, after: model.state)
+                    for e in effects {
+                        switch e {
+                        case .quit: quit = true
+                        case .exportTrace: exportTrace()
+                        case .toggleRecording:
+                            if let r = recorder {
+                                r.active.toggle()
+                                model.setRecording(available: true, active: r.active)
+                                model.say(r.active ? "recording resumed" : "recording paused")
+                            }
+                        case .resimulate: break
+                        }
+                    }
+                    if quit { break }
+                }
+                let elapsed = clock.now - frameStart
+                wait = frameMs - Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+                if wait <= 0 { wait = 0 }
+                if wait == 0 { break }
+            }
+            let now = clock.now
+            let dt = now - last
+            last = now
+            model.tick(seconds: Double(dt.components.seconds) + Double(dt.components.attoseconds) / 1e18)
+        }
+    }
+
+    /// Writes the current iteration as a Chrome trace next to the working directory, never overwriting a file.
+    func exportTrace() {
+        let s = model.state.scenario
+        let base = "convtop-\(s.model.replacingOccurrences(of: "/", with: "_"))-\(s.policy.rawValue)-iter\(model.state.iteration + 1)"
+        var path = base + ".json"
+        var n = 1
+        while FileManager.default.fileExists(atPath: path) { path = "\(base)-\(n).json"; n += 1 }
+        let text = ChromeTrace.render(workload: model.workload, result: model.result)
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            model.say("exported \(path)")
+        } catch {
+            model.say("export failed: \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import CNcurses
+import ConvtopUI
+import Foundation
+
+/// Set from signal handlers; the run loop polls it every frame and restores the terminal.
+nonisolated(unsafe) var terminationRequested: sig_atomic_t = 0
+
+/// The only code that touches ncurses: opens the terminal, copies cell buffers to it (changed cells only), reads keys.
+final class NcursesScreen {
+    private var previous: CellBuffer?
+    private let color: Bool
+    private var open = false
+    let utf8: Bool
+
+    /// Opens the terminal; throws (with the terminal untouched) when there is none.
+    init(color wantColor: Bool, mouse: Bool) throws {
+        setlocale(LC_ALL, "")
+        let codeset = String(cString: ct_codeset())
+        utf8 = codeset.uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+            throw CLIError("the dashboard needs a terminal; use 'convtop simulate' or 'convtop compare' for scripts")
+        }
+        guard ct_newterm_stdio() != nil else {
+            throw CLIError("cannot open the terminal (TERM=\(ProcessInfo.processInfo.environment["TERM"] ?? "unset")); use 'convtop simulate' for headless output")
+        }
+        open = true
+        raw()
+        noecho()
+        keypad(ct_stdscr(), true)
+        curs_set(0)
+        set_escdelay(25)
+        leaveok(ct_stdscr(), true)
+        color = wantColor && has_colors()
+        if color {
+            start_color()
+            use_default_colors()
+            Self.initPairs()
+        }
+        if mouse {
+            mousemask(ct_mouse_mask_clicks(), nil)
+            mouseinterval(0)
+        }
+        for sig in [SIGTERM, SIGHUP, SIGINT, SIGQUIT] {
+            signal(sig) { _ in terminationRequested = 1 }
+        }
+    }
+
+    /// 256-colour palette where available, the eight basic colours otherwise.
+    private static func initPairs() {
+        let rich = ct_colors() >= 256
+        func c(_ rich256: Int16, _ basic: Int16) -> Int16 { rich ? rich256 : basic }
+        let fg: [ColorRole: Int16] = [
+            .normal: -1, .accent: c(45, Int16(COLOR_CYAN)), .dim: c(244, -1), .good: c(83, Int16(COLOR_GREEN)),
+            .warn: c(221, Int16(COLOR_YELLOW)), .bad: c(203, Int16(COLOR_RED)), .title: c(81, Int16(COLOR_CYAN)),
+            .cursor: c(201, Int16(COLOR_MAGENTA)),
+            .stream0: c(39, Int16(COLOR_BLUE)), .stream1: c(41, Int16(COLOR_GREEN)), .stream2: c(214, Int16(COLOR_YELLOW)),
+            .stream3: c(170, Int16(COLOR_MAGENTA)), .stream4: c(44, Int16(COLOR_CYAN)), .stream5: c(203, Int16(COLOR_RED)),
+            .stream6: c(227, Int16(COLOR_YELLOW)), .stream7: c(250, Int16(COLOR_WHITE)),
+        ]
+        for role in ColorRole.allCases { init_pair(Int16(role.rawValue) + 1, fg[role] ?? -1, -1) }
+    }
+
+    var size: (width: Int, height: Int) { (Int(ct_cols()), Int(ct_lines())) }
+
+    /// Copies the buffer to the screen: only cells that changed since the last frame.
+    func draw(_ b: CellBuffer) {
+        let full = previous == nil || previous!.width != b.width || previous!.height != b.height
+        if full { clear() }
+        for y in 0..<b.height {
+            for x in 0..<b.width {
+                let cell = b[x, y]
+                if !full, let p = previous, p[x, y] == cell { continue }
+                var attrs = ct_a_normal()
+                if cell.style.bold { attrs |= ct_a_bold() }
+                if cell.style.reverse { attrs |= ct_a_reverse() }
+                if cell.style.dim || (cell.style.color == .dim && !color) { attrs |= ct_a_dim() }
+                let pair: Int16 = color ? Int16(cell.style.color.rawValue) + 1 : 0
+                // The bottom-right cell cannot be written without scrolling on some terminals.
+                if y == b.height - 1 && x == b.width - 1 { continue }
+                let scalar = cell.char.unicodeScalars.first!.value
+                _ = ct_put(Int32(y), Int32(x), wchar_t(bitPattern: scalar), attrs, pair)
+            }
+        }
+        refresh()
+        previous = b
+    }
+
+    /// Forces a full redraw on the next frame (after a resize).
+    func invalidate() { previous = nil }
+
+    /// Waits up to `ms` for a key (0: poll).
+    func readKey(timeoutMs ms: Int) -> Key?? {
+        timeout(Int32(ms))
+        var wch: wint_t = 0
+        let r = wget_wch(ct_stdscr(), &wch)
+        if r == ERR { return nil }
+        if r == KEY_CODE_YES {
+            switch Int32(wch) {
+            case KEY_LEFT: return .some(.left)
+            case KEY_RIGHT: return .some(.right)
+            case KEY_UP: return .some(.up)
+            case KEY_DOWN: return .some(.down)
+            case KEY_BTAB: return .some(.backTab)
+            case KEY_ENTER: return .some(.enter)
+            case KEY_RESIZE: invalidate(); return .some(nil)
+            case KEY_MOUSE:
+                var ev = MEVENT()
+                if getmouse(&ev) == OK && ct_mouse_button1(ev.bstate) != 0 { return .some(.click(x: Int(ev.x), y: Int(ev.y))) }
+                return .some(nil)
+            default:
+                let code = Int32(wch)
+                if code > ct_key_f(0) && code <= ct_key_f(24) { return .some(.function(Int(code - ct_key_f(0)))) }
+                return .some(nil)
+            }
+        }
+        switch wch {
+        case 3: return .some(.ctrlC)
+        case 9: return .some(.tab)
+        case 10, 13: return .some(.enter)
+        case 27: return .some(.escape)
+        default:
+            guard let u = Unicode.Scalar(UInt32(wch)) else { return .some(nil) }
+            return .some(.char(Character(u)))
+        }
+    }
+
+    /// Restores the terminal; safe to call more than once.
+    func close() {
+        guard open else { return }
+        open = false
+        endwin()
+    }
+
+    deinit { close() }
+}
