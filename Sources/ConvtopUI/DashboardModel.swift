@@ -8,6 +8,7 @@ public final class DashboardModel {
     public private(set) var result: IterationResult
     public private(set) var index: PlaybackIndex
     public let glyphs: Glyphs
+    let ascii: Bool
     /// Called with every finished iteration and every changed setting (session recording).
     public var onIteration: ((IterationResult, Workload, AppState) -> Void)?
     private var cache: [Scenario: Workload] = [:]
@@ -16,6 +17,7 @@ public final class DashboardModel {
     public init(scenario: Scenario, gpuNames: [String], ascii: Bool = false) throws {
         state = AppState(scenario: scenario, gpuNames: gpuNames)
         glyphs = ascii ? .ascii : .unicode
+        self.ascii = ascii
         let w = try Workload(scenario)
         workload = w
         result = try w.run(scenario.policy, iteration: 0)
@@ -108,6 +110,7 @@ public final class DashboardModel {
         let l = Layout.compute(width: width, height: height, lanes: index.streams.count + 1)
         if l.tooSmall {
             OverlayWidgets.tooSmall(&b)
+            if ascii { b.asciify() }
             policyHits = []
             return b
         }
@@ -119,6 +122,7 @@ public final class DashboardModel {
         StatsWidget.draw(&b, l.stats, state, self, glyphs: glyphs)
         HeaderWidgets.footer(&b, l.footer, state)
         if state.showHelp { OverlayWidgets.help(&b, glyphs: glyphs) }
+        if ascii { b.asciify() }
         return b
     }
 
@@ -137,6 +141,7 @@ public final class DashboardModel {
         case "help": OverlayWidgets.help(&b, glyphs: glyphs)
         default: break
         }
+        if ascii { b.asciify() }
         return b
     }
 }

@@ -8,7 +8,7 @@ public struct Scenario: Sendable, Hashable, Codable {
     public var mode: GraphMode = .inference
     public var policy: PolicyKind = .branch
     public var streams: Int = 8
-    public var launch: LaunchMode = .eager
+    public var launch: LaunchMode = .graph
     public var precision: Precision = .tf32
     public var optimizer: OptimizerStyle = .foreach
     public var connections: Int? = nil

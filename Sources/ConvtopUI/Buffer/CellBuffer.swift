@@ -77,9 +77,9 @@ public struct CellBuffer: Sendable, Equatable {
     }
 
     public mutating func fill(_ r: Rect, _ ch: Character = " ", _ style: Style = .plain) {
-        for y in max(0, r.y)..<min(height, r.maxY) where r.x < width {
-            for x in max(0, r.x)..<min(width, r.maxX) { cells[y * width + x] = Cell(ch, style) }
-        }
+        let y0 = max(0, r.y), y1 = min(height, r.maxY), x0 = max(0, r.x), x1 = min(width, r.maxX)
+        guard y0 < y1, x0 < x1 else { return }
+        for y in y0..<y1 { for x in x0..<x1 { cells[y * width + x] = Cell(ch, style) } }
     }
 
     /// A titled box border around `r`.
@@ -92,6 +92,15 @@ public struct CellBuffer: Sendable, Equatable {
         for y in (r.y + 1)..<(r.maxY - 1) { put(r.x, y, g.vertical, style); put(r.maxX - 1, y, g.vertical, style) }
         if !title.isEmpty && r.width > 4 {
             text(r.x + 2, r.y, " " + title + " ", Style(.title, bold: true), clip: Rect(x: r.x + 1, y: r.y, width: r.width - 2, height: 1))
+        }
+    }
+
+    /// Replaces every non-ASCII character with an ASCII stand-in (for terminals without UTF-8).
+    public mutating func asciify() {
+        let map: [Character: Character] = ["·": ".", "→": ">", "×": "x", "–": "-", "—": "-", "…": "~", "✓": "v", "▶": ">",
+                                           "○": "o", "●": "*", "┃": "|", "─": "-", "│": "|", "┌": "+", "┐": "+", "└": "+", "┘": "+"]
+        for i in cells.indices where !cells[i].char.isASCII {
+            cells[i].char = map[cells[i].char] ?? "?"
         }
     }
 

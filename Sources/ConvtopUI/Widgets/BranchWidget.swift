@@ -16,9 +16,19 @@ enum BranchWidget {
             let fork = TextFit.shortName(graph.nodes[region.fork].name, 24, ellipsis: g.ellipsis)
             let join = region.join.map { TextFit.shortName(graph.nodes[$0].name, 24, ellipsis: g.ellipsis) } ?? "end"
             b.text(listRect.x, listRect.y, "\(fork) → \(region.branches.count) branches → \(join)", Style(.accent, bold: true), clip: listRect)
+            // Show op names relative to the module the region lives in (their longest common dotted prefix).
+            let allNames = region.branches.flatMap { $0 }.map { graph.nodes[$0].name.split(separator: ".").map(String.init) }
+            var common = allNames.first ?? []
+            for n in allNames.dropFirst() { common = Array(zip(common, n).prefix { $0.0 == $0.1 }.map(\.0)) }
+            let prefix = common.isEmpty ? "" : common.joined(separator: ".") + "."
+            func local(_ op: Int) -> String {
+                let n = graph.nodes[op].name
+                return n.hasPrefix(prefix) && n.count > prefix.count ? String(n.dropFirst(prefix.count)) : n
+            }
             let nb = region.branches.count
-            let colW = max(12, listRect.width / max(nb, 1))
-            let shown = min(nb, max(1, listRect.width / colW))
+            let colW = max(14, listRect.width / max(nb, 1))
+            var shown = min(nb, max(1, listRect.width / colW))
+            if shown < nb && shown > 1 { shown -= 1 } // keep the last column for "+N more"
             for (bi, branch) in region.branches.prefix(shown).enumerated() {
                 let x = listRect.x + bi * colW
                 let col = Rect(x: x, y: listRect.y + 1, width: colW - 1, height: listRect.height - 1)
@@ -27,7 +37,8 @@ enum BranchWidget {
                     continue
                 }
                 let ops = branch.filter { !m.workload.kernels.opKernels[$0].isEmpty }
-                for (i, op) in ops.prefix(col.height).enumerated() {
+                let fits = ops.count > col.height ? max(0, col.height - 1) : ops.count
+                for (i, op) in ops.prefix(fits).enumerated() {
                     let st = ix.state(of: op, at: s.cursor)
                     let (glyph, style): (Character, Style) = {
                         switch st {
@@ -39,17 +50,20 @@ enum BranchWidget {
                     }()
                     let stream = m.result.schedule.streamOfOp[op]
                     let tag = " s\(stream)"
-                    let name = TextFit.shortName(graph.nodes[op].name, max(1, col.width - 2 - tag.count), ellipsis: g.ellipsis)
+                    let name = TextFit.shortName(local(op), max(1, col.width - 2 - tag.count), ellipsis: g.ellipsis)
                     let y = col.y + i
                     b.put(col.x, y, glyph, style, clip: col)
                     let end = b.text(col.x + 2, y, name, st == .running ? Style(.normal, bold: true) : Style(st == .done ? .dim : .normal), clip: col)
                     b.text(max(end, col.maxX - tag.count), y, tag, Style(.stream(stream)), clip: col)
                 }
-                if ops.count > col.height, col.height > 0 {
-                    b.text(col.x, col.maxY - 1, "+\(ops.count - col.height + 1) more", Style(.dim), clip: col)
+                if fits < ops.count, col.height > 0 {
+                    b.text(col.x, col.y + fits, "+\(ops.count - fits) more ops", Style(.dim), clip: col)
                 }
             }
-            if shown < nb { b.text(listRect.maxX - 8, listRect.y, "+\(nb - shown) more", Style(.dim), clip: listRect) }
+            if shown < nb {
+                let x = listRect.x + shown * colW
+                b.text(x, listRect.y + 1, "+\(nb - shown) more branches", Style(.dim), clip: Rect(x: x, y: listRect.y + 1, width: listRect.maxX - x, height: 1))
+            }
         } else {
             b.text(listRect.x, listRect.y, "no fork–join region here: the graph is a chain at this point", Style(.dim), clip: listRect)
         }

@@ -6,10 +6,15 @@ enum HeaderWidgets {
         b.fill(r, " ", Style(.normal, reverse: true))
         let sc = s.scenario
         var x = b.text(r.x + 1, r.y, "convtop", Style(.title, bold: true, reverse: true), clip: r)
-        let parts = [sc.model, sc.mode.rawValue, "batch \(sc.batch)", sc.gpu, sc.policy.rawValue, "\(sc.streams) streams",
-                     sc.launch == .graph ? "CUDA Graph" : "eager launch", sc.precision.rawValue, "iter \(s.iteration + 1)"]
-        x = b.text(x, r.y, "  " + parts.joined(separator: " · "), Style(.normal, reverse: true), clip: r)
+        let full = [sc.model, sc.mode.rawValue, "batch \(sc.batch)", sc.gpu, sc.policy.rawValue, "\(sc.streams) streams",
+                    sc.launch == .graph ? "CUDA Graph" : "eager launch", sc.precision.rawValue, "iter \(s.iteration + 1)"]
+        let compact = [sc.model, sc.mode == .training ? "train" : "infer", "b\(sc.batch)", sc.gpu, sc.policy.rawValue, "\(sc.streams)s",
+                       sc.launch == .graph ? "graph" : "eager", "it \(s.iteration + 1)"]
+        let room = r.width - 30
+        let line = full.joined(separator: " · ").count <= room ? full.joined(separator: " · ") : compact.joined(separator: " ")
+        x = b.text(x, r.y, "  " + line, Style(.normal, reverse: true), clip: r)
         var right = s.paused ? "paused" : "playing ×\(Reducer.speedLabel(s.speed))"
+        if r.width < 110 { right = s.paused ? "paused" : "×\(Reducer.speedLabel(s.speed))" }
         if s.recording { right = "\(g.dot) REC  " + right } else if s.recordingAvailable { right = "rec off  " + right }
         let rx = r.maxX - right.count - 1
         if rx > x + 1 { b.text(rx, r.y, right, Style(s.recording ? .bad : .normal, bold: s.recording, reverse: true), clip: r) }
@@ -19,9 +24,12 @@ enum HeaderWidgets {
     @discardableResult
     static func policyBar(_ b: inout CellBuffer, _ r: Rect, _ s: AppState) -> [(PolicyKind, Rect)] {
         var hits: [(PolicyKind, Rect)] = []
-        var x = b.text(r.x + 1, r.y, "policy ", Style(.dim), clip: r)
+        let short: [PolicyKind: String] = [.roundRobin: "rr", .criticalPath: "crit-path", .resourceAware: "res-aware"]
+        let fullWidth = 8 + PolicyKind.allCases.reduce(0) { $0 + $1.rawValue.count + 5 }
+        let narrow = fullWidth > r.width
+        var x = b.text(r.x + 1, r.y, narrow ? "" : "policy ", Style(.dim), clip: r)
         for (i, p) in PolicyKind.allCases.enumerated() {
-            let label = " \(i + 1) \(p.rawValue) "
+            let label = " \(i + 1) \(narrow ? short[p] ?? p.rawValue : p.rawValue) "
             let current = p == s.scenario.policy
             let start = x
             x = b.text(x, r.y, label, current ? Style(.accent, bold: true, reverse: true) : Style(.normal), clip: r)
@@ -32,12 +40,19 @@ enum HeaderWidgets {
     }
 
     static func footer(_ b: inout CellBuffer, _ r: Rect, _ s: AppState) {
-        let keys = KeyMap.footerItems.joined(separator: "  ")
-        let x = b.text(r.x + 1, r.y, keys, Style(.dim), clip: r)
-        if !s.status.isEmpty && s.frame - s.statusFrame < 120 {
-            let msg = " " + s.status + " "
-            let mx = max(x + 2, r.maxX - msg.count - 1)
-            b.text(mx, r.y, msg, Style(.accent, bold: true), clip: r)
+        // The status message has priority; whole key items fill the rest (none is ever cut).
+        let showStatus = !s.status.isEmpty && s.frame - s.statusFrame < 120
+        let msg = showStatus ? " " + s.status + " " : ""
+        let room = r.width - 1 - msg.count - 2
+        // Help and quit are always shown; the other items fill what is left, in table order.
+        let always = KeyMap.footerItems.filter { $0.hasPrefix("?") || $0.hasPrefix("q ") }
+        let tail = always.joined(separator: "  ")
+        var keys = ""
+        for item in KeyMap.footerItems where !always.contains(item) && keys.count + item.count + tail.count + 4 <= room {
+            keys += (keys.isEmpty ? "" : "  ") + item
         }
+        keys += (keys.isEmpty ? "" : "  ") + tail
+        b.text(r.x + 1, r.y, keys, Style(.dim), clip: r)
+        if showStatus { b.text(max(r.x, r.maxX - msg.count - 1), r.y, msg, Style(.accent, bold: true), clip: r) }
     }
 }

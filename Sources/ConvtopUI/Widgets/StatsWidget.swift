@@ -24,6 +24,20 @@ enum StatsWidget {
             b.text(inner.x, y, row.0, Style(.dim), clip: inner)
             b.text(inner.maxX - row.1.count, y, row.1, row.2, clip: inner)
         }
+        // Latest iteration of each policy tried with the current settings' history, when there is room.
+        let tried = PolicyKind.allCases.compactMap { p in s.history.last { $0.policy == p }.map { (p, $0.iterationMs) } }
+        let tableTop = inner.y + rows.count + 1
+        if tried.count >= 1 && tableTop + tried.count + 1 <= inner.maxY - sparkRows {
+            b.text(inner.x, tableTop, "policies this session", Style(.title), clip: inner)
+            let best = tried.map(\.1).min() ?? 1
+            for (i, t) in tried.enumerated() {
+                let y = tableTop + 1 + i
+                let mark = t.0 == s.scenario.policy ? String(g.running) : " "
+                b.text(inner.x, y, "\(mark) \(t.0.rawValue)", t.0 == s.scenario.policy ? Style(.accent, bold: true) : .plain, clip: inner)
+                let v = String(format: "%.3f ms", t.1)
+                b.text(inner.maxX - v.count, y, v, t.1 == best ? Style(.good, bold: true) : .plain, clip: inner)
+            }
+        }
         guard sparkRows > 0 else { return }
         let y = inner.maxY - 2
         let h = s.history.suffix(inner.width)

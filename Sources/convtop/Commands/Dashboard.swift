@@ -26,9 +26,10 @@ struct Dashboard: ParsableCommand {
         // Everything that can fail on bad input happens before the terminal is touched.
         let env = ProcessInfo.processInfo.environment
         let color = !noColor && (env["NO_COLOR"] ?? "").isEmpty
+        // Build and simulate first: a bad model, GPU or setting fails with one line before the terminal is touched.
+        let model = try DashboardModel(scenario: s, gpuNames: GPUCatalog.names(), ascii: ascii || !NcursesScreen.localeIsUTF8())
         let screen = try NcursesScreen(color: color, mouse: !noMouse)
         defer { screen.close() }
-        let model = try DashboardModel(scenario: s, gpuNames: GPUCatalog.names(), ascii: ascii || !screen.utf8)
         var recorder: SessionRecorder?
         if let record {
             recorder = try SessionRecorder(path: record, scenario: s, traces: recordTraces, size: screen.size, model: model)

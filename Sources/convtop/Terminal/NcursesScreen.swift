@@ -12,11 +12,15 @@ final class NcursesScreen {
     private var open = false
     let utf8: Bool
 
+    /// Whether the user's locale encodes text as UTF-8 (otherwise the dashboard draws ASCII only).
+    static func localeIsUTF8() -> Bool {
+        setlocale(LC_ALL, "")
+        return String(cString: ct_codeset()).uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
+    }
+
     /// Opens the terminal; throws (with the terminal untouched) when there is none.
     init(color wantColor: Bool, mouse: Bool) throws {
-        setlocale(LC_ALL, "")
-        let codeset = String(cString: ct_codeset())
-        utf8 = codeset.uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
+        utf8 = Self.localeIsUTF8()
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw CLIError("the dashboard needs a terminal; use 'convtop simulate' or 'convtop compare' for scripts")
         }
@@ -24,6 +28,11 @@ final class NcursesScreen {
             throw CLIError("cannot open the terminal (TERM=\(ProcessInfo.processInfo.environment["TERM"] ?? "unset")); use 'convtop simulate' for headless output")
         }
         open = true
+        // ncurses learns about resizes from SIGWINCH; make sure an inherited signal mask does not hide it.
+        var winch = sigset_t()
+        sigemptyset(&winch)
+        sigaddset(&winch, SIGWINCH)
+        pthread_sigmask(SIG_UNBLOCK, &winch, nil)
         raw()
         noecho()
         keypad(ct_stdscr(), true)

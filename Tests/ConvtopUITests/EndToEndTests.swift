@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+
+/// The real binary in a real terminal: tmux with TERM=tmux-256color (CI installs tmux).
+@Suite(.serialized) struct EndToEndTests {
+    let socket = "convtop-e2e-\(getpid())"
+
+    /// The convtop executable built beside this test bundle.
+    var binary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("convtop").path
+    }
+
+    /// Runs a command with posix_spawn and waitpid; output goes through a file, since the tmux server daemonises and
+    /// would hold a pipe (or Foundation's process monitor) open forever.
+    @discardableResult
+    func sh(_ args: [String]) throws -> (status: Int32, out: String) {
+        let out = NSTemporaryDirectory() + "convtop-e2e-out-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Children start with no blocked signals, whatever this (multi-threaded) test process blocks.
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK))
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        let rc = posix_spawnp(&pid, args[0], &actions, &attr, argv, environ)
+        guard rc == 0 else { return (127, "cannot start \(args[0])") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+        let exited = (status & 0x7f) == 0
+        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), text)
+    }
+
+    func tmux(_ args: String...) throws -> String { try sh(["tmux", "-L", socket] + args).out }
+
+    func screen() throws -> String { try tmux("capture-pane", "-t", "e2e", "-p") }
+
+    /// Polls the screen until `predicate` holds (at most `seconds`).
+    func waitFor(_ what: String, seconds: Double = 20, _ predicate: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last = ""
+        while Date() < deadline {
+            last = try screen()
+            if predicate(last) { return last }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        Issue.record("timed out waiting for \(what); screen was:\n\(last)")
+        return last
+    }
+
+    @Test func launchSwitchPolicyResizeAndQuit() throws {
+        #expect(FileManager.default.isExecutableFile(atPath: binary), "build the convtop binary first")
+        #expect(try sh(["tmux", "-V"]).status == 0, "tmux must be installed (.ci/run installs it)")
+        let exitFile = NSTemporaryDirectory() + "convtop-e2e-exit-\(getpid())"
+        try? FileManager.default.removeItem(atPath: exitFile)
+        defer { _ = try? tmux("kill-server"); try? FileManager.default.removeItem(atPath: exitFile) }
+        _ = try tmux("new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40",
+                     "TERM=tmux-256color '\(binary)' googlenet --seed 1; echo $? > '\(exitFile)'; sleep 30")
+        let first = try waitFor("the dashboard") { $0.contains("SMs at cursor") && $0.contains("q quit") }
+        for panel in ["convtop", "googlenet", "streams", "stream 0", "host", "SMs at cursor", "branches", "iteration", "speedup"] {
+            #expect(first.contains(panel), "missing \(panel)")
+        }
+        #expect(first.contains("· branch ·"))
+        _ = try tmux("send-keys", "-t", "e2e", "4")
+        let nimble = try waitFor("the policy change") { $0.contains("· nimble ·") && $0.contains("policy → nimble") }
+        #expect(nimble.split(separator: "\n").first!.contains("nimble"))
+        _ = try tmux("resize-window", "-t", "e2e", "-x", "90", "-y", "30")
+        let small = try waitFor("the resized layout") { s in
+            let lines = s.split(separator: "\n", omittingEmptySubsequences: false)
+            return lines.contains { $0.hasPrefix("┌─ streams") && $0.count == 90 }
+        }
+        #expect(small.contains("SMs at cursor"))
+        _ = try tmux("resize-window", "-t", "e2e", "-x", "60", "-y", "15")
+        _ = try waitFor("the too-small message") { $0.contains("Terminal too small: 60×15") }
+        _ = try tmux("resize-window", "-t", "e2e", "-x", "100", "-y", "30")
+        _ = try waitFor("the dashboard again") { $0.contains("SMs at cursor") }
+        _ = try tmux("send-keys", "-t", "e2e", "q")
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: exitFile) && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        Thread.sleep(forTimeInterval: 0.2)
+        let code = (try? String(contentsOfFile: exitFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(code == "0")
+        // The terminal is back: alternate screen off, no dashboard left on it.
+        #expect(try tmux("display-message", "-p", "-t", "e2e", "#{alternate_on}").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        #expect(!(try screen()).contains("SMs at cursor"))
+    }
+
+    @Test func badInputFailsBeforeTheTerminalIsTouched() throws {
+        for (args, fragment) in [(["resnet51"], "unknown model 'resnet51'"), (["--gpu", "h300"], "unknown GPU 'h300'"),
+                                 (["--policy", "greedy"], "unknown policy 'greedy'"), (["--batch", "0"], "batch size must be at least 1"),
+                                 (["--streams", "0"], "streams must be at least 1"), (["/nope/net.json"], "no such file")] {
+            let r = try sh([binary] + args)
+            #expect(r.status == 2, "\(args)")
+            #expect(r.out.contains(fragment), "\(args): \(r.out)")
+            #expect(r.out.split(separator: "\n").count == 1, "\(args): one line, got \(r.out)")
+            #expect(!r.out.contains("\u{1B}["), "no terminal control codes")
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import Testing
+@testable import ConvtopUI
+
+/// Golden-text snapshots of every panel and of the whole screen at three sizes, from a fixed seed.
+@Suite(.serialized) struct SnapshotTests {
+    @Test(arguments: [(80, 24), (120, 40), (200, 60)])
+    func wholeScreen(_ size: (Int, Int)) throws {
+        let m = try fixedModel()
+        try expectGolden(m.render(width: size.0, height: size.1).text(), "screen_\(size.0)x\(size.1)")
+    }
+
+    @Test func wholeScreenASCII() throws {
+        let m = try fixedModel(ascii: true)
+        let text = m.render(width: 120, height: 40).text()
+        #expect(text.unicodeScalars.allSatisfy { $0.isASCII })
+        try expectGolden(text, "screen_ascii_120x40")
+    }
+
+    @Test(arguments: [("header", 120, 1), ("policy", 120, 1), ("timelines", 120, 14), ("sms", 150, 8),
+                      ("branches", 90, 14), ("stats", 44, 14), ("footer", 160, 1), ("help", 100, 32)])
+    func panel(_ p: (String, Int, Int)) throws {
+        let m = try fixedModel()
+        try expectGolden(m.renderPanel(p.0, width: p.1, height: p.2).text(), "panel_\(p.0)")
+    }
+
+    @Test func tooSmallScreenSaysWhatIsNeeded() throws {
+        let m = try fixedModel()
+        let text = m.render(width: 50, height: 12).text()
+        #expect(text.contains("Terminal too small: 50×12."))
+        #expect(text.contains("at least 80×24"))
+        try expectGolden(text, "screen_too_small_50x12")
+    }
+}
