@@ -29,7 +29,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ConvtopCoreTests", dependencies: ["ConvtopCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "ConvtopUITests", dependencies: ["ConvtopUI", "ConvtopCore"]),
+        .testTarget(name: "ConvtopUITests", dependencies: ["ConvtopUI", "ConvtopCore"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConvtopCore
+import ConvtopUI
 import Foundation
 
 /// The `convtop` command: the dashboard by default, headless subcommands for scripts.
@@ -12,7 +13,7 @@ struct Convtop: ParsableCommand {
         discussion: "Run 'convtop MODEL' for the dashboard, or a subcommand for headless use.",
         version: version,
         subcommands: [Dashboard.self, Models.self, GPUs.self, Simulate.self, Compare.self, Bench.self, Validate.self,
-                      TraceExport.self],
+                      TraceExport.self, Replay.self, Summary.self],
         defaultSubcommand: Dashboard.self
     )
 
@@ -21,6 +22,8 @@ struct Convtop: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let e as ExitCode {
+            Foundation.exit(e.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }
@@ -30,6 +33,7 @@ struct Convtop: ParsableCommand {
             case let e as SimulationError: message = e.message
             case let e as GraphError: message = e.message
             case let e as CLIError: message = e.message
+            case let e as ConvtopCoreError: message = e.message
             default: message = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
             }
             FileHandle.standardError.write(Data("convtop: error: \(message)\n".utf8))

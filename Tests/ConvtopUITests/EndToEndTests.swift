@@ -108,4 +108,39 @@ import Testing
             #expect(!r.out.contains("\u{1B}["), "no terminal control codes")
         }
     }
+
+    /// Records a session in a real terminal with key presses, then replays it headless and summarises it.
+    @Test func recordInATerminalThenReplay() throws {
+        let dir = NSTemporaryDirectory() + "convtop-e2e-rec-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { _ = try? tmux("kill-server"); try? FileManager.default.removeItem(atPath: dir) }
+        let log = dir + "/session.jsonl", exitFile = dir + "/exit"
+        _ = try tmux("new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40",
+                     "TERM=tmux-256color '\(binary)' googlenet --record '\(log)' --cast '\(dir)/screen.cast'; echo $? > '\(exitFile)'; sleep 30")
+        _ = try waitFor("the dashboard") { $0.contains("● REC") }
+        for k in ["1", "5", "B"] {
+            _ = try tmux("send-keys", "-t", "e2e", k)
+            Thread.sleep(forTimeInterval: 0.4)
+        }
+        _ = try waitFor("batch 2") { $0.contains("batch 2") || $0.contains(" b2 ") }
+        _ = try tmux("send-keys", "-t", "e2e", "q")
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: exitFile) && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect((try? String(contentsOfFile: exitFile, encoding: .utf8))?.hasPrefix("0") == true)
+        let replay = try sh([binary, "replay", log, "--headless"])
+        #expect(replay.status == 0, "\(replay.out)")
+        #expect(replay.out.contains("all metrics match exactly"))
+        #expect(replay.out.contains("3 actions"))
+        let summary = try sh([binary, "summary", log])
+        #expect(summary.status == 0)
+        for p in ["serial", "critical-path", "best:"] { #expect(summary.out.contains(p)) }
+        #expect(FileManager.default.fileExists(atPath: dir + "/screen.cast"))
+        // Nothing recorded is overwritten without --force, and the error comes before the terminal opens.
+        let again = try sh([binary, "googlenet", "--record", log])
+        #expect(again.status == 2 && again.out.contains("already exists") && again.out.contains("--force"))
+        let nowhere = try sh([binary, "googlenet", "--record", "/no/such/dir/s.jsonl"])
+        #expect(nowhere.status == 2 && nowhere.out.contains("cannot be written"))
+    }
 }

@@ -23,9 +23,9 @@ public struct Style: Sendable, Hashable {
 
 /// One terminal cell.
 public struct Cell: Sendable, Hashable {
-    public var char: Character
+    public var char: Unicode.Scalar
     public var style: Style
-    public init(_ char: Character = " ", _ style: Style = .plain) { self.char = char; self.style = style }
+    public init(_ char: Unicode.Scalar = " ", _ style: Style = .plain) { self.char = char; self.style = style }
 }
 
 /// A rectangle in cells.
@@ -59,7 +59,7 @@ public struct CellBuffer: Sendable, Equatable {
         set { if x >= 0 && y >= 0 && x < width && y < height { cells[y * width + x] = newValue } }
     }
 
-    public mutating func put(_ x: Int, _ y: Int, _ ch: Character, _ style: Style = .plain, clip: Rect? = nil) {
+    public mutating func put(_ x: Int, _ y: Int, _ ch: Unicode.Scalar, _ style: Style = .plain, clip: Rect? = nil) {
         guard x >= 0, y >= 0, x < width, y < height else { return }
         if let c = clip, !c.contains(x: x, y: y) { return }
         cells[y * width + x] = Cell(ch, style)
@@ -69,14 +69,14 @@ public struct CellBuffer: Sendable, Equatable {
     @discardableResult
     public mutating func text(_ x: Int, _ y: Int, _ text: String, _ style: Style = .plain, clip: Rect? = nil) -> Int {
         var cx = x
-        for ch in text {
+        for ch in text.unicodeScalars {
             put(cx, y, ch, style, clip: clip)
             cx += 1
         }
         return cx
     }
 
-    public mutating func fill(_ r: Rect, _ ch: Character = " ", _ style: Style = .plain) {
+    public mutating func fill(_ r: Rect, _ ch: Unicode.Scalar = " ", _ style: Style = .plain) {
         let y0 = max(0, r.y), y1 = min(height, r.maxY), x0 = max(0, r.x), x1 = min(width, r.maxX)
         guard y0 < y1, x0 < x1 else { return }
         for y in y0..<y1 { for x in x0..<x1 { cells[y * width + x] = Cell(ch, style) } }
@@ -97,7 +97,7 @@ public struct CellBuffer: Sendable, Equatable {
 
     /// Replaces every non-ASCII character with an ASCII stand-in (for terminals without UTF-8).
     public mutating func asciify() {
-        let map: [Character: Character] = ["·": ".", "→": ">", "×": "x", "–": "-", "—": "-", "…": "~", "✓": "v", "▶": ">",
+        let map: [Unicode.Scalar: Unicode.Scalar] = ["·": ".", "→": ">", "×": "x", "–": "-", "—": "-", "…": "~", "✓": "v", "▶": ">",
                                            "○": "o", "●": "*", "┃": "|", "─": "-", "│": "|", "┌": "+", "┐": "+", "└": "+", "┘": "+"]
         for i in cells.indices where !cells[i].char.isASCII {
             cells[i].char = map[cells[i].char] ?? "?"
@@ -106,7 +106,11 @@ public struct CellBuffer: Sendable, Equatable {
 
     /// The buffer as plain text lines (trailing spaces kept), for golden tests.
     public func lines() -> [String] {
-        (0..<height).map { y in String((0..<width).map { cells[y * width + $0].char }) }
+        (0..<height).map { y in
+            var line = String.UnicodeScalarView()
+            for x in 0..<width { line.append(cells[y * width + x].char) }
+            return String(line)
+        }
     }
     public func text() -> String { lines().joined(separator: "\n") }
 }

@@ -1,18 +1,18 @@
 /// The characters the dashboard draws with: Unicode blocks and box drawing, or an ASCII fallback.
 public struct Glyphs: Sendable {
-    public var horizontal: Character, vertical: Character
-    public var topLeft: Character, topRight: Character, bottomLeft: Character, bottomRight: Character
+    public var horizontal: Unicode.Scalar, vertical: Unicode.Scalar
+    public var topLeft: Unicode.Scalar, topRight: Unicode.Scalar, bottomLeft: Unicode.Scalar, bottomRight: Unicode.Scalar
     /// Horizontal bar eighths, index 0 (empty) … 8 (full).
-    public var hEighths: [Character]
+    public var hEighths: [Unicode.Scalar]
     /// Vertical bar eighths, index 0 (empty) … 8 (full).
-    public var vEighths: [Character]
+    public var vEighths: [Unicode.Scalar]
     /// One fill glyph per stream, distinct so monochrome screens stay readable.
-    public var streams: [Character]
-    public var cursor: Character
-    public var idle: Character
-    public var waiting: Character, ready: Character, running: Character, done: Character
-    public var ellipsis: Character
-    public var dot: Character
+    public var streams: [Unicode.Scalar]
+    public var cursor: Unicode.Scalar
+    public var idle: Unicode.Scalar
+    public var waiting: Unicode.Scalar, ready: Unicode.Scalar, running: Unicode.Scalar, done: Unicode.Scalar
+    public var ellipsis: Unicode.Scalar
+    public var dot: Unicode.Scalar
 
     public static let unicode = Glyphs(
         horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘",
@@ -28,10 +28,10 @@ public struct Glyphs: Sendable {
         streams: ["#", "=", "+", "%", "@", "*", "o", "x"],
         cursor: "|", idle: ".", waiting: ".", ready: "o", running: ">", done: "v", ellipsis: "~", dot: "*")
 
-    public func stream(_ s: Int) -> Character { streams[((s % streams.count) + streams.count) % streams.count] }
+    public func stream(_ s: Int) -> Unicode.Scalar { streams[((s % streams.count) + streams.count) % streams.count] }
 
     /// A horizontal bar of `width` cells filled to `fraction` with eighth-cell resolution.
-    public func bar(_ fraction: Double, width: Int) -> [Character] {
+    public func bar(_ fraction: Double, width: Int) -> [Unicode.Scalar] {
         guard width > 0 else { return [] }
         let f = fraction.isFinite ? max(0, min(1, fraction)) : 0
         let eighths = Int((f * Double(width * 8)).rounded())
@@ -39,7 +39,7 @@ public struct Glyphs: Sendable {
     }
 
     /// One vertical eighth-block for a value in 0…1.
-    public func level(_ fraction: Double) -> Character {
+    public func level(_ fraction: Double) -> Unicode.Scalar {
         let f = fraction.isFinite ? max(0, min(1, fraction)) : 0
         return vEighths[Int((f * 8).rounded())]
     }

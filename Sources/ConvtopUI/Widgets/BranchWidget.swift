@@ -40,7 +40,7 @@ enum BranchWidget {
                 let fits = ops.count > col.height ? max(0, col.height - 1) : ops.count
                 for (i, op) in ops.prefix(fits).enumerated() {
                     let st = ix.state(of: op, at: s.cursor)
-                    let (glyph, style): (Character, Style) = {
+                    let (glyph, style): (Unicode.Scalar, Style) = {
                         switch st {
                         case .waiting: return (g.waiting, Style(.dim))
                         case .ready: return (g.ready, Style(.warn))

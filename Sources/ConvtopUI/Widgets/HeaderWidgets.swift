@@ -10,8 +10,11 @@ enum HeaderWidgets {
                     sc.launch == .graph ? "CUDA Graph" : "eager launch", sc.precision.rawValue, "iter \(s.iteration + 1)"]
         let compact = [sc.model, sc.mode == .training ? "train" : "infer", "b\(sc.batch)", sc.gpu, sc.policy.rawValue, "\(sc.streams)s",
                        sc.launch == .graph ? "graph" : "eager", "it \(s.iteration + 1)"]
+        let medium = [sc.model, sc.mode.rawValue, "batch \(sc.batch)", sc.gpu, sc.policy.rawValue, "\(sc.streams) streams",
+                      sc.launch == .graph ? "graph" : "eager", "iter \(s.iteration + 1)"]
         let room = r.width - 30
-        let line = full.joined(separator: " · ").count <= room ? full.joined(separator: " · ") : compact.joined(separator: " ")
+        let line = [full.joined(separator: " · "), medium.joined(separator: " · ")].first { $0.count <= room }
+            ?? compact.joined(separator: " ")
         x = b.text(x, r.y, "  " + line, Style(.normal, reverse: true), clip: r)
         var right = s.paused ? "paused" : "playing ×\(Reducer.speedLabel(s.speed))"
         if r.width < 110 { right = s.paused ? "paused" : "×\(Reducer.speedLabel(s.speed))" }

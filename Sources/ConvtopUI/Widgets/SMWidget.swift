@@ -26,7 +26,7 @@ enum SMWidget {
                 let level = f * Double(barH) - Double(row)
                 let y = inner.y + barH - 1 - row
                 if level <= 0 { b.put(inner.x + c, y, row == 0 ? g.vEighths[1] : " ", Style(.dim), clip: inner); continue }
-                let ch: Character = level >= 1 ? (st >= 0 && barH > 1 ? g.stream(st) : g.vEighths[8]) : g.level(level)
+                let ch: Unicode.Scalar = level >= 1 ? (st >= 0 && barH > 1 ? g.stream(st) : g.vEighths[8]) : g.level(level)
                 b.put(inner.x + c, y, ch, style, clip: inner)
             }
         }

@@ -48,7 +48,7 @@ enum StatsWidget {
             let f = hi > lo ? 0.15 + 0.85 * (p.iterationMs - lo) / (hi - lo) : 0.5
             b.put(inner.x + i, y, g.level(f), Style(.accent), clip: inner)
             if p.policy != prev {
-                let digit = Character(String((PolicyKind.allCases.firstIndex(of: p.policy) ?? 0) + 1))
+                let digit = Unicode.Scalar(UInt8(48 + ((PolicyKind.allCases.firstIndex(of: p.policy) ?? 0) + 1) % 10))
                 b.put(inner.x + i, y + 1, digit, Style(.title, bold: true), clip: inner)
                 prev = p.policy
             }

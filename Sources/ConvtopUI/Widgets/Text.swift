@@ -1,14 +1,14 @@
 /// Small text helpers for widgets.
 enum TextFit {
     /// `s` cut to `n` characters, with an ellipsis when cut.
-    static func fit(_ s: String, _ n: Int, ellipsis: Character) -> String {
+    static func fit(_ s: String, _ n: Int, ellipsis: Unicode.Scalar) -> String {
         guard n > 0 else { return "" }
         if s.count <= n { return s }
-        return String(s.prefix(n - 1)) + String(ellipsis)
+        return String(s.prefix(n - 1)) + String(Character(ellipsis))
     }
 
     /// The last components of a dotted op name that fit in `n` characters.
-    static func shortName(_ s: String, _ n: Int, ellipsis: Character) -> String {
+    static func shortName(_ s: String, _ n: Int, ellipsis: Unicode.Scalar) -> String {
         let parts = s.split(separator: ".")
         var out = ""
         for p in parts.reversed() {

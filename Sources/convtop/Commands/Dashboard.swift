@@ -16,13 +16,16 @@ struct Dashboard: ParsableCommand {
     @Flag(name: .customLong("no-mouse"), help: "Do not capture the mouse.") var noMouse = false
     @Option(help: "Record the session as JSON Lines to this file.") var record: String?
     @Flag(name: .customLong("record-traces"), help: "With --record, add every kernel of every iteration.") var recordTraces = false
-    @Flag(help: "Overwrite an existing record file.") var force = false
+    @Option(help: "Record the screen as an asciicast v2 file (asciinema play FILE.cast).") var cast: String?
+    @Flag(help: "Overwrite an existing record or cast file.") var force = false
 
     func run() throws {
         guard fps >= 1 && fps <= 240 else { throw CLIError("--fps must be between 1 and 240") }
         if let f = frames, f < 1 { throw CLIError("--frames must be at least 1") }
         let s = try flags.scenario(model: model)
         if let record { try checkWritable(record, force: force) }
+        if let cast { try checkWritable(cast, force: force) }
+        if let record, let cast, record == cast { throw CLIError("--record and --cast need different files") }
         // Everything that can fail on bad input happens before the terminal is touched.
         let env = ProcessInfo.processInfo.environment
         let color = !noColor && (env["NO_COLOR"] ?? "").isEmpty
@@ -32,10 +35,12 @@ struct Dashboard: ParsableCommand {
         defer { screen.close() }
         var recorder: SessionRecorder?
         if let record {
-            recorder = try SessionRecorder(path: record, scenario: s, traces: recordTraces, size: screen.size, model: model)
+            recorder = try SessionRecorder(path: record, version: Convtop.version, scenario: s, traces: recordTraces, size: screen.size, model: model)
             model.setRecording(available: true, active: true)
             model.onIteration = { r, w, st in recorder?.iteration(r, w, st) }
         }
-        try DashboardLoop(screen: screen, model: model, fps: fps, maxFrames: frames, recorder: recorder).run()
+        var loop = DashboardLoop(screen: screen, model: model, fps: fps, maxFrames: frames, recorder: recorder)
+        if let cast { loop.cast = try CastWriter(path: cast, width: screen.size.width, height: screen.size.height) }
+        try loop.run()
     }
 }

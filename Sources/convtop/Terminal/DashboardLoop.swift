@@ -9,22 +9,47 @@ struct DashboardLoop {
     let fps: Int
     let maxFrames: Int?
     var recorder: SessionRecorder?
+    /// Recorded key presses to replay: (seconds since start, key).
+    var script: [(Double, Key)] = []
+    var cast: CastWriter?
 
     func run() throws {
         let clock = ContinuousClock()
         var last = clock.now
+        let begin = clock.now
+        var nextScripted = 0
         var frames = 0
         let frameMs = 1000 / fps
         var quit = false
+        var dirty = true
+        var lastSize = (width: -1, height: -1)
         while !quit && terminationRequested == 0 {
             let size = screen.size
-            screen.draw(model.render(width: size.width, height: size.height))
+            // Paused with no input and no resize: the screen cannot change, so skip rendering.
+            // Replayed key presses that are due.
+            let since = clock.now - begin
+            let sinceS = Double(since.components.seconds) + Double(since.components.attoseconds) / 1e18
+            while nextScripted < script.count && script[nextScripted].0 <= sinceS {
+                let effects = model.handle(script[nextScripted].1)
+                if effects.contains(.quit) { quit = true }
+                nextScripted += 1
+                dirty = true
+            }
+            if quit { break }
+            if dirty || !model.state.paused || size != lastSize || model.state.frame - model.state.statusFrame < 125 {
+                let buffer = model.render(width: size.width, height: size.height)
+                screen.draw(buffer)
+                cast?.frame(buffer)
+                lastSize = size
+                dirty = false
+            }
             frames += 1
             if let maxFrames, frames >= maxFrames { break }
             // Wait for input until the next frame is due, then drain whatever else arrived.
             var wait = frameMs
             let frameStart = clock.now
             while let k = screen.readKey(timeoutMs: max(0, wait)) {
+                dirty = true
                 if let key = k {
                     let before = model.state
                     let effects = model.handle(key)

@@ -86,7 +86,7 @@ final class NcursesScreen {
                 let pair: Int16 = color ? Int16(cell.style.color.rawValue) + 1 : 0
                 // The bottom-right cell cannot be written without scrolling on some terminals.
                 if y == b.height - 1 && x == b.width - 1 { continue }
-                let scalar = cell.char.unicodeScalars.first!.value
+                let scalar = cell.char.value
                 _ = ct_put(Int32(y), Int32(x), wchar_t(bitPattern: scalar), attrs, pair)
             }
         }

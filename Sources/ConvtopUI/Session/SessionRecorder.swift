@@ -1,24 +1,24 @@
 import ConvtopCore
-import ConvtopUI
 import Foundation
 
 /// Records a dashboard session: the header, each key that did something, each simulated iteration.
-final class SessionRecorder {
+public final class SessionRecorder {
     let writer: SessionWriter
     let start = Date()
     let traces: Bool
-    var active = true
+    public var active = true
 
-    init(path: String, scenario: Scenario, traces: Bool, size: (width: Int, height: Int), model: DashboardModel) throws {
+    public init(path: String, version: String, scenario: Scenario, traces: Bool, size: (width: Int, height: Int),
+                model: DashboardModel) throws {
         writer = try SessionWriter(path: path)
         self.traces = traces
-        writer.write(SessionLog.Header(convtop: Convtop.version, scenario: scenario, terminal: size, startTime: start, traces: traces))
+        writer.write(SessionLog.Header(convtop: version, scenario: scenario, terminal: size, startTime: start, traces: traces))
         iteration(model.result, model.workload, model.state)
     }
 
     var now: Double { Date().timeIntervalSince(start) }
 
-    func action(_ key: Key, before: AppState, after: AppState) {
+    public func action(_ key: Key, before: AppState, after: AppState) {
         guard active else { return }
         let changed = SessionLog.changes(before.scenario, after.scenario)
         var c = changed
@@ -29,7 +29,7 @@ final class SessionRecorder {
         writer.write(SessionLog.Action(t: now, key: Self.name(key), changed: c))
     }
 
-    func iteration(_ r: IterationResult, _ w: Workload, _ s: AppState) {
+    public func iteration(_ r: IterationResult, _ w: Workload, _ s: AppState) {
         guard active else { return }
         var cfg = s.scenario
         cfg.policy = r.policy
@@ -39,7 +39,8 @@ final class SessionRecorder {
         writer.write(SessionLog.Iteration(t: now, iteration: r.iteration, config: cfg, metrics: r.metrics, kernels: rows))
     }
 
-    static func name(_ k: Key) -> String {
+    /// The key as written in the log, and back.
+    public static func name(_ k: Key) -> String {
         switch k {
         case .char(let c): return String(c)
         case .left: return "left"
@@ -53,6 +54,27 @@ final class SessionRecorder {
         case .function(let n): return "f\(n)"
         case .ctrlC: return "ctrl-c"
         case .click(let x, let y): return "click \(x) \(y)"
+        }
+    }
+
+    public static func key(_ name: String) -> Key? {
+        switch name {
+        case "left": return .left
+        case "right": return .right
+        case "up": return .up
+        case "down": return .down
+        case "tab": return .tab
+        case "backtab": return .backTab
+        case "esc": return .escape
+        case "enter": return .enter
+        case "ctrl-c": return .ctrlC
+        default:
+            if name.hasPrefix("f"), let n = Int(name.dropFirst()) { return .function(n) }
+            if name.hasPrefix("click ") {
+                let p = name.split(separator: " ").compactMap { Int($0) }
+                return p.count == 2 ? .click(x: p[0], y: p[1]) : nil
+            }
+            return name.count == 1 ? .char(Character(name)) : nil
         }
     }
 }

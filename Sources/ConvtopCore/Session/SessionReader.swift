@@ -1,0 +1,81 @@
+import Foundation
+
+/// A session log read back: its header, actions and iterations, and any problem found on the way.
+public struct SessionFile: Sendable {
+    public var header: SessionLog.Header
+    public var actions: [SessionLog.Action]
+    public var iterations: [SessionLog.Iteration]
+    /// Set when the file stops at a truncated or corrupt line: everything before it was read.
+    public var warning: String?
+
+    /// Reads a session log. A newer format version or a missing header is an error; a bad line later on ends the
+    /// reading there with a warning that names the line.
+    public static func read(path: String) throws -> SessionFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelError("\(path): cannot read the session file (does it exist?)")
+        }
+        let file = (path as NSString).lastPathComponent
+        let text = String(decoding: data, as: UTF8.self)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let complete = text.hasSuffix("\n")
+        if lines.last == "" { lines.removeLast() }
+        let dec = JSONDecoder()
+        guard let first = lines.first, let obj = try? JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any] else {
+            throw ModelError("\(file): not a convtop session (line 1 is not a JSON header)")
+        }
+        guard (obj["format"] as? String) == SessionLog.format else {
+            throw ModelError("\(file): not a convtop session (format is not \"\(SessionLog.format)\")")
+        }
+        if let v = obj["version"] as? Int, v > SessionLog.version {
+            throw ModelError("\(file) was written by a newer convtop (session format version \(v)); this convtop reads version \(SessionLog.version): upgrade convtop")
+        }
+        let header: SessionLog.Header
+        do { header = try dec.decode(SessionLog.Header.self, from: Data(first.utf8)) } catch {
+            throw ModelError("\(file): the header line is incomplete or corrupt")
+        }
+        var out = SessionFile(header: header, actions: [], iterations: [], warning: nil)
+        for (i, line) in lines.enumerated().dropFirst() {
+            let isLast = i == lines.count - 1
+            guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let type = o["type"] as? String,
+                  !(isLast && !complete) || (try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil else {
+                out.warning = "\(file): line \(i + 1) is incomplete or corrupt; using the \(i) lines before it"
+                break
+            }
+            do {
+                switch type {
+                case "action": out.actions.append(try dec.decode(SessionLog.Action.self, from: Data(line.utf8)))
+                case "iteration": out.iterations.append(try dec.decode(SessionLog.Iteration.self, from: Data(line.utf8)))
+                default: break
+                }
+            } catch {
+                out.warning = "\(file): line \(i + 1) is incomplete or corrupt; using the \(i) lines before it"
+                break
+            }
+        }
+        return out
+    }
+
+    /// Re-simulates every recorded iteration; returns one line per mismatch (empty when all match exactly).
+    public func verify(progress: ((Int, Int) -> Void)? = nil) throws -> [String] {
+        var cache: [Scenario: Workload] = [:]
+        var problems: [String] = []
+        for (i, it) in iterations.enumerated() {
+            var key = it.config
+            key.policy = .serial
+            let w: Workload
+            if let c = cache[key] { w = c } else { w = try Workload(it.config); cache[key] = w }
+            let r = try w.run(it.config.policy, iteration: it.iteration, recordBlocks: false)
+            if r.metrics != it.metrics {
+                problems.append(String(format: "iteration %d (%@, %@, batch %d): recorded %.6f ms, re-simulated %.6f ms",
+                                       it.iteration, it.config.model, it.config.policy.rawValue, it.config.batch,
+                                       it.metrics.iterationMs, r.metrics.iterationMs))
+            }
+            if let rows = it.kernels {
+                let now = r.trace.kernels.map { SessionLog.KernelRow(kernel: $0.kernel, stream: $0.stream, sms: $0.smsUsed, start: $0.start, end: $0.end, blocks: $0.blocks) }
+                if rows != now { problems.append("iteration \(it.iteration): the recorded kernel trace differs from the re-simulated one") }
+            }
+            progress?(i + 1, iterations.count)
+        }
+        return problems
+    }
+}
