@@ -5,7 +5,12 @@ public enum ModelLoader {
     /// Builds the forward graph (and, in training mode, the full training step) at `batch`.
     public static func load(_ spec: String, batch: Int, mode: GraphMode, optimizer: OptimizerStyle = .foreach) throws -> Graph {
         let forward: Graph
-        if spec.hasSuffix(".json") || spec.contains("/") {
+        if spec.lowercased().hasSuffix(".onnx") {
+            guard FileManager.default.fileExists(atPath: spec) else {
+                throw ModelError("\(spec): no such file; give a model name (see 'convtop models') or an ONNX/graph file")
+            }
+            forward = try ONNXImporter.load(path: spec, batch: batch)
+        } else if spec.hasSuffix(".json") || spec.contains("/") {
             guard FileManager.default.fileExists(atPath: spec) else {
                 throw ModelError("\(spec): no such file; give a model name (see 'convtop models') or a graph file")
             }

@@ -72,6 +72,7 @@ public enum OpKind: Sendable, Hashable {
     case dropout
     case flatten
     case softmaxCrossEntropy
+    case softmax
     // Backward.
     case lossBackward
     case convDataGrad(ConvAttributes)
@@ -108,6 +109,7 @@ public enum OpKind: Sendable, Hashable {
         case .dropout: return "dropout"
         case .flatten: return "flatten"
         case .softmaxCrossEntropy: return "softmax_cross_entropy"
+        case .softmax: return "softmax"
         case .lossBackward: return "loss_backward"
         case .convDataGrad: return "conv_dgrad"
         case .convWeightGrad: return "conv_wgrad"

@@ -234,6 +234,10 @@ public struct Lowering {
                 k("reduce_bias_grad", .reduction, grid: Dim3((o + 15) / 16), block: Dim3(32, 16), regs: 32, smem: 0,
                   flops: Double(o * graph.batch), bytes: Double(o * graph.batch) * e)
             }
+        case .softmax:
+            let rows = inShape.batch, cols = inShape.elements / max(rows, 1)
+            k("cunn_SoftMaxForward", .reduction, grid: Dim3(rows), block: Dim3(min(1024, max(32, cols / 4))), regs: 32,
+              smem: 64, flops: Double(inShape.elements * 4), bytes: Double(inShape.elements * 2) * e)
         case .softmaxCrossEntropy:
             let rows = inShape.batch, cols = inShape.elements / max(rows, 1)
             k("cunn_SoftMaxForward", .reduction, grid: Dim3(rows), block: Dim3(min(1024, max(32, cols / 4))), regs: 32,
