@@ -3,7 +3,8 @@ import ConvtopCore
 
 /// Options shared by every command that simulates.
 struct SimulationFlags: ParsableArguments {
-    @Option(help: "GPU profile name or path to a profile JSON (see 'convtop gpus').") var gpu = "h100"
+    @Option(help: "GPU profile name or path to a profile JSON (see 'convtop gpus'); default h100, or a trace's own GPU.") var gpu: String?
+    @Option(help: "For profiler traces: the model whose graph gives the ops' dependencies (default: detected).") var graph: String?
     @Option(help: "Batch size.") var batch = 1
     @Option(help: "inference (forward pass) or training (forward + backward + SGD update).") var mode = "inference"
     @Option(help: "serial, round-robin, branch, nimble, critical-path or resource-aware.") var policy = "branch"
@@ -17,7 +18,8 @@ struct SimulationFlags: ParsableArguments {
     func scenario(model: String) throws -> Scenario {
         var s = Scenario()
         s.model = model
-        s.gpu = gpu
+        s.gpu = gpu ?? (ModelLoader.isTrace(model) ? (try? ProfilerTrace.load(path: model))?.gpuProfile : nil) ?? "h100"
+        s.structure = graph
         s.batch = batch
         s.streams = streams
         s.seed = seed

@@ -5,7 +5,9 @@ public enum ModelLoader {
     /// Builds the forward graph (and, in training mode, the full training step) at `batch`.
     public static func load(_ spec: String, batch: Int, mode: GraphMode, optimizer: OptimizerStyle = .foreach) throws -> Graph {
         let forward: Graph
-        if spec.lowercased().hasSuffix(".onnx") {
+        if isTrace(spec) {
+            throw ModelError("\(spec) is a profiler trace: use it with simulate, compare, import or the dashboard")
+        } else if spec.lowercased().hasSuffix(".onnx") {
             guard FileManager.default.fileExists(atPath: spec) else {
                 throw ModelError("\(spec): no such file; give a model name (see 'convtop models') or an ONNX/graph file")
             }
@@ -19,5 +21,29 @@ public enum ModelLoader {
             forward = try ModelZoo.build(spec, batch: batch)
         }
         return mode == .training ? TrainingGraph.build(from: forward, optimizer: optimizer) : forward
+    }
+
+    /// A PyTorch profiler trace, told apart from a graph file by its content.
+    public static func isTrace(_ spec: String) -> Bool {
+        let l = spec.lowercased()
+        guard l.hasSuffix(".json.gz") || l.hasSuffix(".json") || l.hasSuffix(".gz") else { return false }
+        return FileManager.default.fileExists(atPath: spec) && ProfilerTrace.looksLikeTrace(path: spec)
+    }
+
+    /// The graph that gives a trace's op dependencies: the named model, else the built-in model whose ops line up
+    /// with the trace's, else none (stream order).
+    public static func structure(for t: ProfilerTrace, spec: String?, gpu: GPUSpec) throws -> Graph? {
+        if let spec {
+            let g = try load(spec, batch: 1, mode: .inference)
+            guard ProfilerTrace.align(ops: t.ops, with: g, gpu: gpu) != nil else {
+                throw ModelError("\(spec)'s ops do not line up with the trace's \(t.ops.count) ops; leave --graph out to use stream order")
+            }
+            return g
+        }
+        for name in ModelZoo.names {
+            guard let g = try? ModelZoo.build(name, batch: 1) else { continue }
+            if ProfilerTrace.align(ops: t.ops, with: g, gpu: gpu) != nil { return g }
+        }
+        return nil
     }
 }

@@ -13,6 +13,8 @@ public struct Scenario: Sendable, Hashable, Codable {
     public var optimizer: OptimizerStyle = .foreach
     public var connections: Int? = nil
     public var seed: UInt64 = 0
+    /// For profiler traces: the model whose graph gives the ops' dependencies (nil: detect it, else stream order).
+    public var structure: String? = nil
     public init() {}
 
     /// Checks the numbers a user typed.

@@ -9,23 +9,45 @@ public struct Workload: Sendable {
     /// Critical-path bound (µs): longest dependency chain with unlimited SMs.
     public let criticalPathUs: Double
     public let regions: [ForkJoinRegion]
+    /// For profiler traces: where the ops' dependencies came from.
+    public let structureSource: String?
+    public let trace: ProfilerTrace?
 
     /// Builds the graph, lowers it and checks that every kernel fits on the GPU.
     public init(_ s: Scenario, gpu: GPUSpec? = nil) throws {
         try s.validate()
         scenario = s
         self.gpu = try gpu ?? GPUCatalog.load(s.gpu)
-        graph = try ModelLoader.load(s.model, batch: s.batch, mode: s.mode, optimizer: s.optimizer)
-        kernels = Lowering.lower(graph, gpu: self.gpu, precision: s.precision)
+        if ModelLoader.isTrace(s.model) {
+            guard s.mode == .inference else {
+                throw ModelError("a profiler trace replays the run it recorded; --mode training does not apply to it")
+            }
+            let t = try ProfilerTrace.load(path: s.model)
+            let structure = try ModelLoader.structure(for: t, spec: s.structure, gpu: self.gpu)
+            let (kg, source) = t.kernelGraph(structure: structure, gpu: self.gpu)
+            kernels = kg
+            graph = kg.graph
+            structureSource = source
+            trace = t
+        } else {
+            graph = try ModelLoader.load(s.model, batch: s.batch, mode: s.mode, optimizer: s.optimizer)
+            kernels = Lowering.lower(graph, gpu: self.gpu, precision: s.precision)
+            structureSource = nil
+            trace = nil
+        }
         try Simulator.checkFits(kernels, gpu: self.gpu)
         let timing = TimingModel(gpu: self.gpu)
         var cost = Array(repeating: 0.0, count: graph.nodes.count)
-        for k in kernels.kernels { cost[k.op] += timing.standaloneDuration(k) }
+        for k in kernels.kernels { cost[k.op] += kernels.measuredUs?[k.id] ?? timing.standaloneDuration(k) }
         opCost = cost
         let gap = s.launch == .graph ? self.gpu.kernelGapGraphUs : self.gpu.kernelGapEagerUs
         var finish = Array(repeating: 0.0, count: kernels.kernels.count)
+        let latency = self.gpu.kernelLatencyUs
+        let measured = kernels.measuredUs
         for k in kernels.kernels {
-            finish[k.id] = (k.deps.map { finish[$0] + gap }.max() ?? 0) + timing.unlimitedDuration(k)
+            // With unlimited SMs a measured kernel still takes at least one wave of its measured blocks.
+            let alone = measured.map { m in min(m[k.id], timing.measuredBlockUs(k, measured: m[k.id]) + latency) } ?? timing.unlimitedDuration(k)
+            finish[k.id] = (k.deps.map { finish[$0] + gap }.max() ?? 0) + alone
         }
         criticalPathUs = finish.max() ?? 0
         regions = graph.forkJoinRegions()

@@ -91,6 +91,8 @@ public enum OpKind: Sendable, Hashable {
     // Optimizer.
     case sgdUpdate
     case sgdUpdateForeach
+    /// An op imported from a profiler trace: its kernels come from the trace, not from lowering.
+    case external
 
     /// Short lowercase name used in tables, JSON and labels.
     public var name: String {
@@ -124,6 +126,7 @@ public enum OpKind: Sendable, Hashable {
         case .gradAccumulate: return "grad_accumulate"
         case .sgdUpdate: return "sgd_update"
         case .sgdUpdateForeach: return "sgd_update_foreach"
+        case .external: return "traced"
         }
     }
 

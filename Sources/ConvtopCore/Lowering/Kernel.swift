@@ -44,6 +44,12 @@ public struct KernelGraph: Sendable {
     /// Kernel ids of each node, in launch order (empty for views and inputs).
     public var opKernels: [[Int]]
     public var precision: Precision
+    /// Measured standalone duration (µs) of each kernel, for graphs imported from a profiler trace.
+    public var measuredUs: [Double]?
+
+    public init(graph: Graph, kernels: [Kernel], opKernels: [[Int]], precision: Precision, measuredUs: [Double]? = nil) {
+        self.graph = graph; self.kernels = kernels; self.opKernels = opKernels; self.precision = precision; self.measuredUs = measuredUs
+    }
 
     public var totalFLOPs: Double { kernels.reduce(0) { $0 + $1.flops } }
     public var totalBlocks: Int { kernels.reduce(0) { $0 + $1.blocks } }

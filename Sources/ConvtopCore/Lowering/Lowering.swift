@@ -155,7 +155,7 @@ public struct Lowering {
         let out = node.shape
         let inShape = node.inputs.first.map { graph.nodes[$0].shape } ?? out
         switch node.kind {
-        case .input, .flatten, .gradientView:
+        case .input, .flatten, .gradientView, .external:
             return
         case .conv(let a):
             convolution(a, input: inShape, output: out, pass: "fprop")

@@ -76,6 +76,15 @@ extension Simulator {
             saturation = kg.kernels.map { s.timing.saturation($0) }
             computeUsPerBlock = []; memoryUsPerBlock = []; overheadUs = []; bytesPerBlock = []; chipBytesPerUs = []
             for k in kg.kernels {
+                if let m = kg.measuredUs?[k.id] {
+                    // Imported from a trace: the block time reproduces the measured standalone duration.
+                    overheadUs.append(0)
+                    computeUsPerBlock.append(s.timing.measuredBlockUs(k, measured: m))
+                    memoryUsPerBlock.append(0)
+                    bytesPerBlock.append(0)
+                    chipBytesPerUs.append(s.timing.bandwidth(k) / 1e6)
+                    continue
+                }
                 let full = s.timing.blockTimes(k, share: 1)
                 let base = s.timing.blockOverhead(k)
                 overheadUs.append(base)

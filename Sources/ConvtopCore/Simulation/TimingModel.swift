@@ -68,6 +68,17 @@ public struct TimingModel: Sendable {
         Double(warps) / Double(max(residentWarps, saturation))
     }
 
+    /// For a measured kernel: µs per block at a full SM share, so that the standalone run takes `measured` µs.
+    public func measuredBlockUs(_ k: Kernel, measured: Double) -> Double {
+        let f = BlockFootprint(kernel: k, gpu: gpu)
+        let fit = max(1, f.blocksPerSM(gpu))
+        let n = Double(gpu.smCount), blocks = Double(max(k.blocks, 1))
+        let perSM = min(Double(fit), (blocks / n).rounded(.up))
+        let waves = (blocks / (n * perSM)).rounded(.up)
+        let sh = share(warps: f.warps, residentWarps: Int(perSM) * f.warps, saturation: saturation(k))
+        return max(measured - gpu.kernelLatencyUs, 0.05) / waves * sh
+    }
+
     /// Standalone duration (µs) of a kernel with the whole GPU (or `sms` SMs), waves included.
     public func standaloneDuration(_ k: Kernel, sms: Int? = nil) -> Double {
         let f = BlockFootprint(kernel: k, gpu: gpu)

@@ -1,0 +1,184 @@
+import Foundation
+
+/// A PyTorch profiler (Kineto) trace read as a kernel graph: every GPU kernel with its real launch configuration,
+/// duration and stream, grouped into the framework ops (record_function ranges, else aten ops) that launched it.
+public struct ProfilerTrace: Sendable {
+    public struct TracedKernel: Sendable {
+        public var name: String
+        public var stream: Int
+        public var start: Double, duration: Double
+        public var grid: Dim3, block: Dim3
+        public var registers: Int, sharedMemory: Int
+        public var op: Int
+    }
+    public var kernels: [TracedKernel]
+    /// Op labels in launch order.
+    public var ops: [String]
+    public var deviceName: String?
+    public var file: String
+
+    public var streams: [Int] { Array(Set(kernels.map(\.stream))).sorted() }
+    public var kernelTimeUs: Double { kernels.reduce(0) { $0 + $1.duration } }
+    public var spanUs: Double { (kernels.map { $0.start + $0.duration }.max() ?? 0) - (kernels.map(\.start).min() ?? 0) }
+
+    /// The convtop GPU profile name for the trace's device ("NVIDIA H200" → "h200"), if one matches.
+    public var gpuProfile: String? {
+        guard let d = deviceName?.lowercased() else { return nil }
+        return ["h200", "h100", "a100", "v100", "l4", "t4"].first { d.contains($0) }
+    }
+
+    /// Whether a file looks like a profiler trace (by content: a JSON object with traceEvents, possibly gzipped).
+    public static func looksLikeTrace(path: String) -> Bool {
+        guard let h = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? h.close() }
+        let head = h.readData(ofLength: 4096)
+        if head.starts(with: [0x1F, 0x8B]) { return true }
+        return String(decoding: head, as: UTF8.self).contains("\"traceEvents\"")
+    }
+
+    public static func load(path: String) throws -> ProfilerTrace {
+        let file = (path as NSString).lastPathComponent
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelError("\(path): cannot read the trace (does it exist?)")
+        }
+        var bytes = [UInt8](data)
+        if bytes.starts(with: [0x1F, 0x8B]) {
+            do { bytes = try Inflate.gunzip(bytes) } catch { throw ModelError("\(file): corrupt or truncated gzip data") }
+        }
+        guard let root = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            throw ModelError("\(file): not valid JSON (a truncated or corrupt trace?)")
+        }
+        guard let events = root["traceEvents"] as? [[String: Any]] else {
+            throw ModelError("\(file): not a PyTorch profiler trace (no traceEvents)")
+        }
+        return try parse(events: events, device: (root["deviceProperties"] as? [[String: Any]])?.first?["name"] as? String, file: file)
+    }
+
+    static func parse(events: [[String: Any]], device: String?, file: String) throws -> ProfilerTrace {
+        func num(_ v: Any?) -> Double? { (v as? Double) ?? (v as? Int).map(Double.init) ?? (v as? NSNumber)?.doubleValue }
+        struct Range { var ts: Double; var end: Double; var name: String; var index: Int }
+        var launches: [Int: Double] = [:]
+        var annotations: [Range] = [], cpuOps: [Range] = []
+        var raw: [[String: Any]] = []
+        for e in events {
+            let cat = e["cat"] as? String ?? ""
+            switch cat {
+            case "kernel", "gpu_memset":
+                raw.append(e)
+            case "cuda_runtime", "cuda_driver":
+                if let c = (e["args"] as? [String: Any])?["correlation"] as? Int, let ts = num(e["ts"]) { launches[c] = ts }
+            case "user_annotation", "cpu_op":
+                if let ts = num(e["ts"]), let d = num(e["dur"]), let n = e["name"] as? String {
+                    let r = Range(ts: ts, end: ts + d, name: n, index: annotations.count + cpuOps.count)
+                    if cat == "user_annotation" { annotations.append(r) } else { cpuOps.append(r) }
+                }
+            default: break
+            }
+        }
+        guard !raw.isEmpty else { throw ModelError("\(file): the trace has no GPU kernels (was CUDA activity profiled?)") }
+        raw.sort { (num($0["ts"]) ?? 0) < (num($1["ts"]) ?? 0) }
+        /// Innermost range holding `t` (ranges sorted by start).
+        func innermost(_ rs: [Range], _ t: Double) -> Range? {
+            var best: Range?
+            for r in rs where r.ts <= t && t <= r.end { if best == nil || r.end - r.ts < best!.end - best!.ts { best = r } }
+            return best
+        }
+        var kernels: [TracedKernel] = []
+        var ops: [String] = []
+        var lastRange = -1
+        for (i, e) in raw.enumerated() {
+            let a = e["args"] as? [String: Any] ?? [:]
+            guard let ts = num(e["ts"]), let dur = num(e["dur"]) else { throw ModelError("\(file): kernel event \(i) has no ts/dur") }
+            let grid = (a["grid"] as? [Int]) ?? [1, 1, 1], block = (a["block"] as? [Int]) ?? [1, 1, 1]
+            guard grid.count == 3, block.count == 3 else { throw ModelError("\(file): kernel event \(i) has a malformed grid or block") }
+            let launchTs = (a["correlation"] as? Int).flatMap { launches[$0] }
+            let range = launchTs.flatMap { innermost(annotations, $0) ?? innermost(cpuOps, $0) }
+            let key = range?.index ?? -2 - i
+            if key != lastRange || ops.isEmpty {
+                var label = range?.name ?? (e["name"] as? String ?? "kernel")
+                if label.hasPrefix("node::") { label = String(label.dropFirst(6)) }
+                ops.append(label)
+                lastRange = key
+            }
+            let isMemset = (e["cat"] as? String) == "gpu_memset"
+            kernels.append(TracedKernel(name: isMemset ? "Memset" : (e["name"] as? String ?? "kernel"), stream: a["stream"] as? Int ?? 0,
+                                        start: ts, duration: max(dur, 0.001),
+                                        grid: isMemset ? Dim3(1) : Dim3(grid[0], grid[1], grid[2]),
+                                        block: isMemset ? Dim3(32) : Dim3(block[0], block[1], block[2]),
+                                        registers: a["registers per thread"] as? Int ?? 32,
+                                        sharedMemory: a["shared memory"] as? Int ?? 0, op: ops.count - 1))
+        }
+        return ProfilerTrace(kernels: kernels, ops: ops, deviceName: device, file: file)
+    }
+
+    /// The kernel graph the simulator runs: the trace's kernels with their measured durations, grouped into ops.
+    /// Op dependencies come from `structure` (a model graph whose kernel-launching ops align one-to-one with the
+    /// trace's ops) or, without one, from per-stream order plus cross-stream waits observed in the timing.
+    public func kernelGraph(structure: Graph?, gpu: GPUSpec) -> (KernelGraph, source: String) {
+        var b = GraphBuilder(name: (file as NSString).deletingPathExtension.replacingOccurrences(of: ".json", with: ""))
+        let root = b.input([1, 1], name: "trace")
+        var opNode: [Int] = []
+        var opDeps: [[Int]] = Array(repeating: [], count: ops.count)
+        var source = "stream order and observed cross-stream waits"
+        if let g = structure, let deps = Self.align(ops: ops, with: g, gpu: gpu) {
+            opDeps = deps
+            source = "the \(g.name) graph, aligned op by op"
+        } else {
+            var lastOnStream: [Int: Int] = [:]
+            for (i, k) in kernels.enumerated() {
+                var d = Set<Int>()
+                let prev = lastOnStream[k.stream]
+                if let p = prev, kernels[p].op != k.op { d.insert(kernels[p].op) }
+                // Several streams: a kernel that started well after its stream was free waited for another stream;
+                // it depends on the latest kernel that finished elsewhere before it started.
+                let streamFree = prev.map { kernels[$0].start + kernels[$0].duration } ?? -Double.infinity
+                if streams.count > 1 && k.start > streamFree + 2 {
+                    let done = kernels[..<i].filter { $0.stream != k.stream && $0.start + $0.duration <= k.start + 0.5 && $0.op != k.op }
+                    if let w = done.max(by: { $0.start + $0.duration < $1.start + $1.duration }) { d.insert(w.op) }
+                }
+                lastOnStream[k.stream] = i
+                opDeps[k.op] = Array(Set(opDeps[k.op]).union(d.filter { $0 < k.op })).sorted()
+            }
+        }
+        for (i, label) in ops.enumerated() {
+            let inputs = opDeps[i].isEmpty ? [root] : opDeps[i].sorted().map { opNode[$0] }
+            opNode.append(b.add(.external, inputs: inputs, shape: TensorShape([1, 1]), name: label))
+        }
+        var ks: [Kernel] = []
+        var opKernels = Array(repeating: [Int](), count: b.nodes.count)
+        var measured: [Double] = []
+        var lastOfOp: [Int: Int] = [:]
+        for (i, t) in kernels.enumerated() {
+            let node = opNode[t.op]
+            let deps: [Int] = lastOfOp[t.op].map { [$0] } ?? opDeps[t.op].compactMap { lastOfOp[$0] }.sorted()
+            ks.append(Kernel(id: i, op: node, name: t.name, kernelClass: KernelClassifier.classify(t.name), grid: t.grid, block: t.block,
+                             registersPerThread: t.registers, sharedMemoryPerBlock: t.sharedMemory, flops: 0, bytes: 0,
+                             precision: .fp32, deps: deps))
+            opKernels[node].append(i)
+            measured.append(t.duration)
+            lastOfOp[t.op] = i
+        }
+        return (KernelGraph(graph: b.build(), kernels: ks, opKernels: opKernels, precision: .fp32, measuredUs: measured), source)
+    }
+
+    /// Op-level dependencies from `g` when its kernel-launching ops match the trace's ops one to one, in order
+    /// (convolutions where the trace has convolutions); nil when they do not line up.
+    static func align(ops: [String], with g: Graph, gpu: GPUSpec) -> [[Int]]? {
+        let kg = Lowering.lower(g, gpu: gpu)
+        let active = kg.activeOps
+        guard active.count == ops.count else { return nil }
+        var index: [Int: Int] = [:]
+        for (i, o) in active.enumerated() { index[o] = i }
+        var agree = 0, convs = 0
+        for (i, o) in active.enumerated() {
+            guard case .conv = g.nodes[o].kind else { continue }
+            convs += 1
+            if ops[i].lowercased().contains("conv") { agree += 1 }
+        }
+        guard convs == 0 || Double(agree) / Double(convs) >= 0.9 else { return nil }
+        return active.map { o in
+            let first = kg.kernels[kg.opKernels[o][0]]
+            return Array(Set(first.deps.map { index[kg.kernels[$0].op]! })).sorted()
+        }
+    }
+}
