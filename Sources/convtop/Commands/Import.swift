@@ -45,7 +45,7 @@ struct Import: ParsableCommand {
         if json { try printJSON(o); return }
         print("\(file): \(o.kernels) kernels in \(o.ops) ops on \(o.streams.count) stream(s) of \(o.device ?? "an unnamed GPU") (simulated as \(o.gpu))")
         print("dependencies from \(o.structure)")
-        printTable(["", "value"], [
+        printTable(["property", "value"], [
             ["kernel time in the trace", fmt(o.traceKernelUs / 1000) + " ms"],
             ["trace span (first kernel to last)", fmt(o.traceSpanUs / 1000) + " ms"],
             ["re-simulated serial kernel time", fmt(o.simulatedSerialKernelUs / 1000) + " ms (" + String(format: "%+.1f%%", o.kernelTimeError * 100) + ")"],

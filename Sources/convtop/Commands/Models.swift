@@ -69,7 +69,7 @@ struct Models: ParsableCommand {
                             criticalPathOps: cp.path.filter { !w.kernels.opKernels[$0].isEmpty }.count, kernelClasses: classes)
         if json { try printJSON(detail); return }
         print("\(g.name) — \(s.mode.rawValue), batch \(batch), lowered for \(w.gpu.fullName) at \(s.precision.rawValue)")
-        printTable(["", "value"], [
+        printTable(["property", "value"], [
             ["parameters", grouped(g.parameters)],
             ["forward MACs", giga(Double(g.forwardMACs))],
             ["all MACs (incl. backward)", giga(Double(g.totalMACs))],
