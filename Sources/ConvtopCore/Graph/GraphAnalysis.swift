@@ -143,23 +143,24 @@ public struct DAG: Sendable {
     /// Fork–join regions: every node with two or more consumers, its join, and the branches between them.
     public func forkJoinRegions() -> [ForkJoinRegion] {
         let ipdom = immediatePostDominators()
+        var pos = Array(repeating: 0, count: count)
+        for (i, v) in order.enumerated() { pos[v] = i }
+        // A node belongs to the fork being explored when stamp[v] == that fork's number.
+        var stamp = Array(repeating: -1, count: count)
         var regions: [ForkJoinRegion] = []
-        for f in order where successors[f].count >= 2 {
+        for (n, f) in order.enumerated() where successors[f].count >= 2 {
             let join = ipdom[f]
-            var owner: [Int: Int] = [:]
             var branches = Array(repeating: [Int](), count: successors[f].count)
             for (b, s) in successors[f].enumerated() where s != join {
                 var stack = [s]
                 while let v = stack.popLast() {
-                    if v == join || owner[v] != nil { continue }
-                    owner[v] = b
+                    if v == join || stamp[v] == n { continue }
+                    stamp[v] = n
                     branches[b].append(v)
                     stack.append(contentsOf: successors[v])
                 }
             }
-            let pos = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
-            branches = branches.map { $0.sorted { pos[$0]! < pos[$1]! } }
-            regions.append(ForkJoinRegion(fork: f, join: join, branches: branches))
+            regions.append(ForkJoinRegion(fork: f, join: join, branches: branches.map { $0.sorted { pos[$0] < pos[$1] } }))
         }
         return regions
     }
