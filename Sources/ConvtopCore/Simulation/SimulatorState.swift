@@ -38,6 +38,10 @@ extension Simulator {
         /// SMs that gained free resources since the partition's last dispatch, and the grid that pass served.
         var dirty: [[Int]] = []
         var lastHead: [Int] = []
+        /// Every SM of each partition, for full dispatch passes.
+        var partitionSMs: [[Int]] = []
+        /// Scratch: blocks of the head grid each candidate SM can take (reused across passes).
+        var fitBuffer: [Int] = []
         // Events.
         var heap = MinHeap<Event>()
         var seq = 0
@@ -71,6 +75,7 @@ extension Simulator {
             queues = Array(repeating: [], count: parts.count)
             dispatchPending = Array(repeating: false, count: parts.count)
             dirty = Array(repeating: [], count: parts.count)
+            partitionSMs = parts.map { Array($0.lower..<$0.upper) }
             lastHead = Array(repeating: -1, count: parts.count)
             foot = kg.kernels.map { BlockFootprint(kernel: $0, gpu: gpu) }
             saturation = kg.kernels.map { s.timing.saturation($0) }
@@ -263,23 +268,27 @@ extension Simulator {
         /// Serves the partition's queue head: breadth-first over SMs with room (idle SMs first); a later grid is served
         /// only once the head has dispatched all its blocks. A head that was already served only looks at SMs freed since.
         mutating func dispatch(partition p: Int, now: Double) {
-            let r = partitions[p]
             defer { dirty[p].removeAll(keepingCapacity: true) }
             while let k = queues[p].first {
-                let sms = lastHead[p] == k ? dirty[p] : Array(r.lower..<r.upper)
+                let sms = lastHead[p] == k ? dirty[p] : partitionSMs[p]
                 lastHead[p] = k
                 var placedAny = true
                 while unitsLeft[k] > 0 && placedAny {
                     placedAny = false
+                    // Fits are computed once per pass; an SM that was served is marked 0 so it is not served twice.
+                    fitBuffer.removeAll(keepingCapacity: true)
                     var candidates = 0
-                    for s in sms where sms_fits(s, k) > 0 { candidates += 1 }
+                    for s in sms {
+                        let f = self.sms[s].fits(foot[k])
+                        fitBuffer.append(f)
+                        if f > 0 { candidates += 1 }
+                    }
                     if candidates == 0 { break }
                     let per = (unitsLeft[k] + candidates - 1) / candidates
                     for pass in 0..<2 {
-                        for s in sms where unitsLeft[k] > 0 && ((self.sms[s].resident == 0) == (pass == 0)) {
-                            let fit = sms_fits(s, k)
-                            if fit == 0 { continue }
-                            place(k, sm: s, units: min(fit, per, unitsLeft[k]), now: now)
+                        for (i, s) in sms.enumerated() where unitsLeft[k] > 0 && fitBuffer[i] > 0 && ((self.sms[s].resident == 0) == (pass == 0)) {
+                            place(k, sm: s, units: min(fitBuffer[i], per, unitsLeft[k]), now: now)
+                            fitBuffer[i] = 0
                             placedAny = true
                         }
                     }
@@ -288,8 +297,6 @@ extension Simulator {
                 queues[p].removeFirst()
             }
         }
-
-        @inline(__always) func sms_fits(_ s: Int, _ k: Int) -> Int { sms[s].fits(foot[k]) }
 
         mutating func place(_ k: Int, sm s: Int, units: Int, now: Double) {
             let blocks = min(units * unitBlocks[k], blocksLeft[k])
