@@ -98,7 +98,9 @@ public struct Lowering {
         case "wgrad": (m, n, kk) = (a.outChannels, cin * kArea, nImg * output.spatial)
         default: (m, n, kk) = (nImg * output.spatial, a.outChannels, cin * kArea)
         }
-        let tensor = gemm.usesTensorCores(isMatmul: false, k: kk) && a.outChannels >= 16 && (cin >= 48 || (kArea == 1 && cin >= 16) || pass == "wgrad")
+        // cuDNN keeps few-channel k×k convolutions on FFMA kernels unless the problem is large (many output pixels).
+        let enoughChannels = cin >= 48 || (kArea == 1 && cin >= 16) || (cin >= 32 && m >= 100_000) || pass == "wgrad"
+        let tensor = gemm.usesTensorCores(isMatmul: false, k: kk) && a.outChannels >= 16 && enoughChannels
         let flops = 2 * macs
         let bytes = Double(input.elements + output.elements + a.parameterTensors[0]) * e
         if !tensor {
