@@ -143,4 +143,20 @@ import Testing
         let nowhere = try sh([binary, "googlenet", "--record", "/no/such/dir/s.jsonl"])
         #expect(nowhere.status == 2 && nowhere.out.contains("cannot be written"))
     }
+
+    /// SIGTERM from outside: the terminal is restored and the exit code says which signal stopped it.
+    @Test func sigtermRestoresTheTerminal() throws {
+        let exitFile = NSTemporaryDirectory() + "convtop-e2e-term-\(getpid())"
+        try? FileManager.default.removeItem(atPath: exitFile)
+        defer { _ = try? tmux("kill-server"); try? FileManager.default.removeItem(atPath: exitFile) }
+        _ = try tmux("new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30",
+                     "TERM=tmux-256color '\(binary)' squeezenet1_0 --seed 99; echo $? > '\(exitFile)'; sleep 30")
+        _ = try waitFor("the dashboard") { $0.contains("SMs at cursor") }
+        #expect(try sh(["pkill", "-TERM", "-f", "squeezenet1_0 --seed 99"]).status == 0)
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: exitFile) && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect((try? String(contentsOfFile: exitFile, encoding: .utf8))?.hasPrefix("143") == true)
+        #expect(try tmux("display-message", "-p", "-t", "e2e", "#{alternate_on}").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+    }
 }

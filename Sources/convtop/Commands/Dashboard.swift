@@ -42,5 +42,7 @@ struct Dashboard: ParsableCommand {
         var loop = DashboardLoop(screen: screen, model: model, fps: fps, maxFrames: frames, recorder: recorder)
         if let cast { loop.cast = try CastWriter(path: cast, width: screen.size.width, height: screen.size.height) }
         try loop.run()
+        // Stopped by a signal: the terminal is restored (defer), then exit 128 + the signal, as shells expect.
+        if terminationRequested != 0 { throw ExitCode(128 + terminationRequested) }
     }
 }

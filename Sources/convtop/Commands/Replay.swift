@@ -36,6 +36,8 @@ struct Replay: ParsableCommand {
         var loop = DashboardLoop(screen: screen, model: model, fps: 30, maxFrames: nil, recorder: nil)
         loop.script = script
         try loop.run()
+        // Stopped by a signal: the terminal is restored (defer), then exit 128 + the signal, as shells expect.
+        if terminationRequested != 0 { throw ExitCode(128 + terminationRequested) }
     }
 }
 

@@ -2,7 +2,7 @@ import CNcurses
 import ConvtopUI
 import Foundation
 
-/// Set from signal handlers; the run loop polls it every frame and restores the terminal.
+/// The signal that asked convtop to stop (0: none); the run loop polls it every frame and restores the terminal.
 nonisolated(unsafe) var terminationRequested: sig_atomic_t = 0
 
 /// The only code that touches ncurses: opens the terminal, copies cell buffers to it (changed cells only), reads keys.
@@ -50,7 +50,7 @@ final class NcursesScreen {
             mouseinterval(0)
         }
         for sig in [SIGTERM, SIGHUP, SIGINT, SIGQUIT] {
-            signal(sig) { _ in terminationRequested = 1 }
+            signal(sig) { s in terminationRequested = s }
         }
     }
 
