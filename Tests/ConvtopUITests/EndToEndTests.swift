@@ -152,7 +152,11 @@ import Testing
         _ = try tmux("new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30",
                      "TERM=tmux-256color '\(binary)' squeezenet1_0 --seed 99; echo $? > '\(exitFile)'; sleep 30")
         _ = try waitFor("the dashboard") { $0.contains("SMs at cursor") }
-        #expect(try sh(["pkill", "-TERM", "-f", "squeezenet1_0 --seed 99"]).status == 0)
+        // The pane's shell runs convtop as its child: signal exactly that process.
+        let shell = try tmux("display-message", "-p", "-t", "e2e", "#{pane_pid}").trimmingCharacters(in: .whitespacesAndNewlines)
+        let child = try sh(["pgrep", "-P", shell, "-x", "convtop"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!child.isEmpty)
+        #expect(try sh(["kill", "-TERM", child]).status == 0)
         let deadline = Date().addingTimeInterval(10)
         while !FileManager.default.fileExists(atPath: exitFile) && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
         Thread.sleep(forTimeInterval: 0.2)
