@@ -45,9 +45,8 @@ public struct GraphBuilder {
         let i = shape(x)
         let a = ConvAttributes(inChannels: i.channels, outChannels: out, kernel: k, stride: s, padding: p,
                                dilation: d, groups: groups, bias: bias)
-        let oh = (i.height + 2 * p.0 - d.0 * (k.0 - 1) - 1) / s.0 + 1
-        let ow = (i.width + 2 * p.1 - d.1 * (k.1 - 1) - 1) / s.1 + 1
-        let o = TensorShape([i.batch, out, oh, ow])
+        let o = TensorShape([i.batch, out, Self.convolvedSize(i.height, k: k.0, s: s.0, p: p.0, d: d.0),
+                             Self.convolvedSize(i.width, k: k.1, s: s.1, p: p.1, d: d.1)])
         let macs = o.elements * (i.channels / groups) * k.0 * k.1
         return add(.conv(a), inputs: [x], shape: o, name: name, macs: macs)
     }
@@ -61,6 +60,11 @@ public struct GraphBuilder {
     public mutating func relu(_ x: Int, name: String = "relu") -> Int { add(.relu, inputs: [x], shape: shape(x), name: name) }
     public mutating func relu6(_ x: Int) -> Int { add(.relu6, inputs: [x], shape: shape(x)) }
     public mutating func dropout(_ x: Int) -> Int { add(.dropout, inputs: [x], shape: shape(x)) }
+
+    /// Output size of a convolution along one axis, as PyTorch computes it.
+    public static func convolvedSize(_ n: Int, k: Int, s: Int, p: Int, d: Int) -> Int {
+        (n + 2 * p - d * (k - 1) - 1) / s + 1
+    }
 
     /// Output size of a pooling window along one axis, as PyTorch computes it (ceil mode included).
     public static func pooledSize(_ n: Int, _ a: PoolAttributes) -> Int {

@@ -133,8 +133,8 @@ public enum GraphFile {
             }
             let bias = (n["bias"] as? Bool) ?? false
             let i = b.shape(x)
-            let oh = (i.height + 2 * p.0 - d.0 * (k.0 - 1) - 1) / s.0 + 1
-            let ow = (i.width + 2 * p.1 - d.1 * (k.1 - 1) - 1) / s.1 + 1
+            let oh = GraphBuilder.convolvedSize(i.height, k: k.0, s: s.0, p: p.0, d: d.0)
+            let ow = GraphBuilder.convolvedSize(i.width, k: k.1, s: s.1, p: p.1, d: d.1)
             guard oh > 0, ow > 0 else { throw fail("the kernel is larger than the padded \(i.height)×\(i.width) input") }
             return b.conv(x, out, k: k, s: s, p: p, d: d, groups: g, bias: bias, name: name)
         case "batchnorm": let x = try one(); return b.bn(x, name: name)

@@ -85,17 +85,24 @@ struct ONNXModel {
             case 5: if let bytes = v.bytes { a.tensor = try parseTensor(bytes) }
             case 7:
                 if let f = v.float { a.floats.append(f) } else if let bytes = v.bytes {
-                    var i = bytes.startIndex
-                    while i + 4 <= bytes.endIndex {
-                        a.floats.append(Float(bitPattern: UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24))
-                        i += 4
-                    }
+                    a.floats += littleEndianFloats(bytes)
                 }
             case 8: a.ints += try v.ints()
             default: break
             }
         }
         return (name, a)
+    }
+
+    /// Packed little-endian float32 values.
+    static func littleEndianFloats(_ b: ArraySlice<UInt8>) -> [Float] {
+        var out: [Float] = []
+        var i = b.startIndex
+        while i + 4 <= b.endIndex {
+            out.append(Float(bitPattern: UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24))
+            i += 4
+        }
+        return out
     }
 
     static func parseTensor(_ b: ArraySlice<UInt8>) throws -> Tensor {
@@ -118,9 +125,7 @@ struct ONNXModel {
         if !raw.isEmpty && raw.count <= 4096 {
             let bytes = Array(raw)
             if type == 1 {
-                for i in stride(from: 0, to: bytes.count - 3, by: 4) {
-                    t.floats.append(Float(bitPattern: UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24))
-                }
+                t.floats = littleEndianFloats(raw)
             } else if type == 7 {
                 for i in stride(from: 0, to: bytes.count - 7, by: 8) {
                     var v: UInt64 = 0
