@@ -287,8 +287,11 @@ extension Simulator {
                     let per = (unitsLeft[k] + candidates - 1) / candidates
                     for pass in 0..<2 {
                         for (i, s) in sms.enumerated() where unitsLeft[k] > 0 && fitBuffer[i] > 0 && ((self.sms[s].resident == 0) == (pass == 0)) {
-                            place(k, sm: s, units: min(fitBuffer[i], per, unitsLeft[k]), now: now)
+                            // Re-check: an SM can appear twice in the dirty list, and the first visit used its room.
+                            let fit = self.sms[s].fits(foot[k])
                             fitBuffer[i] = 0
+                            guard fit > 0 else { continue }
+                            place(k, sm: s, units: min(fit, per, unitsLeft[k]), now: now)
                             placedAny = true
                         }
                     }
