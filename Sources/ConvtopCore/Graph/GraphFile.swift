@@ -63,7 +63,7 @@ public enum GraphFile {
             byName[nm] = i
         }
         var preds: [[Int]] = []
-        for (i, n) in rawNodes.enumerated() {
+        for n in rawNodes {
             let nm = n["name"] as! String
             guard let ins = n["inputs"] as? [String], !ins.isEmpty else {
                 throw fail("node '\(nm)': field 'inputs' must be a non-empty array of node names")
@@ -74,7 +74,6 @@ public enum GraphFile {
                 guard let j = byName[s] else { throw fail("node '\(nm)': input '\(s)' is not an input or a node of this graph") }
                 p.append(j)
             }
-            _ = i
             preds.append(p)
         }
         let order: [Int]

@@ -119,7 +119,6 @@ public enum ONNXImporter {
                 guard case .weight(_, _, let target)? = values[n.inputs[1]], target.count == 2 else {
                     throw fail(n, "only reshapes to 2-D with a constant shape are supported")
                 }
-                _ = target
                 out = .activation(b.flatten(x))
             case "Softmax": out = .activation(b.add(.softmax, inputs: [try act(0)], shape: b.shape(try act(0)), name: label))
             default: throw fail(n, "unsupported op")

@@ -27,7 +27,7 @@ public final class CastWriter {
         let t = (Date().timeIntervalSince(start) * 1000).rounded() / 1000
         var out = ""
         let full = previous == nil || previous!.width != b.width || previous!.height != b.height
-        if let p = previous, full { write([t, "r", "\(b.width)x\(b.height)"]); _ = p }
+        if previous != nil && full { write([t, "r", "\(b.width)x\(b.height)"]) }
         if full { out += "\u{1B}[0m\u{1B}[2J" }
         var lastStyle: Style?
         var cursor: (Int, Int)? = nil

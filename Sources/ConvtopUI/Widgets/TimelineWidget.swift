@@ -53,7 +53,7 @@ enum TimelineWidget {
             var lastLabelEnd = -1
             for k in recs {
                 if k.end < start || k.start > start + span { continue }
-                let c0 = max(0, col(k.start)), c1 = min(cols - 1, max(c0, col(k.end) - (k.end > k.start ? 0 : 0)))
+                let c0 = max(0, col(k.start)), c1 = min(cols - 1, max(c0, col(k.end)))
                 let future = k.start > s.cursor
                 let style = Style(.stream(k.stream), dim: future)
                 for c in c0...c1 { b.put(x0 + c, row, g.stream(k.stream), style, clip: inner) }
