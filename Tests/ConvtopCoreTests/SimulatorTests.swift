@@ -90,9 +90,11 @@ struct SimulatorTests {
             return serial.iterationTime / par.iterationTime
         }
         let small = try pair([1, 64, 28, 28], 64), large = try pair([32, 256, 56, 56], 256)
-        #expect(small > 1.1)
-        #expect(large < 1.06)
-        #expect(small > large)
+        #expect(small > 1.15)
+        // Large pairs: the GEMMs (one 226 KB block per SM) cannot co-run; only the layout transforms can use the
+        // few SMs the other GEMM leaves free. Measured on an H200: 1.009; the model allows up to 10%.
+        #expect(large < 1.10)
+        #expect(small - large > 0.1)
     }
 
     @Test func oneHardwareQueueSerialisesStreams() throws {

@@ -33,6 +33,10 @@ extension Simulator {
         var sms: [SMState]
         var groups: [BlockGroup] = []
         var groupInfo: [(kernel: Int32, sm: Int32, units: Int32, demand: Double)] = []
+        /// Groups that start and end together (contiguous in groupInfo): one end event per batch.
+        var batches: [(first: Int32, count: Int32)] = []
+        /// Scratch: idle SMs of the current dispatch pass.
+        var batchSMs: [Int] = []
         /// DRAM bytes per µs drawn by the running block groups.
         var dramDemand = 0.0
         /// SMs that gained free resources since the partition's last dispatch, and the grid that pass served.
@@ -285,13 +289,28 @@ extension Simulator {
                     }
                     if candidates == 0 { break }
                     let per = (unitsLeft[k] + candidates - 1) / candidates
+                    // Idle SMs first. They all have the same room, so they get identical groups: one batch, one event.
+                    // The kernel's last group (which may hold fewer blocks) is placed on its own.
+                    batchSMs.removeAll(keepingCapacity: true)
+                    var batchUnits = 0
+                    for (i, s) in sms.enumerated() where fitBuffer[i] > 0 && self.sms[s].resident == 0 {
+                        let u = min(fitBuffer[i], per)
+                        if batchUnits == 0 { batchUnits = u }
+                        guard u == batchUnits, (batchSMs.count + 1) * u < unitsLeft[k] else { break }
+                        batchSMs.append(s)
+                        fitBuffer[i] = 0
+                    }
+                    if !batchSMs.isEmpty {
+                        place(k, sms: batchSMs, units: batchUnits, now: now)
+                        placedAny = true
+                    }
                     for pass in 0..<2 {
                         for (i, s) in sms.enumerated() where unitsLeft[k] > 0 && fitBuffer[i] > 0 && ((self.sms[s].resident == 0) == (pass == 0)) {
                             // Re-check: an SM can appear twice in the dirty list, and the first visit used its room.
                             let fit = self.sms[s].fits(foot[k])
                             fitBuffer[i] = 0
                             guard fit > 0 else { continue }
-                            place(k, sm: s, units: min(fit, per, unitsLeft[k]), now: now)
+                            place(k, sms: [s], units: min(fit, per, unitsLeft[k]), now: now)
                             placedAny = true
                         }
                     }
@@ -301,22 +320,27 @@ extension Simulator {
             }
         }
 
-        mutating func place(_ k: Int, sm s: Int, units: Int, now: Double) {
-            let blocks = min(units * unitBlocks[k], blocksLeft[k])
-            unitsLeft[k] -= units
-            blocksLeft[k] -= blocks
-            sms[s].take(foot[k], units)
-            if sms[s].resident == 0 { sms[s].busySince = now }
-            sms[s].resident += units
-            if smSeen[s] != k { smSeen[s] = k; records[k].smsUsed += 1 }
+        /// Starts one group of `units` of kernel `k` on each SM of `smList` (SMs in the same state): priced once, with
+        /// the batch's DRAM traffic added before pricing, and ended by one event.
+        mutating func place(_ k: Int, sms smList: [Int], units: Int, now: Double) {
+            let n = smList.count
+            let blocks = min(units * unitBlocks[k], blocksLeft[k] / n)
+            unitsLeft[k] -= units * n
+            blocksLeft[k] -= blocks * n
+            for s in smList {
+                sms[s].take(foot[k], units)
+                if sms[s].resident == 0 { sms[s].busySince = now }
+                sms[s].resident += units
+                if smSeen[s] != k { smSeen[s] = k; records[k].smsUsed += 1 }
+            }
             if !started[k] {
                 started[k] = true
                 records[k].start = now
                 runningNow += 1
                 peak = max(peak, runningNow)
             }
-            running[k] += 1
-            let resident = sim.gpu.maxWarpsPerSM - sms[s].warps
+            running[k] += n
+            let resident = sim.gpu.maxWarpsPerSM - sms[smList[0]].warps
             let share = sim.timing.share(warps: foot[k].warps, residentWarps: resident, saturation: saturation[k])
             let perUnit = Double(blocks) / Double(units)
             let compute = (computeUsPerBlock[k] / share + overheadUs[k]) * perUnit * jitter[k]
@@ -324,35 +348,40 @@ extension Simulator {
             let bytes = bytesPerBlock[k] * Double(blocks)
             let chip = chipBytesPerUs[k]
             let demand = bytes / max(max(compute, memory), 1e-6)
-            let total = dramDemand + demand
+            let total = dramDemand + demand * Double(n)
             if total > chip { memory *= total / chip }
             let duration = max(compute, memory, 0.05)
-            let id = groupInfo.count
-            if sim.options.recordBlocks {
-                groups.append(BlockGroup(sm: Int32(s), kernel: Int32(k), blocks: Int32(blocks), warps: Int32(foot[k].warps * units),
-                                         start: now, end: now + duration))
-            }
             let used = bytes / duration
-            groupInfo.append((Int32(k), Int32(s), Int32(units), used))
-            dramDemand += used
-            push(now + duration, Simulator.groupEnd, id)
+            batches.append((Int32(groupInfo.count), Int32(n)))
+            for s in smList {
+                if sim.options.recordBlocks {
+                    groups.append(BlockGroup(sm: Int32(s), kernel: Int32(k), blocks: Int32(blocks), warps: Int32(foot[k].warps * units),
+                                             start: now, end: now + duration))
+                }
+                groupInfo.append((Int32(k), Int32(s), Int32(units), used))
+            }
+            dramDemand += used * Double(n)
+            push(now + duration, Simulator.groupEnd, batches.count - 1)
         }
 
-        mutating func finishGroup(_ g: Int, _ now: Double) {
-            let info = groupInfo[g]
-            let k = Int(info.kernel)
-            let s = Int(info.sm)
-            let units = Int(info.units)
-            sms[s].give(foot[k], units)
-            sms[s].resident -= units
-            if sms[s].resident == 0 { sms[s].busyTime += now - sms[s].busySince }
-            dramDemand = max(0, dramDemand - info.demand)
-            running[k] -= 1
-            if unitsLeft[k] == 0 && running[k] == 0 { push(now + latencyHalf, Simulator.complete, k) }
-            for p in partitions.indices where partitions[p].lower <= s && s < partitions[p].upper {
-                dirty[p].append(s)
-                if !queues[p].isEmpty { requestDispatch(p, now) }
+        /// Ends a batch of groups: frees their SMs, and dispatches onto them.
+        mutating func finishGroup(_ batch: Int, _ now: Double) {
+            let (first, count) = batches[batch]
+            var k = 0
+            for g in Int(first)..<Int(first + count) {
+                let info = groupInfo[g]
+                k = Int(info.kernel)
+                let s = Int(info.sm)
+                let units = Int(info.units)
+                sms[s].give(foot[k], units)
+                sms[s].resident -= units
+                if sms[s].resident == 0 { sms[s].busyTime += now - sms[s].busySince }
+                dramDemand = max(0, dramDemand - info.demand)
+                for p in partitions.indices where partitions[p].lower <= s && s < partitions[p].upper { dirty[p].append(s) }
             }
+            running[k] -= Int(count)
+            if unitsLeft[k] == 0 && running[k] == 0 { push(now + latencyHalf, Simulator.complete, k) }
+            for p in partitions.indices where !dirty[p].isEmpty && !queues[p].isEmpty { requestDispatch(p, now) }
         }
 
         mutating func complete(_ k: Int, _ now: Double) {
