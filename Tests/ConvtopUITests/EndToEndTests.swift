@@ -137,6 +137,13 @@ import Testing
         #expect(summary.status == 0)
         for p in ["serial", "critical-path", "best:"] { #expect(summary.out.contains(p)) }
         #expect(FileManager.default.fileExists(atPath: dir + "/screen.cast"))
+        // Interactive replay: the recorded keys drive the dashboard again (policy 1, then 5, then batch 2).
+        _ = try tmux("kill-server")
+        _ = try tmux("new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40",
+                     "TERM=tmux-256color '\(binary)' replay '\(log)' --speed 4; sleep 30")
+        let replayed = try waitFor("the replayed policy switch") { $0.contains("critical-path") && ($0.contains("batch 2") || $0.contains(" b2 ")) }
+        #expect(replayed.contains("googlenet"))
+        _ = try tmux("send-keys", "-t", "e2e", "q")
         // Nothing recorded is overwritten without --force, and the error comes before the terminal opens.
         let again = try sh([binary, "googlenet", "--record", log])
         #expect(again.status == 2 && again.out.contains("already exists") && again.out.contains("--force"))
