@@ -12,6 +12,9 @@ public final class DashboardModel {
     /// Called with every finished iteration and every changed setting (session recording).
     public var onIteration: ((IterationResult, Workload, AppState) -> Void)?
     private var cache: [Scenario: Workload] = [:]
+    /// Common dotted name prefix of each fork–join region's ops, computed when a region is first shown.
+    private var prefixes: [Int: String] = [:]
+    private var prefixesFor: Scenario?
     private var policyHits: [(PolicyKind, Rect)] = []
 
     public init(scenario: Scenario, gpuNames: [String], ascii: Bool = false) throws {
@@ -55,6 +58,18 @@ public final class DashboardModel {
             state.status = "cannot apply: " + message
             state.statusFrame = state.frame
         }
+    }
+
+    /// The longest common dotted prefix of a region's op names ("inception4a."), cached per workload.
+    func namePrefix(of region: ForkJoinRegion) -> String {
+        if prefixesFor != workload.scenario { prefixes.removeAll(); prefixesFor = workload.scenario }
+        if let p = prefixes[region.fork] { return p }
+        let names = region.branches.flatMap { $0 }.map { workload.graph.nodes[$0].name.split(separator: ".") }
+        var common = names.first.map { Array($0) } ?? []
+        for n in names.dropFirst() { common = Array(zip(common, n).prefix { $0.0 == $0.1 }.map(\.0)) }
+        let p = common.isEmpty ? "" : common.joined(separator: ".") + "."
+        prefixes[region.fork] = p
+        return p
     }
 
     /// Handles one key; returns effects the backend must carry out (quit, export, recording).

@@ -19,8 +19,13 @@ public struct PlaybackIndex: Sendable {
     let buckets: [[Int32]]
     let bucketUs: Double
     let kernelStream: [Int]
+    /// Index into `streams` of each kernel's stream.
+    let laneOfKernel: [Int]
     let regions: [ForkJoinRegion]
     let regionOfOp: [Int?]
+    /// Ops that launch kernels (computed once: the branch panel asks every frame).
+    public let activeOps: [Int]
+
     let smCount: Int
     let maxWarps: Int
 
@@ -38,6 +43,8 @@ public struct PlaybackIndex: Sendable {
         self.lanes = lanes
         streams = lanes.keys.sorted()
         kernelStream = t.kernels.map(\.stream)
+        let lane = Dictionary(uniqueKeysWithValues: streams.enumerated().map { ($1, $0) })
+        laneOfKernel = t.kernels.map { lane[$0.stream] ?? 0 }
         eventTimes = Array(Set(t.kernels.flatMap { [$0.start, $0.end] })).sorted()
         // Op spans and readiness.
         let n = kg.graph.nodes.count
@@ -83,26 +90,29 @@ public struct PlaybackIndex: Sendable {
             for br in r.branches { for op in br where total < size[op] { size[op] = total; reg[op] = ri } }
         }
         regionOfOp = reg
+        activeOps = kg.activeOps
     }
 
     /// Occupancy (resident warps / maximum) and dominant stream of every SM at `t`.
     public func smOccupancy(at t: Double) -> [(fraction: Double, stream: Int)] {
         var warps = Array(repeating: 0, count: smCount)
-        var best = Array(repeating: (w: 0, s: -1), count: smCount)
         guard !buckets.isEmpty else { return Array(repeating: (0, -1), count: smCount) }
+        // Warps per (SM, stream lane) in one flat array: no hashing on the per-frame path.
+        let lanesCount = max(streams.count, 1)
+        var perLane = Array(repeating: 0, count: smCount * lanesCount)
         let b = max(0, min(buckets.count - 1, Int(t / bucketUs)))
-        var perSMStream: [Int: Int] = [:]
         for gi in buckets[b] {
             let g = groups[Int(gi)]
             guard g.start <= t && t < g.end else { continue }
             let sm = Int(g.sm)
             warps[sm] += Int(g.warps)
-            let s = kernelStream[Int(g.kernel)]
-            let key = sm * 1024 + s
-            perSMStream[key, default: 0] += Int(g.warps)
-            if perSMStream[key]! > best[sm].w { best[sm] = (perSMStream[key]!, s) }
+            perLane[sm * lanesCount + laneOfKernel[Int(g.kernel)]] += Int(g.warps)
         }
-        return (0..<smCount).map { (min(1, Double(warps[$0]) / Double(maxWarps)), best[$0].s) }
+        return (0..<smCount).map { sm in
+            var best = -1, bestWarps = 0
+            for l in 0..<lanesCount where perLane[sm * lanesCount + l] > bestWarps { bestWarps = perLane[sm * lanesCount + l]; best = streams[l] }
+            return (min(1, Double(warps[sm]) / Double(maxWarps)), best)
+        }
     }
 
     public func state(of op: Int, at t: Double) -> OpState {

@@ -11,16 +11,13 @@ enum BranchWidget {
         let graph = m.workload.kernels.graph
         let chartRows = inner.height >= 8 ? 3 : (inner.height >= 5 ? 2 : 0)
         let listRect = Rect(x: inner.x, y: inner.y, width: inner.width, height: inner.height - chartRows)
-        let running = m.workload.kernels.activeOps.filter { ix.state(of: $0, at: s.cursor) == .running }
+        let running = ix.activeOps.filter { ix.opStart[$0] <= s.cursor && s.cursor < ix.opEnd[$0] }
         if let region = ix.region(at: s.cursor, lanesRunning: running) {
             let fork = TextFit.shortName(graph.nodes[region.fork].name, 24, ellipsis: g.ellipsis)
             let join = region.join.map { TextFit.shortName(graph.nodes[$0].name, 24, ellipsis: g.ellipsis) } ?? "end"
             b.text(listRect.x, listRect.y, "\(fork) → \(region.branches.count) branches → \(join)", Style(.accent, bold: true), clip: listRect)
             // Show op names relative to the module the region lives in (their longest common dotted prefix).
-            let allNames = region.branches.flatMap { $0 }.map { graph.nodes[$0].name.split(separator: ".").map(String.init) }
-            var common = allNames.first ?? []
-            for n in allNames.dropFirst() { common = Array(zip(common, n).prefix { $0.0 == $0.1 }.map(\.0)) }
-            let prefix = common.isEmpty ? "" : common.joined(separator: ".") + "."
+            let prefix = m.namePrefix(of: region)
             func local(_ op: Int) -> String {
                 let n = graph.nodes[op].name
                 return n.hasPrefix(prefix) && n.count > prefix.count ? String(n.dropFirst(prefix.count)) : n
