@@ -3,7 +3,8 @@ import Testing
 
 /// The real binary in a real terminal: tmux with TERM=tmux-256color (CI installs tmux).
 @Suite(.serialized) struct EndToEndTests {
-    let socket = "convtop-e2e-\(getpid())"
+    // One tmux server per test (a fresh suite instance per test): no test waits on another's server shutting down.
+    let socket = "convtop-e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
 
     /// The convtop executable built beside this test bundle.
     var binary: String {
@@ -45,14 +46,14 @@ import Testing
 
     func tmux(_ args: String...) throws -> String { try sh(["tmux", "-L", socket] + args).out }
 
-    func screen() throws -> String { try tmux("capture-pane", "-t", "e2e", "-p") }
+    func screen(_ session: String = "e2e") throws -> String { try tmux("capture-pane", "-t", session, "-p") }
 
     /// Polls the screen until `predicate` holds (at most `seconds`).
-    func waitFor(_ what: String, seconds: Double = 20, _ predicate: (String) -> Bool) throws -> String {
+    func waitFor(_ what: String, session: String = "e2e", seconds: Double = 20, _ predicate: (String) -> Bool) throws -> String {
         let deadline = Date().addingTimeInterval(seconds)
         var last = ""
         while Date() < deadline {
-            last = try screen()
+            last = try screen(session)
             if predicate(last) { return last }
             Thread.sleep(forTimeInterval: 0.1)
         }
@@ -138,12 +139,14 @@ import Testing
         for p in ["serial", "critical-path", "best:"] { #expect(summary.out.contains(p)) }
         #expect(FileManager.default.fileExists(atPath: dir + "/screen.cast"))
         // Interactive replay: the recorded keys drive the dashboard again (policy 1, then 5, then batch 2).
-        _ = try tmux("kill-server")
-        _ = try tmux("new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40",
+        // A second session on the same server (restarting the server right away can race with its shutdown).
+        _ = try tmux("new-session", "-d", "-s", "replay", "-x", "120", "-y", "40",
                      "TERM=tmux-256color '\(binary)' replay '\(log)' --speed 4; sleep 30")
-        let replayed = try waitFor("the replayed policy switch") { $0.contains("critical-path") && ($0.contains("batch 2") || $0.contains(" b2 ")) }
+        let replayed = try waitFor("the replayed policy switch", session: "replay") {
+            $0.contains("critical-path") && ($0.contains("batch 2") || $0.contains(" b2 "))
+        }
         #expect(replayed.contains("googlenet"))
-        _ = try tmux("send-keys", "-t", "e2e", "q")
+        _ = try tmux("send-keys", "-t", "replay", "q")
         // Nothing recorded is overwritten without --force, and the error comes before the terminal opens.
         let again = try sh([binary, "googlenet", "--record", log])
         #expect(again.status == 2 && again.out.contains("already exists") && again.out.contains("--force"))
