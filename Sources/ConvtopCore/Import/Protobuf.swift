@@ -28,6 +28,15 @@ struct ProtoReader {
         }
     }
 
+    /// The next `bytes` bytes as a little-endian integer.
+    mutating func littleEndian(_ bytes: Int) throws -> UInt64 {
+        guard pos + bytes <= data.endIndex else { throw Corrupt() }
+        var v: UInt64 = 0
+        for i in 0..<bytes { v |= UInt64(data[pos + i]) << (8 * UInt64(i)) }
+        pos += bytes
+        return v
+    }
+
     /// The next field (number and value), or nil at the end of the message.
     mutating func next() throws -> (Int, Value)? {
         guard pos < data.endIndex else { return nil }
@@ -36,11 +45,7 @@ struct ProtoReader {
         switch key & 7 {
         case 0: return (field, .varint(try varint()))
         case 1:
-            guard pos + 8 <= data.endIndex else { throw Corrupt() }
-            var v: UInt64 = 0
-            for i in 0..<8 { v |= UInt64(data[pos + i]) << (8 * UInt64(i)) }
-            pos += 8
-            return (field, .fixed64(v))
+            return (field, .fixed64(try littleEndian(8)))
         case 2:
             let n = try varint()
             guard n <= UInt64(data.endIndex - pos) else { throw Corrupt() }
@@ -48,11 +53,7 @@ struct ProtoReader {
             pos += Int(n)
             return (field, .bytes(s))
         case 5:
-            guard pos + 4 <= data.endIndex else { throw Corrupt() }
-            var v: UInt32 = 0
-            for i in 0..<4 { v |= UInt32(data[pos + i]) << (8 * UInt32(i)) }
-            pos += 4
-            return (field, .fixed32(v))
+            return (field, .fixed32(UInt32(try littleEndian(4))))
         default:
             throw Corrupt()
         }

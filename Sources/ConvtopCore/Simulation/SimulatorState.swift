@@ -35,8 +35,9 @@ extension Simulator {
         var groupInfo: [(kernel: Int32, sm: Int32, units: Int32, demand: Double)] = []
         /// Groups that start and end together (contiguous in groupInfo): one end event per batch.
         var batches: [(first: Int32, count: Int32)] = []
-        /// Scratch: idle SMs of the current dispatch pass.
+        /// Scratch: idle SMs of the current dispatch pass, and a one-SM list for single placements.
         var batchSMs: [Int] = []
+        var singleSM: [Int] = [0]
         /// DRAM bytes per µs drawn by the running block groups.
         var dramDemand = 0.0
         /// SMs that gained free resources since the partition's last dispatch, and the grid that pass served.
@@ -258,11 +259,10 @@ extension Simulator {
 
         mutating func requestDispatch(_ p: Int, _ now: Double) {
             // Dispatch at once unless more groups end at this same instant (they must free their SMs first).
-            if !dispatchPending[p], let next = heap.min, next.time > now {
+            if !dispatchPending[p] && (heap.min.map { $0.time > now } ?? true) {
                 dispatch(partition: p, now: now)
                 return
             }
-            if heap.isEmpty { dispatch(partition: p, now: now); return }
             if !dispatchPending[p] {
                 dispatchPending[p] = true
                 push(now, Simulator.dispatch, p)
@@ -310,7 +310,8 @@ extension Simulator {
                             let fit = self.sms[s].fits(foot[k])
                             fitBuffer[i] = 0
                             guard fit > 0 else { continue }
-                            place(k, sms: [s], units: min(fit, per, unitsLeft[k]), now: now)
+                            singleSM[0] = s
+                            place(k, sms: singleSM, units: min(fit, per, unitsLeft[k]), now: now)
                             placedAny = true
                         }
                     }

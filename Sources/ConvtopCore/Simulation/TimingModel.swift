@@ -68,30 +68,30 @@ public struct TimingModel: Sendable {
         Double(warps) / Double(max(residentWarps, saturation))
     }
 
-    /// For a measured kernel: µs per block at a full SM share, so that the standalone run takes `measured` µs.
-    public func measuredBlockUs(_ k: Kernel, measured: Double) -> Double {
+    /// Waves a kernel needs alone on `sms` SMs (blocks spread evenly, at most its occupancy per SM), and the SM
+    /// share each block then gets.
+    func standaloneWaves(_ k: Kernel, sms: Int? = nil) -> (waves: Double, share: Double) {
         let f = BlockFootprint(kernel: k, gpu: gpu)
         let fit = max(1, f.blocksPerSM(gpu))
-        let n = Double(gpu.smCount), blocks = Double(max(k.blocks, 1))
+        let n = Double(sms ?? gpu.smCount), blocks = Double(max(k.blocks, 1))
         let perSM = min(Double(fit), (blocks / n).rounded(.up))
-        let waves = (blocks / (n * perSM)).rounded(.up)
         let sh = share(warps: f.warps, residentWarps: Int(perSM) * f.warps, saturation: saturation(k))
-        return max(measured - gpu.kernelLatencyUs, 0.05) / waves * sh
+        return ((blocks / (n * perSM)).rounded(.up), sh)
+    }
+
+    /// For a measured kernel: µs per block at a full SM share, so that the standalone run takes `measured` µs.
+    public func measuredBlockUs(_ k: Kernel, measured: Double) -> Double {
+        let w = standaloneWaves(k)
+        return max(measured - gpu.kernelLatencyUs, 0.05) / w.waves * w.share
     }
 
     /// Standalone duration (µs) of a kernel with the whole GPU (or `sms` SMs), waves included.
     public func standaloneDuration(_ k: Kernel, sms: Int? = nil) -> Double {
-        let f = BlockFootprint(kernel: k, gpu: gpu)
-        let fit = max(1, f.blocksPerSM(gpu))
-        let n = Double(sms ?? gpu.smCount)
-        let blocks = Double(k.blocks)
-        let perSM = min(Double(fit), (blocks / n).rounded(.up))
-        let sh = share(warps: f.warps, residentWarps: Int(perSM) * f.warps, saturation: saturation(k))
-        let t = blockTimes(k, share: sh)
+        let w = standaloneWaves(k, sms: sms)
+        let t = blockTimes(k, share: w.share)
         // DRAM: the whole grid cannot beat the chip's bandwidth.
         let dramFloor = k.bytes / bandwidth(k) * Self.us
-        let waves = (blocks / (n * perSM)).rounded(.up)
-        return max(waves * max(t.compute, t.memory), dramFloor) + gpu.kernelLatencyUs
+        return max(w.waves * max(t.compute, t.memory), dramFloor) + gpu.kernelLatencyUs
     }
 
     /// Duration (µs) with unlimited SMs: one block per SM, one wave.

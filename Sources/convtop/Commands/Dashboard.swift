@@ -11,9 +11,7 @@ struct Dashboard: ParsableCommand {
     @OptionGroup var flags: SimulationFlags
     @Option(help: "Frames per second.") var fps = 30
     @Option(help: "Exit after this many frames (for scripts).") var frames: Int?
-    @Flag(help: "Draw with ASCII only (automatic when the locale is not UTF-8).") var ascii = false
-    @Flag(name: .customLong("no-color"), help: "No colours (also when NO_COLOR is set).") var noColor = false
-    @Flag(name: .customLong("no-mouse"), help: "Do not capture the mouse.") var noMouse = false
+    @OptionGroup var display: DisplayFlags
     @Option(help: "Record the session as JSON Lines to this file.") var record: String?
     @Flag(name: .customLong("record-traces"), help: "With --record, add every kernel of every iteration.") var recordTraces = false
     @Option(help: "Record the screen as an asciicast v2 file (asciinema play FILE.cast).") var cast: String?
@@ -27,11 +25,8 @@ struct Dashboard: ParsableCommand {
         if let cast { try checkWritable(cast, force: force) }
         if let record, let cast, record == cast { throw CLIError("--record and --cast need different files") }
         // Everything that can fail on bad input happens before the terminal is touched.
-        let env = ProcessInfo.processInfo.environment
-        let color = !noColor && (env["NO_COLOR"] ?? "").isEmpty
-        // Build and simulate first: a bad model, GPU or setting fails with one line before the terminal is touched.
-        let model = try DashboardModel(scenario: s, gpuNames: GPUCatalog.names(), ascii: ascii || !NcursesScreen.localeIsUTF8())
-        let screen = try NcursesScreen(color: color, mouse: !noMouse)
+        let model = try display.model(s)
+        let screen = try display.openScreen()
         defer { screen.close() }
         var recorder: SessionRecorder?
         if let record {
@@ -42,7 +37,6 @@ struct Dashboard: ParsableCommand {
         var loop = DashboardLoop(screen: screen, model: model, fps: fps, maxFrames: frames, recorder: recorder)
         if let cast { loop.cast = try CastWriter(path: cast, width: screen.size.width, height: screen.size.height) }
         try loop.run()
-        // Stopped by a signal: the terminal is restored (defer), then exit 128 + the signal, as shells expect.
-        if terminationRequested != 0 { throw ExitCode(128 + terminationRequested) }
+        try exitIfSignalled() // the deferred close restores the terminal first
     }
 }

@@ -10,9 +10,7 @@ struct Replay: ParsableCommand {
     @Argument(help: "A session file written with --record.") var file: String
     @Option(help: "Playback speed of the recorded key presses.") var speed = 1.0
     @Flag(help: "Re-simulate every recorded iteration, check the metrics match exactly, print a summary.") var headless = false
-    @Flag(help: "Draw with ASCII only.") var ascii = false
-    @Flag(name: .customLong("no-color"), help: "No colours.") var noColor = false
-    @Flag(name: .customLong("no-mouse"), help: "Do not capture the mouse.") var noMouse = false
+    @OptionGroup var display: DisplayFlags
 
     func run() throws {
         guard speed > 0 && speed <= 1000 else { throw CLIError("--speed must be between 0 and 1000") }
@@ -27,17 +25,15 @@ struct Replay: ParsableCommand {
             if !problems.isEmpty { throw ExitCode(1) }
             return
         }
-        let color = !noColor && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
-        let model = try DashboardModel(scenario: f.header.options, gpuNames: GPUCatalog.names(), ascii: ascii || !NcursesScreen.localeIsUTF8())
+        let model = try display.model(f.header.options)
         let script = f.actions.compactMap { a in SessionRecorder.key(a.key).map { (a.t / speed, $0) } }
         model.say("replaying \((file as NSString).lastPathComponent): \(script.count) key presses")
-        let screen = try NcursesScreen(color: color, mouse: !noMouse)
+        let screen = try display.openScreen()
         defer { screen.close() }
         var loop = DashboardLoop(screen: screen, model: model, fps: 30, maxFrames: nil, recorder: nil)
         loop.script = script
         try loop.run()
-        // Stopped by a signal: the terminal is restored (defer), then exit 128 + the signal, as shells expect.
-        if terminationRequested != 0 { throw ExitCode(128 + terminationRequested) }
+        try exitIfSignalled() // the deferred close restores the terminal first
     }
 }
 
