@@ -5,13 +5,13 @@ import ConvtopCore
 struct SimulationFlags: ParsableArguments {
     @Option(help: "GPU profile name or path to a profile JSON (see 'convtop gpus'); default h100, or a trace's own GPU.") var gpu: String?
     @Option(help: "For profiler traces: the model whose graph gives the ops' dependencies (default: detected).") var graph: String?
-    @Option(help: "Batch size.") var batch = 1
+    @Option(parsing: .unconditional, help: "Batch size.") var batch = 1
     @Option(help: "inference (forward pass) or training (forward + backward + SGD update).") var mode = "inference"
     @Option(help: "serial, round-robin, branch, nimble, critical-path or resource-aware.") var policy = "branch"
-    @Option(help: "Size of the stream pool.") var streams = 8
+    @Option(parsing: .unconditional, help: "Size of the stream pool.") var streams = 8
     @Option(help: "eager (framework launches, host cost per kernel) or graph (CUDA Graph replay).") var launch = "graph"
     @Option(help: "fp32, tf32 (fp32 tensors, TF32 convolutions, PyTorch's default), fp16 or bf16.") var precision = "tf32"
-    @Option(help: "Hardware queues streams map onto (default: the GPU's, 8).") var connections: Int?
+    @Option(parsing: .unconditional, help: "Hardware queues streams map onto (default: the GPU's, 8).") var connections: Int?
     @Option(help: "Optimizer kernels in training: sgd-foreach (default) or sgd (one update per tensor).") var optimizer = "sgd-foreach"
     @Option(help: "Seed for run-to-run variation.") var seed: UInt64 = 0
 

@@ -34,9 +34,15 @@ struct Convtop: ParsableCommand {
             case let e as GraphError: message = e.message
             case let e as CLIError: message = e.message
             case let e as ConvtopCoreError: message = e.message
-            default: message = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            case let e as OutputFileError: message = e.message
+            default:
+                // ArgumentParser's first line, without its own "Error: " prefix (ours already says "error:").
+                var first = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+                if first.hasPrefix("Error: ") { first.removeFirst(7) }
+                message = first
             }
-            FileHandle.standardError.write(Data("convtop: error: \(message)\n".utf8))
+            // Names taken from input files may hold escape sequences: never echo them raw to the terminal.
+            FileHandle.standardError.write(Data("convtop: error: \(SafeText.printable(message))\n".utf8))
             Foundation.exit(2)
         }
     }

@@ -82,22 +82,16 @@ public enum SessionLog {
 
 /// Appends session lines to a file, flushing each as it is written.
 public final class SessionWriter {
-    let handle: FileHandle
-    public let path: String
+    let file: OutputFile
+    public var path: String { file.path }
 
-    /// Creates (or, with `force`, truncates) the file; fails before anything else happens.
-    public init(path: String) throws {
-        self.path = path
-        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
-            throw ModelError("\(path): cannot create the record file")
-        }
-        handle = h
+    /// Creates (or, with `overwrite`, truncates in place) a regular file; fails before anything else happens.
+    public init(path: String, overwrite: Bool) throws {
+        file = try OutputFile(path: path, overwrite: overwrite)
     }
 
     public func write<T: Encodable>(_ v: T) {
         guard let s = try? SessionLog.line(v) else { return }
-        handle.write(Data((s + "\n").utf8))
+        try? file.write(s + "\n")
     }
-
-    deinit { try? handle.close() }
 }

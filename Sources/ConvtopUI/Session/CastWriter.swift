@@ -1,17 +1,15 @@
+import ConvtopCore
 import Foundation
 
 /// Records the dashboard as an asciicast v2 file (`asciinema play FILE.cast`): a header line, then output events
 /// carrying the ANSI text that turns one frame into the next (changed cells only).
 public final class CastWriter {
-    let handle: FileHandle
+    let file: OutputFile
     let start = Date()
     var previous: CellBuffer?
 
-    public init(path: String, width: Int, height: Int) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
-            throw ConvtopCoreError("\(path): cannot create the cast file")
-        }
-        handle = h
+    public init(path: String, overwrite: Bool = false, width: Int, height: Int) throws {
+        file = try OutputFile(path: path, overwrite: overwrite)
         let header: [String: Any] = ["version": 2, "width": width, "height": height, "timestamp": Int(start.timeIntervalSince1970),
                                      "env": ["TERM": ProcessInfo.processInfo.environment["TERM"] ?? "xterm-256color"]]
         write(header)
@@ -19,7 +17,7 @@ public final class CastWriter {
 
     func write(_ v: Any) {
         guard let d = try? JSONSerialization.data(withJSONObject: v, options: [.withoutEscapingSlashes]) else { return }
-        handle.write(d + Data("\n".utf8))
+        try? file.write(d + Data("\n".utf8))
     }
 
     /// Appends one frame.
@@ -58,7 +56,6 @@ public final class CastWriter {
         return "\u{1B}[" + codes.joined(separator: ";") + "m"
     }
 
-    deinit { try? handle.close() }
 }
 
 /// An error with a message, for the UI target's file writers.

@@ -8,9 +8,9 @@ public final class SessionRecorder {
     let traces: Bool
     public var active = true
 
-    public init(path: String, version: String, scenario: Scenario, traces: Bool, size: (width: Int, height: Int),
-                model: DashboardModel) throws {
-        writer = try SessionWriter(path: path)
+    public init(path: String, overwrite: Bool = false, version: String, scenario: Scenario, traces: Bool,
+                size: (width: Int, height: Int), model: DashboardModel) throws {
+        writer = try SessionWriter(path: path, overwrite: overwrite)
         self.traces = traces
         writer.write(SessionLog.Header(convtop: version, scenario: scenario, terminal: size, startTime: start, traces: traces))
         iteration(model.result, model.workload, model.state)

@@ -9,8 +9,8 @@ struct Dashboard: ParsableCommand {
         abstract: "Open the live dashboard (the default command: 'convtop resnet50').")
     @Argument(help: "Model name or graph file.") var model = "resnet50"
     @OptionGroup var flags: SimulationFlags
-    @Option(help: "Frames per second.") var fps = 30
-    @Option(help: "Exit after this many frames (for scripts).") var frames: Int?
+    @Option(parsing: .unconditional, help: "Frames per second.") var fps = 30
+    @Option(parsing: .unconditional, help: "Exit after this many frames (for scripts).") var frames: Int?
     @OptionGroup var display: DisplayFlags
     @Option(help: "Record the session as JSON Lines to this file.") var record: String?
     @Flag(name: .customLong("record-traces"), help: "With --record, add every kernel of every iteration.") var recordTraces = false
@@ -30,12 +30,12 @@ struct Dashboard: ParsableCommand {
         defer { screen.close() }
         var recorder: SessionRecorder?
         if let record {
-            recorder = try SessionRecorder(path: record, version: Convtop.version, scenario: s, traces: recordTraces, size: screen.size, model: model)
+            recorder = try SessionRecorder(path: record, overwrite: force, version: Convtop.version, scenario: s, traces: recordTraces, size: screen.size, model: model)
             model.setRecording(available: true, active: true)
             model.onIteration = { r, w, st in recorder?.iteration(r, w, st) }
         }
         var loop = DashboardLoop(screen: screen, model: model, fps: fps, maxFrames: frames, recorder: recorder)
-        if let cast { loop.cast = try CastWriter(path: cast, width: screen.size.width, height: screen.size.height) }
+        if let cast { loop.cast = try CastWriter(path: cast, overwrite: force, width: screen.size.width, height: screen.size.height) }
         try loop.run()
         try exitIfSignalled() // the deferred close restores the terminal first
     }

@@ -85,15 +85,20 @@ struct DashboardLoop {
     func exportTrace() {
         let s = model.state.scenario
         let base = "convtop-\(s.model.replacingOccurrences(of: "/", with: "_"))-\(s.policy.rawValue)-iter\(model.state.iteration + 1)"
-        var path = base + ".json"
-        var n = 1
-        while FileManager.default.fileExists(atPath: path) { path = "\(base)-\(n).json"; n += 1 }
         let text = ChromeTrace.render(workload: model.workload, result: model.result)
-        do {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-            model.say("exported \(path)")
-        } catch {
-            model.say("export failed: \(error.localizedDescription)")
+        // O_EXCL creation: an existing name (or anything swapped in) is never touched; try the next number.
+        for n in 0..<1000 {
+            let path = n == 0 ? base + ".json" : "\(base)-\(n).json"
+            var st = stat()
+            if lstat(path, &st) == 0 { continue }
+            do {
+                try OutputFile.write(text, to: path, overwrite: false)
+                model.say("exported \(path)")
+            } catch {
+                model.say("export failed: \(error)")
+            }
+            return
         }
+        model.say("export failed: 1000 earlier exports of this iteration exist here")
     }
 }
