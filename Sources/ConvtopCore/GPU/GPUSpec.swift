@@ -74,6 +74,10 @@ public struct GPUSpec: Sendable, Codable, Hashable {
     public var gridLaunchIntervalUs: Double
     /// Bandwidth multiplier for kernels whose working set fits in half the L2 cache.
     public var l2BandwidthBoost: Double
+    /// DRAM bandwidth one resident warp can sustain (GB/s): bytes in flight per warp over memory latency (Little's
+    /// law). It caps kernels with few warps per SM, such as batch-norm training kernels with one block per channel.
+    /// Optional in profile files; `warpBandwidth` supplies the default.
+    public var warpBandwidthGBs: Double?
     public var efficiency: KernelEfficiency
 
     enum CodingKeys: String, CodingKey {
@@ -93,7 +97,12 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         case gemmSaturationWarps = "gemm_saturation_warps", blockOverheadUs = "block_overhead_us"
         case l2BandwidthBoost = "l2_bandwidth_boost", gemmBlockOverheadUs = "gemm_block_overhead_us"
         case gridLaunchIntervalUs = "grid_launch_interval_us", layoutBlockOverheadUs = "layout_block_overhead_us"
+        case warpBandwidthGBs = "warp_bandwidth_gbs"
     }
+
+    /// Per-warp DRAM bandwidth in bytes/s. Default 1.25 GB/s: a 16-warp batch-norm training block streamed
+    /// 20 GB/s on the H200 (Assets/calibration/round2/sweeps.jsonl, bn_fw_tr at 64 channels).
+    public var warpBandwidth: Double { (warpBandwidthGBs ?? 1.25) * 1e9 }
 
     /// Major version of the compute capability (7 for Volta/Turing, 8 Ampere/Ada, 9 Hopper).
     public var ccMajor: Int { Int(computeCapability.split(separator: ".").first ?? "0") ?? 0 }
@@ -150,10 +159,11 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         try need(layoutBlockOverheadUs >= 0 && layoutBlockOverheadUs < 100, "layout_block_overhead_us", "must be between 0 and 100 microseconds")
         try need(gridLaunchIntervalUs >= 0 && gridLaunchIntervalUs < 100, "grid_launch_interval_us", "must be between 0 and 100 microseconds")
         try need(l2BandwidthBoost >= 1 && l2BandwidthBoost <= 10, "l2_bandwidth_boost", "must be between 1 and 10")
+        if let w = warpBandwidthGBs { try need(w >= 0.01 && w <= 1000, "warp_bandwidth_gbs", "must be between 0.01 and 1000 GB/s") }
         let e = efficiency
         for (v, f) in [(e.tensorGemm, "efficiency.tensor_gemm"), (e.cudaCore, "efficiency.cuda_core"), (e.memory, "efficiency.memory"),
                        (e.reduction, "efficiency.reduction"), (e.layout, "efficiency.layout")] {
-            try need(v > 0 && v <= 1, f, "must be in (0, 1]")
+            try need(v >= 0.01 && v <= 1, f, "must be between 0.01 and 1")
         }
     }
 }

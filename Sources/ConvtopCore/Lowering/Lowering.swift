@@ -84,11 +84,8 @@ public struct Lowering {
         let cin = a.inChannels / a.groups
         let kArea = a.kernelH * a.kernelW
         let macs = Double(output.elements) * Double(cin * kArea)
-        if a.groups > 1 {
-            // PyTorch/cuDNN depthwise and grouped kernels run on CUDA cores.
-            let n = pass == "wgrad" ? a.outChannels * cin * kArea * max(1, nImg / 4) : (pass == "dgrad" ? input.elements : output.elements)
-            k("conv_depthwise2d_\(pass)", .cudaCore, grid: Dim3((n + 255) / 256), block: Dim3(256), regs: 40, smem: 0,
-              flops: 2 * macs, bytes: Double(input.elements + output.elements + a.parameterTensors[0]) * e)
+        if a.groups > 1 && a.groups == a.inChannels && a.outChannels == a.inChannels {
+            depthwise(a, input: input, output: output, pass: pass)
             return
         }
         // GEMM view: fprop M = N·P·Q, N = K_out, K = C·R·S; dgrad M = N·H·W, N = C; wgrad M = K_out, N = C·R·S.
@@ -116,21 +113,27 @@ public struct Lowering {
             }
             return
         }
-        // cuDNN's heuristics move larger problems (batch ≥ 4) to Hopper's NHWC warp-group kernels.
-        let persistent = gpu.ccMajor >= 9 && nImg >= 4
-            && (kArea > 1 ? m * n >= 16 * 128 * gpu.smCount : (kk >= 480 && m * n >= 1 << 20))
+        // cuDNN 9's heuristics on Hopper move larger problems to NHWC warp-group kernels that take one block per SM.
+        // The thresholds come from the measured concurrency grid (Assets/calibration/round2/pairs.jsonl: 181 fprop
+        // shapes, batch 1–64, 32–1024 channels, 7–112 maps): k×k convolutions from 0.8 GFLOP and 392 output pixels;
+        // 1×1 ones from 1.5 GFLOP with maps of at least 28×28 and enough reduction depth (K ≥ 512, or ≥ 256 at
+        // batch ≥ 16). The grid is about two blocks per 64×128 tile, capped near the SM count.
+        let persistent = gpu.ccMajor >= 9 && (kArea > 1
+            ? flops >= 0.8e9 && m >= 392
+            : a.strideH == 1 && flops >= 1.5e9 && input.spatial >= 784 && (kk >= 512 || (kk >= 256 && nImg >= 16)))
         if persistent {
-            // Hopper: NHWC kernels that take about one block per SM, with layout transforms around them.
             let c = gemm.persistentConfig()
             let tiles = (m + c.tileM - 1) / c.tileM * ((n + c.tileN - 1) / c.tileN)
-            let grid = min(tiles, gpu.smCount * 10 / 11)
-            transform("nchwToNhwc_in", hw: input.spatial, c: a.inChannels, n: nImg)
-            if kArea > 1 { transform("nchwToNhwc_filter", hw: kArea, c: cin, n: a.outChannels) }
-            k("memset_workspace", .elementwise, grid: Dim3(1), block: Dim3(1), regs: 8, smem: 0, flops: 0, bytes: 4096)
+            let grid = min(2 * tiles, kArea > 1 ? gpu.smCount * 10 / 11 : gpu.smCount)
+            // k×k kernels run in NHWC with layout transforms around them; 1×1 ones read NCHW as a GEMM directly.
+            if kArea > 1 {
+                transform("nchwToNhwc_in", hw: input.spatial, c: a.inChannels, n: nImg)
+                transform("nchwToNhwc_filter", hw: kArea, c: cin, n: a.outChannels)
+            }
             k("\(c.name)_\(pass)", .tensorGemm, grid: Dim3(grid), block: Dim3(c.threads), regs: c.registers,
               smem: c.sharedMemory, flops: flops, bytes: bytes)
             let outShape = pass == "dgrad" ? input : output
-            if pass != "wgrad" { transform("nhwcToNchw_out", hw: outShape.spatial, c: outShape.channels, n: nImg) }
+            if kArea > 1 && pass != "wgrad" { transform("nhwcToNchw_out", hw: outShape.spatial, c: outShape.channels, n: nImg) }
             return
         }
         if kArea == 1 && a.strideH == 1 && a.strideW == 1 && pass != "wgrad" {
@@ -150,6 +153,27 @@ public struct Lowering {
         let (tm, tn, regs) = big ? (128, 64, 168) : (64, 32, 119)
         k("xmma_implicit_gemm_\(gemm.tag)_\(tm)x\(tn)_\(pass)", .tensorGemm, grid: Dim3((n + tn - 1) / tn, (m + tm - 1) / tm),
           block: Dim3(128), regs: regs, smem: 122880, flops: flops, bytes: bytes)
+    }
+
+    /// PyTorch's native depthwise kernels (not cuDNN): one thread per output (forward) or input (data gradient)
+    /// looping over the window, index-arithmetic bound; the weight gradient takes one 256-thread block per weight
+    /// element reducing over the batch and map, so few channels cap its parallelism. Operation counts per window
+    /// element (40 forward, 70 data gradient) fit the depthwise sweep in Assets/calibration/round2/sweeps.jsonl.
+    private mutating func depthwise(_ a: ConvAttributes, input: TensorShape, output: TensorShape, pass: String) {
+        let kArea = a.kernelH * a.kernelW
+        let io = Double(input.elements + output.elements) * e
+        switch pass {
+        case "dgrad":
+            k("conv_depthwise2d_backward", .elementwise, grid: Dim3((input.elements + 1023) / 1024), block: Dim3(1024), regs: 40,
+              smem: 0, flops: Double(input.elements * kArea * 70), bytes: io)
+        case "wgrad":
+            let weights = a.outChannels * kArea
+            k("conv_depthwise2d_grad_weight", .reduction, grid: Dim3(weights), block: Dim3(256), regs: 32, smem: 1024,
+              flops: Double(output.elements * kArea * 2), bytes: Double(weights) * Double(2 * output.elements / max(a.outChannels, 1)) * e)
+        default:
+            k("conv_depthwise2d_forward", .elementwise, grid: Dim3((output.elements + 1023) / 1024), block: Dim3(1024), regs: 40,
+              smem: 0, flops: Double(output.elements * kArea * 40), bytes: io + Double(a.parameterTensors[0]) * e)
+        }
     }
 
     private mutating func emit(_ node: Node, graph: Graph) {
@@ -176,8 +200,13 @@ public struct Lowering {
         case .batchNorm:
             let c = out.channels, n = out.batch, hw = out.spatial
             if training {
-                k("bn_fw_tr_1C11_kernel_NCHW", .reduction, grid: Dim3(c * max(1, (n * hw + 16383) / 16384)), block: Dim3(512),
-                  regs: 47, smem: 8192, flops: Double(out.elements * 4), bytes: Double(out.elements * 3) * e)
+                // cuDNN's NCHW training kernels take one 512-thread block per channel (grid = C, measured at every
+                // shape in Assets/calibration/round2/sweeps.jsonl), so few channels cap their parallelism. Up to
+                // 32 K elements per channel the "singleread" variant keeps the channel on chip: 2 passes, else 3.
+                let perChannel = n * hw
+                k(perChannel <= 32768 ? "bn_fw_tr_1C11_singleread" : "bn_fw_tr_1C11_kernel_NCHW", .reduction, grid: Dim3(c),
+                  block: Dim3(512), regs: 47, smem: 8192, flops: Double(out.elements * 4),
+                  bytes: Double(out.elements * (perChannel <= 32768 ? 2 : 3)) * e)
                 // num_batches_tracked += 1
                 k("add_num_batches_tracked", .elementwise, grid: Dim3(1), block: Dim3(128), regs: 16, smem: 0, flops: 1, bytes: 16)
             } else {
@@ -186,9 +215,12 @@ public struct Lowering {
                   flops: Double(out.elements * 2), bytes: Double(out.elements * 2) * e)
             }
         case .batchNormBackward:
-            let c = out.channels
-            k("bn_bw_tr_1C11_kernel_NCHW", .reduction, grid: Dim3(c * max(1, (out.batch * out.spatial + 16383) / 16384)),
-              block: Dim3(512), regs: 56, smem: 8192, flops: Double(out.elements * 6), bytes: Double(out.elements * 4) * e)
+            // One block per channel as in the forward pass. Single-read up to 16 K elements per channel (x and dy read
+            // once, dx written: 3 passes); beyond, the kernel reads x and dy for the reductions and again for dx: 5.
+            let c = out.channels, perChannel = out.batch * out.spatial
+            k(perChannel <= 16384 ? "bn_bw_1C11_singleread" : "bn_bw_1C11_kernel_new", .reduction, grid: Dim3(c),
+              block: Dim3(512), regs: 56, smem: 8192, flops: Double(out.elements * 6),
+              bytes: Double(out.elements * (perChannel <= 16384 ? 3 : 5)) * e)
         case .relu, .relu6:
             elementwise("vectorized_elementwise_clamp", elements: out.elements, tensors: 2)
         case .reluBackward:
@@ -206,10 +238,17 @@ public struct Lowering {
             k(name, .elementwise, grid: Dim3((out.elements + 255) / 256), block: Dim3(256), regs: 23, smem: 0,
               flops: Double(out.elements * window * 60), bytes: Double(out.elements + inShape.elements) * e)
         case .poolBackward(let isMax):
-            // The input gradient (this op's output) is zero-filled, then written by one thread per element.
+            // The input gradient (this op's output) is zero-filled, then gathered: each input element loops over the
+            // ⌈k/s⌉² windows that cover it, about 80 operations each for max pooling (an index compare) and 100 for
+            // average pooling (from the pooling sweep, Assets/calibration/round2/sweeps.jsonl: 3×3/2 max pooling
+            // 287 µs and 3×3/1 average pooling 764 µs at 32×64×112×112; GoogLeNet's 3×3/1 max pools in training).
+            let fwd = graph.nodes[node.forwardOf!]
+            let window: (Int, Int) = { switch fwd.kind { case .maxPool(let a), .avgPool(let a): return (a.kernel, a.stride); default: return (1, 1) } }()
+            let cover = (window.0 + window.1 - 1) / max(window.1, 1)
             elementwise("fill_zero", elements: out.elements, tensors: 1, flopsPerElement: 0)
             k(isMax ? "max_pool_backward_nchw" : "avg_pool2d_backward", .elementwise, grid: Dim3((out.elements + 255) / 256),
-              block: Dim3(256), regs: 30, smem: 0, flops: Double(out.elements * 2), bytes: Double(out.elements * 3) * e)
+              block: Dim3(256), regs: 30, smem: 0, flops: Double(out.elements * cover * cover * (isMax ? 80 : 100)),
+              bytes: Double(out.elements * 3) * e)
         case .adaptiveAvgPool:
             if out.spatial == 1 {
                 let rows = out.batch * out.channels

@@ -1,20 +1,60 @@
 /// The stream-assignment algorithms behind the multi-stream policies.
 enum Policies {
-    /// Opara's rule: an op runs on its first producer's stream if it is that producer's first consumer in
-    /// topological order; otherwise on the next stream of the pool, round robin.
-    static func branch(_ od: OpDAG, pool: Int, into s: inout Schedule) {
-        var stream = Array(repeating: -1, count: od.count)
+    /// Opara's rule, as the PyTorch multi-stream scripts apply it: an op takes the stream of its first input, in
+    /// argument order, that no earlier op has claimed; an op whose inputs are all claimed (or that has none) takes
+    /// the next stream of the pool, round robin. Views without kernels are transparent: their producers stand in.
+    static func branch(_ od: OpDAG, graph: Graph, pool: Int, into s: inout Schedule) {
         var claimed = Array(repeating: false, count: od.count)
         var next = 0
         for v in od.dag.order {
-            if let p = od.dag.predecessors[v].first, !claimed[p] {
+            let op = od.ops[v]
+            if let p = argumentOrderProducers(of: op, graph: graph, od: od).first(where: { !claimed[$0] }) {
                 claimed[p] = true
-                stream[v] = stream[p]
+                s.streamOfOp[op] = s.streamOfOp[od.ops[p]]
             } else {
-                stream[v] = next % pool
+                s.streamOfOp[op] = next % pool
                 next += 1
             }
-            s.streamOfOp[od.ops[v]] = stream[v]
+        }
+    }
+
+    /// The active producers (compact indices) of `op`'s inputs in argument order, looking through views.
+    static func argumentOrderProducers(of op: Int, graph: Graph, od: OpDAG) -> [Int] {
+        var out: [Int] = []
+        var seen = Set<Int>()
+        func visit(_ node: Int, depth: Int) {
+            if let i = od.index[node] {
+                if seen.insert(i).inserted { out.append(i) }
+                return
+            }
+            guard depth < 64 else { return }
+            for input in graph.nodes[node].inputs { visit(input, depth: depth + 1) }
+        }
+        for input in graph.nodes[op].inputs { visit(input, depth: 0) }
+        return out
+    }
+
+    /// PyTorch's training streams: autograd runs every backward op on the stream of its forward op, and the loss,
+    /// its gradient and the optimizer run on the main stream (0). Only forward ops keep the policy's choice.
+    static func backwardFollowsForward(_ kg: KernelGraph, into s: inout Schedule) {
+        let nodes = kg.graph.nodes
+        for op in kg.activeOps {
+            let n = nodes[op]
+            switch n.phase {
+            case .forward:
+                if n.kind == .softmaxCrossEntropy { s.streamOfOp[op] = 0; s.priorityOfOp[op] = 0; s.smRangeOfOp[op] = nil }
+            case .update:
+                s.streamOfOp[op] = 0; s.priorityOfOp[op] = 0; s.smRangeOfOp[op] = nil
+            case .backward:
+                // The forward op may have no kernels (a view): its nearest active producer's stream, else the main one.
+                var f = n.forwardOf ?? -1
+                var hops = 0
+                while f >= 0 && kg.opKernels[f].isEmpty && hops < 64 { f = nodes[f].inputs.first ?? -1; hops += 1 }
+                let fwd = f >= 0 && !kg.opKernels[f].isEmpty ? f : -1
+                s.streamOfOp[op] = fwd >= 0 ? max(0, s.streamOfOp[fwd]) : 0
+                s.priorityOfOp[op] = fwd >= 0 ? s.priorityOfOp[fwd] : 0
+                s.smRangeOfOp[op] = fwd >= 0 ? s.smRangeOfOp[fwd] : nil
+            }
         }
     }
 
@@ -40,6 +80,18 @@ enum Policies {
                 v = match[v]
             }
             chain += 1
+        }
+    }
+
+    /// Out-of-order backprop (Oh et al., "Out-Of-Order BackProp", EuroSys 2022): weight-gradient kernels leave the
+    /// main stream for a side stream, so the next layer's data gradient (the critical path) starts at once and the
+    /// weight gradients fill the SMs it leaves idle. The optimizer on the main stream waits for them all.
+    static func weightGradientsAside(_ kg: KernelGraph, into s: inout Schedule) {
+        for op in kg.activeOps {
+            switch kg.graph.nodes[op].kind {
+            case .convWeightGrad, .linearWeightGrad: s.streamOfOp[op] = 1
+            default: break
+            }
         }
     }
 

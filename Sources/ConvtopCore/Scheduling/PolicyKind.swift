@@ -1,4 +1,4 @@
-/// The concurrency policies convtop can simulate, in the order of the dashboard's keys 1–6.
+/// The concurrency policies convtop can simulate, in the order of the dashboard's number keys.
 public enum PolicyKind: String, Sendable, Codable, CaseIterable {
     case serial
     case roundRobin = "round-robin"
@@ -6,16 +6,18 @@ public enum PolicyKind: String, Sendable, Codable, CaseIterable {
     case nimble
     case criticalPath = "critical-path"
     case resourceAware = "resource-aware"
+    case oooBackprop = "ooo-backprop"
 
     /// One line on what the policy does.
     public var summary: String {
         switch self {
         case .serial: return "one stream, what frameworks do"
         case .roundRobin: return "ops spread over the stream pool in topological order"
-        case .branch: return "an op follows its producer's stream if it is its first consumer (Opara)"
+        case .branch: return "an op takes the stream of its first unclaimed input (Opara)"
         case .nimble: return "fewest streams from a maximum matching on the transitive reduction (Nimble)"
         case .criticalPath: return "list scheduling by longest remaining path; critical ops high priority"
         case .resourceAware: return "concurrent kernels get capped SM shares; the critical path the larger"
+        case .oooBackprop: return "training: weight gradients on a side stream, off the critical path (Oh et al., EuroSys 2022)"
         }
     }
 
@@ -37,7 +39,7 @@ public enum PolicyKind: String, Sendable, Codable, CaseIterable {
         case .roundRobin:
             for (i, v) in od.dag.order.enumerated() { s.streamOfOp[od.ops[v]] = i % pool }
         case .branch:
-            Policies.branch(od, pool: pool, into: &s)
+            Policies.branch(od, graph: kg.graph, pool: pool, into: &s)
         case .nimble:
             Policies.nimble(od, pool: pool, into: &s)
         case .criticalPath:
@@ -45,7 +47,11 @@ public enum PolicyKind: String, Sendable, Codable, CaseIterable {
         case .resourceAware:
             Policies.criticalPath(od, pool: pool, cost: cost, into: &s)
             Policies.capSMs(od, smCount: smCount, cost: cost, into: &s)
+        case .oooBackprop:
+            for o in od.ops { s.streamOfOp[o] = 0 }
         }
+        if kg.graph.mode == .training && self != .serial { Policies.backwardFollowsForward(kg, into: &s) }
+        if self == .oooBackprop && pool > 1 { Policies.weightGradientsAside(kg, into: &s) }
         return s
     }
 }

@@ -13,7 +13,7 @@ extension Simulator {
         var jitter: [Double]
         var saturation: [Int]
         // Flat per-kernel pricing inputs (µs per block at a full SM share; bytes per block; chip bytes per µs).
-        var computeUsPerBlock: [Double], memoryUsPerBlock: [Double], overheadUs: [Double]
+        var computeUsPerBlock: [Double], memoryUsPerBlock: [Double], overheadUs: [Double], memoryFloorUs: [Double]
         var bytesPerBlock: [Double], chipBytesPerUs: [Double]
         var records: [KernelRecord]
         var started: [Bool]
@@ -32,9 +32,20 @@ extension Simulator {
         // SMs.
         var sms: [SMState]
         var groups: [BlockGroup] = []
-        var groupInfo: [(kernel: Int32, sm: Int32, units: Int32, demand: Double)] = []
-        /// Groups that start and end together (contiguous in groupInfo): one end event per batch.
-        var batches: [(first: Int32, count: Int32)] = []
+        var groupInfo: [(sm: Int32, units: Int32)] = []
+        /// Groups that start together (contiguous in groupInfo), priced and ended as one; see FluidPricing.
+        var batches: [RunningBatch] = []
+        /// Running batches, and those whose share is set by each SM.
+        var alive: [Int] = []
+        var batchesOnSM: [[Int]] = []
+        /// DRAM demand when every batch was last re-priced for contention.
+        var pricedDemand = 0.0
+        /// The smallest chip bandwidth any kernel class gets (bytes/µs): below it there is no contention.
+        var minChipBytesPerUs = Double.infinity
+        var maxChipBytesPerUs = 0.0
+        /// DRAM bytes/µs the running batches move at their current durations, and the peak ratio to the chip's.
+        var deliveredBytesPerUs = 0.0
+        var peakDRAMUse = 0.0
         /// Scratch: idle SMs of the current dispatch pass, and a one-SM list for single placements.
         var batchSMs: [Int] = []
         var singleSM: [Int] = [0]
@@ -84,13 +95,14 @@ extension Simulator {
             lastHead = Array(repeating: -1, count: parts.count)
             foot = kg.kernels.map { BlockFootprint(kernel: $0, gpu: gpu) }
             saturation = kg.kernels.map { s.timing.saturation($0) }
-            computeUsPerBlock = []; memoryUsPerBlock = []; overheadUs = []; bytesPerBlock = []; chipBytesPerUs = []
+            computeUsPerBlock = []; memoryUsPerBlock = []; overheadUs = []; bytesPerBlock = []; chipBytesPerUs = []; memoryFloorUs = []
             for k in kg.kernels {
                 if let m = kg.measuredUs?[k.id] {
                     // Imported from a trace: the block time reproduces the measured standalone duration.
                     overheadUs.append(0)
                     computeUsPerBlock.append(s.timing.measuredBlockUs(k, measured: m))
                     memoryUsPerBlock.append(0)
+                    memoryFloorUs.append(0)
                     bytesPerBlock.append(0)
                     chipBytesPerUs.append(s.timing.bandwidth(k) / 1e6)
                     continue
@@ -99,7 +111,9 @@ extension Simulator {
                 let base = s.timing.blockOverhead(k)
                 overheadUs.append(base)
                 computeUsPerBlock.append(full.compute - base)
-                memoryUsPerBlock.append(full.memory)
+                let floor = s.timing.memoryFloor(k)
+                memoryUsPerBlock.append(k.bytes / Double(max(k.blocks, 1)) / s.timing.smBandwidth(k) * TimingModel.us)
+                memoryFloorUs.append(floor)
                 bytesPerBlock.append(k.bytes / Double(max(k.blocks, 1)))
                 chipBytesPerUs.append(s.timing.bandwidth(k) / 1e6)
             }
@@ -144,6 +158,9 @@ extension Simulator {
                 fifo[conn[k]].append(k)
             }
             sms = Array(repeating: SMState(gpu), count: gpu.smCount)
+            batchesOnSM = Array(repeating: [], count: gpu.smCount)
+            minChipBytesPerUs = chipBytesPerUs.min() ?? .infinity
+            maxChipBytesPerUs = chipBytesPerUs.max() ?? 0
             // Host timeline.
             var t = 0.0
             switch s.options.launch {
@@ -197,7 +214,7 @@ extension Simulator {
                     dispatchPending[a] = false
                     dispatch(partition: a, now: e.time)
                 case Simulator.groupEnd:
-                    finishGroup(a, e.time)
+                    batchEndEvent(a, e.time)
                 case Simulator.complete:
                     complete(a, e.time)
                 default:
@@ -209,7 +226,8 @@ extension Simulator {
             let busy = sms.map { $0.busyTime / max(end, 1e-9) }
             return Trace(kernels: records, groups: groups, hostLaunches: hostLaunches, smBusy: busy, iterationTime: end,
                          totalBlocks: sim.kg.totalBlocks, runningIntegral: runningIntegral, activeTime: activeTime,
-                         peakConcurrentKernels: peak, hostBoundTime: hostBound(end), events: eventsProcessed)
+                         peakConcurrentKernels: peak, hostBoundTime: hostBound(end), events: eventsProcessed,
+                         peakDRAMUse: peakDRAMUse)
         }
 
         /// Time the GPU sat idle waiting for the host to launch the next kernel.
@@ -341,48 +359,22 @@ extension Simulator {
                 peak = max(peak, runningNow)
             }
             running[k] += n
-            let resident = sim.gpu.maxWarpsPerSM - sms[smList[0]].warps
-            let share = sim.timing.share(warps: foot[k].warps, residentWarps: resident, saturation: saturation[k])
             let perUnit = Double(blocks) / Double(units)
-            let compute = (computeUsPerBlock[k] / share + overheadUs[k]) * perUnit * jitter[k]
-            var memory = memoryUsPerBlock[k] / share * perUnit * jitter[k]
-            let bytes = bytesPerBlock[k] * Double(blocks)
-            let chip = chipBytesPerUs[k]
-            let demand = bytes / max(max(compute, memory), 1e-6)
-            let total = dramDemand + demand * Double(n)
-            if total > chip { memory *= total / chip }
-            let duration = max(compute, memory, 0.05)
-            let used = bytes / duration
-            batches.append((Int32(groupInfo.count), Int32(n)))
+            var batch = RunningBatch(kernel: k, firstInfo: groupInfo.count, count: n, sm: smList[0],
+                                     compute: computeUsPerBlock[k] * perUnit * jitter[k], overhead: overheadUs[k] * perUnit * jitter[k],
+                                     memory: memoryUsPerBlock[k] * perUnit * jitter[k], memoryFloor: memoryFloorUs[k] * perUnit * jitter[k],
+                                     bytes: bytesPerBlock[k] * Double(blocks))
+            if sim.options.recordBlocks { batch.firstGroup = groups.count }
             for s in smList {
                 if sim.options.recordBlocks {
                     groups.append(BlockGroup(sm: Int32(s), kernel: Int32(k), blocks: Int32(blocks), warps: Int32(foot[k].warps * units),
-                                             start: now, end: now + duration))
+                                             start: now, end: now))
                 }
-                groupInfo.append((Int32(k), Int32(s), Int32(units), used))
+                groupInfo.append((Int32(s), Int32(units)))
             }
-            dramDemand += used * Double(n)
-            push(now + duration, Simulator.groupEnd, batches.count - 1)
-        }
-
-        /// Ends a batch of groups: frees their SMs, and dispatches onto them.
-        mutating func finishGroup(_ batch: Int, _ now: Double) {
-            let (first, count) = batches[batch]
-            var k = 0
-            for g in Int(first)..<Int(first + count) {
-                let info = groupInfo[g]
-                k = Int(info.kernel)
-                let s = Int(info.sm)
-                let units = Int(info.units)
-                sms[s].give(foot[k], units)
-                sms[s].resident -= units
-                if sms[s].resident == 0 { sms[s].busyTime += now - sms[s].busySince }
-                dramDemand = max(0, dramDemand - info.demand)
-                for p in partitions.indices where partitions[p].lower <= s && s < partitions[p].upper { dirty[p].append(s) }
-            }
-            running[k] -= Int(count)
-            if unitsLeft[k] == 0 && running[k] == 0 { push(now + latencyHalf, Simulator.complete, k) }
-            for p in partitions.indices where !dirty[p].isEmpty && !queues[p].isEmpty { requestDispatch(p, now) }
+            batches.append(batch)
+            batchesOnSM[smList[0]].append(batches.count - 1)
+            startBatch(batches.count - 1, now: now)
         }
 
         mutating func complete(_ k: Int, _ now: Double) {

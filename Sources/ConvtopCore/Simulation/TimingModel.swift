@@ -43,7 +43,20 @@ public struct TimingModel: Sendable {
         let blocks = Double(max(k.blocks, 1))
         let c = k.flops / blocks / (smComputeRate(k) * share) * Self.us + blockOverhead(k)
         let m = k.bytes / blocks / (smBandwidth(k) * share) * Self.us
-        return (c, m)
+        return (c, max(m, memoryFloor(k)))
+    }
+
+    /// Memory time (µs) of one block that no SM share can shorten: its bytes at the per-warp bandwidth of its warps.
+    /// Streaming kernels only: GEMM-like kernels stage tiles through shared memory with asynchronous copies and
+    /// keep far more bytes in flight per warp.
+    public func memoryFloor(_ k: Kernel) -> Double {
+        switch k.kernelClass {
+        case .tensorGemm, .cudaCore: return 0
+        case .elementwise, .reduction, .layout: break
+        }
+        let blocks = Double(max(k.blocks, 1))
+        let warps = Double((k.threadsPerBlock + 31) / 32)
+        return k.bytes / blocks / (gpu.warpBandwidth * max(warps, 1)) * Self.us
     }
 
     /// Fixed cost of one block of this kernel (µs), by class.

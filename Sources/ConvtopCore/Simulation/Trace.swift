@@ -63,6 +63,9 @@ public struct Trace: Sendable {
     public var peakConcurrentKernels: Int
     public var hostBoundTime: Double
     public var events: Int
+    /// Highest DRAM traffic delivered at any instant, as a fraction of the most bandwidth any kernel class can
+    /// draw (the conservation invariant: at most 1 within the re-pricing tolerance).
+    public var peakDRAMUse: Double = 0
 }
 
 /// Errors from scheduling or simulating, with a message a user can act on.

@@ -16,7 +16,7 @@ public enum KeyMap {
         var b: [KeyBinding] = []
         for (i, p) in PolicyKind.allCases.enumerated() {
             b.append(KeyBinding(keys: [.char(Character(String(i + 1)))], label: String(i + 1), action: .selectPolicy(p),
-                                help: "policy \(p.rawValue): \(p.summary)", footer: i == 0 ? "1-6 policy" : nil))
+                                help: "policy \(p.rawValue): \(p.summary)", footer: i == 0 ? "1-\(PolicyKind.allCases.count) policy" : nil))
         }
         b += [
             KeyBinding(keys: [.char("p"), .tab], label: "p Tab", action: .cyclePolicy, help: "next policy", footer: nil),

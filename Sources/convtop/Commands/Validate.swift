@@ -5,6 +5,8 @@ import ConvtopCore
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Compare simulated and measured times for every shipped calibration set.")
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "List every concurrency case, not only the worst.") var all = false
+    @Flag(help: "Refit the timing parameters on the H200 measurements with two-fold cross-validation (minutes).") var fit = false
 
     struct Out: Encodable {
         struct Cls: Encodable { var kernelClass: String; var measuredCount: Int; var simulatedCount: Int; var measuredUs: Double; var simulatedUs: Double; var error: Double }
@@ -19,6 +21,7 @@ struct Validate: ParsableCommand {
     }
 
     func run() throws {
+        if fit { try FitOutput.run(gpu: try GPUCatalog.load("h200")); return }
         let r = try ValidationReport.run()
         if json {
             try printJSON(Out(sets: r.sets.map { s in
@@ -51,5 +54,6 @@ struct Validate: ParsableCommand {
         printTable(["set", "class", "kernels meas", "kernels sim", "meas µs", "sim µs", "error"], rows)
         print("\nTwo independent convolutions, one stream vs two (CUDA Graph replay)")
         printTable(["case", "speedup meas", "speedup sim"], r.pairs.map { [$0.label, fmt($0.measuredSpeedup, 3), fmt($0.simulatedSpeedup, 3)] })
+        FidelityOutput.print(try FidelityReport.run(), allChains: all)
     }
 }

@@ -1,0 +1,98 @@
+import Foundation
+
+/// How close the simulator comes to the round-2 measurements: serial iteration time and multi-stream speedup for
+/// every measured network, and the speedup of independent convolution chains on 2 and 4 streams.
+public struct FidelityReport: Sendable {
+    /// One network iteration, simulated against measured (CUDA Graph replay).
+    public struct NetworkRow: Sendable {
+        public var label: String
+        public var serialMeasuredMs: Double, serialSimulatedMs: Double
+        public var speedupMeasured: Double?, speedupSimulated: Double
+        public var serialError: Double { serialSimulatedMs / serialMeasuredMs - 1 }
+        public var speedupError: Double? { speedupMeasured.map { speedupSimulated - $0 } }
+    }
+    /// One concurrency case: N independent chains, one stream versus N streams.
+    public struct ChainRow: Sendable {
+        public var label: String
+        public var streams: Int
+        public var speedupMeasured: Double, speedupSimulated: Double
+        /// One stream and N streams, measured and simulated (µs).
+        public var serialMeasuredUs: Double, parallelMeasuredUs: Double, serialSimulatedUs: Double, parallelSimulatedUs: Double
+        public var speedupError: Double { speedupSimulated - speedupMeasured }
+    }
+    public var networks: [NetworkRow]
+    public var chains: [ChainRow]
+
+    /// Median and worst of absolute values.
+    public static func medianWorst(_ xs: [Double]) -> (median: Double, worst: Double) {
+        let a = xs.map(abs).sorted()
+        guard !a.isEmpty else { return (0, 0) }
+        let m = a.count % 2 == 1 ? a[a.count / 2] : (a[a.count / 2 - 1] + a[a.count / 2]) / 2
+        return (m, a.last!)
+    }
+
+    /// Speedup errors of every row that has a measured speedup (networks and chains).
+    public var speedupErrors: [Double] { networks.compactMap(\.speedupError) + chains.map(\.speedupError) }
+    public var serialErrors: [Double] { networks.map(\.serialError) }
+
+    /// Simulates every measured case on `gpu` (default: the H200 profile the measurements came from).
+    public static func run(gpu: GPUSpec? = nil, networkFilter: (MeasuredRuns.Network) -> Bool = { _ in true },
+                           chainFilter: (MeasuredRuns.Chains) -> Bool = { _ in true }) throws -> FidelityReport {
+        let g = try gpu ?? GPUCatalog.load("h200")
+        let nets = try MeasuredRuns.networks().filter { $0.serialGraphMs != nil && networkFilter($0) }
+        let chains = try MeasuredRuns.chains().filter(chainFilter)
+        // Each case is independent and deterministic: results land at their index whatever the thread count.
+        let netRows = try parallelMap(nets.count) { i in try network(nets[i], gpu: g) }
+        let chainRows = try parallelMap(chains.count) { i in try chainCase(chains[i], gpu: g) }
+        return FidelityReport(networks: netRows, chains: chainRows.flatMap { $0 })
+    }
+
+    static func network(_ m: MeasuredRuns.Network, gpu: GPUSpec) throws -> NetworkRow {
+        var s = Scenario()
+        s.model = m.model; s.batch = m.batch; s.mode = m.graphMode; s.gpu = gpu.name; s.launch = .graph
+        let w = try Workload(s, gpu: gpu)
+        let serial = try w.simulate(.serial, recordBlocks: false).1.iterationTime / 1000
+        let branch = try w.simulate(.branch, recordBlocks: false).1.iterationTime / 1000
+        let measuredSpeedup = m.branchGraphMs.map { m.serialGraphMs! / $0 }
+        return NetworkRow(label: m.label, serialMeasuredMs: m.serialGraphMs!, serialSimulatedMs: serial,
+                          speedupMeasured: measuredSpeedup, speedupSimulated: serial / branch)
+    }
+
+    /// The graph of a concurrency case: `n` independent chains, each from its own input.
+    static func chainGraph(_ c: MeasuredRuns.Chains, n: Int) -> Graph {
+        var b = GraphBuilder(name: "chains")
+        if c.kind == "conv_beside_memory" {
+            var y = b.input([c.batch, c.channels, c.map, c.map])
+            for _ in 0..<2 { y = b.conv(y, c.channels, k: c.kernel, p: c.kernel / 2) }
+            var z = b.input([1, c.memElements ?? 1, 1, 1], name: "big")
+            for _ in 0..<2 { z = b.relu(z) }
+            return b.build()
+        }
+        for i in 0..<n {
+            var y = b.input([c.batch, c.channels, c.map, c.map], name: "input\(i)")
+            for _ in 0..<(c.depth ?? 2) { y = b.conv(y, c.channels, k: c.kernel, p: c.kernel / 2) }
+        }
+        return b.build()
+    }
+
+    static func chainCase(_ c: MeasuredRuns.Chains, gpu: GPUSpec) throws -> [ChainRow] {
+        var rows: [ChainRow] = []
+        let cases: [(Int, Double?, Double?)] = c.kind == "conv_beside_memory"
+            ? [(2, c.serialMs, c.streams2Ms)] : [(2, c.serial2Ms, c.streams2Ms), (4, c.serial4Ms, c.streams4Ms)]
+        for (n, serial, parallel) in cases {
+            guard let serial, let parallel else { continue }
+            let kg = Lowering.lower(chainGraph(c, n: n), gpu: gpu)
+            try Simulator.checkFits(kg, gpu: gpu)
+            var o = SimulationOptions(); o.launch = .graph; o.recordBlocks = false
+            let timing = TimingModel(gpu: gpu)
+            let cost = kg.graph.nodes.map { node in kg.opKernels[node.id].reduce(0.0) { $0 + timing.standaloneDuration(kg.kernels[$1]) } }
+            func run(_ p: PolicyKind) throws -> Double {
+                try Simulator(kernels: kg, schedule: p.schedule(kg, streams: n, smCount: gpu.smCount, cost: cost), gpu: gpu, options: o).run().iterationTime
+            }
+            let ss = try run(.serial), sp = try run(.branch)
+            rows.append(ChainRow(label: c.label, streams: n, speedupMeasured: serial / parallel, speedupSimulated: ss / sp,
+                                 serialMeasuredUs: serial * 1000, parallelMeasuredUs: parallel * 1000, serialSimulatedUs: ss, parallelSimulatedUs: sp))
+        }
+        return rows
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+
+/// Fits the timing model's free parameters to the round-2 measurements by coordinate descent, and measures how
+/// well the fit carries over to measurements it did not see (two-fold cross-validation by network and by batch).
+public enum ParameterFit {
+    /// A fitted parameter of a GPU profile.
+    public struct Parameter: Sendable {
+        public var name: String
+        public var get: @Sendable (GPUSpec) -> Double
+        public var set: @Sendable (inout GPUSpec, Double) -> Void
+        public var range: ClosedRange<Double>
+    }
+
+    /// The parameters fitted: per-class efficiencies, fixed block costs, per-warp bandwidth and graph launch cost.
+    public static let parameters: [Parameter] = [
+        Parameter(name: "efficiency.tensor_gemm", get: { $0.efficiency.tensorGemm }, set: { $0.efficiency.tensorGemm = $1 }, range: 0.1...1),
+        Parameter(name: "efficiency.cuda_core", get: { $0.efficiency.cudaCore }, set: { $0.efficiency.cudaCore = $1 }, range: 0.1...1),
+        Parameter(name: "efficiency.memory", get: { $0.efficiency.memory }, set: { $0.efficiency.memory = $1 }, range: 0.2...1),
+        Parameter(name: "efficiency.reduction", get: { $0.efficiency.reduction }, set: { $0.efficiency.reduction = $1 }, range: 0.1...1),
+        Parameter(name: "gemm_block_overhead_us", get: { $0.gemmBlockOverheadUs }, set: { $0.gemmBlockOverheadUs = $1 }, range: 0.2...10),
+        Parameter(name: "block_overhead_us", get: { $0.blockOverheadUs }, set: { $0.blockOverheadUs = $1 }, range: 0.02...3),
+        Parameter(name: "warp_bandwidth_gbs", get: { $0.warpBandwidth / 1e9 }, set: { $0.warpBandwidthGBs = $1 }, range: 0.2...10),
+        Parameter(name: "graph_launch_us", get: { $0.graphLaunchUs }, set: { $0.graphLaunchUs = $1 }, range: 5...40),
+    ]
+
+    /// Which measurements a fold holds.
+    public struct Fold: Sendable {
+        public var name: String
+        public var networks: @Sendable (MeasuredRuns.Network) -> Bool
+        public var chains: @Sendable (MeasuredRuns.Chains) -> Bool
+    }
+
+    /// Half the networks and half the chain batches; its complement is the other half.
+    public static let foldA = Fold(name: "A (alexnet, googlenet, resnet50, resnet101, densenet121, mobilenet_v2; chains at batch 1 and 32)",
+        networks: { ["alexnet", "googlenet", "resnet50", "resnet101", "densenet121", "mobilenet_v2"].contains($0.model) },
+        chains: { $0.batch == 1 || $0.batch == 32 })
+    public static let foldB = Fold(name: "B (vgg16, inception_v3, resnet18, resnet34, resnet152, squeezenet1_0; chains at batch 8 and 64)",
+        networks: { !foldA.networks($0) }, chains: { !foldA.chains($0) })
+    public static let all = Fold(name: "all", networks: { _ in true }, chains: { _ in true })
+
+    /// The objective: mean absolute serial-time error plus mean absolute speedup error.
+    public static func loss(_ r: FidelityReport) -> Double {
+        let se = r.serialErrors.map(abs), sp = r.speedupErrors.map(abs)
+        return (se.isEmpty ? 0 : se.reduce(0, +) / Double(se.count)) + (sp.isEmpty ? 0 : sp.reduce(0, +) / Double(sp.count))
+    }
+
+    /// Coordinate descent with shrinking multiplicative steps. `log` receives one line per accepted step.
+    public static func fit(_ start: GPUSpec, on fold: Fold, rounds: Int = 2, log: (String) -> Void = { _ in }) throws -> (GPUSpec, Double) {
+        var best = start
+        var bestLoss = loss(try FidelityReport.run(gpu: best, networkFilter: fold.networks, chainFilter: fold.chains))
+        log(String(format: "start: loss %.4f", bestLoss))
+        for step in [1.3, 1.12, 1.04].prefix(rounds + 1) {
+            for p in parameters {
+                var improved = true
+                while improved {
+                    improved = false
+                    for factor in [step, 1 / step] {
+                        var trial = best
+                        let v = min(max(p.get(best) * factor, p.range.lowerBound), p.range.upperBound)
+                        guard v != p.get(best) else { continue }
+                        p.set(&trial, v)
+                        let l = loss(try FidelityReport.run(gpu: trial, networkFilter: fold.networks, chainFilter: fold.chains))
+                        if l < bestLoss - 1e-5 {
+                            best = trial; bestLoss = l; improved = true
+                            log(String(format: "%@ → %.4g: loss %.4f", p.name, v, l))
+                            break
+                        }
+                    }
+                }
+            }
+        }
+        return (best, bestLoss)
+    }
+}

@@ -1,0 +1,165 @@
+/// Block-group pricing as a fluid model: a running batch of block groups progresses at a rate set by its SM share
+/// and the chip's DRAM contention *now*, and is re-priced whenever either changes, so shared resources are
+/// conserved at every instant (no group keeps a share it had when it started, and none is stuck with the share it
+/// got while a short kernel was co-resident).
+struct RunningBatch {
+    /// Kernel, first entry in `groupInfo`, number of SMs, and the SM whose residency sets the share.
+    var kernel: Int, firstInfo: Int, count: Int, sm: Int
+    /// Work of one group at a full SM share (µs): share-scaled compute, fixed overhead, share-scaled memory.
+    var compute: Double, overhead: Double, memory: Double
+    /// Memory time no share can shorten (per-warp bandwidth of the group's own warps).
+    var memoryFloor: Double
+    /// DRAM bytes one group moves.
+    var bytes: Double
+    /// Bytes/µs one group asks of DRAM at its current share, before contention.
+    var demand = 0.0
+    /// Fraction done at `since`, the duration at the current rates, and the current end time.
+    var progress = 0.0, since = 0.0, duration = 0.0, end = 0.0
+    /// Time of the batch's live end event: at or before `end` (an end that moved later is re-armed lazily).
+    var armed = 0.0
+    var alive = true
+    /// First recorded `BlockGroup` of the batch (recordBlocks only), -1 otherwise.
+    var firstGroup = -1
+}
+
+extension Simulator.State {
+    /// Shortest duration of a block group (µs).
+    static let minimumGroupUs = 0.05
+    /// Relative change in a batch's duration below which it keeps its end time.
+    static let repriceTolerance = 0.005
+    /// Relative change in the chip's DRAM contention factor below which running batches are not re-priced for it.
+    static let contentionTolerance = 0.02
+
+    /// Duration and nominal DRAM demand of batch `b` under the SM share and DRAM contention of this instant.
+    ///
+    /// DRAM is shared in proportion to demand: when the running batches ask for more bytes/µs than the chip
+    /// delivers, every batch that moves bytes stretches by the same factor, so the bytes delivered never exceed
+    /// the chip's bandwidth (`Trace.peakDRAMUse` records the highest ratio reached).
+    func price(_ b: RunningBatch) -> (duration: Double, demand: Double) {
+        let k = b.kernel
+        let resident = sim.gpu.maxWarpsPerSM - sms[b.sm].warps
+        let share = sim.timing.share(warps: foot[k].warps, residentWarps: resident, saturation: saturation[k])
+        let compute = b.compute / share + b.overhead
+        let memory = max(b.memory / share, b.memoryFloor)
+        let alone = max(compute, memory, Self.minimumGroupUs)
+        let demand = b.bytes / alone
+        let contention = b.bytes > 0 ? max(1, dramDemand / chipBytesPerUs[k]) : 1
+        return (alone * contention, demand)
+    }
+
+    /// Starts batch `b` (already appended) at `now`: prices it with its own demand counted, then schedules its end.
+    mutating func startBatch(_ b: Int, now: Double) {
+        var batch = batches[b]
+        batch.since = now
+        let nominal = price(batch)
+        dramDemand += nominal.demand * Double(batch.count)
+        batch.demand = nominal.demand
+        let p = price(batch)
+        batch.duration = p.duration
+        batch.end = now + batch.duration
+        batch.armed = batch.end
+        batches[b] = batch
+        deliver(batch.bytes * Double(batch.count) / batch.duration)
+        alive.append(b)
+        push(batch.end, Simulator.groupEnd, b)
+        repriceAfterChange(infos: batch.firstInfo..<(batch.firstInfo + batch.count), now: now, except: b)
+        recordDRAMUse()
+    }
+
+    /// Re-prices one batch at `now`: credits the progress made at the old rate, and moves its end if the rate changed.
+    mutating func reprice(_ b: Int, now: Double) {
+        var batch = batches[b]
+        guard batch.alive else { return }
+        batch.progress = min(1, batch.progress + (now - batch.since) / max(batch.duration, 1e-9))
+        batch.since = now
+        let p = price(batch)
+        dramDemand += (p.demand - batch.demand) * Double(batch.count)
+        batch.demand = p.demand
+        let changed = abs(p.duration - batch.duration) > Self.repriceTolerance * batch.duration
+        if changed {
+            deliver(batch.bytes * Double(batch.count) * (1 / p.duration - 1 / batch.duration))
+            batch.duration = p.duration
+            batch.end = now + (1 - batch.progress) * p.duration
+            // An earlier end needs a new event; a later one re-arms when the current event fires.
+            if batch.end < batch.armed {
+                batch.armed = batch.end
+                push(batch.end, Simulator.groupEnd, b)
+            }
+        }
+        batches[b] = batch
+    }
+
+    /// After residency on the SMs of `infos` or DRAM demand changed: re-prices the batches whose share those SMs set
+    /// (their demand may change), then every running batch that moves bytes if contention moved by more than the
+    /// tolerance since they were last priced for it.
+    mutating func repriceAfterChange(infos: Range<Int>, now: Double, except: Int = -1) {
+        // Index loops: iterating a stored array while re-pricing would copy it.
+        for g in infos {
+            let sm = Int(groupInfo[g].sm)
+            var j = 0
+            while j < batchesOnSM[sm].count {
+                let b = batchesOnSM[sm][j]
+                j += 1
+                if b != except { reprice(b, now: now) }
+            }
+        }
+        let chip = minChipBytesPerUs
+        let factorNow = max(1, dramDemand / chip), factorPriced = max(1, pricedDemand / chip)
+        guard abs(factorNow / factorPriced - 1) > Self.contentionTolerance else { return }
+        pricedDemand = dramDemand
+        var i = 0
+        while i < alive.count {
+            let b = alive[i]
+            i += 1
+            if batches[b].bytes > 0 { reprice(b, now: now) }
+        }
+    }
+
+    /// Adds to the DRAM traffic delivered now.
+    mutating func deliver(_ delta: Double) {
+        deliveredBytesPerUs = max(0, deliveredBytesPerUs + delta)
+    }
+
+    /// Records the delivered traffic against the chip's bandwidth once an instant's re-pricing is complete.
+    mutating func recordDRAMUse() {
+        if maxChipBytesPerUs > 0 { peakDRAMUse = max(peakDRAMUse, deliveredBytesPerUs / maxChipBytesPerUs) }
+    }
+
+    /// A batch's end event fired at `now`: finish it, re-arm it if its end moved later, or ignore a stale event.
+    mutating func batchEndEvent(_ b: Int, _ now: Double) {
+        let batch = batches[b]
+        guard batch.alive, now == batch.armed else { return }
+        if now >= batch.end { finishBatch(b, now); return }
+        batches[b].armed = batch.end
+        push(batch.end, Simulator.groupEnd, b)
+    }
+
+    /// Ends batch `b`: frees its SMs, re-prices what shared them, and dispatches onto them.
+    mutating func finishBatch(_ b: Int, _ now: Double) {
+        var batch = batches[b]
+        batch.alive = false
+        batches[b] = batch
+        if let i = alive.firstIndex(of: b) { alive.swapAt(i, alive.count - 1); alive.removeLast() }
+        let k = batch.kernel
+        dramDemand = max(0, dramDemand - batch.demand * Double(batch.count))
+        deliver(-batch.bytes * Double(batch.count) / batch.duration)
+        if batch.firstGroup >= 0 {
+            for g in batch.firstGroup..<(batch.firstGroup + batch.count) { groups[g].end = now }
+        }
+        for g in batch.firstInfo..<(batch.firstInfo + batch.count) {
+            let info = groupInfo[g]
+            let s = Int(info.sm)
+            let units = Int(info.units)
+            sms[s].give(foot[k], units)
+            sms[s].resident -= units
+            if sms[s].resident == 0 { sms[s].busyTime += now - sms[s].busySince }
+            for p in partitions.indices where partitions[p].lower <= s && s < partitions[p].upper { dirty[p].append(s) }
+        }
+        if let i = batchesOnSM[batch.sm].firstIndex(of: b) { batchesOnSM[batch.sm].remove(at: i) }
+        repriceAfterChange(infos: batch.firstInfo..<(batch.firstInfo + batch.count), now: now)
+        recordDRAMUse()
+        running[k] -= batch.count
+        if unitsLeft[k] == 0 && running[k] == 0 { push(now + latencyHalf, Simulator.complete, k) }
+        for p in partitions.indices where !dirty[p].isEmpty && !queues[p].isEmpty { requestDispatch(p, now) }
+    }
+}

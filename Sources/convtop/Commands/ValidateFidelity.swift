@@ -1,0 +1,53 @@
+import ConvtopCore
+
+/// The round-2 part of `convtop validate`: networks and concurrency chains measured on an H200.
+enum FidelityOutput {
+    static func pct(_ v: Double) -> String { String(format: "%+.1f%%", v * 100) }
+
+    static func print(_ r: FidelityReport, allChains: Bool) {
+        Swift.print("\nNetworks (H200 measured; serial = one stream, multi-stream = branch rule on 8 streams; CUDA Graph replay)")
+        printTable(["network", "serial meas ms", "serial sim ms", "error", "speedup meas", "speedup sim", "diff"],
+                   r.networks.map { n in
+                       [n.label, fmt(n.serialMeasuredMs), fmt(n.serialSimulatedMs), pct(n.serialError),
+                        n.speedupMeasured.map { fmt($0, 2) } ?? "–", fmt(n.speedupSimulated, 2),
+                        n.speedupError.map { String(format: "%+.2f", $0) } ?? "–"]
+                   })
+        let chains = allChains ? r.chains : Array(r.chains.sorted { abs($0.speedupError) > abs($1.speedupError) }.prefix(12))
+        Swift.print("\nIndependent convolution chains, one stream vs N (\(r.chains.count) cases\(allChains ? "" : "; the 12 worst shown, --all for every one"))")
+        printTable(["case", "streams", "1 stream meas µs", "sim µs", "N streams meas µs", "sim µs", "speedup meas", "speedup sim", "diff"],
+                   chains.map { [$0.label, String($0.streams), fmt($0.serialMeasuredUs, 1), fmt($0.serialSimulatedUs, 1), fmt($0.parallelMeasuredUs, 1),
+                                 fmt($0.parallelSimulatedUs, 1), fmt($0.speedupMeasured, 2), fmt($0.speedupSimulated, 2), String(format: "%+.2f", $0.speedupError)] })
+        let sp = FidelityReport.medianWorst(r.speedupErrors)
+        let se = FidelityReport.medianWorst(r.serialErrors)
+        let spNet = FidelityReport.medianWorst(r.networks.compactMap(\.speedupError))
+        let spCh = FidelityReport.medianWorst(r.chains.map(\.speedupError))
+        Swift.print("\nSummary: multi-stream speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)) (networks \(fmt(spNet.median, 3))/\(fmt(spNet.worst, 3)), chains \(fmt(spCh.median, 3))/\(fmt(spCh.worst, 3))); serial time error median \(String(format: "%.1f%%", se.median * 100)), worst \(String(format: "%.1f%%", se.worst * 100)) over \(r.networks.count) network sets")
+    }
+}
+
+/// `convtop validate --fit`: refits the timing parameters and cross-validates them.
+enum FitOutput {
+    static func summary(_ r: FidelityReport) -> String {
+        let sp = FidelityReport.medianWorst(r.speedupErrors), se = FidelityReport.medianWorst(r.serialErrors)
+        return String(format: "speedup error median %.3f worst %.3f; serial error median %.1f%% worst %.1f%% (%d networks, %d chain cases)",
+                      sp.median, sp.worst, se.median * 100, se.worst * 100, r.networks.count, r.chains.count)
+    }
+
+    static func run(gpu: GPUSpec) throws {
+        let folds = [(ParameterFit.foldA, ParameterFit.foldB), (ParameterFit.foldB, ParameterFit.foldA)]
+        for (train, test) in folds {
+            print("Fit on \(train.name):")
+            let (fitted, loss) = try ParameterFit.fit(gpu, on: train) { print("  " + $0) }
+            let trainReport = try FidelityReport.run(gpu: fitted, networkFilter: train.networks, chainFilter: train.chains)
+            let testReport = try FidelityReport.run(gpu: fitted, networkFilter: test.networks, chainFilter: test.chains)
+            print(String(format: "  fitted loss %.4f", loss))
+            print("  on its own sets:  " + summary(trainReport))
+            print("  on held-out sets: " + summary(testReport))
+        }
+        print("Fit on all sets:")
+        let (fitted, _) = try ParameterFit.fit(gpu, on: ParameterFit.all) { print("  " + $0) }
+        print("  " + summary(try FidelityReport.run(gpu: fitted)))
+        print("Fitted values (to copy into the GPU profile):")
+        for p in ParameterFit.parameters { print(String(format: "  %@ = %.4g", p.name, p.get(fitted))) }
+    }
+}
