@@ -26,10 +26,11 @@ struct ProfilerTraceTests {
         let w = try Workload(s)
         #expect(w.structureSource?.contains("googlenet") == true)
         #expect(w.kernels.measuredUs?.count == 249)
-        // The serial re-simulation reproduces the trace's own kernel time within a few percent.
+        // The serial re-simulation reproduces the trace's own kernel time within a few percent (the front end's pace
+        // and per-kernel latency come on top of the measured durations).
         let serial = try w.simulate(.serial, recordBlocks: false).1
         let simKernel = serial.kernels.reduce(0) { $0 + $1.end - $1.issued }
-        #expect(abs(simKernel / t.kernelTimeUs - 1) < 0.05)
+        #expect(abs(simKernel / t.kernelTimeUs - 1) < 0.08)
         // And multi-streaming gains on this Inception network at batch 1, as it did on the real GPU (1.55×).
         let branch = try w.run(.branch, recordBlocks: false)
         #expect(branch.metrics.speedupVsSerial > 1.3 && branch.metrics.speedupVsSerial < 2)

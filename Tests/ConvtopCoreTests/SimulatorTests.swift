@@ -90,11 +90,12 @@ struct SimulatorTests {
             return serial.iterationTime / par.iterationTime
         }
         let small = try pair([1, 64, 28, 28], 64), large = try pair([32, 256, 56, 56], 256)
-        #expect(small > 1.15)
+        // Measured on an H200 (Assets/calibration/h200_summary.json): two small convolutions 1.055×, two large 1.009×.
+        #expect(small > large)
+        #expect(abs(small - 1.055) < 0.15)
         // Large pairs: the GEMMs (one 226 KB block per SM) cannot co-run; only the layout transforms can use the
-        // few SMs the other GEMM leaves free. Measured on an H200: 1.009; the model allows up to 10%.
+        // few SMs the other GEMM leaves free. The model allows up to 10%.
         #expect(large < 1.10)
-        #expect(small - large > 0.1)
     }
 
     @Test func oneHardwareQueueSerialisesStreams() throws {

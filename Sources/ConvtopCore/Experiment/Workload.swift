@@ -16,25 +16,37 @@ public struct Workload: Sendable {
     /// Builds the graph, lowers it and checks that every kernel fits on the GPU.
     public init(_ s: Scenario, gpu: GPUSpec? = nil) throws {
         try s.validate()
-        scenario = s
-        self.gpu = try gpu ?? GPUCatalog.load(s.gpu)
+        let spec = try gpu ?? GPUCatalog.load(s.gpu)
         if ModelLoader.isTrace(s.model) {
             guard s.mode == .inference else {
                 throw ModelError("a profiler trace replays the run it recorded; --mode training does not apply to it")
             }
             let t = try ProfilerTrace.load(path: s.model)
-            let structure = try ModelLoader.structure(for: t, spec: s.structure, gpu: self.gpu)
-            let (kg, source) = t.kernelGraph(structure: structure, gpu: self.gpu)
-            kernels = kg
-            graph = kg.graph
-            structureSource = source
-            trace = t
+            let structure = try ModelLoader.structure(for: t, spec: s.structure, gpu: spec)
+            let (kg, source) = t.kernelGraph(structure: structure, gpu: spec)
+            try self.init(kernels: kg, scenario: s, gpu: spec, structureSource: source, trace: t)
         } else {
-            graph = try ModelLoader.load(s.model, batch: s.batch, mode: s.mode, optimizer: s.optimizer)
-            kernels = Lowering.lower(graph, gpu: self.gpu, precision: s.precision)
-            structureSource = nil
-            trace = nil
+            let graph = try ModelLoader.load(s.model, batch: s.batch, mode: s.mode, optimizer: s.optimizer)
+            try self.init(kernels: Lowering.lower(graph, gpu: spec, precision: s.precision), scenario: s, gpu: spec,
+                          structureSource: nil, trace: nil)
         }
+    }
+
+    /// A workload of an already built graph (forward or training), lowered for `gpu` (default: the scenario's).
+    public init(graph: Graph, scenario s: Scenario, gpu: GPUSpec? = nil) throws {
+        try s.validate()
+        let spec = try gpu ?? GPUCatalog.load(s.gpu)
+        try self.init(kernels: Lowering.lower(graph, gpu: spec, precision: s.precision), scenario: s, gpu: spec,
+                      structureSource: nil, trace: nil)
+    }
+
+    init(kernels kg: KernelGraph, scenario s: Scenario, gpu spec: GPUSpec, structureSource: String?, trace: ProfilerTrace?) throws {
+        scenario = s
+        self.gpu = spec
+        kernels = kg
+        graph = kg.graph
+        self.structureSource = structureSource
+        self.trace = trace
         try Simulator.checkFits(kernels, gpu: self.gpu)
         let timing = TimingModel(gpu: self.gpu)
         var cost = Array(repeating: 0.0, count: graph.nodes.count)

@@ -35,11 +35,15 @@ public enum ChromeTrace {
             ev.append(#"{"ph":"X","pid":1,"tid":0,"cat":"host","name":\#(q(name)),"ts":\#(num(h.start)),"dur":\#(num(h.end - h.start))}"#)
         }
         let timing = TimingModel(gpu: w.gpu)
+        // What each kernel waited for (µs by cause, against its latest producer), as `convtop explain` counts it.
+        let attribution = GapAttribution(workload: w, result: r)
+        let waits = attribution.perKernel
+        let onPath = Set(attribution.path)
         for rec in t.kernels.sorted(by: { ($0.stream, $0.start) < ($1.stream, $1.start) }) {
             let k = kg.kernels[rec.kernel]
             let op = kg.graph.nodes[k.op]
             let fit = BlockFootprint(kernel: k, gpu: w.gpu).blocksPerSM(w.gpu)
-            let args = #"{"op":\#(q(op.name)),"op_type":\#(q(op.kind.name)),"kernel":\#(q(k.name)),"class":"\#(k.kernelClass.rawValue)","grid":"\#(k.grid)","block":"\#(k.block)","blocks":\#(k.blocks),"blocks_per_sm":\#(fit),"registers_per_thread":\#(k.registersPerThread),"shared_memory_bytes":\#(k.sharedMemoryPerBlock),"flops":\#(Int(k.flops)),"bytes":\#(Int(k.bytes)),"sms_used":\#(rec.smsUsed),"standalone_us":\#(num(timing.standaloneDuration(k)))}"#
+            let args = #"{"op":\#(q(op.name)),"op_type":\#(q(op.kind.name)),"kernel":\#(q(k.name)),"class":"\#(k.kernelClass.rawValue)","grid":"\#(k.grid)","block":"\#(k.block)","blocks":\#(k.blocks),"blocks_per_sm":\#(fit),"registers_per_thread":\#(k.registersPerThread),"shared_memory_bytes":\#(k.sharedMemoryPerBlock),"flops":\#(Int(k.flops)),"bytes":\#(Int(k.bytes)),"sms_used":\#(rec.smsUsed),"standalone_us":\#(num(timing.standaloneDuration(k))),"on_critical_path":\#(onPath.contains(rec.kernel)),"waited_us":{\#(LossCause.allCases.compactMap { c in waits[rec.kernel][c].flatMap { $0 > 0.0005 ? q(c.rawValue) + ":" + num($0) : nil } }.joined(separator: ","))}}"#
             ev.append(#"{"ph":"X","pid":1,"tid":\#(rec.stream + 10),"cat":"kernel","name":\#(q(op.name)),"ts":\#(num(rec.start)),"dur":\#(num(max(rec.end - rec.start, 0.001))),"args":\#(args)}"#)
         }
         // Flow arrows: producer end → consumer start where they sit on different streams.

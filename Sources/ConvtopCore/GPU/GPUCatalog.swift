@@ -24,9 +24,7 @@ public enum GPUCatalog {
                 throw ModelError("unknown GPU '\(nameOrPath)'; valid GPUs: \(names().joined(separator: ", ")) (or a .json profile)")
             }
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModelError("\(path): cannot read the GPU profile (does it exist?)")
-        }
+        let data = try InputFile.read(path, what: "GPU profile")
         return try decode(data, file: (path as NSString).lastPathComponent)
     }
 

@@ -15,9 +15,7 @@ public enum GraphFile {
     /// Loads and validates a graph file; the batch size in the input shapes is replaced by `batch` when given.
     public static func load(path: String, batch: Int? = nil) throws -> Graph {
         let file = (path as NSString).lastPathComponent
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModelError("\(path): cannot read the file (does it exist?)")
-        }
+        let data = try InputFile.read(path, what: "graph file")
         return try parse(data: data, file: file, batch: batch)
     }
 

@@ -8,9 +8,7 @@ public enum ONNXImporter {
 
     public static func load(path: String, batch: Int? = nil) throws -> Graph {
         let file = (path as NSString).lastPathComponent
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModelError("\(path): cannot read the ONNX file (does it exist?)")
-        }
+        let data = try InputFile.read(path, what: "ONNX model")
         let model: ONNXModel
         do { model = try ONNXModel.parse([UInt8](data)) } catch {
             throw ModelError("\(file): not a valid ONNX model (corrupt or truncated protobuf)")

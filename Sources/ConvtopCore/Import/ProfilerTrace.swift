@@ -29,18 +29,17 @@ public struct ProfilerTrace: Sendable {
 
     /// Whether a file looks like a profiler trace (by content: a JSON object with traceEvents, possibly gzipped).
     public static func looksLikeTrace(path: String) -> Bool {
-        guard let h = FileHandle(forReadingAtPath: path) else { return false }
+        // Only regular files are sniffed: a folder would throw, a FIFO would block.
+        guard InputFile.isRegular(path), let h = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? h.close() }
-        let head = h.readData(ofLength: 4096)
+        guard let head = try? h.read(upToCount: 4096) else { return false }
         if head.starts(with: [0x1F, 0x8B]) { return true }
         return String(decoding: head, as: UTF8.self).contains("\"traceEvents\"")
     }
 
     public static func load(path: String) throws -> ProfilerTrace {
         let file = (path as NSString).lastPathComponent
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModelError("\(path): cannot read the trace (does it exist?)")
-        }
+        let data = try InputFile.read(path, what: "trace")
         var bytes = [UInt8](data)
         if bytes.starts(with: [0x1F, 0x8B]) {
             do { bytes = try Inflate.gunzip(bytes) } catch { throw ModelError("\(file): corrupt or truncated gzip data") }

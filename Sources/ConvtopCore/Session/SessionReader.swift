@@ -11,9 +11,7 @@ public struct SessionFile: Sendable {
     /// Reads a session log. A newer format version or a missing header is an error; a bad line later on ends the
     /// reading there with a warning that names the line.
     public static func read(path: String) throws -> SessionFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModelError("\(path): cannot read the session file (does it exist?)")
-        }
+        let data = try InputFile.read(path, what: "session file")
         let file = (path as NSString).lastPathComponent
         let text = String(decoding: data, as: UTF8.self)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

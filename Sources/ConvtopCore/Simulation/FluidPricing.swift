@@ -18,6 +18,8 @@ struct RunningBatch {
     /// Time of the batch's live end event: at or before `end` (an end that moved later is re-armed lazily).
     var armed = 0.0
     var alive = true
+    /// The DRAM contention factor of the current pricing (≥ 1).
+    var contention = 1.0
     /// First recorded `BlockGroup` of the batch (recordBlocks only), -1 otherwise.
     var firstGroup = -1
 }
@@ -35,7 +37,7 @@ extension Simulator.State {
     /// DRAM is shared in proportion to demand: when the running batches ask for more bytes/µs than the chip
     /// delivers, every batch that moves bytes stretches by the same factor, so the bytes delivered never exceed
     /// the chip's bandwidth (`Trace.peakDRAMUse` records the highest ratio reached).
-    func price(_ b: RunningBatch) -> (duration: Double, demand: Double) {
+    func price(_ b: RunningBatch) -> (duration: Double, demand: Double, contention: Double) {
         let k = b.kernel
         let resident = sim.gpu.maxWarpsPerSM - sms[b.sm].warps
         let share = sim.timing.share(warps: foot[k].warps, residentWarps: resident, saturation: saturation[k])
@@ -44,7 +46,7 @@ extension Simulator.State {
         let alone = max(compute, memory, Self.minimumGroupUs)
         let demand = b.bytes / alone
         let contention = b.bytes > 0 ? max(1, dramDemand / chipBytesPerUs[k]) : 1
-        return (alone * contention, demand)
+        return (alone * contention, demand, contention)
     }
 
     /// Starts batch `b` (already appended) at `now`: prices it with its own demand counted, then schedules its end.
@@ -56,6 +58,7 @@ extension Simulator.State {
         batch.demand = nominal.demand
         let p = price(batch)
         batch.duration = p.duration
+        batch.contention = p.contention
         batch.end = now + batch.duration
         batch.armed = batch.end
         batches[b] = batch
@@ -71,10 +74,12 @@ extension Simulator.State {
         var batch = batches[b]
         guard batch.alive else { return }
         batch.progress = min(1, batch.progress + (now - batch.since) / max(batch.duration, 1e-9))
+        account(batch, until: now)
         batch.since = now
         let p = price(batch)
         dramDemand += (p.demand - batch.demand) * Double(batch.count)
         batch.demand = p.demand
+        batch.contention = p.contention
         let changed = abs(p.duration - batch.duration) > Self.repriceTolerance * batch.duration
         if changed {
             deliver(batch.bytes * Double(batch.count) * (1 / p.duration - 1 / batch.duration))
@@ -115,6 +120,13 @@ extension Simulator.State {
         }
     }
 
+    /// Accounts the time since the batch's last pricing: how much of it DRAM contention stretched, per kernel.
+    mutating func account(_ b: RunningBatch, until now: Double) {
+        let dt = (now - b.since) * Double(b.count)
+        stretchTime[b.kernel] += dt
+        stretchDRAM[b.kernel] += dt * (1 - 1 / b.contention)
+    }
+
     /// Adds to the DRAM traffic delivered now.
     mutating func deliver(_ delta: Double) {
         deliveredBytesPerUs = max(0, deliveredBytesPerUs + delta)
@@ -141,6 +153,7 @@ extension Simulator.State {
         batches[b] = batch
         if let i = alive.firstIndex(of: b) { alive.swapAt(i, alive.count - 1); alive.removeLast() }
         let k = batch.kernel
+        account(batch, until: now)
         dramDemand = max(0, dramDemand - batch.demand * Double(batch.count))
         deliver(-batch.bytes * Double(batch.count) / batch.duration)
         if batch.firstGroup >= 0 {

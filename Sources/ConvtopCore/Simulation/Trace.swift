@@ -36,6 +36,8 @@ public struct KernelRecord: Sendable, Hashable {
     public var blocks: Int
     /// Distinct SMs that ran at least one of its blocks.
     public var smsUsed: Int
+    /// Share of its running time its blocks were stretched by DRAM contention with co-running kernels (0…1).
+    public var dramStretch: Double = 0
 }
 
 /// A group of blocks of one kernel that ran together on one SM.

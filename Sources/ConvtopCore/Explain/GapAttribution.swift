@@ -1,0 +1,123 @@
+/// Where an iteration's lost parallelism goes: the gap between the simulated iteration time and the critical-path
+/// bound, split into causes.
+///
+/// The simulator records, for every kernel, when the host launched it, when its hardware queue issued it, when its
+/// first block started and when it ended. Walking back from the last kernel to finish along the *realized* critical
+/// path (each kernel's latest-finishing producer), every instant of the iteration falls in one
+/// segment of one kernel: the modelled dependency gap and the kernel's time with unlimited SMs (what the bound
+/// counts), or a delay with a cause — the host not having launched it, its queue busy with another stream's kernel,
+/// the previous kernel of its stream when that is no producer of it (stream order), the front end's latency, the
+/// dispatcher serving an earlier grid or finding no room, extra waves on a finite GPU,
+/// sharing SMs or DRAM with co-running kernels. The delays add up to the iteration time minus the ideal time of
+/// that path; since the bound is the longest ideal path of the whole graph, the gap to the bound is at most that
+/// sum, and each cause is scaled by the same factor so that the causes add up to the gap exactly.
+public struct GapAttribution: Sendable {
+    /// Delay by cause, in µs, after scaling to the gap.
+    public var byCause: [LossCause: Double]
+    /// The same before scaling (delays along the realized critical path).
+    public var rawByCause: [LossCause: Double]
+    public var iterationUs: Double
+    public var criticalPathBoundUs: Double
+    /// Kernels on the realized critical path, first to last.
+    public var path: [Int]
+    /// Unscaled delays of every kernel (indexed by kernel id), measured against its own latest predecessor.
+    public var perKernel: [[LossCause: Double]]
+
+    public var gapUs: Double { max(0, iterationUs - criticalPathBoundUs) }
+    /// The factor applied to the path's delays so that they add up to the gap.
+    public var scale: Double {
+        let raw = rawByCause.values.reduce(0, +)
+        return raw > 0 ? gapUs / raw : 0
+    }
+
+    public init(workload w: Workload, result r: IterationResult) {
+        let kg = w.kernels, gpu = w.gpu, trace = r.trace
+        let n = kg.kernels.count
+        let timing = TimingModel(gpu: gpu)
+        let gap = w.scenario.launch == .graph ? gpu.kernelGapGraphUs : gpu.kernelGapEagerUs
+        let latency = gpu.kernelLatencyUs / 2 + gpu.gridLaunchIntervalUs
+        let recs = trace.kernels
+        // Stream predecessors in launch order.
+        let order = r.schedule.launchOrder.flatMap { kg.opKernels[$0] }
+        var streamPred = Array(repeating: -1, count: n)
+        var last: [Int: Int] = [:]
+        for k in order {
+            let s = recs[k].stream
+            if let p = last[s] { streamPred[k] = p }
+            last[s] = k
+        }
+        func ideal(_ k: Int) -> (unlimited: Double, standalone: Double) {
+            let kernel = kg.kernels[k]
+            if let m = kg.measuredUs?[k] { return (min(m, timing.measuredBlockUs(kernel, measured: m) + gpu.kernelLatencyUs), m) }
+            return (timing.unlimitedDuration(kernel), timing.standaloneDuration(kernel))
+        }
+        // Grids waiting in the dispatcher: a kernel issued while an earlier one had not started, or a multi-wave
+        // earlier one was still running, waited behind it in order.
+        func behindEarlierGrid(_ k: Int) -> Bool {
+            let r = recs[k]
+            for j in 0..<n where j != k {
+                let o = recs[j]
+                guard o.issued <= r.issued, o.end > r.issued, o.start <= r.start else { continue }
+                if o.start > r.issued { return true }
+                let fit = BlockFootprint(kernel: kg.kernels[j], gpu: gpu).blocksPerSM(gpu) * gpu.smCount
+                if kg.kernels[j].blocks > fit && o.end > r.start { return true }
+            }
+            return false
+        }
+        var per = Array(repeating: [LossCause: Double](), count: n)
+        var binding = Array(repeating: -1, count: n)
+        var idealSpan = Array(repeating: 0.0, count: n)
+        for k in 0..<n {
+            let r = recs[k]
+            // The walk follows data dependencies (the graph's own paths); a stream predecessor that is not a data
+            // dependency is a false dependency, charged as stream order.
+            var p = -1
+            for d in kg.kernels[k].deps where p < 0 || recs[d].end > recs[p].end { p = d }
+            binding[k] = p
+            var c: [LossCause: Double] = [:]
+            // Before the first block: the dependency gap (ideal), stream order, host, queue, latency, dispatcher.
+            let a = p >= 0 ? recs[p].end : 0
+            let gapEnd = min(p >= 0 ? a + gap : a, r.start)
+            let sp = streamPred[k]
+            let orderEnd = sp >= 0 && !kg.kernels[k].deps.contains(sp) ? min(max(recs[sp].end, gapEnd), r.start) : gapEnd
+            let hostEnd = min(max(r.launched, orderEnd), r.start)
+            let issueEnd = min(max(r.issued, hostEnd), r.start)
+            let latEnd = min(max(r.issued + latency, issueEnd), r.start)
+            c[.dependencies] = orderEnd - gapEnd
+            c[.hostLaunch] = hostEnd - orderEnd
+            c[.hardwareQueues] = issueEnd - hostEnd
+            c[.launchLatency] = latEnd - issueEnd
+            let dispatch = r.start - latEnd
+            if dispatch > 0 { c[behindEarlierGrid(k) ? .inOrderDispatch : .smResources, default: 0] += dispatch }
+            // Running: the bound's unlimited-SM time, extra waves, then sharing with co-running kernels.
+            let exec = r.end - r.start
+            let (unlimited, standalone) = ideal(k)
+            let waves = max(0, min(standalone, exec) - unlimited)
+            let excess = max(0, exec - max(standalone, unlimited))
+            let dram = min(excess, exec * r.dramStretch)
+            c[.waves] = waves
+            c[.memoryBandwidth] = dram
+            c[.smResources, default: 0] += excess - dram
+            idealSpan[k] = (gapEnd - a) + min(exec, unlimited)
+            per[k] = c
+        }
+        // The realized critical path, from the last kernel to finish back to the start.
+        var path: [Int] = []
+        var k = (0..<n).max { recs[$0].end < recs[$1].end } ?? -1
+        var raw: [LossCause: Double] = [:]
+        while k >= 0 {
+            path.append(k)
+            for (cause, v) in per[k] { raw[cause, default: 0] += v }
+            k = binding[k]
+        }
+        path.reverse()
+        rawByCause = raw
+        perKernel = per
+        iterationUs = trace.iterationTime
+        criticalPathBoundUs = w.criticalPathUs
+        self.path = path
+        let total = raw.values.reduce(0, +)
+        let g = max(0, trace.iterationTime - w.criticalPathUs)
+        byCause = raw.mapValues { total > 0 ? $0 * g / total : 0 }
+    }
+}

@@ -1,0 +1,43 @@
+/// Re-simulations with one limit lifted, each telling how much time that limit costs this iteration.
+public struct WhatIf: Sendable {
+    /// One lifted limit and the iteration time without it.
+    public struct Row: Sendable {
+        public var change: String
+        public var cause: LossCause
+        public var iterationUs: Double
+        public var savedUs: Double
+    }
+    public var baselineUs: Double
+    public var rows: [Row]
+
+    /// Runs every applicable what-if for `w` under `policy`, iteration `iteration`.
+    public static func run(_ w: Workload, policy: PolicyKind, iteration: Int = 0) throws -> WhatIf {
+        let base = try w.simulate(policy, iteration: iteration, recordBlocks: false).1.iterationTime
+        var rows: [Row] = []
+        func add(_ change: String, _ cause: LossCause, scenario: Scenario? = nil, policy p: PolicyKind? = nil, gpu: GPUSpec? = nil) throws {
+            let s = scenario ?? w.scenario
+            let variant = (scenario == nil && gpu == nil) ? w : try Workload(s, gpu: gpu ?? w.gpu)
+            let t = try variant.simulate(p ?? policy, iteration: iteration, recordBlocks: false).1.iterationTime
+            rows.append(Row(change: change, cause: cause, iterationUs: t, savedUs: base - t))
+        }
+        if w.scenario.launch == .eager {
+            var s = w.scenario; s.launch = .graph
+            try add("CUDA Graph replay instead of eager launches", .hostLaunch, scenario: s)
+        }
+        if policy != .serial {
+            var s = w.scenario; s.connections = w.gpu.maxConnections
+            try add("\(w.gpu.maxConnections) hardware queues (CUDA_DEVICE_MAX_CONNECTIONS=\(w.gpu.maxConnections))", .hardwareQueues, scenario: s)
+            if policy != .criticalPath { try add("critical path first, at high stream priority (--policy critical-path)", .inOrderDispatch, policy: .criticalPath) }
+        }
+        var g = w.gpu
+        g.kernelLatencyUs = 0; g.gridLaunchIntervalUs = 0
+        try add("no per-kernel launch latency", .launchLatency, gpu: g)
+        g = w.gpu
+        g.maxWarpsPerSM *= 2; g.maxThreadsPerSM *= 2; g.maxBlocksPerSM *= 2; g.registersPerSM *= 2; g.sharedMemoryPerSM *= 2
+        try add("SMs with twice the room (as if kernels used half the resources per block)", .smResources, gpu: g)
+        g = w.gpu
+        g.dramBandwidthGBs *= 100
+        try add("unlimited DRAM bandwidth", .memoryBandwidth, gpu: g)
+        return WhatIf(baselineUs: base, rows: rows)
+    }
+}

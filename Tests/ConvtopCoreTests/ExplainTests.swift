@@ -1,0 +1,76 @@
+import Testing
+@testable import ConvtopCore
+
+/// `convtop explain`: the gap to the critical-path bound split into causes, on graphs whose answer is known by
+/// construction.
+struct ExplainTests {
+    func attribution(_ g: Graph, policy: PolicyKind, streams: Int = 8, launch: LaunchMode = .graph,
+                     connections: Int? = nil) throws -> GapAttribution {
+        var s = Scenario()
+        s.model = "test"; s.gpu = "h200"; s.streams = streams; s.launch = launch; s.connections = connections; s.policy = policy
+        let w = try Workload(graph: g, scenario: s)
+        return GapAttribution(workload: w, result: try w.run(policy, recordBlocks: false))
+    }
+
+    func dominant(_ a: GapAttribution) -> LossCause? { a.byCause.max { $0.value < $1.value }?.key }
+
+    func expectSumsToGap(_ a: GapAttribution, sourceLocation: SourceLocation = #_sourceLocation) {
+        let sum = a.byCause.values.reduce(0, +)
+        #expect(abs(sum - a.gapUs) <= 0.01 * max(a.gapUs, 1e-9), "causes \(sum) µs vs gap \(a.gapUs) µs", sourceLocation: sourceLocation)
+    }
+
+    /// Two independent chains of mid-size convolutions.
+    static let twoChains = graph { b in
+        for i in 0..<2 {
+            var y = b.input([1, 128, 28, 28], name: "x\(i)")
+            for _ in 0..<4 { y = b.conv(y, 128, k: 3, p: 1) }
+        }
+    }
+
+    @Test func eagerLaunchesAtBatchOneAreHostBound() throws {
+        let w = try Workload(scenario("googlenet", gpu: "h200", launch: .eager))
+        let a = GapAttribution(workload: w, result: try w.run(.branch, recordBlocks: false))
+        #expect(dominant(a) == .hostLaunch)
+        #expect((a.byCause[.hostLaunch] ?? 0) > 0.8 * a.gapUs)
+        expectSumsToGap(a)
+    }
+
+    @Test func independentChainsOnOneStreamWaitInStreamOrder() throws {
+        let a = try attribution(Self.twoChains, policy: .serial)
+        #expect(dominant(a) == .dependencies)
+        expectSumsToGap(a)
+        // On two streams the false dependency is gone.
+        let b = try attribution(Self.twoChains, policy: .branch)
+        #expect((b.byCause[.dependencies] ?? 0) < 0.01 * b.iterationUs)
+    }
+
+    @Test func twoStreamsOnOneConnectionWaitInTheHardwareQueue() throws {
+        let one = try attribution(Self.twoChains, policy: .branch, connections: 1)
+        #expect((one.rawByCause[.hardwareQueues] ?? 0) > 5, "\(one.rawByCause)")
+        expectSumsToGap(one)
+        let eight = try attribution(Self.twoChains, policy: .branch, connections: 8)
+        #expect((eight.rawByCause[.hardwareQueues] ?? 0) < (one.rawByCause[.hardwareQueues] ?? 0))
+    }
+
+    /// A many-wave kernel launched first holds the dispatcher: the small kernel on the other stream, which the
+    /// critical path runs through, waits behind it.
+    @Test func aBigGridAheadBlocksTheDispatcher() throws {
+        let g = graph { b in
+            _ = b.relu(b.input([64, 256, 56, 56], name: "big"))
+            var y = b.input([1, 64, 8, 8], name: "small")
+            for _ in 0..<20 { y = b.relu(y) }
+        }
+        let a = try attribution(g, policy: .roundRobin, streams: 2)
+        #expect(a.path.count == 20, "the small chain ends last")
+        #expect(a.rawByCause.max { $0.value < $1.value }?.key == .inOrderDispatch, "\(a.rawByCause)")
+        expectSumsToGap(a)
+    }
+
+    @Test func whatIfsLiftTheirLimit() throws {
+        let w = try Workload(scenario("googlenet", gpu: "h200", launch: .eager))
+        let what = try WhatIf.run(w, policy: .branch)
+        let graphRow = try #require(what.rows.first { $0.cause == .hostLaunch })
+        #expect(graphRow.savedUs > 0.5 * what.baselineUs)
+        for r in what.rows { #expect(r.iterationUs > 0) }
+    }
+}
