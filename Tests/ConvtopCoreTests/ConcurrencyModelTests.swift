@@ -25,13 +25,13 @@ struct ConcurrencyModelTests {
         let bytes = kg.kernels.reduce(0) { $0 + $1.bytes }
         let floorUs = bytes / timing.bandwidth(kg.kernels[0]) * 1e6
         #expect(t.iterationTime >= 0.97 * floorUs, "4 ReLUs took \(t.iterationTime) µs, the bandwidth allows no less than \(floorUs) µs")
-        #expect(t.peakDRAMUse <= 1.03)
+        #expect(t.peakDRAMUse <= 1.06)
         #expect(t.peakDRAMUse >= 0.9, "the bandwidth should be nearly saturated (\(t.peakDRAMUse))")
     }
 
     /// On random workloads and branchy networks the DRAM traffic delivered never exceeds the chip's bandwidth by
-    /// more than the re-pricing tolerances allow (2% on contention, 0.5% on a batch's duration, and shares set by
-    /// a batch's first SM): at most 5% above it.
+    /// more than the re-pricing tolerances allow (3% on contention, 0.5% on a batch's duration, and shares set by
+    /// a batch's first SM): at most 6% above it.
     @Test(arguments: [("synthetic:ops=300,width=6,seed=1", 8), ("synthetic:ops=300,width=12,seed=2", 16), ("googlenet", 8), ("inception_v3", 4)])
     func dramTrafficIsConservedOnRandomWorkloads(_ c: (String, Int)) throws {
         var s = scenario(c.0, batch: c.1, gpu: "h200")
@@ -39,7 +39,7 @@ struct ConcurrencyModelTests {
         let w = try Workload(s)
         for p in [PolicyKind.branch, .roundRobin, .criticalPath] {
             let t = try w.simulate(p, recordBlocks: false).1
-            #expect(t.peakDRAMUse <= 1.05, "\(c.0) \(p.rawValue): \(t.peakDRAMUse)")
+            #expect(t.peakDRAMUse <= 1.06, "\(c.0) \(p.rawValue): \(t.peakDRAMUse)")
             #expect(t.peakDRAMUse > 0)
         }
     }

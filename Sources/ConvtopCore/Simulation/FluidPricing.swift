@@ -18,6 +18,8 @@ struct RunningBatch {
     /// Time of the batch's live end event: at or before `end` (an end that moved later is re-armed lazily).
     var armed = 0.0
     var alive = true
+    /// Position in the state's `alive` list while running (for O(1) removal).
+    var aliveSlot = -1
     /// The DRAM contention factor of the current pricing (≥ 1).
     var contention = 1.0
     /// First recorded `BlockGroup` of the batch (recordBlocks only), -1 otherwise.
@@ -30,101 +32,97 @@ extension Simulator.State {
     /// Relative change in a batch's duration below which it keeps its end time.
     static let repriceTolerance = 0.005
     /// Relative change in the chip's DRAM contention factor below which running batches are not re-priced for it.
-    static let contentionTolerance = 0.02
+    static let contentionTolerance = 0.03
 
     /// Duration and nominal DRAM demand of batch `b` under the SM share and DRAM contention of this instant.
     ///
     /// DRAM is shared in proportion to demand: when the running batches ask for more bytes/µs than the chip
     /// delivers, every batch that moves bytes stretches by the same factor, so the bytes delivered never exceed
     /// the chip's bandwidth (`Trace.peakDRAMUse` records the highest ratio reached).
-    func price(_ b: RunningBatch) -> (duration: Double, demand: Double, contention: Double) {
-        let k = b.kernel
-        let resident = sim.gpu.maxWarpsPerSM - sms[b.sm].warps
+    func price(_ b: Int) -> (duration: Double, demand: Double, contention: Double) {
+        // Fields are read in place: copying the batch struct on every pricing cost more than the arithmetic.
+        let k = batches[b].kernel
+        let resident = sim.gpu.maxWarpsPerSM - sms[batches[b].sm].warps
         let share = sim.timing.share(warps: foot[k].warps, residentWarps: resident, saturation: saturation[k])
-        let compute = b.compute / share + b.overhead
-        let memory = max(b.memory / share, b.memoryFloor)
+        let compute = batches[b].compute / share + batches[b].overhead
+        let memory = max(batches[b].memory / share, batches[b].memoryFloor)
         let alone = max(compute, memory, Self.minimumGroupUs)
-        let demand = b.bytes / alone
-        let contention = b.bytes > 0 ? max(1, dramDemand / chipBytesPerUs[k]) : 1
-        return (alone * contention, demand, contention)
+        let bytes = batches[b].bytes
+        let contention = bytes > 0 ? max(1, dramDemand / chipBytesPerUs[k]) : 1
+        return (alone * contention, bytes / alone, contention)
     }
 
     /// Starts batch `b` (already appended) at `now`: prices it with its own demand counted, then schedules its end.
     mutating func startBatch(_ b: Int, now: Double) {
-        var batch = batches[b]
-        batch.since = now
-        let nominal = price(batch)
-        dramDemand += nominal.demand * Double(batch.count)
-        batch.demand = nominal.demand
-        let p = price(batch)
-        batch.duration = p.duration
-        batch.contention = p.contention
-        batch.end = now + batch.duration
-        batch.armed = batch.end
-        batches[b] = batch
-        deliver(batch.bytes * Double(batch.count) / batch.duration)
+        batches[b].since = now
+        let nominal = price(b)
+        let count = Double(batches[b].count)
+        dramDemand += nominal.demand * count
+        batches[b].demand = nominal.demand
+        let p = price(b)
+        let end = now + p.duration
+        batches[b].duration = p.duration
+        batches[b].contention = p.contention
+        batches[b].end = end
+        batches[b].armed = end
+        deliver(batches[b].bytes * count / p.duration)
+        batches[b].aliveSlot = alive.count
         alive.append(b)
-        push(batch.end, Simulator.groupEnd, b)
-        repriceAfterChange(infos: batch.firstInfo..<(batch.firstInfo + batch.count), now: now, except: b)
+        push(end, Simulator.groupEnd, b)
+        let first = batches[b].firstInfo
+        repriceAfterChange(infos: first..<(first + batches[b].count), now: now, except: b)
         recordDRAMUse()
     }
 
     /// Re-prices one batch at `now`: credits the progress made at the old rate, and moves its end if the rate changed.
     mutating func reprice(_ b: Int, now: Double) {
-        var batch = batches[b]
-        guard batch.alive else { return }
-        batch.progress = min(1, batch.progress + (now - batch.since) / max(batch.duration, 1e-9))
-        account(batch, until: now)
-        batch.since = now
-        let p = price(batch)
-        dramDemand += (p.demand - batch.demand) * Double(batch.count)
-        batch.demand = p.demand
-        batch.contention = p.contention
-        let changed = abs(p.duration - batch.duration) > Self.repriceTolerance * batch.duration
-        if changed {
-            deliver(batch.bytes * Double(batch.count) * (1 / p.duration - 1 / batch.duration))
-            batch.duration = p.duration
-            batch.end = now + (1 - batch.progress) * p.duration
-            // An earlier end needs a new event; a later one re-arms when the current event fires.
-            if batch.end < batch.armed {
-                batch.armed = batch.end
-                push(batch.end, Simulator.groupEnd, b)
-            }
+        guard batches[b].alive else { return }
+        let old = batches[b].duration
+        batches[b].progress = min(1, batches[b].progress + (now - batches[b].since) / max(old, 1e-9))
+        account(b, until: now)
+        batches[b].since = now
+        let p = price(b)
+        let count = Double(batches[b].count)
+        dramDemand += (p.demand - batches[b].demand) * count
+        batches[b].demand = p.demand
+        batches[b].contention = p.contention
+        guard abs(p.duration - old) > Self.repriceTolerance * old else { return }
+        deliver(batches[b].bytes * count * (1 / p.duration - 1 / old))
+        batches[b].duration = p.duration
+        let end = now + (1 - batches[b].progress) * p.duration
+        batches[b].end = end
+        // An earlier end needs a new event; a later one re-arms when the current event fires.
+        if end < batches[b].armed {
+            batches[b].armed = end
+            push(end, Simulator.groupEnd, b)
         }
-        batches[b] = batch
     }
 
     /// After residency on the SMs of `infos` or DRAM demand changed: re-prices the batches whose share those SMs set
     /// (their demand may change), then every running batch that moves bytes if contention moved by more than the
     /// tolerance since they were last priced for it.
     mutating func repriceAfterChange(infos: Range<Int>, now: Double, except: Int = -1) {
-        // Index loops: iterating a stored array while re-pricing would copy it.
         for g in infos {
             let sm = Int(groupInfo[g].sm)
-            var j = 0
-            while j < batchesOnSM[sm].count {
-                let b = batchesOnSM[sm][j]
-                j += 1
-                if b != except { reprice(b, now: now) }
-            }
+            if batchesOnSM[sm].isEmpty { continue }
+            // A local reference (re-pricing does not touch these lists, so nothing is copied).
+            let list = batchesOnSM[sm]
+            for b in list where b != except { reprice(b, now: now) }
         }
         let chip = minChipBytesPerUs
         let factorNow = max(1, dramDemand / chip), factorPriced = max(1, pricedDemand / chip)
         guard abs(factorNow / factorPriced - 1) > Self.contentionTolerance else { return }
         pricedDemand = dramDemand
-        var i = 0
-        while i < alive.count {
-            let b = alive[i]
-            i += 1
-            if batches[b].bytes > 0 { reprice(b, now: now) }
-        }
+        let running = alive
+        for b in running where batches[b].bytes > 0 { reprice(b, now: now) }
     }
 
     /// Accounts the time since the batch's last pricing: how much of it DRAM contention stretched, per kernel.
-    mutating func account(_ b: RunningBatch, until now: Double) {
-        let dt = (now - b.since) * Double(b.count)
-        stretchTime[b.kernel] += dt
-        stretchDRAM[b.kernel] += dt * (1 - 1 / b.contention)
+    mutating func account(_ b: Int, until now: Double) {
+        let k = batches[b].kernel
+        let dt = (now - batches[b].since) * Double(batches[b].count)
+        stretchTime[k] += dt
+        stretchDRAM[k] += dt * (1 - 1 / batches[b].contention)
     }
 
     /// Adds to the DRAM traffic delivered now.
@@ -151,9 +149,15 @@ extension Simulator.State {
         var batch = batches[b]
         batch.alive = false
         batches[b] = batch
-        if let i = alive.firstIndex(of: b) { alive.swapAt(i, alive.count - 1); alive.removeLast() }
+        let slot = batch.aliveSlot
+        if slot >= 0 && slot < alive.count && alive[slot] == b {
+            let moved = alive[alive.count - 1]
+            alive[slot] = moved
+            batches[moved].aliveSlot = slot
+            alive.removeLast()
+        }
         let k = batch.kernel
-        account(batch, until: now)
+        account(b, until: now)
         dramDemand = max(0, dramDemand - batch.demand * Double(batch.count))
         deliver(-batch.bytes * Double(batch.count) / batch.duration)
         if batch.firstGroup >= 0 {
