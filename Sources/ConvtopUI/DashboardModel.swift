@@ -7,6 +7,8 @@ public final class DashboardModel {
     public private(set) var workload: Workload
     public private(set) var result: IterationResult
     public private(set) var index: PlaybackIndex
+    private var explained: GapAttribution?
+    private var explainedIteration = -1
     public let glyphs: Glyphs
     let ascii: Bool
     /// Called with every finished iteration and every changed setting (session recording).
@@ -81,6 +83,7 @@ public final class DashboardModel {
         if state.showHelp, let a = action, a != .toggleHelp, a != .quit {
             state.showHelp = false
         }
+        if state.showExplain, action == .toggleHelp { state.showExplain = false }
         guard let action else { return [] }
         let previous = state
         let effects = Reducer.reduce(&state, action, iterationUs: index.iterationUs, nextEventUs: index.nextEvent(after: state.cursor))
@@ -136,9 +139,19 @@ public final class DashboardModel {
         BranchWidget.draw(&b, l.branches, state, self, glyphs: glyphs)
         StatsWidget.draw(&b, l.stats, state, self, glyphs: glyphs)
         HeaderWidgets.footer(&b, l.footer, state)
+        if state.showExplain && !state.showHelp { ExplainWidget.draw(&b, explanation, glyphs: glyphs) }
         if state.showHelp { OverlayWidgets.help(&b, glyphs: glyphs) }
         if ascii { b.asciify() }
         return b
+    }
+
+    /// The gap attribution of the iteration on screen, computed when first shown and kept until the next one.
+    public var explanation: GapAttribution {
+        if let e = explained, e.iterationUs == result.trace.iterationTime, explainedIteration == state.iteration { return e }
+        let e = GapAttribution(workload: workload, result: result)
+        explained = e
+        explainedIteration = state.iteration
+        return e
     }
 
     /// Renders one panel alone (for snapshot tests of each widget).
@@ -154,6 +167,7 @@ public final class DashboardModel {
         case "stats": StatsWidget.draw(&b, r, state, self, glyphs: glyphs)
         case "footer": HeaderWidgets.footer(&b, r, state)
         case "help": OverlayWidgets.help(&b, glyphs: glyphs)
+        case "explain": ExplainWidget.draw(&b, explanation, glyphs: glyphs)
         default: break
         }
         if ascii { b.asciify() }

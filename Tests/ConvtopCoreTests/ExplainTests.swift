@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ConvtopCore
 
@@ -72,5 +73,37 @@ struct ExplainTests {
         let graphRow = try #require(what.rows.first { $0.cause == .hostLaunch })
         #expect(graphRow.savedUs > 0.5 * what.baselineUs)
         for r in what.rows { #expect(r.iterationUs > 0) }
+    }
+
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+
+    /// Explain works on every kind of input, in inference and training, eager and graph launch.
+    @Test(arguments: [("Assets/models/residual_block.json", GraphMode.training, LaunchMode.eager),
+                      ("squeezenet1_0.onnx", .inference, .graph), ("resnet18", .training, .graph), ("nasnet", .inference, .eager)])
+    func explainsEveryKindOfInput(_ c: (String, GraphMode, LaunchMode)) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let model = c.0.hasPrefix("Assets/") ? root + "/" + c.0 : (c.0.hasSuffix(".onnx") ? Self.fixtures + "/" + c.0 : c.0)
+        var s = scenario(model, gpu: "h200", mode: c.1, launch: c.2)
+        s.streams = 4
+        let w = try Workload(s)
+        let a = GapAttribution(workload: w, result: try w.run(.branch, recordBlocks: false))
+        #expect(a.gapUs > 0)
+        expectSumsToGap(a)
+        #expect(!a.path.isEmpty)
+    }
+
+    /// For a profiler trace, the measured run's own idle time, streams and serialised independent kernels.
+    @Test func measuredTraceShowsHostGapsAndSerialisedBranches() throws {
+        var s = scenario(Self.fixtures + "/pytorch_profiler_googlenet_b1_h200.json.gz", gpu: "h200")
+        s.streams = 8
+        let w = try Workload(s)
+        let t = try #require(w.trace)
+        let m = MeasuredRun(trace: t, kernels: w.kernels)
+        // An eager run at batch 1: 0.73 ms of kernels in a 26 ms span, one stream, one kernel at a time.
+        #expect(abs(m.gpuBusyUs - 734.4) < 1)
+        #expect(m.gpuIdleUs > 0.9 * m.spanUs)
+        #expect(m.streams == 1 && abs(m.achievedConcurrency - 1) < 0.01)
+        // GoogLeNet's nine inception modules each switch branch three times on the one stream.
+        #expect(m.checkedIndependence && m.serialisedKernels == 27)
     }
 }

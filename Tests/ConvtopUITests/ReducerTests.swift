@@ -27,6 +27,23 @@ struct ReducerTests {
         #expect(press(.char("3"), &s).isEmpty) // already chosen: nothing to do
     }
 
+    @Test func xTogglesTheWhyOverlayAndHelpReplacesIt() throws {
+        let m = try fixedModel()
+        #expect(!m.state.showExplain)
+        _ = m.handle(.char("x"))
+        #expect(m.state.showExplain)
+        let text = m.render(width: 120, height: 40).text()
+        #expect(text.contains("why not faster"))
+        #expect(text.contains("what helps:"))
+        let a = m.explanation
+        #expect(abs(a.byCause.values.reduce(0, +) - a.gapUs) <= 0.01 * a.gapUs)
+        _ = m.handle(.char("?"))
+        #expect(!m.state.showExplain && m.state.showHelp)
+        _ = m.handle(.char("?"))
+        _ = m.handle(.char("x")); _ = m.handle(.char("x"))
+        #expect(!m.state.showExplain)
+    }
+
     @Test func pAndTabCycleThePolicy() {
         var s = state()
         s.scenario.policy = .resourceAware

@@ -17,7 +17,8 @@ import Testing
     }
 
     @Test(arguments: [("header", 120, 1), ("policy", 120, 1), ("timelines", 120, 14), ("sms", 150, 8),
-                      ("branches", 90, 14), ("stats", 44, 14), ("footer", 160, 1), ("help", 100, 32)])
+                      ("branches", 90, 14), ("stats", 44, 14), ("footer", 160, 1), ("help", 100, 36),
+                      ("explain", 100, 16)])
     func panel(_ p: (String, Int, Int)) throws {
         let m = try fixedModel()
         try expectGolden(m.renderPanel(p.0, width: p.1, height: p.2).text(), "panel_\(p.0)")

@@ -25,7 +25,7 @@ public final class SessionRecorder {
         if before.paused != after.paused { c["paused"] = String(after.paused) }
         if before.zoom != after.zoom { c["zoom"] = String(after.zoom) }
         if before.speed != after.speed { c["speed"] = String(after.speed) }
-        if c.isEmpty && before.iteration == after.iteration && before.showHelp == after.showHelp { return }
+        if c.isEmpty && before.iteration == after.iteration && before.showHelp == after.showHelp && before.showExplain == after.showExplain { return }
         writer.write(SessionLog.Action(t: now, key: Self.name(key), changed: c))
     }
 

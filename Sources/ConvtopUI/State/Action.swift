@@ -28,6 +28,7 @@ public enum Action: Sendable, Hashable {
     case toggleRecording
     case exportTrace
     case toggleHelp
+    case toggleExplain
     case quit
 }
 

@@ -38,6 +38,7 @@ public enum KeyMap {
             KeyBinding(keys: [.char(">")], label: ">", action: .moreStreams, help: "more streams", footer: "<> streams"),
             KeyBinding(keys: [.char("r")], label: "r", action: .toggleRecording, help: "start / stop recording (with --record)", footer: nil),
             KeyBinding(keys: [.char("e")], label: "e", action: .exportTrace, help: "export this iteration as a Chrome trace", footer: "e export"),
+            KeyBinding(keys: [.char("x")], label: "x", action: .toggleExplain, help: "why: where this iteration's lost parallelism goes", footer: "x why"),
             KeyBinding(keys: [.char("?"), .char("h"), .function(1)], label: "? h F1", action: .toggleHelp, help: "help", footer: "? help"),
             KeyBinding(keys: [.char("q"), .escape, .ctrlC], label: "q Esc ^C", action: .quit, help: "quit", footer: "q quit"),
         ]

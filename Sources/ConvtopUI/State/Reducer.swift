@@ -84,6 +84,8 @@ public enum Reducer {
             return [.exportTrace]
         case .toggleHelp:
             s.showHelp.toggle()
+        case .toggleExplain:
+            s.showExplain.toggle()
         case .quit:
             s.quitting = true
             return [.quit]
