@@ -5,13 +5,8 @@ import ConvtopCore
 enum ExplainWidget {
     static func draw(_ b: inout CellBuffer, _ a: GapAttribution, glyphs g: Glyphs) {
         let causes = LossCause.allCases.map { ($0, a.byCause[$0] ?? 0) }.filter { $0.1 > 0.0005 }.sorted { $0.1 > $1.1 }
-        let w = min(b.width - 2, 76)
-        let h = min(b.height - 2, causes.count + 8)
-        guard w > 30 && h > 6 else { return }
-        let r = Rect(x: (b.width - w) / 2, y: (b.height - h) / 2, width: w, height: h)
-        b.fill(r)
-        b.box(r, title: "why not faster", glyphs: g, style: Style(.accent))
-        let inner = r.inset(1)
+        guard let inner = OverlayWidgets.frame(&b, width: 76, height: causes.count + 8, minWidth: 30, minHeight: 6,
+                                               title: "why not faster", glyphs: g) else { return }
         func ms(_ us: Double) -> String { String(format: "%.3f ms", us / 1000) }
         let gapShare = a.iterationUs > 0 ? a.gapUs / a.iterationUs * 100 : 0
         b.text(inner.x + 1, inner.y, "iteration \(ms(a.iterationUs)) · bound \(ms(a.criticalPathBoundUs)) · gap \(ms(a.gapUs)) (\(String(format: "%.0f", gapShare))%)",

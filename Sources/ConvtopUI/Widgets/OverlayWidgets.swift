@@ -1,14 +1,21 @@
 /// The help overlay (drawn from the key table) and the too-small message.
 enum OverlayWidgets {
-    static func help(_ b: inout CellBuffer, glyphs g: Glyphs) {
-        let rows = KeyMap.bindings.map { (TextFit.padRight($0.label, 9), $0.help) }
-        let w = min(b.width - 2, (rows.map { $0.0.count + $0.1.count }.max() ?? 20) + 6)
-        let h = min(b.height - 2, rows.count + 4)
-        guard w > 10 && h > 4 else { return }
+    /// Clears and frames a centred box of at most `width`×`height` (one cell of margin), and returns its inside, or
+    /// nil when the screen leaves less than `minWidth`×`minHeight`.
+    static func frame(_ b: inout CellBuffer, width: Int, height: Int, minWidth: Int, minHeight: Int, title: String,
+                      glyphs g: Glyphs) -> Rect? {
+        let w = min(b.width - 2, width), h = min(b.height - 2, height)
+        guard w > minWidth && h > minHeight else { return nil }
         let r = Rect(x: (b.width - w) / 2, y: (b.height - h) / 2, width: w, height: h)
         b.fill(r)
-        b.box(r, title: "keys", glyphs: g, style: Style(.accent))
-        let inner = r.inset(1)
+        b.box(r, title: title, glyphs: g, style: Style(.accent))
+        return r.inset(1)
+    }
+
+    static func help(_ b: inout CellBuffer, glyphs g: Glyphs) {
+        let rows = KeyMap.bindings.map { (TextFit.padRight($0.label, 9), $0.help) }
+        guard let inner = frame(&b, width: (rows.map { $0.0.count + $0.1.count }.max() ?? 20) + 6, height: rows.count + 4,
+                                minWidth: 10, minHeight: 4, title: "keys", glyphs: g) else { return }
         for (i, row) in rows.prefix(inner.height - 2).enumerated() {
             let x = b.text(inner.x + 1, inner.y + i, row.0, Style(.accent, bold: true), clip: inner)
             b.text(x, inner.y + i, row.1, .plain, clip: inner)
