@@ -80,7 +80,7 @@ public final class DashboardModel {
         if case .click(let x, let y) = key {
             action = policyHits.first { $0.1.contains(x: x, y: y) }.map { .selectPolicy($0.0) }
         }
-        if state.showHelp, let a = action, a != .toggleHelp, a != .quit {
+        if state.showHelp, let a = action, a != .toggleHelp, a != .quit, a != .closeOverlay {
             state.showHelp = false
         }
         if state.showExplain, action == .toggleHelp { state.showExplain = false }

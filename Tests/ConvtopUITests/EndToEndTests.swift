@@ -173,4 +173,26 @@ import Testing
         #expect((try? String(contentsOfFile: exitFile, encoding: .utf8))?.hasPrefix("143") == true)
         #expect(try tmux("display-message", "-p", "-t", "e2e", "#{alternate_on}").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
     }
+
+    /// A crash inside the dashboard (here a SIGSEGV, the way a Swift trap arrives as SIGILL) still restores the
+    /// terminal: alternate screen off, and the process dies of the signal (no exit 0).
+    @Test func aCrashRestoresTheTerminal() throws {
+        let exitFile = NSTemporaryDirectory() + "convtop-e2e-crash-\(getpid())"
+        try? FileManager.default.removeItem(atPath: exitFile)
+        defer { _ = try? tmux("kill-server"); try? FileManager.default.removeItem(atPath: exitFile) }
+        _ = try tmux("new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30",
+                     "TERM=tmux-256color SWIFT_BACKTRACE=enable=no '\(binary)' squeezenet1_0 --seed 5; echo $? > '\(exitFile)'; sleep 30")
+        _ = try waitFor("the dashboard") { $0.contains("SMs at cursor") }
+        #expect(try tmux("display-message", "-p", "-t", "e2e", "#{alternate_on}").trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+        let shell = try tmux("display-message", "-p", "-t", "e2e", "#{pane_pid}").trimmingCharacters(in: .whitespacesAndNewlines)
+        let child = try sh(["pgrep", "-P", shell, "-x", "convtop"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!child.isEmpty)
+        #expect(try sh(["kill", "-SEGV", child]).status == 0)
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: exitFile) && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        Thread.sleep(forTimeInterval: 0.2)
+        let code = (try? String(contentsOfFile: exitFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(code != nil && code != "0", "exit code \(code ?? "none")")
+        #expect(try tmux("display-message", "-p", "-t", "e2e", "#{alternate_on}").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+    }
 }

@@ -93,10 +93,16 @@ struct ReducerTests {
         _ = press(.char("?"), &s); #expect(s.showHelp)
         _ = press(.char("h"), &s); #expect(!s.showHelp)
         _ = press(.function(1), &s); #expect(s.showHelp)
-        for k in [Key.char("q"), .escape, .ctrlC] {
+        for k in [Key.char("q"), .ctrlC, .function(10)] {
             var t = state()
             #expect(press(k, &t) == [.quit]); #expect(t.quitting)
         }
+        // Esc closes an overlay and never quits (a stray escape sequence must not end the session).
+        var t = state()
+        t.showHelp = true
+        #expect(press(.escape, &t).isEmpty)
+        #expect(!t.showHelp && !t.quitting)
+        #expect(press(.escape, &t).isEmpty && !t.quitting)
     }
 
     @Test func keyTableIsConsistent() {

@@ -49,6 +49,9 @@ public enum GraphFile {
                 throw fail("input '\(n)': field 'shape' must be 2 or 4 positive integers (N, C, H, W)")
             }
             if let batch { shape[0] = batch }
+            guard InputLimits.checkedElements(shape) != nil else {
+                throw fail("input '\(n)': field 'shape' is too large (each dimension at most \(InputLimits.dimension), at most \(InputLimits.elements) elements)")
+            }
             guard ids[n] == nil else { throw fail("input '\(n)': the name is used twice") }
             ids[n] = b.input(shape, name: n)
         }
@@ -95,19 +98,36 @@ public enum GraphFile {
     private static func addNode(_ b: inout GraphBuilder, _ n: [String: Any], name: String, inputs ins: [Int],
                                 fail: (String) -> ModelError) throws -> Int {
         guard let op = n["op"] as? String else { throw fail("field 'op' is missing (one of: \(ops.joined(separator: ", ")))") }
+        // Upper bounds keep every product of these fields far from overflow (InputLimits).
+        func maximum(_ key: String) -> Int {
+            switch key {
+            case "kernel", "stride", "dilation": return InputLimits.window
+            case "padding": return InputLimits.padding
+            default: return InputLimits.dimension
+            }
+        }
         func int(_ key: String, _ def: Int? = nil, min: Int = 1) throws -> Int {
             guard let v = n[key] else {
                 if let def { return def }
                 throw fail("field '\(key)' is required for op '\(op)'")
             }
-            guard let i = v as? Int, i >= min else { throw fail("field '\(key)' must be an integer ≥ \(min)") }
+            guard let i = v as? Int, i >= min, i <= maximum(key) else {
+                throw fail("field '\(key)' must be an integer from \(min) to \(maximum(key))")
+            }
             return i
         }
         func pair(_ key: String, _ def: Int, min: Int) throws -> (Int, Int) {
             guard let v = n[key] else { return (def, def) }
-            if let i = v as? Int, i >= min { return (i, i) }
-            if let a = v as? [Int], a.count == 2, a.allSatisfy({ $0 >= min }) { return (a[0], a[1]) }
-            throw fail("field '\(key)' must be an integer ≥ \(min) or a pair of them")
+            let top = maximum(key)
+            if let i = v as? Int, i >= min, i <= top { return (i, i) }
+            if let a = v as? [Int], a.count == 2, a.allSatisfy({ $0 >= min && $0 <= top }) { return (a[0], a[1]) }
+            throw fail("field '\(key)' must be an integer from \(min) to \(top) or a pair of them")
+        }
+        func checked(_ shape: [Int], macs: Double = 0) throws {
+            guard InputLimits.checkedElements(shape) != nil else {
+                throw fail("the output (\(shape.map(String.init).joined(separator: "×"))) is too large (at most \(InputLimits.elements) elements)")
+            }
+            guard macs <= InputLimits.macs else { throw fail("the op needs more than 2^53 multiply-accumulates") }
         }
         func one() throws -> Int {
             guard ins.count == 1 else { throw fail("op '\(op)' takes exactly one input (got \(ins.count))") }
@@ -133,6 +153,7 @@ public enum GraphFile {
             let oh = GraphBuilder.convolvedSize(i.height, k: k.0, s: s.0, p: p.0, d: d.0)
             let ow = GraphBuilder.convolvedSize(i.width, k: k.1, s: s.1, p: p.1, d: d.1)
             guard oh > 0, ow > 0 else { throw fail("the kernel is larger than the padded \(i.height)×\(i.width) input") }
+            try checked([i.batch, out, oh, ow], macs: Double(i.batch) * Double(out) * Double(oh) * Double(ow) * Double(cin / g) * Double(k.0 * k.1))
             return b.conv(x, out, k: k, s: s, p: p, d: d, groups: g, bias: bias, name: name)
         case "batchnorm": let x = try one(); return b.bn(x, name: name)
         case "relu": let x = try one(); return b.relu(x, name: name)
@@ -152,6 +173,7 @@ public enum GraphFile {
         case "adaptive_avgpool":
             let x = try one(); try spatial(x)
             let o = try int("output_size", 1)
+            try checked([b.shape(x).batch, b.channels(x), o, o])
             return b.add(.adaptiveAvgPool, inputs: [x], shape: TensorShape([b.shape(x).batch, b.channels(x), o, o]), name: name)
         case "concat":
             guard ins.count >= 2 else { throw fail("op 'concat' needs at least two inputs") }
@@ -159,6 +181,7 @@ public enum GraphFile {
             for i in ins where b.shape(i).rank != s0.rank || b.shape(i).batch != s0.batch || b.shape(i).height != s0.height || b.shape(i).width != s0.width {
                 throw fail("concat inputs must agree in every dimension but channels (\(s0) vs \(b.shape(i)))")
             }
+            try checked([s0.batch, ins.reduce(0) { $0 + min(b.channels($1), InputLimits.dimension) }] + Array(s0.dims.dropFirst(2)))
             return b.concat(ins, name: name)
         case "add":
             guard ins.count >= 2 else { throw fail("op 'add' needs at least two inputs") }
@@ -168,7 +191,10 @@ public enum GraphFile {
             return b.sum(ins, name: name)
         case "linear":
             let x = try one()
-            return b.linear(x, try int("out_features"), bias: (n["bias"] as? Bool) ?? true, name: name)
+            let features = try int("out_features")
+            let inFeatures = b.shape(x).elements / max(b.shape(x).batch, 1)
+            try checked([b.shape(x).batch, features], macs: Double(b.shape(x).batch) * Double(features) * Double(inFeatures))
+            return b.linear(x, features, bias: (n["bias"] as? Bool) ?? true, name: name)
         default:
             throw fail("unknown op '\(op)' (supported: \(ops.joined(separator: ", ")))")
         }

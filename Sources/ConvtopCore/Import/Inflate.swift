@@ -1,6 +1,8 @@
 /// A small DEFLATE (RFC 1951) and gzip (RFC 1952) decoder, so that `.json.gz` profiler traces need no zlib.
 enum Inflate {
     struct Corrupt: Error {}
+    /// The data inflates to more than `maximumOutput` bytes.
+    struct TooLarge: Error {}
 
     /// Decompresses a gzip file (every member, concatenated).
     static func gunzip(_ data: [UInt8]) throws -> [UInt8] {
@@ -16,8 +18,16 @@ enum Inflate {
             if flags & 2 != 0 { p += 2 }
             guard p < data.count else { throw Corrupt() }
             var bits = BitReader(data: data, pos: p)
+            let memberStart = out.count
             try inflate(&bits, into: &out)
-            pos = bits.bytePosition + 8 // CRC32 and size
+            // The member's trailer: CRC-32 and size (mod 2³²) of what it inflated to.
+            let t = bits.bytePosition
+            guard t + 8 <= data.count else { throw Corrupt() }
+            func le32(_ i: Int) -> UInt32 { UInt32(data[i]) | UInt32(data[i + 1]) << 8 | UInt32(data[i + 2]) << 16 | UInt32(data[i + 3]) << 24 }
+            guard le32(t) == crc32(out[memberStart...]), le32(t + 4) == UInt32(truncatingIfNeeded: out.count - memberStart) else {
+                throw Corrupt()
+            }
+            pos = t + 8
         }
         guard !out.isEmpty || data.isEmpty else { throw Corrupt() }
         return out
@@ -75,9 +85,27 @@ enum Inflate {
                            4097, 6145, 8193, 12289, 16385, 24577]
     static let distExtra = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
 
+    /// Most bytes a gzip file may inflate to (256 MiB, several times the largest real trace seen): a small "gzip
+    /// bomb" stops here, well inside 1 GiB of memory.
+    static let maximumOutput = 256 << 20
+
+    /// CRC-32 (IEEE 802.3, as gzip uses it).
+    static let crcTable: [UInt32] = (0..<256).map { n -> UInt32 in
+        var c = UInt32(n)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    static func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        var c: UInt32 = 0xFFFF_FFFF
+        for b in bytes { c = crcTable[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+        return c ^ 0xFFFF_FFFF
+    }
+
     static func inflate(_ r: inout BitReader, into out: inout [UInt8]) throws {
         var last = 0
         repeat {
+            guard out.count <= maximumOutput else { throw TooLarge() }
             last = try r.bits(1)
             switch try r.bits(2) {
             case 0:
@@ -132,6 +160,7 @@ enum Inflate {
             guard d <= out.count else { throw Corrupt() }
             let start = out.count - d
             for i in 0..<len { out.append(out[start + i]) }
+            if out.count > maximumOutput { throw TooLarge() }
         }
     }
 }

@@ -42,7 +42,9 @@ public struct ProfilerTrace: Sendable {
         let data = try InputFile.read(path, what: "trace")
         var bytes = [UInt8](data)
         if bytes.starts(with: [0x1F, 0x8B]) {
-            do { bytes = try Inflate.gunzip(bytes) } catch { throw ModelError("\(file): corrupt or truncated gzip data") }
+            do { bytes = try Inflate.gunzip(bytes) } catch is Inflate.TooLarge {
+                throw ModelError("\(file): inflates to more than 256 MiB; convtop reads compressed traces up to 256 MiB unpacked")
+            } catch { throw ModelError("\(file): corrupt or truncated gzip data (or a wrong checksum)") }
         }
         guard let root = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
             throw ModelError("\(file): not valid JSON (a truncated or corrupt trace?)")

@@ -20,9 +20,15 @@ public enum ModelZoo {
     public static func build(_ spec: String, batch: Int) throws -> Graph {
         guard batch >= 1 else { throw ModelError("batch size must be at least 1 (got \(batch))") }
         let (name, params) = try parse(spec)
+        // Upper bounds keep every built model within memory and time (100 k ops at most); seeds are free.
+        let maxima: [String: Int] = ["L": 64, "M": 64, "N": 64, "size": 1024, "cells": 64, "filters": 4096, "nodes": 512,
+                                     "k": 64, "channels": 4096, "ops": 100_000, "width": 256, "seed": Int(Int32.max)]
         func int(_ key: String, _ def: Int, min: Int = 1) throws -> Int {
             guard let v = params[key] else { return def }
-            guard let i = Int(v), i >= min else { throw ModelError("model parameter '\(key)' of \(name) must be an integer ≥ \(min) (got '\(v)')") }
+            let top = maxima[key] ?? InputLimits.dimension
+            guard let i = Int(v), i >= min, i <= top else {
+                throw ModelError("model parameter '\(key)' of \(name) must be an integer from \(min) to \(top) (got '\(v)')")
+            }
             return i
         }
         let allowed: [String: Set<String>] = ["pathnet": ["L", "M", "N", "size", "seed"],

@@ -29,6 +29,8 @@ public enum Action: Sendable, Hashable {
     case exportTrace
     case toggleHelp
     case toggleExplain
+    /// Esc: close the help or why overlay (htop's habit); never quits, so a stray escape sequence is harmless.
+    case closeOverlay
     case quit
 }
 

@@ -40,7 +40,8 @@ public enum KeyMap {
             KeyBinding(keys: [.char("e")], label: "e", action: .exportTrace, help: "export this iteration as a Chrome trace", footer: "e export"),
             KeyBinding(keys: [.char("x")], label: "x", action: .toggleExplain, help: "why: where this iteration's lost parallelism goes", footer: "x why"),
             KeyBinding(keys: [.char("?"), .char("h"), .function(1)], label: "? h F1", action: .toggleHelp, help: "help", footer: "? help"),
-            KeyBinding(keys: [.char("q"), .escape, .ctrlC], label: "q Esc ^C", action: .quit, help: "quit", footer: "q quit"),
+            KeyBinding(keys: [.escape], label: "Esc", action: .closeOverlay, help: "close the help or why overlay", footer: nil),
+            KeyBinding(keys: [.char("q"), .ctrlC, .function(10)], label: "q ^C F10", action: .quit, help: "quit", footer: "q quit"),
         ]
         return b
     }()

@@ -86,6 +86,9 @@ public enum Reducer {
             s.showHelp.toggle()
         case .toggleExplain:
             s.showExplain.toggle()
+        case .closeOverlay:
+            s.showHelp = false
+            s.showExplain = false
         case .quit:
             s.quitting = true
             return [.quit]

@@ -28,6 +28,6 @@ enum ExplainWidget {
         } else {
             b.text(inner.x + 1, inner.maxY - 2, "nothing is lost: the iteration runs at its critical-path bound", Style(.good), clip: inner)
         }
-        b.text(inner.x + 1, inner.maxY - 1, "x to close · convtop explain for what-ifs", Style(.dim), clip: inner)
+        b.text(inner.x + 1, inner.maxY - 1, "x or Esc to close · convtop explain for what-ifs", Style(.dim), clip: inner)
     }
 }

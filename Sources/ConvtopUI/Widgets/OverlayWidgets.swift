@@ -20,7 +20,7 @@ enum OverlayWidgets {
             let x = b.text(inner.x + 1, inner.y + i, row.0, Style(.accent, bold: true), clip: inner)
             b.text(x, inner.y + i, row.1, .plain, clip: inner)
         }
-        b.text(inner.x + 1, inner.maxY - 1, "press ? or h to close", Style(.dim), clip: inner)
+        b.text(inner.x + 1, inner.maxY - 1, "press ?, h or Esc to close", Style(.dim), clip: inner)
     }
 
     static func tooSmall(_ b: inout CellBuffer) {

@@ -24,7 +24,13 @@ final class NcursesScreen {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw CLIError("the dashboard needs a terminal; use 'convtop simulate' or 'convtop compare' for scripts")
         }
+        let term = ProcessInfo.processInfo.environment["TERM"] ?? ""
+        guard !term.isEmpty, term != "dumb" else {
+            throw CLIError("the dashboard needs a terminal with cursor movement (TERM=\(term.isEmpty ? "unset" : term)); set TERM (e.g. xterm-256color) or use 'convtop simulate'")
+        }
+        CrashRestore.install()
         guard ct_newterm_stdio() != nil else {
+            CrashRestore.uninstall()
             throw CLIError("cannot open the terminal (TERM=\(ProcessInfo.processInfo.environment["TERM"] ?? "unset")); use 'convtop simulate' for headless output")
         }
         open = true
@@ -138,6 +144,7 @@ final class NcursesScreen {
         guard open else { return }
         open = false
         endwin()
+        CrashRestore.uninstall()
     }
 
     deinit { close() }
