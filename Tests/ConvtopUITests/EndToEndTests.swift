@@ -154,45 +154,40 @@ import Testing
         #expect(nowhere.status == 2 && nowhere.out.contains("cannot be written"))
     }
 
-    /// SIGTERM from outside: the terminal is restored and the exit code says which signal stopped it.
-    @Test func sigtermRestoresTheTerminal() throws {
-        let exitFile = NSTemporaryDirectory() + "convtop-e2e-term-\(getpid())"
+    /// Starts the dashboard in tmux, sends `signal` to exactly its process (the pane's shell's child), and returns
+    /// its exit status as the shell saw it and whether the pane was still on the alternate screen before and after.
+    func signalDashboard(_ signal: String, model: String, environment: String = "") throws -> (code: String?, before: String, after: String) {
+        let exitFile = NSTemporaryDirectory() + "convtop-e2e-sig-\(getpid())-\(signal)"
         try? FileManager.default.removeItem(atPath: exitFile)
         defer { _ = try? tmux("kill-server"); try? FileManager.default.removeItem(atPath: exitFile) }
         _ = try tmux("new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30",
-                     "TERM=tmux-256color '\(binary)' squeezenet1_0 --seed 99; echo $? > '\(exitFile)'; sleep 30")
+                     "TERM=tmux-256color \(environment) '\(binary)' \(model) --seed 99; echo $? > '\(exitFile)'; sleep 30")
         _ = try waitFor("the dashboard") { $0.contains("SMs at cursor") }
-        // The pane's shell runs convtop as its child: signal exactly that process.
+        let before = try tmux("display-message", "-p", "-t", "e2e", "#{alternate_on}").trimmingCharacters(in: .whitespacesAndNewlines)
         let shell = try tmux("display-message", "-p", "-t", "e2e", "#{pane_pid}").trimmingCharacters(in: .whitespacesAndNewlines)
         let child = try sh(["pgrep", "-P", shell, "-x", "convtop"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(!child.isEmpty)
-        #expect(try sh(["kill", "-TERM", child]).status == 0)
-        let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: exitFile) && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
-        Thread.sleep(forTimeInterval: 0.2)
-        #expect((try? String(contentsOfFile: exitFile, encoding: .utf8))?.hasPrefix("143") == true)
-        #expect(try tmux("display-message", "-p", "-t", "e2e", "#{alternate_on}").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
-    }
-
-    /// A crash inside the dashboard (here a SIGSEGV, the way a Swift trap arrives as SIGILL) still restores the
-    /// terminal: alternate screen off, and the process dies of the signal (no exit 0).
-    @Test func aCrashRestoresTheTerminal() throws {
-        let exitFile = NSTemporaryDirectory() + "convtop-e2e-crash-\(getpid())"
-        try? FileManager.default.removeItem(atPath: exitFile)
-        defer { _ = try? tmux("kill-server"); try? FileManager.default.removeItem(atPath: exitFile) }
-        _ = try tmux("new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30",
-                     "TERM=tmux-256color SWIFT_BACKTRACE=enable=no '\(binary)' squeezenet1_0 --seed 5; echo $? > '\(exitFile)'; sleep 30")
-        _ = try waitFor("the dashboard") { $0.contains("SMs at cursor") }
-        #expect(try tmux("display-message", "-p", "-t", "e2e", "#{alternate_on}").trimmingCharacters(in: .whitespacesAndNewlines) == "1")
-        let shell = try tmux("display-message", "-p", "-t", "e2e", "#{pane_pid}").trimmingCharacters(in: .whitespacesAndNewlines)
-        let child = try sh(["pgrep", "-P", shell, "-x", "convtop"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(!child.isEmpty)
-        #expect(try sh(["kill", "-SEGV", child]).status == 0)
+        #expect(try sh(["kill", "-\(signal)", child]).status == 0)
         let deadline = Date().addingTimeInterval(10)
         while !FileManager.default.fileExists(atPath: exitFile) && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
         Thread.sleep(forTimeInterval: 0.2)
         let code = (try? String(contentsOfFile: exitFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(code != nil && code != "0", "exit code \(code ?? "none")")
-        #expect(try tmux("display-message", "-p", "-t", "e2e", "#{alternate_on}").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        let after = try tmux("display-message", "-p", "-t", "e2e", "#{alternate_on}").trimmingCharacters(in: .whitespacesAndNewlines)
+        return (code, before, after)
+    }
+
+    /// SIGTERM from outside: the terminal is restored and the exit code says which signal stopped it.
+    @Test func sigtermRestoresTheTerminal() throws {
+        let r = try signalDashboard("TERM", model: "squeezenet1_0")
+        #expect(r.code == "143")
+        #expect(r.before == "1" && r.after == "0")
+    }
+
+    /// A crash inside the dashboard (here a SIGSEGV; a Swift trap arrives as SIGILL) still restores the terminal:
+    /// alternate screen off, and the process dies of the signal (no exit 0).
+    @Test func aCrashRestoresTheTerminal() throws {
+        let r = try signalDashboard("SEGV", model: "squeezenet1_0", environment: "SWIFT_BACKTRACE=enable=no")
+        #expect(r.code != nil && r.code != "0", "exit code \(r.code ?? "none")")
+        #expect(r.before == "1" && r.after == "0")
     }
 }
