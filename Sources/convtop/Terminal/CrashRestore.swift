@@ -34,7 +34,7 @@ enum CrashRestore {
 }
 
 /// Mouse reporting off, attributes reset, cursor shown, alternate screen left, a newline.
-nonisolated(unsafe) private let resetSequence: [UInt8] = Array("\u{1B}[?1000l\u{1B}[?1002l\u{1B}[?1003l\u{1B}[?1006l\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l\r\n".utf8)
+private let resetSequence: [UInt8] = Array("\u{1B}[?1000l\u{1B}[?1002l\u{1B}[?1003l\u{1B}[?1006l\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l\r\n".utf8)
 nonisolated(unsafe) private var savedModes = termios()
 nonisolated(unsafe) private var haveModes = false
 /// The signal-action struct (the name is also the function's).
