@@ -20,7 +20,8 @@ public enum GraphFile {
     }
 
     public static func parse(data: Data, file: String, batch: Int? = nil) throws -> Graph {
-        func fail(_ what: String) -> ModelError { ModelError("\(file): \(what)") }
+        // Names come from the file: control characters are escaped so each message stays one printable line.
+        func fail(_ what: String) -> ModelError { ModelError(SafeText.printable("\(file): \(what)")) }
         let root: Any
         do { root = try JSONSerialization.jsonObject(with: data) } catch {
             throw fail("not valid JSON (\(jsonErrorSummary(error)))")

@@ -22,7 +22,7 @@ public enum ONNXImporter {
     static func build(_ m: ONNXModel, name: String, file: String, batch: Int?) throws -> Graph {
         let unsupported = Set(m.nodes.map(\.opType)).subtracting(supported).sorted()
         guard unsupported.isEmpty else {
-            throw ModelError("\(file): unsupported ONNX ops: \(unsupported.joined(separator: ", ")) (convtop imports \(supported.joined(separator: ", ")))")
+            throw ModelError(SafeText.printable("\(file): unsupported ONNX ops: \(unsupported.joined(separator: ", ")) (convtop imports \(supported.joined(separator: ", ")))"))
         }
         var b = GraphBuilder(name: name)
         var values: [String: Value] = [:]
@@ -35,6 +35,10 @@ public enum ONNXImporter {
                 var dims = inp.dims.map { $0 < 0 ? 1 : $0 }
                 guard dims.count == 4 || dims.count == 2 else { throw ModelError("\(file): input '\(inp.name)' must be 2-D or 4-D (got \(inp.dims))") }
                 if let batch { dims[0] = batch }
+                dims = dims.map { $0 == 0 ? 1 : $0 }
+                guard InputLimits.checkedElements(dims) != nil else {
+                    throw ModelError("\(file): input '\(inp.name)' has a shape out of range (\(inp.dims); each dimension 1 to \(InputLimits.dimension))")
+                }
                 values[inp.name] = .activation(b.input(dims, name: inp.name))
                 activations += 1
             } else {
@@ -44,7 +48,8 @@ public enum ONNXImporter {
         guard activations > 0 else { throw ModelError("\(file): the model has no image input") }
 
         func fail(_ n: ONNXModel.Node, _ why: String) -> ModelError {
-            ModelError("\(file): node '\(n.name.isEmpty ? n.outputs.first ?? n.opType : n.name)' (\(n.opType)): \(why)")
+            // Names come from the file: control characters are escaped so the message stays one printable line.
+            ModelError(SafeText.printable("\(file): node '\(n.name.isEmpty ? n.outputs.first ?? n.opType : n.name)' (\(n.opType)): \(why)"))
         }
         for n in m.nodes {
             func act(_ i: Int) throws -> Int {
@@ -59,14 +64,32 @@ public enum ONNXImporter {
                 }
                 return d
             }
-            func ints(_ k: String) -> [Int]? { n.attributes[k].map { $0.ints.map { Int($0) } } }
-            func int(_ k: String, _ def: Int) -> Int { n.attributes[k]?.i.map { Int($0) } ?? def }
+            func ints(_ k: String) -> [Int]? { n.attributes[k].map { $0.ints.map { Int(clamping: $0) } } }
+            func int(_ k: String, _ def: Int) -> Int { n.attributes[k]?.i.map { Int(clamping: $0) } ?? def }
+            /// An attribute of exactly `count` integers in `range` (or `def` when absent): short, empty or huge lists
+            /// are one clear error, never an out-of-range index.
+            func attr(_ k: String, _ def: [Int], count: Int, _ range: ClosedRange<Int>) throws -> [Int] {
+                guard let v = ints(k) else { return def }
+                guard v.count == count, v.allSatisfy({ range.contains($0) }) else {
+                    throw fail(n, "attribute '\(k)' must be \(count) integers from \(range.lowerBound) to \(range.upperBound) (got \(v))")
+                }
+                return v
+            }
+            func input(_ i: Int) throws -> String {
+                guard i < n.inputs.count else { throw fail(n, "needs at least \(i + 1) input(s), has \(n.inputs.count)") }
+                return n.inputs[i]
+            }
+            func within(_ shape: [Int], macs: Double = 0) throws {
+                guard InputLimits.checkedElements(shape) != nil, macs <= InputLimits.macs else {
+                    throw fail(n, "the output \(shape) or its work is too large")
+                }
+            }
             let label = (n.name.isEmpty ? n.outputs.first ?? n.opType : n.name).replacingOccurrences(of: "/", with: ".")
                 .trimmingCharacters(in: CharacterSet(charactersIn: "."))
             var out: Value
             switch n.opType {
             case "Identity", "Dropout":
-                guard let v = values[n.inputs[0]] else { throw fail(n, "unknown input '\(n.inputs[0])'") }
+                guard let v = values[try input(0)] else { throw fail(n, "unknown input '\(n.inputs[0])'") }
                 out = v
             case "Constant":
                 let t = n.attributes["value"]?.tensor ?? ONNXModel.Tensor()
@@ -75,12 +98,23 @@ public enum ONNXImporter {
             case "Conv":
                 let x = try act(0)
                 let w = try weightDims(1)
-                guard w.count == 4 else { throw fail(n, "only 2-D convolutions are supported (weight shape \(w))") }
-                let k = ints("kernel_shape") ?? [w[2], w[3]]
-                let s = ints("strides") ?? [1, 1], d = ints("dilations") ?? [1, 1]
-                let p = ints("pads") ?? [0, 0, 0, 0]
+                guard w.count == 4, w.allSatisfy({ $0 >= 1 && $0 <= InputLimits.dimension }) else {
+                    throw fail(n, "only 2-D convolutions with a weight of 4 positive dimensions are supported (weight shape \(w))")
+                }
+                let win = 1...InputLimits.window
+                let k = try attr("kernel_shape", [w[2], w[3]], count: 2, win)
+                let s = try attr("strides", [1, 1], count: 2, win), d = try attr("dilations", [1, 1], count: 2, win)
+                let p = try attr("pads", [0, 0, 0, 0], count: 4, 0...InputLimits.padding)
                 let g = int("group", 1)
-                guard b.channels(x) == w[1] * g else { throw fail(n, "weight expects \(w[1] * g) input channels, got \(b.channels(x))") }
+                guard g >= 1 && g <= InputLimits.dimension, w[0] % g == 0, b.channels(x) == w[1] * g else {
+                    throw fail(n, "weight \(w) with group \(g) does not fit \(b.channels(x)) input channels")
+                }
+                guard b.shape(x).rank == 4 else { throw fail(n, "needs a 4-D input") }
+                let i = b.shape(x)
+                let oh = GraphBuilder.convolvedSize(i.height, k: k[0], s: s[0], p: (p[0] + p[2]) / 2, d: d[0])
+                let ow = GraphBuilder.convolvedSize(i.width, k: k[1], s: s[1], p: (p[1] + p[3]) / 2, d: d[1])
+                guard oh > 0, ow > 0 else { throw fail(n, "the kernel is larger than the padded \(i.height)×\(i.width) input") }
+                try within([i.batch, w[0], oh, ow], macs: Double(i.batch) * Double(w[0]) * Double(oh) * Double(ow) * Double(w[1]) * Double(k[0] * k[1]))
                 out = .activation(b.conv(x, w[0], k: (k[0], k[1]), s: (s[0], s[1]), p: ((p[0] + p[2]) / 2, (p[1] + p[3]) / 2),
                                          d: (d[0], d[1]), groups: g, bias: n.inputs.count > 2 && !n.inputs[2].isEmpty, name: label))
             case "BatchNormalization": out = .activation(b.bn(try act(0), name: label))
@@ -89,14 +123,25 @@ public enum ONNXImporter {
             case "MaxPool", "AveragePool":
                 let x = try act(0)
                 guard b.shape(x).rank == 4 else { throw fail(n, "needs a 4-D input") }
-                let k = ints("kernel_shape") ?? [1, 1], s = ints("strides") ?? [1, 1], p = ints("pads") ?? [0, 0, 0, 0]
+                let win = 1...InputLimits.window
+                let k = try attr("kernel_shape", [1, 1], count: 2, win), s = try attr("strides", [1, 1], count: 2, win)
+                let p = try attr("pads", [0, 0, 0, 0], count: 4, 0...InputLimits.padding)
                 let ceil = int("ceil_mode", 0) == 1
+                guard p[0] * 2 <= k[0], GraphBuilder.pooledSize(b.shape(x).height, PoolAttributes(kernel: k[0], stride: s[0], padding: p[0], ceilMode: ceil)) > 0 else {
+                    throw fail(n, "the pooling window (\(k[0]), padding \(p[0])) does not fit the \(b.shape(x).height)-high input")
+                }
                 out = .activation(n.opType == "MaxPool" ? b.maxPool(x, k: k[0], s: s[0], p: p[0], ceil: ceil, name: label)
                                                          : b.avgPool(x, k: k[0], s: s[0], p: p[0], ceil: ceil, name: label))
             case "GlobalAveragePool": out = .activation(b.adaptiveAvgPool(try act(0)))
             case "Concat":
                 let xs = try n.inputs.indices.map { try act($0) }
                 guard int("axis", 1) == 1 else { throw fail(n, "only channel concatenation (axis 1) is supported") }
+                guard !xs.isEmpty else { throw fail(n, "needs at least one input") }
+                let s0 = b.shape(xs[0])
+                for x in xs where b.shape(x).rank != s0.rank || b.shape(x).batch != s0.batch || b.shape(x).height != s0.height || b.shape(x).width != s0.width {
+                    throw fail(n, "inputs must agree in every dimension but channels (\(s0) vs \(b.shape(x)))")
+                }
+                try within([s0.batch, xs.reduce(0) { $0 + min(b.channels($1), InputLimits.dimension) }] + Array(s0.dims.dropFirst(2)))
                 out = .activation(xs.count == 1 ? xs[0] : b.concat(xs, name: label))
             case "Add", "Mul", "Sum":
                 let xs = n.inputs.compactMap { name -> Int? in if case .activation(let id)? = values[name] { return id } else { return nil } }
@@ -105,16 +150,17 @@ public enum ONNXImporter {
             case "Gemm", "MatMul":
                 let x = try act(0)
                 let w = try weightDims(1)
-                guard w.count == 2 else { throw fail(n, "weight must be 2-D (got \(w))") }
+                guard w.count == 2, w.allSatisfy({ $0 >= 1 && $0 <= InputLimits.dimension }) else { throw fail(n, "weight must be 2-D with positive dimensions (got \(w))") }
                 let outF = n.opType == "Gemm" && int("transB", 0) == 1 ? w[0] : w[1]
                 let inF = b.shape(x).elements / b.shape(x).batch
                 let expectIn = n.opType == "Gemm" && int("transB", 0) == 1 ? w[1] : w[0]
                 guard inF == expectIn else { throw fail(n, "weight expects \(expectIn) input features, got \(inF)") }
+                try within([b.shape(x).batch, outF], macs: Double(b.shape(x).batch) * Double(outF) * Double(inF))
                 out = .activation(b.linear(x, outF, bias: n.inputs.count > 2, name: label))
             case "Flatten": out = .activation(b.flatten(try act(0)))
             case "Reshape":
                 let x = try act(0)
-                guard case .weight(_, _, let target)? = values[n.inputs[1]], target.count == 2 else {
+                guard case .weight(_, _, let target)? = values[try input(1)], target.count == 2 else {
                     throw fail(n, "only reshapes to 2-D with a constant shape are supported")
                 }
                 out = .activation(b.flatten(x))
