@@ -29,6 +29,9 @@ struct GPUProfileTests {
             ("max_warps_per_sm", { $0["max_warps_per_sm"] = 63 }),
             ("dram_bandwidth_gbs", { $0["dram_bandwidth_gbs"] = -1 }),
             ("efficiency.tensor_gemm", { o in var e = o["efficiency"] as! [String: Any]; e["tensor_gemm"] = 1.5; o["efficiency"] = e }),
+            // Round 1 accepted this and printed "inf ms" (and invalid JSON with -nan in traces).
+            ("efficiency.memory", { o in var e = o["efficiency"] as! [String: Any]; e["memory"] = 1e-300; o["efficiency"] = e }),
+            ("warp_bandwidth_gbs", { $0["warp_bandwidth_gbs"] = 0 }),
             ("max_shared_memory_per_block", { $0["max_shared_memory_per_block"] = 10_000_000 }),
             ("boost_clock_mhz", { $0["boost_clock_mhz"] = "fast" }),
         ]

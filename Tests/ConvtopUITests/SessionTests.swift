@@ -51,6 +51,28 @@ struct SessionTests {
         #expect(problems[0].contains("recorded"))
     }
 
+    /// An iteration number below zero (round 1 trapped on it) or a batch out of range is corruption: the file replays
+    /// up to the line before, with a warning naming it.
+    @Test func outOfRangeNumbersInASessionAreCorruption() throws {
+        let path = try record(model: "googlenet", keys: [.char("1")])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        let i = lines.lastIndex { $0.contains("\"type\":\"iteration\"") }!
+        for (old, new) in [("\"iteration\":", "\"iteration\":-1"), ("\"batch\":", "\"batch\":-5")] {
+            var bad = lines
+            guard let r = bad[i].range(of: old) else { Issue.record("no \(old) in the iteration line"); continue }
+            bad[i].replaceSubrange(r, with: new)
+            // Keep the JSON valid: "-1" followed by the original digits would be a different number, so drop them.
+            bad[i] = bad[i].replacingOccurrences(of: new + "0", with: new).replacingOccurrences(of: new + "1,", with: new + ",")
+            let file = tmp("range.jsonl")
+            try (bad.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            let f = try SessionFile.read(path: file)
+            #expect(f.warning?.contains("line \(i + 1)") == true, "\(new): \(f.warning ?? "no warning")")
+            #expect(try f.verify().isEmpty)
+        }
+    }
+
     @Test func truncatedAndCorruptFilesReplayUpToTheLastCompleteLine() throws {
         let path = try record(model: "googlenet", keys: [.char("1"), .char("2"), .char("4")])
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -92,6 +92,14 @@ public struct ProfilerTrace: Sendable {
             guard let ts = num(e["ts"]), let dur = num(e["dur"]) else { throw ModelError("\(file): kernel event \(i) has no ts/dur") }
             let grid = (a["grid"] as? [Int]) ?? [1, 1, 1], block = (a["block"] as? [Int]) ?? [1, 1, 1]
             guard grid.count == 3, block.count == 3 else { throw ModelError("\(file): kernel event \(i) has a malformed grid or block") }
+            // CUDA's own limits (grid 2³¹−1 × 65535 × 65535, 1024 threads a block, 255 registers, 228 KB of shared
+            // memory): anything beyond is a corrupt trace, and would overflow block counts downstream.
+            let registers = a["registers per thread"] as? Int ?? 32, shared = a["shared memory"] as? Int ?? 0
+            guard grid[0] >= 1, grid[0] <= Int(Int32.max), grid[1] >= 1, grid[1] <= 65535, grid[2] >= 1, grid[2] <= 65535,
+                  block.allSatisfy({ $0 >= 1 && $0 <= 1024 }), block[0] * block[1] * block[2] <= 1024,
+                  registers >= 0, registers <= 255, shared >= 0, shared <= 1 << 20, ts.isFinite, dur.isFinite, dur >= 0 else {
+                throw ModelError("\(file): kernel event \(i) has a launch configuration CUDA does not allow (grid \(grid), block \(block), \(registers) registers, \(shared) bytes of shared memory)")
+            }
             let launchTs = (a["correlation"] as? Int).flatMap { launches[$0] }
             let range = launchTs.flatMap { innermost(annotations, $0) ?? innermost(cpuOps, $0) }
             let key = range?.index ?? -2 - i
@@ -106,8 +114,7 @@ public struct ProfilerTrace: Sendable {
                                         start: ts, duration: max(dur, 0.001),
                                         grid: isMemset ? Dim3(1) : Dim3(grid[0], grid[1], grid[2]),
                                         block: isMemset ? Dim3(32) : Dim3(block[0], block[1], block[2]),
-                                        registers: a["registers per thread"] as? Int ?? 32,
-                                        sharedMemory: a["shared memory"] as? Int ?? 0, op: ops.count - 1))
+                                        registers: registers, sharedMemory: shared, op: ops.count - 1))
         }
         return ProfilerTrace(kernels: kernels, ops: ops, deviceName: device, file: file)
     }

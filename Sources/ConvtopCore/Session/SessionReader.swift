@@ -42,7 +42,13 @@ public struct SessionFile: Sendable {
             do {
                 switch type {
                 case "action": out.actions.append(try dec.decode(SessionLog.Action.self, from: Data(line.utf8)))
-                case "iteration": out.iterations.append(try dec.decode(SessionLog.Iteration.self, from: Data(line.utf8)))
+                case "iteration":
+                    let it = try dec.decode(SessionLog.Iteration.self, from: Data(line.utf8))
+                    // Numbers from the file are checked like the CLI's: an iteration number below 0 (or absurdly
+                    // large) or a configuration out of range is corruption, not something to simulate.
+                    guard it.iteration >= 0 && it.iteration <= 1_000_000_000 else { throw ModelError("iteration out of range") }
+                    try it.config.validate()
+                    out.iterations.append(it)
                 default: break
                 }
             } catch {
