@@ -48,7 +48,14 @@ struct SessionTests {
         try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         let problems = try SessionFile.read(path: path).verify()
         #expect(problems.count == 1)
-        #expect(problems[0].contains("recorded"))
+        #expect(problems[0].contains("iteration_ms recorded 1"), "the metric that differs is named: \(problems[0])")
+        // The same file with CRLF line ends reads the same.
+        let crlf = tmp("crlf.jsonl")
+        try (lines.joined(separator: "\r\n") + "\r\n").write(toFile: crlf, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: crlf) }
+        let again = try SessionFile.read(path: crlf)
+        #expect(again.warning == nil)
+        #expect(try again.verify().count == 1)
     }
 
     /// An iteration number below zero (round 1 trapped on it) or a batch out of range is corruption: the file replays

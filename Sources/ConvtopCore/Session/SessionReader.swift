@@ -14,8 +14,9 @@ public struct SessionFile: Sendable {
         let data = try InputFile.read(path, what: "session file")
         let file = (path as NSString).lastPathComponent
         let text = String(decoding: data, as: UTF8.self)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let complete = text.hasSuffix("\n")
+        // Lines may end in CRLF (a file that passed through Windows tools; "\r\n" is one Character in Swift).
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
+        let complete = text.hasSuffix("\n") || text.hasSuffix("\r\n")
         if lines.last == "" { lines.removeLast() }
         let dec = JSONDecoder()
         guard let first = lines.first, let obj = try? JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any] else {
@@ -59,6 +60,21 @@ public struct SessionFile: Sendable {
         return out
     }
 
+    /// Names every metric that differs, with both values in full precision (two equal-looking rounded numbers
+    /// would not say what changed).
+    static func differences(recorded a: IterationMetrics, now b: IterationMetrics) -> String {
+        var d: [String] = []
+        func cmp(_ name: String, _ x: Double, _ y: Double) { if x != y { d.append("\(name) recorded \(x), re-simulated \(y)") } }
+        func cmp(_ name: String, _ x: Int, _ y: Int) { if x != y { d.append("\(name) recorded \(x), re-simulated \(y)") } }
+        cmp("iteration_ms", a.iterationMs, b.iterationMs); cmp("serial_ms", a.serialMs, b.serialMs)
+        cmp("speedup_vs_serial", a.speedupVsSerial, b.speedupVsSerial); cmp("critical_path_ms", a.criticalPathMs, b.criticalPathMs)
+        cmp("sm_utilization", a.smUtilization, b.smUtilization); cmp("achieved_concurrency", a.achievedConcurrency, b.achievedConcurrency)
+        cmp("peak_concurrent_kernels", a.peakConcurrentKernels, b.peakConcurrentKernels); cmp("host_bound_ms", a.hostBoundMs, b.hostBoundMs)
+        cmp("kernels", a.kernels, b.kernels); cmp("blocks", a.blocks, b.blocks); cmp("streams_used", a.streamsUsed, b.streamsUsed)
+        if a.perSMUtilization != b.perSMUtilization { d.append("per_sm_utilization differs") }
+        return d.isEmpty ? "metrics differ" : d.joined(separator: "; ")
+    }
+
     /// Re-simulates every recorded iteration; returns one line per mismatch (empty when all match exactly).
     public func verify(progress: ((Int, Int) -> Void)? = nil) throws -> [String] {
         var cache: [Scenario: Workload] = [:]
@@ -70,9 +86,8 @@ public struct SessionFile: Sendable {
             if let c = cache[key] { w = c } else { w = try Workload(it.config); cache[key] = w }
             let r = try w.run(it.config.policy, iteration: it.iteration, recordBlocks: false)
             if r.metrics != it.metrics {
-                problems.append(String(format: "iteration %d (%@, %@, batch %d): recorded %.6f ms, re-simulated %.6f ms",
-                                       it.iteration, it.config.model, it.config.policy.rawValue, it.config.batch,
-                                       it.metrics.iterationMs, r.metrics.iterationMs))
+                problems.append("iteration \(it.iteration) (\(it.config.model), \(it.config.policy.rawValue), batch \(it.config.batch)): "
+                                + Self.differences(recorded: it.metrics, now: r.metrics))
             }
             if let rows = it.kernels {
                 let now = r.trace.kernels.map { SessionLog.KernelRow(kernel: $0.kernel, stream: $0.stream, sms: $0.smsUsed, start: $0.start, end: $0.end, blocks: $0.blocks) }
