@@ -78,10 +78,21 @@ public struct ProfilerTrace: Sendable {
         }
         guard !raw.isEmpty else { throw ModelError("\(file): the trace has no GPU kernels (was CUDA activity profiled?)") }
         raw.sort { (num($0["ts"]) ?? 0) < (num($1["ts"]) ?? 0) }
-        /// Innermost range holding `t` (ranges sorted by start).
+        // Ranges sorted by start; the innermost range holding `t` is searched from the last range starting at or
+        // before `t` backwards (nested ranges: the shortest holding one), at most `window` ranges back, so a trace
+        // of 50,000 kernels and 150,000 ranges costs milliseconds, not minutes.
+        annotations.sort { $0.ts < $1.ts }
+        cpuOps.sort { $0.ts < $1.ts }
         func innermost(_ rs: [Range], _ t: Double) -> Range? {
+            var lo = 0, hi = rs.count
+            while lo < hi { let mid = (lo + hi) / 2; if rs[mid].ts <= t { lo = mid + 1 } else { hi = mid } }
             var best: Range?
-            for r in rs where r.ts <= t && t <= r.end { if best == nil || r.end - r.ts < best!.end - best!.ts { best = r } }
+            var j = lo - 1, seen = 0
+            while j >= 0 && seen < 4096 {
+                let r = rs[j]
+                if t <= r.end && (best == nil || r.end - r.ts < best!.end - best!.ts) { best = r }
+                j -= 1; seen += 1
+            }
             return best
         }
         var kernels: [TracedKernel] = []
@@ -133,6 +144,10 @@ public struct ProfilerTrace: Sendable {
             source = "the \(g.name) graph, aligned op by op"
         } else {
             var lastOnStream: [Int: Int] = [:]
+            let multiStream = Set(kernels.map(\.stream)).count > 1
+            // Per stream, the kernels seen so far in order: their ends only grow, so "the latest kernel that
+            // finished elsewhere before this one started" is a binary search per other stream, not a scan.
+            var ended: [Int: [(end: Double, op: Int)]] = [:]
             for (i, k) in kernels.enumerated() {
                 var d = Set<Int>()
                 let prev = lastOnStream[k.stream]
@@ -140,12 +155,21 @@ public struct ProfilerTrace: Sendable {
                 // Several streams: a kernel that started well after its stream was free waited for another stream;
                 // it depends on the latest kernel that finished elsewhere before it started.
                 let streamFree = prev.map { kernels[$0].start + kernels[$0].duration } ?? -Double.infinity
-                if streams.count > 1 && k.start > streamFree + 2 {
-                    let done = kernels[..<i].filter { $0.stream != k.stream && $0.start + $0.duration <= k.start + 0.5 && $0.op != k.op }
-                    if let w = done.max(by: { $0.start + $0.duration < $1.start + $1.duration }) { d.insert(w.op) }
+                if multiStream && k.start > streamFree + 2 {
+                    var best: (end: Double, op: Int)?
+                    for (s, list) in ended where s != k.stream {
+                        var lo = 0, hi = list.count
+                        while lo < hi { let mid = (lo + hi) / 2; if list[mid].end <= k.start + 0.5 { lo = mid + 1 } else { hi = mid } }
+                        var j = lo - 1
+                        while j >= 0 && list[j].op == k.op { j -= 1 }
+                        if j >= 0, best.map({ list[j].end > $0.end }) ?? true { best = list[j] }
+                    }
+                    if let w = best { d.insert(w.op) }
                 }
                 lastOnStream[k.stream] = i
-                opDeps[k.op] = Array(Set(opDeps[k.op]).union(d.filter { $0 < k.op })).sorted()
+                let end = max(k.start + k.duration, ended[k.stream]?.last?.end ?? -Double.infinity)
+                ended[k.stream, default: []].append((end, k.op))
+                if !d.isEmpty { opDeps[k.op] = Array(Set(opDeps[k.op]).union(d.filter { $0 < k.op })).sorted() }
             }
         }
         for (i, label) in ops.enumerated() {

@@ -1,5 +1,8 @@
 /// The stream-assignment algorithms behind the multi-stream policies.
 enum Policies {
+    /// Ops above which analyses that need the n² reachability matrix use linear approximations instead.
+    static let largeGraph = 10_000
+
     /// Opara's rule, as the PyTorch multi-stream scripts apply it: an op takes the stream of its first input, in
     /// argument order, that no earlier op has claimed; an op whose inputs are all claimed (or that has none) takes
     /// the next stream of the pool, round robin. Views without kernels are transparent: their producers stand in.
@@ -62,11 +65,17 @@ enum Policies {
     /// folded onto the pool when there are more chains than streams.
     static func nimble(_ od: OpDAG, pool: Int, into s: inout Schedule) {
         let n = od.count
-        let reach = BitMatrix.reachability(successors: od.dag.successors, order: od.dag.order)
         var reduced = Array(repeating: [Int](), count: n)
-        for u in 0..<n {
-            let succ = od.dag.successors[u]
-            for v in succ where !succ.contains(where: { $0 != v && reach.get($0, v) }) { reduced[u].append(v) }
+        if n <= largeGraph {
+            let reach = BitMatrix.reachability(successors: od.dag.successors, order: od.dag.order)
+            for u in 0..<n {
+                let succ = od.dag.successors[u]
+                for v in succ where !succ.contains(where: { $0 != v && reach.get($0, v) }) { reduced[u].append(v) }
+            }
+        } else {
+            // Above `largeGraph` ops the n² reachability matrix would take hundreds of MB: match on the graph's own
+            // edges (still a valid chain cover; it may use more chains than the transitive reduction would).
+            reduced = od.dag.successors
         }
         let match = BipartiteMatching.maximum(left: n, right: n, adjacency: reduced).matchOfLeft
         var hasMatchedPred = Array(repeating: false, count: n)
@@ -138,14 +147,27 @@ enum Policies {
     static func capSMs(_ od: OpDAG, smCount: Int, cost: [Double], into s: inout Schedule) {
         let n = od.count
         guard smCount >= 16 else { return }
-        let reach = BitMatrix.reachability(successors: od.dag.successors, order: od.dag.order)
         let c = { (v: Int) in cost[od.ops[v]] }
         let critical = Set(od.dag.criticalPath(cost: c).path)
         // Work that can overlap each critical op, to size the shares.
         var critWork = 0.0, sideWork = 0.0
         var concurrent = Array(repeating: false, count: n)
+        if n <= largeGraph {
+            let reach = BitMatrix.reachability(successors: od.dag.successors, order: od.dag.order)
+            for v in 0..<n {
+                for w in 0..<n where w != v && !reach.get(v, w) && !reach.get(w, v) { concurrent[v] = true; break }
+            }
+        } else {
+            // Large graphs: an op can overlap another when its ASAP level holds more than one op (an approximation
+            // that needs no n² matrix).
+            var level = Array(repeating: 0, count: n), width: [Int: Int] = [:]
+            for v in od.dag.order {
+                level[v] = (od.dag.predecessors[v].map { level[$0] + 1 }.max() ?? 0)
+                width[level[v], default: 0] += 1
+            }
+            for v in 0..<n { concurrent[v] = width[level[v], default: 0] > 1 }
+        }
         for v in 0..<n {
-            for w in 0..<n where w != v && !reach.get(v, w) && !reach.get(w, v) { concurrent[v] = true; break }
             guard concurrent[v] else { continue }
             if critical.contains(v) { critWork += c(v) } else { sideWork += c(v) }
         }
