@@ -24,7 +24,8 @@ enum ExplainWidget {
             b.text(x + 1, y, String(format: "%5.1f%% %@", share * 100, ms(us)), .plain, clip: inner)
         }
         if let top = causes.first {
-            b.text(inner.x + 1, inner.maxY - 2, "what helps: " + top.0.advice, Style(.good), clip: inner)
+            b.text(inner.x + 1, inner.maxY - 2, TextFit.fit("what helps: " + top.0.advice, inner.width - 2, ellipsis: g.ellipsis),
+                   Style(.good), clip: inner)
         } else {
             b.text(inner.x + 1, inner.maxY - 2, "nothing is lost: the iteration runs at its critical-path bound", Style(.good), clip: inner)
         }
