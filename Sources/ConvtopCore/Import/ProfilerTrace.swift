@@ -46,13 +46,13 @@ public struct ProfilerTrace: Sendable {
                 throw ModelError("\(file): inflates to more than 256 MiB; convtop reads compressed traces up to 256 MiB unpacked")
             } catch { throw ModelError("\(file): corrupt or truncated gzip data (or a wrong checksum)") }
         }
-        guard let root = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+        let doc: (events: [[String: Any]], device: String?)?
+        do { doc = try TraceJSON.read(bytes) } catch {
             throw ModelError("\(file): not valid JSON (a truncated or corrupt trace?)")
         }
-        guard let events = root["traceEvents"] as? [[String: Any]] else {
-            throw ModelError("\(file): not a PyTorch profiler trace (no traceEvents)")
-        }
-        return try parse(events: events, device: (root["deviceProperties"] as? [[String: Any]])?.first?["name"] as? String, file: file)
+        bytes = []
+        guard let doc else { throw ModelError("\(file): not a PyTorch profiler trace (no traceEvents)") }
+        return try parse(events: doc.events, device: doc.device, file: file)
     }
 
     static func parse(events: [[String: Any]], device: String?, file: String) throws -> ProfilerTrace {
