@@ -30,7 +30,7 @@ struct ConcurrencyModelTests {
     }
 
     /// On random workloads and branchy networks the DRAM traffic delivered never exceeds the chip's bandwidth by
-    /// more than the re-pricing tolerances allow (3% on contention, 0.5% on a batch's duration, and shares set by
+    /// more than the re-pricing tolerances allow (2% on contention, 0.5% on a batch's duration, and shares set by
     /// a batch's first SM): at most 6% above it.
     @Test(arguments: [("synthetic:ops=300,width=6,seed=1", 8), ("synthetic:ops=300,width=12,seed=2", 16), ("googlenet", 8), ("inception_v3", 4)])
     func dramTrafficIsConservedOnRandomWorkloads(_ c: (String, Int)) throws {

@@ -32,7 +32,7 @@ extension Simulator.State {
     /// Relative change in a batch's duration below which it keeps its end time.
     static let repriceTolerance = 0.005
     /// Relative change in the chip's DRAM contention factor below which running batches are not re-priced for it.
-    static let contentionTolerance = 0.03
+    static let contentionTolerance = 0.02
 
     /// Duration and nominal DRAM demand of batch `b` under the SM share and DRAM contention of this instant.
     ///

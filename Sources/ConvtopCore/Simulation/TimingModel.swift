@@ -47,12 +47,14 @@ public struct TimingModel: Sendable {
     }
 
     /// Memory time (µs) of one block that no SM share can shorten: its bytes at the per-warp bandwidth of its warps.
-    /// Streaming kernels only: GEMM-like kernels stage tiles through shared memory with asynchronous copies and
-    /// keep far more bytes in flight per warp.
+    /// Reductions only (batch-norm statistics, depthwise weight gradients): their warps accumulate as they load,
+    /// with few bytes in flight. Vectorised element-wise and layout kernels keep many independent loads in flight
+    /// per warp, and GEMM-like kernels stage tiles with asynchronous copies: neither is limited this way (applied
+    /// to them, the limit made batch-1 element-wise kernels twice as slow as measured).
     public func memoryFloor(_ k: Kernel) -> Double {
         switch k.kernelClass {
-        case .tensorGemm, .cudaCore: return 0
-        case .elementwise, .reduction, .layout: break
+        case .tensorGemm, .cudaCore, .elementwise, .layout: return 0
+        case .reduction: break
         }
         let blocks = Double(max(k.blocks, 1))
         let warps = Double((k.threadsPerBlock + 31) / 32)
