@@ -400,9 +400,10 @@ def sweep_op(kind, batch, c, hw, make):
             "backward": [[r["name"][:60], r["grid"], r["block"], r["dur"]] for r in b]}
 
 
-def make_depthwise(batch, c, hw, stride):
+def make_layer(build, batch, c, hw):
+    """A sweep case: build() makes the module; forward is labelled for the profiler, backward feeds ones."""
     def make():
-        m = torch.nn.Conv2d(c, c, 3, stride=stride, padding=1, groups=c, bias=False).to(dev)
+        m = build()
         x = rand(batch, c, hw, hw, grad=True)
         st = {}
         def fwd():
@@ -410,30 +411,18 @@ def make_depthwise(batch, c, hw, stride):
         def bwd(): st["y"].backward(torch.ones_like(st["y"]))
         return fwd, bwd
     return make
+
+
+def make_depthwise(batch, c, hw, stride):
+    return make_layer(lambda: torch.nn.Conv2d(c, c, 3, stride=stride, padding=1, groups=c, bias=False).to(dev), batch, c, hw)
 
 
 def make_bn(batch, c, hw):
-    def make():
-        m = torch.nn.BatchNorm2d(c).to(dev).train()
-        x = rand(batch, c, hw, hw, grad=True)
-        st = {}
-        def fwd():
-            with torch.profiler.record_function("case::fwd"): st["y"] = m(x)
-        def bwd(): st["y"].backward(torch.ones_like(st["y"]))
-        return fwd, bwd
-    return make
+    return make_layer(lambda: torch.nn.BatchNorm2d(c).to(dev).train(), batch, c, hw)
 
 
 def make_pool(batch, c, hw, kind):
-    def make():
-        m = torch.nn.MaxPool2d(3, 2, 1) if kind == "maxpool" else torch.nn.AvgPool2d(3, 1, 1)
-        x = rand(batch, c, hw, hw, grad=True)
-        st = {}
-        def fwd():
-            with torch.profiler.record_function("case::fwd"): st["y"] = m(x)
-        def bwd(): st["y"].backward(torch.ones_like(st["y"]))
-        return fwd, bwd
-    return make
+    return make_layer(lambda: torch.nn.MaxPool2d(3, 2, 1) if kind == "maxpool" else torch.nn.AvgPool2d(3, 1, 1), batch, c, hw)
 
 
 def phase_sweeps(deadline):

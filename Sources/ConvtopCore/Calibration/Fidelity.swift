@@ -81,15 +81,11 @@ public struct FidelityReport: Sendable {
             ? [(2, c.serialMs, c.streams2Ms)] : [(2, c.serial2Ms, c.streams2Ms), (4, c.serial4Ms, c.streams4Ms)]
         for (n, serial, parallel) in cases {
             guard let serial, let parallel else { continue }
-            let kg = Lowering.lower(chainGraph(c, n: n), gpu: gpu)
-            try Simulator.checkFits(kg, gpu: gpu)
-            var o = SimulationOptions(); o.launch = .graph; o.recordBlocks = false
-            let timing = TimingModel(gpu: gpu)
-            let cost = kg.graph.nodes.map { node in kg.opKernels[node.id].reduce(0.0) { $0 + timing.standaloneDuration(kg.kernels[$1]) } }
-            func run(_ p: PolicyKind) throws -> Double {
-                try Simulator(kernels: kg, schedule: p.schedule(kg, streams: n, smCount: gpu.smCount, cost: cost), gpu: gpu, options: o).run().iterationTime
-            }
-            let ss = try run(.serial), sp = try run(.branch)
+            var sc = Scenario()
+            sc.gpu = gpu.name; sc.streams = n; sc.launch = .graph
+            let w = try Workload(graph: chainGraph(c, n: n), scenario: sc, gpu: gpu)
+            let ss = try w.simulate(.serial, recordBlocks: false).1.iterationTime
+            let sp = try w.simulate(.branch, recordBlocks: false).1.iterationTime
             rows.append(ChainRow(label: c.label, streams: n, speedupMeasured: serial / parallel, speedupSimulated: ss / sp,
                                  serialMeasuredUs: serial * 1000, parallelMeasuredUs: parallel * 1000, serialSimulatedUs: ss, parallelSimulatedUs: sp))
         }

@@ -56,14 +56,10 @@ public struct ValidationReport: Sendable {
             let y = b.input(p.input, name: "input2")
             _ = b.conv(x, p.cout, k: p.k, p: p.k / 2)
             _ = b.conv(y, p.cout, k: p.k, p: p.k / 2)
-            let gpu = try gpuOverride ?? GPUCatalog.load("h200")
-            let kg = Lowering.lower(b.build(), gpu: gpu)
-            var o = SimulationOptions(); o.launch = .graph; o.recordBlocks = false
-            let timing = TimingModel(gpu: gpu)
-            let cost = kg.graph.nodes.map { n in kg.opKernels[n.id].reduce(0.0) { $0 + timing.standaloneDuration(kg.kernels[$1]) } }
-            func run(_ p: PolicyKind) throws -> Double {
-                try Simulator(kernels: kg, schedule: p.schedule(kg, streams: 2, smCount: gpu.smCount, cost: cost), gpu: gpu, options: o).run().iterationTime
-            }
+            var sc = Scenario()
+            sc.gpu = "h200"; sc.streams = 2; sc.launch = .graph
+            let w = try Workload(graph: b.build(), scenario: sc, gpu: gpuOverride)
+            func run(_ p: PolicyKind) throws -> Double { try w.simulate(p, recordBlocks: false).1.iterationTime }
             pairs.append(PairRow(label: "two \(p.label) convs \(p.cin)→\(p.cout) \(p.k)×\(p.k) on \(p.input.map(String.init).joined(separator: "×"))",
                                  measuredSpeedup: p.serialMs / p.parallelMs, simulatedSpeedup: try run(.serial) / run(.branch)))
         }

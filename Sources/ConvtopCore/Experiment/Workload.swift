@@ -54,11 +54,8 @@ public struct Workload: Sendable {
         opCost = cost
         let gap = s.launch == .graph ? self.gpu.kernelGapGraphUs : self.gpu.kernelGapEagerUs
         var finish = Array(repeating: 0.0, count: kernels.kernels.count)
-        let latency = self.gpu.kernelLatencyUs
-        let measured = kernels.measuredUs
         for k in kernels.kernels {
-            // With unlimited SMs a measured kernel still takes at least one wave of its measured blocks.
-            let alone = measured.map { m in min(m[k.id], timing.measuredBlockUs(k, measured: m[k.id]) + latency) } ?? timing.unlimitedDuration(k)
+            let alone = timing.unlimitedDuration(k, measured: kernels.measuredUs?[k.id])
             finish[k.id] = (k.deps.map { finish[$0] + gap }.max() ?? 0) + alone
         }
         criticalPathUs = finish.max() ?? 0

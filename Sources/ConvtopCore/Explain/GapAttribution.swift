@@ -47,9 +47,8 @@ public struct GapAttribution: Sendable {
             last[s] = k
         }
         func ideal(_ k: Int) -> (unlimited: Double, standalone: Double) {
-            let kernel = kg.kernels[k]
-            if let m = kg.measuredUs?[k] { return (min(m, timing.measuredBlockUs(kernel, measured: m) + gpu.kernelLatencyUs), m) }
-            return (timing.unlimitedDuration(kernel), timing.standaloneDuration(kernel))
+            let m = kg.measuredUs?[k]
+            return (timing.unlimitedDuration(kg.kernels[k], measured: m), m ?? timing.standaloneDuration(kg.kernels[k]))
         }
         // Grids waiting in the dispatcher: a kernel issued while an earlier one had not started, or a multi-wave
         // earlier one was still running, waited behind it in order.

@@ -113,9 +113,8 @@ extension Simulator {
                 let base = s.timing.blockOverhead(k)
                 overheadUs.append(base)
                 computeUsPerBlock.append(full.compute - base)
-                let floor = s.timing.memoryFloor(k)
-                memoryUsPerBlock.append(k.bytes / Double(max(k.blocks, 1)) / s.timing.smBandwidth(k) * TimingModel.us)
-                memoryFloorUs.append(floor)
+                memoryUsPerBlock.append(s.timing.blockMemoryUs(k))
+                memoryFloorUs.append(s.timing.memoryFloor(k))
                 bytesPerBlock.append(k.bytes / Double(max(k.blocks, 1)))
                 chipBytesPerUs.append(s.timing.bandwidth(k) / 1e6)
             }

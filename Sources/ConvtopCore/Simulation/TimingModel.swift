@@ -42,8 +42,12 @@ public struct TimingModel: Sendable {
     public func blockTimes(_ k: Kernel, share: Double) -> (compute: Double, memory: Double) {
         let blocks = Double(max(k.blocks, 1))
         let c = k.flops / blocks / (smComputeRate(k) * share) * Self.us + blockOverhead(k)
-        let m = k.bytes / blocks / (smBandwidth(k) * share) * Self.us
-        return (c, max(m, memoryFloor(k)))
+        return (c, max(blockMemoryUs(k) / share, memoryFloor(k)))
+    }
+
+    /// Memory time (µs) of one block at a full SM share, before the per-warp floor.
+    public func blockMemoryUs(_ k: Kernel) -> Double {
+        k.bytes / Double(max(k.blocks, 1)) / smBandwidth(k) * Self.us
     }
 
     /// Memory time (µs) of one block that no SM share can shorten: its bytes at the per-warp bandwidth of its warps.
@@ -107,6 +111,13 @@ public struct TimingModel: Sendable {
         // DRAM: the whole grid cannot beat the chip's bandwidth.
         let dramFloor = k.bytes / bandwidth(k) * Self.us
         return max(w.waves * max(t.compute, t.memory), dramFloor) + gpu.kernelLatencyUs
+    }
+
+    /// Duration (µs) with unlimited SMs — what the critical-path bound counts. A measured kernel (from a trace)
+    /// still takes at least one wave of its measured blocks.
+    public func unlimitedDuration(_ k: Kernel, measured: Double?) -> Double {
+        guard let m = measured else { return unlimitedDuration(k) }
+        return min(m, measuredBlockUs(k, measured: m) + gpu.kernelLatencyUs)
     }
 
     /// Duration (µs) with unlimited SMs: one block per SM, one wave.
