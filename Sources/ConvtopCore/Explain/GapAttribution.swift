@@ -26,9 +26,13 @@ public struct GapAttribution: Sendable {
     public var gapUs: Double { max(0, iterationUs - criticalPathBoundUs) }
     /// The factor applied to the path's delays so that they add up to the gap.
     public var scale: Double {
-        let raw = rawByCause.values.reduce(0, +)
+        let raw = Self.sum(rawByCause)
         return raw > 0 ? gapUs / raw : 0
     }
+
+    /// Sum over causes in their declared order: dictionary order changes from run to run, and so would the last
+    /// digits of a floating-point sum taken in it.
+    static func sum(_ d: [LossCause: Double]) -> Double { LossCause.allCases.reduce(0) { $0 + (d[$1] ?? 0) } }
 
     public init(workload w: Workload, result r: IterationResult) {
         let kg = w.kernels, gpu = w.gpu, trace = r.trace
@@ -106,7 +110,7 @@ public struct GapAttribution: Sendable {
         var raw: [LossCause: Double] = [:]
         while k >= 0 {
             path.append(k)
-            for (cause, v) in per[k] { raw[cause, default: 0] += v }
+            for cause in LossCause.allCases { if let v = per[k][cause] { raw[cause, default: 0] += v } }
             k = binding[k]
         }
         path.reverse()
@@ -115,7 +119,7 @@ public struct GapAttribution: Sendable {
         iterationUs = trace.iterationTime
         criticalPathBoundUs = w.criticalPathUs
         self.path = path
-        let total = raw.values.reduce(0, +)
+        let total = Self.sum(raw)
         let g = max(0, trace.iterationTime - w.criticalPathUs)
         byCause = raw.mapValues { total > 0 ? $0 * g / total : 0 }
     }

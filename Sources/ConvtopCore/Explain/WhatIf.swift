@@ -16,7 +16,16 @@ public struct WhatIf: Sendable {
         var rows: [Row] = []
         func add(_ change: String, _ cause: LossCause, scenario: Scenario? = nil, policy p: PolicyKind? = nil, gpu: GPUSpec? = nil) throws {
             let s = scenario ?? w.scenario
-            let variant = (scenario == nil && gpu == nil) ? w : try Workload(s, gpu: gpu ?? w.gpu)
+            // Launch mode and connections do not change the kernels, and a trace's kernels do not depend on the GPU:
+            // reuse them rather than lowering (or re-reading the trace) again. A model on another GPU is re-lowered.
+            let variant: Workload
+            if scenario == nil && gpu == nil {
+                variant = w
+            } else if gpu == nil || w.trace != nil {
+                variant = try Workload(kernels: w.kernels, scenario: s, gpu: gpu ?? w.gpu, structureSource: w.structureSource, trace: w.trace)
+            } else {
+                variant = try Workload(s, gpu: gpu)
+            }
             let t = try variant.simulate(p ?? policy, iteration: iteration, recordBlocks: false).1.iterationTime
             rows.append(Row(change: change, cause: cause, iterationUs: t, savedUs: base - t))
         }

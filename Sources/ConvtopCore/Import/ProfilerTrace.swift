@@ -157,7 +157,9 @@ public struct ProfilerTrace: Sendable {
                 let streamFree = prev.map { kernels[$0].start + kernels[$0].duration } ?? -Double.infinity
                 if multiStream && k.start > streamFree + 2 {
                     var best: (end: Double, op: Int)?
-                    for (s, list) in ended where s != k.stream {
+                    // Streams in a fixed order: with equal ends the first stream's kernel wins, run after run.
+                    for s in ended.keys.sorted() where s != k.stream {
+                        let list = ended[s]!
                         var lo = 0, hi = list.count
                         while lo < hi { let mid = (lo + hi) / 2; if list[mid].end <= k.start + 0.5 { lo = mid + 1 } else { hi = mid } }
                         var j = lo - 1
