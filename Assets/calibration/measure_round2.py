@@ -25,7 +25,6 @@ PHASES = sys.argv[3].split(",") if len(sys.argv) > 3 else ["pairs", "training", 
 TRAIN_BATCHES = [int(b) for b in os.environ.get("TRAIN_BATCHES", "32,8").split(",")]
 INFER_BATCHES = [int(b) for b in os.environ.get("INFER_BATCHES", "1,32,8").split(",")]
 T0 = time.time()
-os.makedirs(OUT, exist_ok=True)
 torch.backends.cudnn.benchmark = False
 torch.backends.cudnn.allow_tf32 = True
 torch.backends.cuda.matmul.allow_tf32 = False
@@ -442,18 +441,25 @@ def phase_sweeps(deadline):
         except Exception: traceback.print_exc()
 
 
-env = {"gpu": torch.cuda.get_device_name(0), "sm_count": torch.cuda.get_device_properties(0).multi_processor_count,
-       "torch": torch.__version__, "torchvision": torchvision.__version__, "cuda": torch.version.cuda,
-       "cudnn": torch.backends.cudnn.version(), "budget_s": BUDGET}
-json.dump(env, open(f"{OUT}/env.json", "w"))
-print(env, flush=True)
-# Budget shares by phase (of those asked for): concurrency grid 3, training 4, inference 2.5, sweeps 1.5.
-shares = {"pairs": 3, "training": 4, "inference": 2.5, "sweeps": 1.5}
-total, used = sum(shares[p] for p in PHASES), 0.0
-for name, fn in (("pairs", phase_pairs), ("training", phase_training), ("inference", phase_inference), ("sweeps", phase_sweeps)):
-    if name in PHASES:
-        used += shares[name]
-        fn(T0 + used / total * BUDGET)
-env["wall_s"] = time.time() - T0
-json.dump(env, open(f"{OUT}/env.json", "w"))
-print("done in", env["wall_s"], "s", flush=True)
+def main():
+    """Runs the phases asked for on the command line, sharing the time budget."""
+    os.makedirs(OUT, exist_ok=True)
+    env = {"gpu": torch.cuda.get_device_name(0), "sm_count": torch.cuda.get_device_properties(0).multi_processor_count,
+           "torch": torch.__version__, "torchvision": torchvision.__version__, "cuda": torch.version.cuda,
+           "cudnn": torch.backends.cudnn.version(), "budget_s": BUDGET}
+    json.dump(env, open(f"{OUT}/env.json", "w"))
+    print(env, flush=True)
+    # Budget shares by phase (of those asked for): concurrency grid 3, training 4, inference 2.5, sweeps 1.5.
+    shares = {"pairs": 3, "training": 4, "inference": 2.5, "sweeps": 1.5}
+    total, used = sum(shares[p] for p in PHASES), 0.0
+    for name, fn in (("pairs", phase_pairs), ("training", phase_training), ("inference", phase_inference), ("sweeps", phase_sweeps)):
+        if name in PHASES:
+            used += shares[name]
+            fn(T0 + used / total * BUDGET)
+    env["wall_s"] = time.time() - T0
+    json.dump(env, open(f"{OUT}/env.json", "w"))
+    print("done in", env["wall_s"], "s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

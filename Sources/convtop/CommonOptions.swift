@@ -5,7 +5,7 @@ import ConvtopCore
 struct SimulationFlags: ParsableArguments {
     @Option(help: "GPU profile name or path to a profile JSON (see 'convtop gpus'); default h100, or a trace's own GPU.") var gpu: String?
     @Option(help: "For profiler traces: the model whose graph gives the ops' dependencies (default: detected).") var graph: String?
-    @Option(parsing: .unconditional, help: "Batch size.") var batch = 1
+    @Option(parsing: .unconditional, help: "Batch size (default: an ONNX or graph file's own, else 1).") var batch: Int?
     @Option(help: "inference (forward pass) or training (forward + backward + SGD update).") var mode = "inference"
     @Option(help: "serial, round-robin, branch, nimble, critical-path or resource-aware.") var policy = "branch"
     @Option(parsing: .unconditional, help: "Size of the stream pool.") var streams = 8
@@ -20,7 +20,7 @@ struct SimulationFlags: ParsableArguments {
         s.model = model
         s.gpu = gpu ?? (ModelLoader.isTrace(model) ? (try? ProfilerTrace.load(path: model))?.gpuProfile : nil) ?? "h100"
         s.structure = graph
-        s.batch = batch
+        s.batch = try batch ?? ModelLoader.defaultBatch(model)
         s.streams = streams
         s.seed = seed
         s.connections = connections

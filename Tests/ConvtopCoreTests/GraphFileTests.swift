@@ -47,7 +47,7 @@ struct GraphFileTests {
         expectError("[1,2]", "top level")
         expectError(#"{"nodes":[]}"#, "'inputs'")
         expectError(#"{"inputs":[{"name":"x","shape":[1,3,8,8]}]}"#, "'nodes'")
-        expectError(#"{"inputs":[{"name":"x","shape":[1,3,8]}],"nodes":[{"name":"a","op":"relu","inputs":["x"]}]}"#, "input 'x'", "shape")
+        expectError(#"{"inputs":[{"name":"x","shape":[1,3,8,8,2,2,2]}],"nodes":[{"name":"a","op":"relu","inputs":["x"]}]}"#, "input 'x'", "shape")
         expectError(#"{"inputs":[{"name":"x","shape":[1,3,8,8]}],"nodes":[{"name":"a","op":"warp","inputs":["x"]}]}"#, "node 'a'", "unknown op 'warp'")
         expectError(#"{"inputs":[{"name":"x","shape":[1,3,8,8]}],"nodes":[{"name":"a","op":"conv","inputs":["x"],"kernel":3}]}"#, "node 'a'", "'out_channels'")
         expectError(#"{"inputs":[{"name":"x","shape":[1,3,8,8]}],"nodes":[{"name":"a","op":"conv","inputs":["x"],"out_channels":-2,"kernel":3}]}"#, "node 'a'", "'out_channels'")

@@ -42,8 +42,8 @@ struct LoweringTests {
         var classAgree = 0, gridClose = 0, matched = 0
         for n in convNodes {
             let fx = n.name.replacingOccurrences(of: ".", with: "_")
-            let mk = real.filter { $0.node == fx && [.tensorGemm, .cudaCore].contains($0.kernelClass) }
-            let ok = kg.opKernels[n.id].map { kg.kernels[$0] }.filter { [.tensorGemm, .cudaCore].contains($0.kernelClass) }
+            let mk = real.filter { $0.node == fx && [.tensorGemm, .cudaCore, .simtGemm].contains($0.kernelClass) }
+            let ok = kg.opKernels[n.id].map { kg.kernels[$0] }.filter { [.tensorGemm, .cudaCore, .simtGemm].contains($0.kernelClass) }
             guard let m = mk.max(by: { $0.durationUs < $1.durationUs }), let o = ok.max(by: { $0.flops < $1.flops }) else { continue }
             matched += 1
             if m.kernelClass == o.kernelClass { classAgree += 1 }
@@ -85,7 +85,7 @@ struct LoweringTests {
         #expect(tf32.kernels.contains { $0.kernelClass == .tensorGemm })
         #expect(fp16.kernels.reduce(0) { $0 + $1.bytes } < tf32.kernels.reduce(0) { $0 + $1.bytes })
         // Same arithmetic whatever the precision.
-        let gemmFlops = { (kg: KernelGraph) in kg.kernels.filter { [.tensorGemm, .cudaCore].contains($0.kernelClass) }.reduce(0) { $0 + $1.flops } }
+        let gemmFlops = { (kg: KernelGraph) in kg.kernels.filter { [.tensorGemm, .cudaCore, .simtGemm].contains($0.kernelClass) }.reduce(0) { $0 + $1.flops } }
         #expect(abs(gemmFlops(fp32) / gemmFlops(tf32) - 1) < 1e-9)
     }
 

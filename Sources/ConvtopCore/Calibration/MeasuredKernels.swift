@@ -22,6 +22,7 @@ public enum KernelClassifier {
         func has(_ s: String...) -> Bool { s.contains { n.contains($0) } }
         if has("nchwtonhwc", "nhwctonchw") { return .layout }
         if has("bn_fw_tr", "bn_bw", "reduce_kernel", "splitkreduce", "softmax", "nll_loss", "welford", "reduce") { return .reduction }
+        if has("xmma_gemm_f32f32", "simt_sgemm", "sgemm_") && !has("conv", "fprop", "dgrad", "wgrad") { return .simtGemm }
         if has("gemm", "xmma", "cutlass", "conv") {
             return has("tensorop", "tf32", "sm90_xmma", "1688", "16816", "hmma", "bf16", "f16f16") ? .tensorGemm : .cudaCore
         }

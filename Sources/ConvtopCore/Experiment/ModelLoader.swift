@@ -7,7 +7,7 @@ public enum ModelLoader {
         let forward: Graph
         if isTrace(spec) {
             throw ModelError("\(spec) is a profiler trace: use it with simulate, compare, import or the dashboard")
-        } else if spec.lowercased().hasSuffix(".onnx") {
+        } else if isONNX(spec) {
             guard FileManager.default.fileExists(atPath: spec) else {
                 throw ModelError("\(spec): no such file; give a model name (see 'convtop models') or an ONNX/graph file")
             }
@@ -23,10 +23,30 @@ public enum ModelLoader {
         return mode == .training ? TrainingGraph.build(from: forward, optimizer: optimizer) : forward
     }
 
+    /// An ONNX file (`.onnx`, or gzip-compressed `.onnx.gz`).
+    public static func isONNX(_ spec: String) -> Bool {
+        let l = spec.lowercased()
+        return l.hasSuffix(".onnx") || l.hasSuffix(".onnx.gz")
+    }
+
+    /// The batch size a model runs at when none is given: an ONNX or graph file's own (a symbolic batch is 1),
+    /// else 1.
+    public static func defaultBatch(_ spec: String) throws -> Int {
+        if isTrace(spec) { return 1 }
+        if isONNX(spec) {
+            guard FileManager.default.fileExists(atPath: spec) else { return 1 }
+            return try ONNXImporter.load(path: spec).batch
+        }
+        if spec.hasSuffix(".json") || spec.contains("/"), FileManager.default.fileExists(atPath: spec) {
+            return try GraphFile.load(path: spec).batch
+        }
+        return 1
+    }
+
     /// A PyTorch profiler trace, told apart from a graph file by its content.
     public static func isTrace(_ spec: String) -> Bool {
         let l = spec.lowercased()
-        guard l.hasSuffix(".json.gz") || l.hasSuffix(".json") || l.hasSuffix(".gz") else { return false }
+        guard !isONNX(spec), l.hasSuffix(".json.gz") || l.hasSuffix(".json") || l.hasSuffix(".gz") else { return false }
         return FileManager.default.fileExists(atPath: spec) && ProfilerTrace.looksLikeTrace(path: spec)
     }
 

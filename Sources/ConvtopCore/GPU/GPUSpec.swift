@@ -12,9 +12,11 @@ public struct KernelEfficiency: Sendable, Codable, Hashable {
     public var reduction: Double
     /// Layout transforms (NCHW↔NHWC), fraction of DRAM bandwidth.
     public var layout: Double
+    /// cuBLAS FP32 matrix products on CUDA cores, fraction of FP32 peak (absent: as `cudaCore`).
+    public var simtGemm: Double?
 
     enum CodingKeys: String, CodingKey {
-        case tensorGemm = "tensor_gemm", cudaCore = "cuda_core", memory, reduction, layout
+        case tensorGemm = "tensor_gemm", cudaCore = "cuda_core", memory, reduction, layout, simtGemm = "simt_gemm"
     }
 }
 

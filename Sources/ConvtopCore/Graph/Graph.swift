@@ -30,6 +30,8 @@ public struct Graph: Sendable {
     public var name: String
     public var mode: GraphMode
     public var nodes: [Node]
+    /// For imported ONNX files: what each ONNX op became.
+    public var importReport: ImportReport?
 
     public init(name: String, mode: GraphMode = .inference, nodes: [Node]) {
         self.name = name; self.mode = mode; self.nodes = nodes

@@ -27,9 +27,10 @@ public struct GraphBuilder {
     }
 
     @discardableResult
-    public mutating func add(_ kind: OpKind, inputs: [Int], shape: TensorShape, name: String? = nil, macs: Int = 0) -> Int {
+    public mutating func add(_ kind: OpKind, inputs: [Int], shape: TensorShape, name: String? = nil, macs: Int = 0,
+                             parameters: [Int]? = nil) -> Int {
         let id = nodes.count
-        let params = kind.parameterTensors(channels: inputs.first.map { nodes[$0].shape.channels } ?? 0)
+        let params = parameters ?? kind.parameterTensors(channels: inputs.first.map { nodes[$0].shape.channels } ?? 0)
         nodes.append(Node(id: id, name: uniqueName(name ?? kind.name), kind: kind, inputs: inputs, shape: shape,
                           phase: .forward, forwardOf: nil, gradients: [], updates: [], parameterTensors: params,
                           macs: macs))
@@ -125,6 +126,12 @@ public struct GraphBuilder {
     public mutating func convBNReLU(_ x: Int, _ out: Int, k: Int, s: Int = 1, p: Int = 0, groups: Int = 1,
                                     relu6: Bool = false) -> Int {
         convBNReLU(x, out, k: (k, k), s: (s, s), p: (p, p), groups: groups, relu6: relu6)
+    }
+
+    /// Sets the kind of an existing node (an importer folding a following op into it).
+    public mutating func setKind(_ id: Int, _ kind: OpKind, parameters: [Int]) {
+        nodes[id].kind = kind
+        nodes[id].parameterTensors = parameters
     }
 
     /// Finishes the graph as an inference (forward) graph.

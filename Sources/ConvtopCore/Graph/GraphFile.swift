@@ -10,7 +10,7 @@ import Foundation
 public enum GraphFile {
     /// Every op name the format accepts.
     public static let ops = ["conv", "batchnorm", "relu", "relu6", "maxpool", "avgpool", "adaptive_avgpool", "concat",
-                             "add", "linear", "dropout", "flatten"]
+                             "add", "linear", "dropout", "flatten"] + tensorOps
 
     /// Loads and validates a graph file; the batch size in the input shapes is replaced by `batch` when given.
     public static func load(path: String, batch: Int? = nil) throws -> Graph {
@@ -46,8 +46,8 @@ public enum GraphFile {
         var ids: [String: Int] = [:]
         for (i, inp) in inputs.enumerated() {
             guard let n = inp["name"] as? String, !n.isEmpty else { throw fail("inputs[\(i)]: field 'name' must be a non-empty string") }
-            guard var shape = inp["shape"] as? [Int], shape.count == 4 || shape.count == 2, shape.allSatisfy({ $0 > 0 }) else {
-                throw fail("input '\(n)': field 'shape' must be 2 or 4 positive integers (N, C, H, W)")
+            guard var shape = inp["shape"] as? [Int], (1...6).contains(shape.count), shape.allSatisfy({ $0 > 0 }) else {
+                throw fail("input '\(n)': field 'shape' must be 1 to 6 positive integers, batch first (N, C, H, W for images)")
             }
             if let batch { shape[0] = batch }
             guard InputLimits.checkedElements(shape) != nil else {
@@ -186,17 +186,29 @@ public enum GraphFile {
             return b.concat(ins, name: name)
         case "add":
             guard ins.count >= 2 else { throw fail("op 'add' needs at least two inputs") }
+            if ins.count == 2, b.shape(ins[0]) != b.shape(ins[1]), let out = ONNXFold.broadcast(b.shape(ins[0]).dims, b.shape(ins[1]).dims) {
+                return b.add(.binary(.add), inputs: ins, shape: TensorShape(out), name: name)
+            }
             for i in ins where b.shape(i) != b.shape(ins[0]) {
-                throw fail("add inputs must have the same shape (\(b.shape(ins[0])) vs \(b.shape(i)))")
+                throw fail("add inputs must have the same shape or broadcast (\(b.shape(ins[0])) vs \(b.shape(i)))")
             }
             return b.sum(ins, name: name)
         case "linear":
             let x = try one()
             let features = try int("out_features")
+            let d = b.shape(x).dims
+            if d.count == 3 {
+                // N×S×D tokens: a linear layer over the last axis, as nn.Linear applies it.
+                try checked([d[0], d[1], features], macs: Double(d[0] * d[1]) * Double(features) * Double(d[2]))
+                let bias = (n["bias"] as? Bool) ?? true
+                return b.add(.linear(inFeatures: d[2], outFeatures: features, bias: bias), inputs: [x],
+                             shape: TensorShape([d[0], d[1], features]), name: name, macs: d[0] * d[1] * d[2] * features)
+            }
             let inFeatures = b.shape(x).elements / max(b.shape(x).batch, 1)
             try checked([b.shape(x).batch, features], macs: Double(b.shape(x).batch) * Double(features) * Double(inFeatures))
             return b.linear(x, features, bias: (n["bias"] as? Bool) ?? true, name: name)
         default:
+            if let id = try addTensorOp(&b, n, op: op, name: name, inputs: ins, fail: fail) { return id }
             throw fail("unknown op '\(op)' (supported: \(ops.joined(separator: ", ")))")
         }
     }

@@ -72,7 +72,31 @@ public enum OpKind: Sendable, Hashable {
     case dropout
     case flatten
     case softmaxCrossEntropy
+    /// Softmax over the last axis.
     case softmax
+    /// An element-wise function of one tensor (constants and learned scales folded in).
+    case unary(UnaryOp)
+    /// An element-wise op of two computed tensors with broadcasting; the output has the broadcast shape.
+    case binary(BinaryOp)
+    /// A reduction to the node's shape (axes of size 1 or removed).
+    case reduce(ReduceOp)
+    /// Layer normalisation over the trailing `normalized` elements of each row.
+    case layerNorm(normalized: Int)
+    /// Group normalisation of an N×C×… tensor in `groups` groups.
+    case groupNorm(groups: Int)
+    /// A copy kernel: a permutation, slice or padding made contiguous.
+    case copy(CopyKind)
+    /// A change of shape without data movement (reshape, squeeze, expand, channel split): no kernel.
+    case view
+    /// Spatial up- or down-sampling of an N×C×H×W tensor to the node's shape.
+    case resize(ResizeMode)
+    /// Transposed convolution, described by the forward convolution whose data gradient it is (that convolution
+    /// maps this op's output shape to its input shape).
+    case convTranspose(ConvAttributes)
+    /// A batched product of two computed tensors.
+    case matmul(MatmulShape)
+    /// Scaled dot-product attention of query, key and value tensors (PyTorch's fused kernels).
+    case attention(AttentionShape)
     // Backward.
     case lossBackward
     case convDataGrad(ConvAttributes)
@@ -84,6 +108,20 @@ public enum OpKind: Sendable, Hashable {
     case linearDataGrad(inFeatures: Int, outFeatures: Int)
     case linearWeightGrad(inFeatures: Int, outFeatures: Int, bias: Bool)
     case dropoutBackward
+    case softmaxBackward
+    case unaryBackward(UnaryOp)
+    /// The gradient of one operand of a binary op (reduced over broadcast axes where the operand was smaller).
+    case binaryBackward(BinaryOp)
+    case reduceBackward
+    case layerNormBackward(normalized: Int)
+    case groupNormBackward(groups: Int)
+    case copyBackward(CopyKind)
+    case resizeBackward(ResizeMode)
+    case convTransposeDataGrad(ConvAttributes)
+    case convTransposeWeightGrad(ConvAttributes)
+    /// The gradient of one operand of a matmul: a batched product of the same size.
+    case matmulGrad(MatmulShape)
+    case attentionBackward(AttentionShape)
     /// A view of the gradient (concat/flatten backward): no kernel.
     case gradientView
     /// Sum of gradient contributions where a tensor fans out.
@@ -112,6 +150,29 @@ public enum OpKind: Sendable, Hashable {
         case .flatten: return "flatten"
         case .softmaxCrossEntropy: return "softmax_cross_entropy"
         case .softmax: return "softmax"
+        case .unary(let u): return u.name
+        case .binary(let b): return b.rawValue
+        case .reduce(let r): return "reduce_\(r.rawValue)"
+        case .layerNorm: return "layernorm"
+        case .groupNorm: return "groupnorm"
+        case .copy(let c): return c.rawValue
+        case .view: return "view"
+        case .resize(let m): return "resize_\(m.rawValue)"
+        case .convTranspose: return "conv_transpose"
+        case .matmul: return "matmul"
+        case .attention: return "attention"
+        case .softmaxBackward: return "softmax_backward"
+        case .unaryBackward(let u): return "\(u.name)_backward"
+        case .binaryBackward(let b): return "\(b.rawValue)_backward"
+        case .reduceBackward: return "reduce_backward"
+        case .layerNormBackward: return "layernorm_backward"
+        case .groupNormBackward: return "groupnorm_backward"
+        case .copyBackward(let c): return "\(c.rawValue)_backward"
+        case .resizeBackward(let m): return "resize_\(m.rawValue)_backward"
+        case .convTransposeDataGrad: return "conv_transpose_dgrad"
+        case .convTransposeWeightGrad: return "conv_transpose_wgrad"
+        case .matmulGrad: return "matmul_grad"
+        case .attentionBackward: return "attention_backward"
         case .lossBackward: return "loss_backward"
         case .convDataGrad: return "conv_dgrad"
         case .convWeightGrad: return "conv_wgrad"
@@ -136,6 +197,9 @@ public enum OpKind: Sendable, Hashable {
         case .conv(let a): return a.parameterTensors
         case .batchNorm: return [channels, channels]
         case .linear(let i, let o, let b): return b ? [i * o, o] : [i * o]
+        case .convTranspose(let a): return a.parameterTensors
+        case .layerNorm(let n): return [n, n]
+        case .groupNorm: return [channels, channels]
         default: return []
         }
     }

@@ -39,7 +39,19 @@ struct GemmShapes {
     var tag: String { precision == .fp32 ? "f32" : precision.rawValue }
 
     /// Ampere-style tile kernels (CUTLASS/xmma), by problem size.
-    func tileConfig(m: Int, n: Int, tensor: Bool) -> Config {
+    func tileConfig(m: Int, n: Int, tensor: Bool, matmul: Bool = false) -> Config {
+        if !tensor && matmul {
+            // cuBLAS's CUDA-core GEMMs (sm80_xmma_gemm_f32f32 on Hopper, 128 threads): the largest tile that still
+            // gives four blocks per SM. Measured choices (ViT-B/16, ConvNeXt-T at batch 32, kernels.jsonl.gz) range
+            // from 64×64 to 256×64; this picks within a factor of two of their block counts.
+            let tiles = { (tm: Int, tn: Int) in (m + tm - 1) / tm * ((n + tn - 1) / tn) }
+            // Small problems (ConvNeXt's stage 4 at batch 1) run 32×32 tiles.
+            let (tm, tn, regs, smem) = tiles(128, 128) >= 4 * gpu.smCount ? (128, 128, 184, 32768)
+                : (tiles(128, 64) >= 4 * gpu.smCount ? (128, 64, 128, 24576)
+                   : (tiles(64, 64) >= 2 * gpu.smCount ? (64, 64, 90, 16384) : (32, 32, 64, 8192)))
+            return Config(name: "xmma_gemm_\(tag)_simt_\(tm)x\(tn)", tileM: tm, tileN: tn, threads: 128, registers: regs,
+                          sharedMemory: smem, kernelClass: .simtGemm)
+        }
         if !tensor {
             return Config(name: "xmma_gemm_\(tag)_ffma_32x32x8", tileM: 32, tileN: 32, threads: 64, registers: 92,
                           sharedMemory: 6528, kernelClass: .cudaCore)

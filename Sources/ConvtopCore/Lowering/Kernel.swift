@@ -10,6 +10,8 @@ public struct Dim3: Sendable, Hashable, Codable, CustomStringConvertible {
 public enum KernelClass: String, Sendable, Codable, CaseIterable {
     case tensorGemm = "tensor_gemm"
     case cudaCore = "cuda_core"
+    /// cuBLAS's CUDA-core (FP32, no TF32) matrix products: larger tiles, higher efficiency than convolution kernels.
+    case simtGemm = "simt_gemm"
     case elementwise
     case reduction
     case layout

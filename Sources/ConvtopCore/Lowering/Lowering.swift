@@ -41,7 +41,7 @@ public struct Lowering {
 
     var e: Double { Double(precision.bytes) }
 
-    private mutating func k(_ name: String, _ cls: KernelClass, grid: Dim3, block: Dim3, regs: Int, smem: Int,
+    mutating func k(_ name: String, _ cls: KernelClass, grid: Dim3, block: Dim3, regs: Int, smem: Int,
                             flops: Double, bytes: Double) {
         let threads = block.count
         kernels.append(Kernel(id: 0, op: 0, name: name, kernelClass: cls, grid: grid, block: block,
@@ -52,7 +52,7 @@ public struct Lowering {
     }
 
     /// PyTorch's vectorized element-wise kernel: 128 threads, 1024 elements per block.
-    private mutating func elementwise(_ name: String, elements n: Int, tensors: Int, flopsPerElement: Double = 1) {
+    mutating func elementwise(_ name: String, elements n: Int, tensors: Int, flopsPerElement: Double = 1) {
         k(name, .elementwise, grid: Dim3((n + 1023) / 1024), block: Dim3(128), regs: 28, smem: 0,
           flops: Double(n) * flopsPerElement, bytes: Double(n * tensors) * e)
     }
@@ -63,23 +63,27 @@ public struct Lowering {
     }
 
     /// A GEMM of m×n×k (optionally batched) with split-K and its reduction kernel where the grid is small.
-    private mutating func gemmKernels(_ label: String, m: Int, n: Int, k kk: Int, batch: Int = 1, matmul: Bool) {
+    mutating func gemmKernels(_ label: String, m: Int, n: Int, k kk: Int, batch: Int = 1, matmul: Bool) {
         let tensor = gemm.usesTensorCores(isMatmul: matmul, k: kk)
-        let c = gemm.tileConfig(m: m, n: n, tensor: tensor)
+        let c = gemm.tileConfig(m: m, n: n, tensor: tensor, matmul: matmul)
         let tiles = (m + c.tileM - 1) / c.tileM * ((n + c.tileN - 1) / c.tileN)
         let split = gemm.splitK(tiles: tiles * batch, k: kk)
-        let flops = 2.0 * Double(m) * Double(n) * Double(kk) * Double(batch)
+        // CUDA-core tiles compute whole tiles: a skinny product (AlexNet's classifier at batch 16, M = 16 in a
+        // 32-row tile) issues the padded work.
+        let padded = c.kernelClass == .simtGemm ? (m + c.tileM - 1) / c.tileM * c.tileM : m
+        let flops = 2.0 * Double(padded) * Double(n) * Double(kk) * Double(batch)
         let bytes = Double((m * kk + kk * n + m * n * split) * batch) * e
         k("\(c.name)_\(label)", c.kernelClass, grid: Dim3(tiles, split, batch), block: Dim3(c.threads), regs: c.registers,
           smem: kk >= 256 ? c.sharedMemory : c.sharedMemory / 2, flops: flops, bytes: bytes)
-        if split > 1 {
+        // cuBLAS's CUDA-core large-K kernels (sgemm_largek) reduce their K slices themselves: no second kernel.
+        if split > 1 && c.kernelClass != .simtGemm {
             k("splitKreduce_\(label)", .reduction, grid: Dim3((m + 31) / 32, (n + 15) / 16, batch), block: Dim3(32, 16),
               regs: 32, smem: 0, flops: Double(m * n * split * batch), bytes: Double(m * n * (split + 1) * batch) * e)
         }
     }
 
     /// Convolution-shaped work: forward (`fprop`), data gradient (`dgrad`) or weight gradient (`wgrad`).
-    private mutating func convolution(_ a: ConvAttributes, input: TensorShape, output: TensorShape, pass: String) {
+    mutating func convolution(_ a: ConvAttributes, input: TensorShape, output: TensorShape, pass: String) {
         let nImg = input.batch
         let cin = a.inChannels / a.groups
         let kArea = a.kernelH * a.kernelW
@@ -181,7 +185,7 @@ public struct Lowering {
         let out = node.shape
         let inShape = node.inputs.first.map { graph.nodes[$0].shape } ?? out
         switch node.kind {
-        case .input, .flatten, .gradientView, .external:
+        case .input, .flatten, .gradientView, .external, .view:
             return
         case .conv(let a):
             convolution(a, input: inShape, output: out, pass: "fprop")
@@ -266,17 +270,19 @@ public struct Lowering {
             k("CatArrayBatchedCopy", .elementwise, grid: Dim3(min((largest + 511) / 512, gpu.smCount * 32), node.inputs.count), block: Dim3(128),
               regs: 18, smem: 0, flops: 0, bytes: Double(out.elements * 2) * e)
         case .linear(let i, let o, _):
-            gemmKernels("linear", m: out.batch, n: o, k: i, matmul: true)
+            // Rows: every leading index (batch, and tokens for a transformer's N×S×D activations).
+            gemmKernels("linear", m: out.elements / max(o, 1), n: o, k: i, matmul: true)
         case .linearDataGrad(let i, let o):
-            gemmKernels("linear_dgrad", m: out.batch, n: i, k: o, matmul: true)
+            gemmKernels("linear_dgrad", m: out.elements / max(i, 1), n: i, k: o, matmul: true)
         case .linearWeightGrad(let i, let o, let bias):
-            gemmKernels("linear_wgrad", m: o, n: i, k: graph.batch, matmul: true)
+            let rows = out.elements / max(o, 1)
+            gemmKernels("linear_wgrad", m: o, n: i, k: rows, matmul: true)
             if bias {
                 k("reduce_bias_grad", .reduction, grid: Dim3((o + 15) / 16), block: Dim3(32, 16), regs: 32, smem: 0,
-                  flops: Double(o * graph.batch), bytes: Double(o * graph.batch) * e)
+                  flops: Double(o * rows), bytes: Double(o * rows) * e)
             }
         case .softmax:
-            let rows = inShape.batch, cols = inShape.elements / max(rows, 1)
+            let cols = max(inShape.dims.last ?? 1, 1), rows = inShape.elements / cols
             k("cunn_SoftMaxForward", .reduction, grid: Dim3(rows), block: Dim3(min(1024, max(32, cols / 4))), regs: 32,
               smem: 64, flops: Double(inShape.elements * 4), bytes: Double(inShape.elements * 2) * e)
         case .softmaxCrossEntropy:
@@ -309,6 +315,8 @@ public struct Lowering {
                       flops: share, bytes: share * 3 * e)
                 }
             }
+        default:
+            emitTensorOp(node, graph: graph)
         }
     }
 }

@@ -12,6 +12,7 @@ public struct TimingModel: Sendable {
         switch k.kernelClass {
         case .tensorGemm: return gpu.tensorPeak(k.precision) * e.tensorGemm / s
         case .cudaCore: return gpu.fp32TFLOPS * 1e12 * e.cudaCore / s
+        case .simtGemm: return gpu.fp32TFLOPS * 1e12 * (e.simtGemm ?? e.cudaCore) / s
         case .elementwise, .reduction, .layout: return gpu.fp32TFLOPS * 1e12 * 0.5 / s
         }
     }
@@ -57,7 +58,7 @@ public struct TimingModel: Sendable {
     /// to them, the limit made batch-1 element-wise kernels twice as slow as measured).
     public func memoryFloor(_ k: Kernel) -> Double {
         switch k.kernelClass {
-        case .tensorGemm, .cudaCore, .elementwise, .layout: return 0
+        case .tensorGemm, .cudaCore, .simtGemm, .elementwise, .layout: return 0
         case .reduction: break
         }
         let blocks = Double(max(k.blocks, 1))
@@ -68,7 +69,7 @@ public struct TimingModel: Sendable {
     /// Fixed cost of one block of this kernel (µs), by class.
     public func blockOverhead(_ k: Kernel) -> Double {
         switch k.kernelClass {
-        case .tensorGemm, .cudaCore: return gpu.gemmBlockOverheadUs
+        case .tensorGemm, .cudaCore, .simtGemm: return gpu.gemmBlockOverheadUs
         case .layout: return gpu.layoutBlockOverheadUs
         case .elementwise, .reduction: return gpu.blockOverheadUs
         }
@@ -77,7 +78,7 @@ public struct TimingModel: Sendable {
     /// Warps per SM that saturate this kernel's bottleneck.
     public func saturation(_ k: Kernel) -> Int {
         switch k.kernelClass {
-        case .tensorGemm, .cudaCore: return gpu.gemmSaturationWarps
+        case .tensorGemm, .cudaCore, .simtGemm: return gpu.gemmSaturationWarps
         default: return gpu.saturationWarps
         }
     }

@@ -85,7 +85,22 @@ public enum TrainingGraph {
             case .add:
                 for i in v.inputs { give(g, to: i) }
             default:
-                for i in v.inputs { give(g, to: i) }
+                // General tensor ops (TensorOpBackward.swift); learned tensors of theirs (layer scale, position
+                // embedding, norm weights) get their gradient from the first backward op.
+                let ops = TensorOpBackward.ops(for: v, gradient: g, forward: forward)
+                var firstOp: Int?
+                // Gradients only the graph input would receive are never computed (autograd skips them).
+                for o in ops where o.to.isEmpty || o.to.contains(where: { forward.nodes[$0].kind != .input }) {
+                    let id = append(o.kind, "\(v.name).\(o.suffix)", o.inputs, o.shape, forwardOf: v.id,
+                                    gradients: firstOp == nil ? params : [], macs: o.macs)
+                    if firstOp == nil { firstOp = id }
+                    for t in o.to { give(id, to: t) }
+                }
+                if !params.isEmpty {
+                    let owner = firstOp ?? append(.gradientView, "\(v.name).param_grad", [g], v.shape, forwardOf: v.id, gradients: params)
+                    gradOps += params.map { ($0, owner) }
+                }
+                if ops.isEmpty { for i in v.inputs { give(g, to: i) } }
             }
         }
 

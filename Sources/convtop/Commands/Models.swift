@@ -7,7 +7,8 @@ struct Models: ParsableCommand {
 
     @Argument(help: "A model name or graph file to describe; omit to list every model.") var model: String?
     @Option(help: "inference or training.") var mode = "inference"
-    @Option(help: "Batch size.") var batch = 1
+    @Option(help: "Batch size (default: an ONNX or graph file's own, else 1).") var batch: Int?
+    @Flag(name: .customLong("onnx-ops"), help: "List the ONNX op types convtop imports.") var onnxOps = false
     @Option(help: "GPU whose kernels to count.") var gpu = "h100"
     @Option(help: "fp32, tf32, fp16 or bf16.") var precision = "tf32"
     @Flag(help: "Print JSON.") var json = false
@@ -37,7 +38,11 @@ struct Models: ParsableCommand {
     }
 
     func run() throws {
-        if let model { try describe(model); return }
+        if onnxOps {
+            print(ONNXImporter.supported.joined(separator: " "))
+            return
+        }
+        if let model { try describe(model, batch: try batch ?? ModelLoader.defaultBatch(model)); return }
         var rows: [Row] = []
         for name in ModelZoo.names {
             let g = try ModelZoo.build(name, batch: 1)
@@ -51,7 +56,7 @@ struct Models: ParsableCommand {
         print("\nAlso: any graph file (convtop models path/to/net.json); parameters like pathnet:L=3,M=8,N=2 or randwire:seed=7.")
     }
 
-    func describe(_ spec: String) throws {
+    func describe(_ spec: String, batch: Int) throws {
         var s = Scenario()
         s.model = spec; s.batch = batch; s.gpu = gpu
         s.mode = try parseChoice(mode, "mode", GraphMode.self)
@@ -81,5 +86,10 @@ struct Models: ParsableCommand {
             ["total FLOPs", giga(w.kernels.totalFLOPs) + "FLOP"],
             ["ops on the critical path", String(detail.criticalPathOps)],
         ] + classes.sorted { $0.key < $1.key }.map { ["  \($0.key) kernels", String($0.value)] })
+        if let report = g.importReport {
+            print("\nONNX ops and what they became (folded: shape arithmetic or constants computed at import, no kernel)")
+            printTable(["ONNX op", "became"], report.mapping.map { [$0.onnxOp, $0.became] })
+            for note in report.notes { print("note: \(note)") }
+        }
     }
 }

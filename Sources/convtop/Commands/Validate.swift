@@ -55,5 +55,6 @@ struct Validate: ParsableCommand {
         print("\nTwo independent convolutions, one stream vs two (CUDA Graph replay)")
         printTable(["case", "speedup meas", "speedup sim"], r.pairs.map { [$0.label, fmt($0.measuredSpeedup, 3), fmt($0.simulatedSpeedup, 3)] })
         FidelityOutput.print(try FidelityReport.run(), allChains: all)
+        FidelityOutput.printHeldOut(try HeldOutNetworks.run())
     }
 }

@@ -25,6 +25,22 @@ enum FidelityOutput {
     }
 }
 
+extension FidelityOutput {
+    /// Networks outside every fit: their errors are what a user's own network should expect.
+    static func printHeldOut(_ rows: [FidelityReport.NetworkRow]) {
+        Swift.print("\nNetworks no parameter was fitted on (Assets/onnx: opset-17 exports simulated; the same networks measured in PyTorch on an H200)")
+        printTable(["network", "serial meas ms", "serial sim ms", "error", "speedup meas", "speedup sim", "diff"],
+                   rows.map { n in
+                       [n.label, fmt(n.serialMeasuredMs), fmt(n.serialSimulatedMs), pct(n.serialError),
+                        n.speedupMeasured.map { fmt($0, 2) } ?? "–", n.speedupMeasured == nil ? "–" : fmt(n.speedupSimulated, 2),
+                        n.speedupError.map { String(format: "%+.2f", $0) } ?? "–"]
+                   })
+        let se = FidelityReport.medianWorst(rows.map(\.serialError))
+        let sp = FidelityReport.medianWorst(rows.compactMap(\.speedupError))
+        Swift.print("Held-out summary: serial time error median \(String(format: "%.1f%%", se.median * 100)), worst \(String(format: "%.1f%%", se.worst * 100)) over \(rows.count) sets; speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)) over \(rows.compactMap(\.speedupError).count)")
+    }
+}
+
 /// `convtop validate --fit`: refits the timing parameters and cross-validates them.
 enum FitOutput {
     static func summary(_ r: FidelityReport) -> String {

@@ -13,6 +13,8 @@ struct ONNXModel {
     }
     struct Tensor {
         var name = ""
+        /// TensorProto.DataType: 1 float, 6 int32, 7 int64, 9 bool, 10 float16, 11 double, 16 bfloat16.
+        var dataType: Int64 = 1
         var dims: [Int] = []
         var floats: [Float] = []
         var ints: [Int64] = []
@@ -23,11 +25,13 @@ struct ONNXModel {
         var inputs: [String] = []
         var outputs: [String] = []
         var attributes: [String: Attribute] = [:]
+        /// NodeProto.metadata_props (the dynamo exporter records rewrites and module paths there).
+        var metadata: [String: String] = [:]
     }
 
     var nodes: [Node] = []
-    /// Graph inputs with their static shapes (-1 for symbolic dimensions).
-    var inputs: [(name: String, dims: [Int])] = []
+    /// Graph inputs with their static shapes (-1 for symbolic dimensions) and element types (as in Tensor).
+    var inputs: [(name: String, dims: [Int], elemType: Int64)] = []
     var initializers: [String: Tensor] = [:]
     var outputs: [String] = []
 
@@ -66,6 +70,11 @@ struct ONNXModel {
             case 3: n.name = v.string ?? ""
             case 4: n.opType = v.string ?? ""
             case 5: if let bytes = v.bytes { let (k, a) = try parseAttribute(bytes); n.attributes[k] = a }
+            case 9:
+                guard let bytes = v.bytes else { break }
+                var er = ProtoReader(bytes), key = "", value = ""
+                while let (ef, ev) = try er.next() { if ef == 1 { key = ev.string ?? "" } else if ef == 2 { value = ev.string ?? "" } }
+                n.metadata[key] = value
             default: break
             }
         }
@@ -113,33 +122,40 @@ struct ONNXModel {
         while let (f, v) = try r.next() {
             switch f {
             case 1: t.dims += try v.ints().map { Int($0) }
-            case 2: type = v.int ?? 1
-            case 4: if let x = v.float { t.floats.append(x) }
+            case 2: type = v.int ?? 1; t.dataType = type
+            case 4:
+                if let x = v.float { t.floats.append(x) } else if let bytes = v.bytes { t.floats += littleEndianFloats(bytes) }
+            case 5: t.ints += try v.ints()
             case 7: t.ints += try v.ints()
             case 8: t.name = v.string ?? ""
             case 9: raw = v.bytes ?? []
             default: break
             }
         }
-        // Small raw payloads only (constants): float32 (1) or int64 (7).
-        if !raw.isEmpty && raw.count <= 4096 {
-            let bytes = Array(raw)
-            if type == 1 {
-                t.floats = littleEndianFloats(raw)
-            } else if type == 7 {
-                for i in stride(from: 0, to: bytes.count - 7, by: 8) {
+        // Raw payloads of constants that shapes depend on (at most 64 K values): float32, int32, int64, bool.
+        if !raw.isEmpty && raw.count <= 1 << 19 {
+            switch type {
+            case 1: t.floats = littleEndianFloats(raw)
+            case 6, 7:
+                let width = type == 7 ? 8 : 4
+                var i = raw.startIndex
+                while i + width <= raw.endIndex {
                     var v: UInt64 = 0
-                    for k in 0..<8 { v |= UInt64(bytes[i + k]) << (8 * UInt64(k)) }
-                    t.ints.append(Int64(bitPattern: v))
+                    for k in 0..<width { v |= UInt64(raw[i + k]) << (8 * UInt64(k)) }
+                    t.ints.append(width == 8 ? Int64(bitPattern: v) : Int64(Int32(bitPattern: UInt32(truncatingIfNeeded: v))))
+                    i += width
                 }
+            case 9: t.ints = raw.map { Int64($0) }
+            default: break
             }
         }
         return t
     }
 
-    static func parseValueInfo(_ b: ArraySlice<UInt8>) throws -> (name: String, dims: [Int]) {
+    static func parseValueInfo(_ b: ArraySlice<UInt8>) throws -> (name: String, dims: [Int], elemType: Int64) {
         var name = ""
         var dims: [Int] = []
+        var elemType: Int64 = 1
         /// The bytes of every field `number` of a message.
         func fields(_ m: ArraySlice<UInt8>, _ number: Int) throws -> [ArraySlice<UInt8>] {
             var r = ProtoReader(m)
@@ -152,6 +168,8 @@ struct ONNXModel {
             if f == 1 { name = v.string ?? "" }
             guard f == 2, let type = v.bytes else { continue }              // TypeProto
             for tensor in try fields(type, 1) {                              // tensor_type
+                var tr = ProtoReader(tensor)
+                while let (tf, tv) = try tr.next() { if tf == 1 { elemType = tv.int ?? 1 } } // elem_type
                 for shape in try fields(tensor, 2) {                         // shape
                     for dim in try fields(shape, 1) {                        // dim
                         var dr = ProtoReader(dim)
@@ -162,6 +180,6 @@ struct ONNXModel {
                 }
             }
         }
-        return (name, dims)
+        return (name, dims, elemType)
     }
 }

@@ -1,0 +1,54 @@
+import Foundation
+
+/// Networks no timing parameter was fitted on: the ONNX corpus (Assets/onnx/exported, TorchScript exports at
+/// opset 17) against the H200 measurements `export_and_measure.py` made of the same networks in PyTorch
+/// (Assets/onnx/measured): serial CUDA Graph replay at batch 1 and 32 for every network, the branch rule's speedup
+/// where torch.fx could trace the network, and training steps at batch 32.
+public enum HeldOutNetworks {
+    struct Serial: Decodable {
+        var network: String
+        var b1: Double?, b32: Double?
+        enum CodingKeys: String, CodingKey { case network, b1 = "serial_graph_ms_b1", b32 = "serial_graph_ms_b32" }
+    }
+
+    static func read<T: Decodable>(_ dir: String, _ file: String, as: T.Type) -> [T] {
+        guard let data = FileManager.default.contents(atPath: dir + "/measured/" + file) else { return [] }
+        return data.split(separator: UInt8(ascii: "\n")).compactMap { try? JSONDecoder().decode(T.self, from: Data($0)) }
+    }
+
+    /// Simulates every held-out measurement on `gpu` (default: the H200 profile).
+    public static func run(gpu: GPUSpec? = nil) throws -> [FidelityReport.NetworkRow] {
+        guard let dir = AssetLocator.directory("onnx") else {
+            throw ModelError("cannot find convtop's Assets/onnx folder; set CONVTOP_ASSETS to the Assets directory")
+        }
+        let g = try gpu ?? GPUCatalog.load("h200")
+        var list: [(model: String, label: String, batch: Int, mode: GraphMode, serial: Double, branch: Double?)] = []
+        let branches = Dictionary(read(dir, "inference.jsonl", as: MeasuredRuns.Network.self).map { ("\($0.model) \($0.batch)", $0) },
+                                  uniquingKeysWith: { $1 })
+        for s in read(dir, "networks.jsonl", as: Serial.self) {
+            let file = dir + "/exported/\(s.network)__ts17.onnx.gz"
+            guard FileManager.default.fileExists(atPath: file) else { continue }
+            for (batch, ms) in [(1, s.b1), (32, s.b32)] {
+                guard let ms else { continue }
+                let m = branches["\(s.network) \(batch)"]
+                list.append((file, "\(s.network) inference b\(batch)", batch, .inference, ms, m?.branchGraphMs))
+            }
+        }
+        for t in read(dir, "training.jsonl", as: MeasuredRuns.Network.self) {
+            let file = dir + "/exported/\(t.model)__ts17.onnx.gz"
+            guard let ms = t.serialGraphMs, FileManager.default.fileExists(atPath: file) else { continue }
+            list.append((file, "\(t.model) training b\(t.batch)", t.batch, .training, ms, t.branchGraphMs))
+        }
+        let cases = list
+        return try parallelMap(cases.count) { i in
+            let c = cases[i]
+            var s = Scenario()
+            s.model = c.model; s.batch = c.batch; s.mode = c.mode; s.gpu = g.name; s.launch = .graph
+            let w = try Workload(s, gpu: g)
+            let serial = try w.simulate(.serial, recordBlocks: false).1.iterationTime / 1000
+            let branch = c.branch == nil ? serial : try w.simulate(.branch, recordBlocks: false).1.iterationTime / 1000
+            return FidelityReport.NetworkRow(label: c.label, serialMeasuredMs: c.serial, serialSimulatedMs: serial,
+                                             speedupMeasured: c.branch.map { c.serial / $0 }, speedupSimulated: serial / branch)
+        }
+    }
+}

@@ -1,0 +1,119 @@
+/// Kernels of the general tensor ops (element-wise, reductions, normalisation, data movement, matrix products,
+/// attention) and their gradients, as PyTorch's ATen CUDA kernels launch them.
+///
+/// Launch shapes were read from H200 profiles of ConvNeXt-T, ViT-B/16, Swin-T, EfficientNet and MobileNet-v3
+/// (Assets/onnx/measured/kernels.jsonl.gz): `vectorized_layer_norm_kernel` takes one 128-thread block per row;
+/// copies of permuted tensors run `elementwise_kernel<128, 2>` (256 elements per block); fp32 attention runs
+/// `fmha_cutlassF_f32_aligned_64x64_rf_sm80` with one 128-thread block per 64 queries, head and sequence.
+extension Lowering {
+    mutating func emitTensorOp(_ node: Node, graph: Graph) {
+        let out = node.shape
+        let inShape = node.inputs.first.map { graph.nodes[$0].shape } ?? out
+        switch node.kind {
+        case .unary(let u):
+            elementwise("vectorized_elementwise_\(u.name)", elements: out.elements, tensors: 2, flopsPerElement: u.flopsPerElement)
+        case .binary(let b):
+            let reads = node.inputs.reduce(0) { $0 + graph.nodes[$1].shape.elements }
+            let broadcast = node.inputs.contains { graph.nodes[$0].shape != out }
+            k("elementwise_\(b.rawValue)", .elementwise, grid: Dim3((out.elements + (broadcast ? 511 : 1023)) / (broadcast ? 512 : 1024)),
+              block: Dim3(128), regs: 28, smem: 0, flops: Double(out.elements), bytes: Double(out.elements + reads) * e)
+        case .reduce:
+            reduction("reduce_kernel", input: inShape.elements, output: out.elements)
+        case .layerNorm(let n):
+            let rows = out.elements / max(n, 1)
+            k("vectorized_layer_norm_kernel", .reduction, grid: Dim3(rows), block: Dim3(32, 4), regs: 40, smem: 0,
+              flops: Double(out.elements * 8), bytes: Double(out.elements * 2) * e)
+        case .groupNorm(let g):
+            let rows = out.batch * g
+            k("RowwiseMomentsCUDAKernel", .reduction, grid: Dim3(rows), block: Dim3(512), regs: 32, smem: 0,
+              flops: Double(out.elements * 3), bytes: Double(out.elements) * e)
+            k("ComputeFusedParamsCUDAKernel", .elementwise, grid: Dim3((out.batch * out.channels + 255) / 256), block: Dim3(256),
+              regs: 24, smem: 0, flops: Double(out.batch * out.channels * 4), bytes: Double(out.batch * out.channels * 4) * e)
+            elementwise("group_norm_apply", elements: out.elements, tensors: 2, flopsPerElement: 2)
+        case .copy(let c):
+            copyKernel("copy_\(c.rawValue)", elements: out.elements)
+        case .resize(let m):
+            k("upsample_\(m.rawValue)2d_out_frame", .elementwise, grid: Dim3((out.elements + 511) / 512), block: Dim3(512), regs: 32,
+              smem: 0, flops: Double(out.elements * (m == .bilinear ? 20 : 6)), bytes: Double(out.elements + inShape.elements) * e)
+        case .convTranspose(let a):
+            // The data gradient of the convolution that maps this op's output shape to its input shape (as cuDNN runs it).
+            convolution(a, input: out, output: inShape, pass: "dgrad")
+            if a.bias { elementwise("add_bias", elements: out.elements, tensors: 2) }
+        case .matmul(let s):
+            gemmKernels("bmm", m: s.m, n: s.n, k: s.k, batch: s.batch, matmul: true)
+        case .attention(let s):
+            attention(s, backward: false)
+        case .softmaxBackward:
+            let cols = max(out.dims.last ?? 1, 1), rows = out.elements / cols
+            k("cunn_SoftMaxBackward", .reduction, grid: Dim3(rows), block: Dim3(min(1024, max(32, cols / 4))), regs: 32, smem: 64,
+              flops: Double(out.elements * 3), bytes: Double(out.elements * 3) * e)
+        case .unaryBackward(let u):
+            elementwise("\(u.name)_backward", elements: out.elements, tensors: 3, flopsPerElement: u.flopsPerElement)
+        case .binaryBackward(let b):
+            // The incoming gradient has the op's output shape; a broadcast operand's gradient is summed down to it.
+            let g = node.inputs.first.map { graph.nodes[$0].shape.elements } ?? out.elements
+            elementwise("\(b.rawValue)_backward", elements: g, tensors: 3)
+            if out.elements < g { reduction("sum_to_size", input: g, output: out.elements) }
+        case .reduceBackward:
+            elementwise("expand_grad", elements: out.elements, tensors: 2)
+        case .layerNormBackward(let n):
+            let rows = out.elements / max(n, 1)
+            k("layer_norm_grad_input_kernel", .reduction, grid: Dim3(rows), block: Dim3(32, 4), regs: 48, smem: 0,
+              flops: Double(out.elements * 10), bytes: Double(out.elements * 3) * e)
+            reduction("GammaBetaBackward", input: out.elements * 2, output: 2 * n)
+        case .groupNormBackward(let g):
+            reduction("Compute1dBackwardFusedParams", input: out.elements * 2, output: out.batch * g * 2)
+            elementwise("group_norm_backward_apply", elements: out.elements, tensors: 3, flopsPerElement: 4)
+            reduction("GammaBeta1dBackward", input: out.elements * 2, output: out.channels * 2)
+        case .copyBackward(let c):
+            if c != .transpose { elementwise("fill_zero", elements: out.elements, tensors: 1, flopsPerElement: 0) }
+            let g = node.inputs.first.map { graph.nodes[$0].shape.elements } ?? out.elements
+            copyKernel("copy_\(c.rawValue)_backward", elements: g)
+        case .resizeBackward(let m):
+            let g = node.inputs.first.map { graph.nodes[$0].shape.elements } ?? out.elements
+            elementwise("fill_zero", elements: out.elements, tensors: 1, flopsPerElement: 0)
+            k("upsample_\(m.rawValue)2d_backward", .elementwise, grid: Dim3((g + 511) / 512), block: Dim3(512), regs: 32, smem: 0,
+              flops: Double(g * (m == .bilinear ? 24 : 6)), bytes: Double(g + out.elements * 2) * e)
+        case .convTransposeDataGrad(let a):
+            convolution(a, input: graph.nodes[node.forwardOf!].shape, output: out, pass: "fprop")
+        case .convTransposeWeightGrad(let a):
+            let fwd = graph.nodes[node.forwardOf!]
+            convolution(a, input: fwd.shape, output: graph.nodes[fwd.inputs[0]].shape, pass: "wgrad")
+            if a.bias { reduction("reduce_bias_grad", input: fwd.shape.elements, output: a.inChannels) }
+        case .matmulGrad(let s):
+            gemmKernels("bmm_grad", m: s.m, n: s.k, k: s.n, batch: s.batch, matmul: true)
+        case .attentionBackward(let s):
+            attention(s, backward: true)
+        default:
+            return
+        }
+    }
+
+    /// PyTorch's `reduce_kernel`: 16 outputs per 512-thread block when many outputs are reduced; a single output is
+    /// split over up to four blocks per SM.
+    mutating func reduction(_ name: String, input: Int, output: Int) {
+        let grid = output >= 16 ? (output + 15) / 16 : max(1, min(input / 16384, gpu.smCount * 4))
+        k(name, .reduction, grid: Dim3(grid), block: Dim3(32, 16), regs: 32, smem: 16, flops: Double(input),
+          bytes: Double(input + output) * e)
+    }
+
+    /// `elementwise_kernel<128, 2>`, the copy of a non-contiguous tensor: 256 elements per 128-thread block.
+    mutating func copyKernel(_ name: String, elements n: Int) {
+        k(name, .layout, grid: Dim3((n + 255) / 256), block: Dim3(128), regs: 24, smem: 0, flops: 0, bytes: Double(2 * n) * e)
+    }
+
+    /// Memory-efficient attention (CUTLASS, fp32) or flash attention (fp16/bf16): one block per 64 (128) queries,
+    /// head and sequence; the backward pass runs one block per 64 keys and about 2.5× the forward arithmetic.
+    mutating func attention(_ s: AttentionShape, backward: Bool) {
+        let half = precision == .fp16 || precision == .bf16
+        let tile = half ? 128 : 64
+        let rows = backward ? s.seqK : s.seqQ
+        let flops = 2.0 * Double(s.macs) * (backward ? 2.5 : 1)
+        let tokens = Double(s.batch * s.heads * s.headDim)
+        let bytes = tokens * Double(2 * s.seqQ + 2 * s.seqK) * (backward ? 2 : 1) * e
+        let name = half ? (backward ? "flash_bwd_kernel" : "flash_fwd_kernel")
+            : (backward ? "fmha_cutlassB_f32_aligned_64x64_k64_sm80" : "fmha_cutlassF_f32_aligned_64x64_rf_sm80")
+        k(name, half ? .tensorGemm : .cudaCore, grid: Dim3((rows + tile - 1) / tile, s.heads, s.batch), block: Dim3(32, 4),
+          regs: 128, smem: half ? 49152 : 40960, flops: flops, bytes: bytes)
+    }
+}

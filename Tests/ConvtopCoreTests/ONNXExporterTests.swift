@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+@testable import ConvtopCore
+
+/// The exported corpus (Assets/onnx/exported): torchvision networks and a U-Net from both PyTorch exporters, with
+/// PyTorch's own counts beside them (Assets/onnx/measured/networks.jsonl, from export_and_measure.py on an H200).
+struct ONNXExporterTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    static let corpus: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: root + "/Assets/onnx/exported")) ?? [])
+        .filter { $0.hasSuffix(".onnx.gz") }.sorted()
+    static func path(_ file: String) -> String { root + "/Assets/onnx/exported/" + file }
+
+    /// PyTorch's parameter count, FlopCounterMode's MACs and the profiled kernel count at batch 1, per network.
+    struct Measured { var params: Int; var macs: Int; var kernels: Int }
+    static let measured: [String: Measured] = {
+        var out: [String: Measured] = [:]
+        let text = (try? String(contentsOfFile: root + "/Assets/onnx/measured/networks.jsonl", encoding: .utf8)) ?? ""
+        for line in text.split(separator: "\n") {
+            guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let n = o["network"] as? String,
+                  let p = o["params"] as? Int, let m = o["macs_flop_counter"] as? Int, let k = o["kernels_b1"] as? Int else { continue }
+            out[n] = Measured(params: p, macs: m, kernels: k)
+        }
+        return out
+    }()
+
+    /// Where the file cannot tell convtop PyTorch's exact count (a stated reason each); all others must be exact.
+    static let approximateParameters: [String: String] = [
+        "vgg11_bn": "each convolution's own bias was folded together with its batch norm: the file keeps one",
+        "swin_t": "relative-position bias tables arrive gathered and folded into constants",
+        "swin_v2_t": "relative-position bias tables arrive gathered and folded into constants",
+        "maxvit_t": "relative-position bias tables arrive gathered and folded into constants",
+        "densenet121__dyn": "a dropped zero bias cannot be told from a folded batch norm's",
+        "mobilenet_v2__dyn": "a dropped zero bias cannot be told from a folded batch norm's",
+        "vit_b_16__dyn": "the optimizer folds a constant computed from parameters",
+        "vit_b_16__dyndyn": "the optimizer folds a constant computed from parameters",
+    ]
+
+    @Test func theCorpusIsThere() {
+        #expect(Self.corpus.count >= 95)
+        #expect(Self.measured.count >= 25)
+    }
+
+    @Test(arguments: corpus) func importsWithPyTorchsCounts(_ file: String) throws {
+        let g = try ONNXImporter.load(path: Self.path(file))
+        let base = String(file.dropLast(".onnx.gz".count))
+        let network = String(base.split(separator: "_").count > 0 ? base[..<base.range(of: "__")!.lowerBound] : "")
+        let m = try #require(Self.measured[network])
+        // MACs: FlopCounterMode's count (convolutions and matrix products), except ViT, whose inference fast path
+        // hides attention and its projections from the counter; its hand count is 17,563,828,224 (README).
+        let macs = network == "vit_b_16" ? 17_563_828_224 : m.macs
+        #expect(abs(Double(g.forwardMACs) / Double(macs) - 1) <= 0.02, "\(file): MACs \(g.forwardMACs) vs \(macs)")
+        if Self.approximateParameters[network] == nil && Self.approximateParameters[base] == nil {
+            #expect(g.parameters == m.params, "\(file): parameters \(g.parameters) vs PyTorch's \(m.params)")
+        } else {
+            #expect(abs(Double(g.parameters) / Double(m.params) - 1) <= 0.05, "\(file): parameters \(g.parameters) vs \(m.params)")
+        }
+        let out = g.nodes.last!.shape.dims
+        switch network {
+        case "fcn_resnet50", "deeplabv3_resnet50": #expect(out == [1, 21, 512, 512])
+        case "unet": #expect(out == [1, 2, 256, 256])
+        case "unet_tiny": #expect(out == [1, 2, 64, 64])
+        default: #expect(out == [1, 1000])
+        }
+    }
+
+    @Test(arguments: ["resnet18", "resnet50", "googlenet", "inception_v3", "fcn_resnet50", "mobilenet_v3_large",
+                      "efficientnet_b0", "shufflenet_v2_x1_0", "convnext_tiny", "densenet121"])
+    func kernelCountsNearTheProfile(_ network: String) throws {
+        let g = try ONNXImporter.load(path: Self.path("\(network)__ts17.onnx.gz"))
+        let kg = Lowering.lower(g, gpu: try GPUCatalog.load("h200"))
+        let measured = try #require(Self.measured[network]).kernels
+        #expect(abs(Double(kg.kernels.count) / Double(measured) - 1) <= 0.1, "\(network): \(kg.kernels.count) kernels vs \(measured) profiled")
+    }
+
+    @Test func symbolicBatchIsOneUnlessGiven() throws {
+        let p = Self.path("resnet50__ts13dyn.onnx.gz")
+        let one = try ONNXImporter.load(path: p)
+        #expect(one.batch == 1)
+        #expect(one.importReport!.notes.contains { $0.contains("symbolic batch") })
+        let eight = try ONNXImporter.load(path: p, batch: 8)
+        #expect(eight.nodes[0].shape.dims == [8, 3, 224, 224] && eight.forwardMACs == 8 * one.forwardMACs)
+        #expect(try ModelLoader.defaultBatch(p) == 1)
+    }
+
+    /// A static export built at another batch: shapes the file wrote with batch 1 folded into windows (Swin) or
+    /// heads (ViT) follow the new batch, and the work scales with it.
+    @Test(arguments: ["vit_b_16__ts17", "vit_b_16__dyn", "swin_t__ts17", "maxvit_t__dyn", "deeplabv3_resnet50__dyn", "resnet50__dyn"])
+    func staticExportsRebatch(_ base: String) throws {
+        let one = try ONNXImporter.load(path: Self.path(base + ".onnx.gz"))
+        let three = try ONNXImporter.load(path: Self.path(base + ".onnx.gz"), batch: 3)
+        #expect(three.forwardMACs == 3 * one.forwardMACs)
+        #expect(three.nodes.last!.shape.dims.first == 3)
+    }
+
+    @Test func foldedBatchNormsComeBack() throws {
+        for file in ["resnet50__dyn.onnx.gz", "resnet50__ts17.onnx.gz"] {
+            let g = try ONNXImporter.load(path: Self.path(file))
+            let convs = g.nodes.filter { if case .conv = $0.kind { return true } else { return false } }
+            #expect(convs.count == 53)
+            #expect(g.nodes.filter { $0.kind == .batchNorm }.count == 53)
+            #expect(convs.allSatisfy { if case .conv(let a) = $0.kind { return !a.bias } else { return false } })
+        }
+    }
+
+    @Test func decomposedActivationsRunAsOneKernel() throws {
+        // TorchScript writes GELU as Div·Erf·Add·Mul·Mul; PyTorch runs one GELU kernel per block.
+        let vit = try ONNXImporter.load(path: Self.path("vit_b_16__ts17.onnx.gz"))
+        #expect(vit.nodes.filter { $0.kind == .unary(.fused(ops: 5)) }.count == 12)
+        #expect(!vit.nodes.contains { $0.kind == .unary(.erf) })
+        // Opset 13 has no LayerNormalization: its ReduceMean·Sub·Pow·ReduceMean·Add·Sqrt·Div·Mul·Add becomes one.
+        let ts13 = try ONNXImporter.load(path: Self.path("convnext_tiny__ts13dyn.onnx.gz"))
+        let ts17 = try ONNXImporter.load(path: Self.path("convnext_tiny__ts17.onnx.gz"))
+        let norms = { (g: Graph) in g.nodes.filter { if case .layerNorm = $0.kind { return true } else { return false } }.count }
+        #expect(norms(ts17) == 23 && norms(ts13) == norms(ts17))
+        // Squeeze-excitation's x·sigmoid(s) has two sources and stays a multiplication.
+        let eff = try ONNXImporter.load(path: Self.path("efficientnet_b0__ts17.onnx.gz"))
+        #expect(eff.nodes.filter { $0.kind == .binary(.mul) }.count == 16)
+    }
+
+    @Test(arguments: ["vit_b_16__dyn", "convnext_tiny__ts17", "unet__dyn", "shufflenet_v2_x1_0__ts13dyn"])
+    func trainsAndSimulates(_ base: String) throws {
+        var s = Scenario()
+        s.model = Self.path(base + ".onnx.gz"); s.batch = 2; s.gpu = "h200"; s.mode = .training
+        let w = try Workload(s)
+        let fwd = w.graph.nodes.filter { $0.phase == .forward }.count
+        #expect(w.graph.nodes.count > 2 * fwd - 10)
+        #expect(w.graph.nodes.contains { $0.phase == .update })
+        let r = try w.run(.branch, recordBlocks: false).metrics
+        #expect(r.iterationMs > 0 && r.iterationMs <= r.serialMs * 1.01)
+    }
+
+    @Test func aBrokenGzipIsOneLine() throws {
+        let p = NSTemporaryDirectory() + "convtop-\(getpid())-broken.onnx.gz"
+        try Data([0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3, 0xFF, 0xFF, 0x00]).write(to: URL(fileURLWithPath: p))
+        defer { try? FileManager.default.removeItem(atPath: p) }
+        #expect { _ = try ONNXImporter.load(path: p) } throws: { "\($0)".contains("not a valid gzip file") && !"\($0)".contains("\n") }
+    }
+}
