@@ -135,4 +135,59 @@ struct TensorOpTests {
             #expect { _ = try load([2, 3, 4, 5], nodes) } throws: { "\($0)".contains(says) && !"\($0)".contains("\n") }
         }
     }
+
+    /// Every activation: one element-wise kernel forward (its arithmetic per element from UnaryOp), one backward.
+    @Test(arguments: ["sigmoid", "hard_sigmoid", "hard_swish", "silu", "gelu", "tanh", "erf", "sqrt", "exp", "clamp"])
+    func activation(_ op: String) throws {
+        let g = try load([4, 64], #"{"name": "h", "op": "tanh", "inputs": ["x"]}, {"name": "a", "op": "\#(op)", "inputs": ["h"]}"#)
+        let u = try #require(UnaryOp.byName[op])
+        let k = kernels(g, op: "a")
+        let flops = 256 * u.flopsPerElement, bytes: Double = 256 * 2 * 4
+        #expect(k.count == 1 && k[0].flops == flops && k[0].bytes == bytes)
+        #expect(backward(g, of: "a").map(\.kind) == [.unaryBackward(u)])
+    }
+
+    /// Broadcasting arithmetic: the output takes the broadcast shape; each computed operand gets a gradient (a
+    /// difference passes it through where shapes match: a view, no kernel).
+    @Test(arguments: ["mul", "div", "sub", "add"])
+    func binary(_ op: String) throws {
+        let g = try load([2, 4, 1, 8], """
+            {"name": "h", "op": "tanh", "inputs": ["x"]},
+            {"name": "t", "op": "transpose", "inputs": ["h"], "perm": [0, 2, 1, 3]},
+            {"name": "b", "op": "\(op)", "inputs": ["h", "t"]}
+            """)
+        #expect(g.nodes.last!.shape.dims == [2, 4, 4, 8])
+        let b = backward(g, of: "b")
+        #expect(b.map(\.shape.dims) == [[2, 4, 1, 8], [2, 1, 4, 8]])
+        #expect(b.allSatisfy { $0.kind == .binaryBackward(BinaryOp(rawValue: op)!) })  // both operands were broadcast
+    }
+
+    /// Backward kernels of the data-movement and normalisation ops, by name.
+    @Test func backwardKernels() throws {
+        let g = try load([2, 8, 4, 4], """
+            {"name": "h", "op": "tanh", "inputs": ["x"]},
+            {"name": "t", "op": "transpose", "inputs": ["h"], "perm": [0, 2, 3, 1]},
+            {"name": "n", "op": "layernorm", "inputs": ["t"]},
+            {"name": "u", "op": "resize", "inputs": ["h"], "scale": 2},
+            {"name": "g", "op": "groupnorm", "inputs": ["u"], "groups": 4},
+            {"name": "r", "op": "reduce_sum", "inputs": ["g"], "axes": [2, 3], "keepdims": false},
+            {"name": "m", "op": "reshape", "inputs": ["n"], "shape": [-1, 8]},
+            {"name": "rt", "op": "transpose", "inputs": ["r"], "perm": [1, 0]},
+            {"name": "o", "op": "matmul", "inputs": ["m", "rt"]}
+            """)
+        #expect(g.nodes.first { $0.name == "r" }!.shape.dims == [2, 8])
+        let t = TrainingGraph.build(from: g)
+        let kg = Lowering.lower(t, gpu: try GPUCatalog.load("h100"))
+        func names(_ of: String) -> [String] {
+            let id = g.nodes.first { $0.name == of }!.id
+            return t.nodes.filter { $0.forwardOf == id }.flatMap { n in kg.opKernels[n.id].map { kg.kernels[$0].name } }
+        }
+        #expect(names("t") == ["copy_transpose_backward"])
+        #expect(names("n") == ["layer_norm_grad_input_kernel", "GammaBetaBackward"])
+        #expect(names("u") == ["fill_zero", "upsample_nearest2d_backward"])
+        #expect(names("g") == ["Compute1dBackwardFusedParams", "group_norm_backward_apply", "GammaBeta1dBackward"])
+        #expect(names("r") == ["expand_grad"])
+        #expect(names("m").isEmpty)  // a view's gradient is a view
+    }
 }
+

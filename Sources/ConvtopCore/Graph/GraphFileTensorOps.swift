@@ -110,6 +110,7 @@ extension GraphFile {
             guard i.channels % g == 0, out % g == 0 else { throw fail("groups (\(g)) must divide both channel counts") }
             let size = { (n: Int) in (n - 1) * s - 2 * p + k + op2 }
             let bias = (n["bias"] as? Bool) ?? true
+            guard Double(i.elements) * Double(out / g) * Double(k * k) <= InputLimits.macs else { throw fail("the op needs more than 2^53 multiply-accumulates") }
             let macs = i.elements * (out / g) * k * k
             let shape = try checked([i.batch, out, size(i.height), size(i.width)], macs: macs)
             let a = ConvAttributes(inChannels: out, outChannels: i.channels, kernel: (k, k), stride: (s, s), padding: (p, p), groups: g, bias: bias)
@@ -122,7 +123,10 @@ extension GraphFile {
                   let batch = ONNXFold.broadcast(Array(x.dropLast(2)), Array(y.dropLast(2))) else {
                 throw fail("inputs \(b.shape(ins[0])) and \(b.shape(ins[1])) cannot be multiplied")
             }
-            let s = MatmulShape(batch: batch.reduce(1, *), m: x[x.count - 2], n: y.last!, k: x.last!)
+            guard let bn = ONNXFold.product(batch), Double(bn) * Double(x[x.count - 2]) * Double(y.last!) * Double(x.last!) <= InputLimits.macs else {
+                throw fail("the product is too large")
+            }
+            let s = MatmulShape(batch: bn, m: x[x.count - 2], n: y.last!, k: x.last!)
             return b.add(.matmul(s), inputs: ins, shape: try checked(batch + [s.m, s.n], macs: s.macs), name: name, macs: s.macs)
         case "softmax":
             let x = try one()
@@ -132,6 +136,9 @@ extension GraphFile {
             let q = b.shape(ins[0]).dims, k = b.shape(ins[1]).dims, v = b.shape(ins[2]).dims
             guard q.count == 4, k.count == 4, v.count == 4, q[0] == k[0], q[1] == k[1], q[3] == k[3], k.prefix(3) == v.prefix(3) else {
                 throw fail("query, key and value must be N×heads×sequence×features with matching sizes")
+            }
+            guard 2 * Double(q[0]) * Double(q[1]) * Double(q[2]) * Double(k[2]) * Double(q[3]) <= InputLimits.macs else {
+                throw fail("the attention is too large")
             }
             let s = AttentionShape(batch: q[0], heads: q[1], seqQ: q[2], seqK: k[2], headDim: q[3])
             return b.add(.attention(s), inputs: ins, shape: try checked([q[0], q[1], q[2], v[3]], macs: s.macs), name: name, macs: s.macs)

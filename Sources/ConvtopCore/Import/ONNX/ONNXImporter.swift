@@ -64,7 +64,10 @@ struct ONNXGraphBuild {
     init(model m: ONNXModel, name: String, file: String, batch userBatch: Int?) throws {
         self.file = file
         b = GraphBuilder(name: name)
-        for (k, t) in m.initializers {
+        for (k, t) in m.initializers.sorted(by: { $0.key < $1.key }) {
+            guard t.dims.count <= 8, ONNXFold.product(t.dims) != nil else {
+                throw ModelError(SafeText.printable("\(file): initializer '\(k)' has a shape out of range (\(t.dims.prefix(9)))"))
+            }
             values[k] = .constant(ONNXConstant(dims: t.dims, ints: t.ints.isEmpty ? nil : t.ints,
                                                floats: t.floats.isEmpty ? nil : t.floats, sources: Self.isFloat(t.dataType) ? [k] : []))
             if Self.isFloat(t.dataType) { learned[k] = t.dims }
@@ -88,6 +91,9 @@ struct ONNXGraphBuild {
                 if inp.dims[0] < 1 { notes.append("symbolic batch: \(userBatch.map { "set to \($0) by --batch" } ?? "taken as 1 (give --batch)")") }
                 images += 1
             } else {
+                guard inp.dims.count <= 8, ONNXFold.product(inp.dims.map { max($0, 1) }) != nil else {
+                    throw ModelError(SafeText.printable("\(file): input '\(inp.name)' has a shape out of range (\(inp.dims.prefix(9)))"))
+                }
                 values[inp.name] = .constant(ONNXConstant(dims: inp.dims.map { max($0, 1) }, sources: Self.isFloat(inp.elemType) ? [inp.name] : []))
                 if Self.isFloat(inp.elemType) { learned[inp.name] = inp.dims.map { max($0, 1) } }
             }

@@ -55,18 +55,21 @@ extension ONNXGraphBuild {
             return [.constant(.vector(Array(d[s..<max(min(e, d.count), s)])))]
         case "Size": return try shaped([], ints: [Int64(try c(0).count)])
         case "ConstantOfShape":
-            guard let d = try c(0).intValues else { throw fail(n, "the shape must be known") }
+            guard let d = try c(0).intValues, d.count <= 8, d.allSatisfy({ $0 >= 0 }), let count = ONNXFold.product(d) else {
+                throw fail(n, "the shape must be known, with at most 8 dimensions of sensible size")
+            }
             let t = n.attributes["value"]?.tensor
-            let count = d.reduce(1) { $0 * max($1, 0) }
             let keep = count <= ONNXConstant.maxValues
             return try shaped(d, ints: keep ? Array(repeating: t?.ints.first ?? 0, count: count) : nil,
                               floats: keep && t?.floats.first != nil ? Array(repeating: t!.floats[0], count: count) : nil)
         case "Range":
-            guard let s = try c(0).doubleValues?.first, let l = try c(1).doubleValues?.first, let d = try c(2).doubleValues?.first, d != 0 else {
-                throw fail(n, "start, limit and delta must be known")
+            guard let s = try c(0).doubleValues?.first, let l = try c(1).doubleValues?.first, let d = try c(2).doubleValues?.first, d != 0,
+                  [s, l, d].allSatisfy({ $0.isFinite && abs($0) <= 1e15 }) else {
+                throw fail(n, "start, limit and delta must be known numbers")
             }
-            let len = max(Int(((l - s) / d).rounded(.up)), 0)
-            guard len <= InputLimits.dimension else { throw fail(n, "the range is too long") }
+            let steps = ((l - s) / d).rounded(.up)
+            guard steps <= Double(InputLimits.dimension) else { throw fail(n, "the range is too long") }
+            let len = max(Int(steps), 0)
             return try shaped([len], ints: (0..<len).map { Int64(s + Double($0) * d) })
         case "Add", "Sub", "Mul", "Div", "Mod", "Min", "Max", "Equal", "Less", "Greater":
             guard let r = ONNXFold.arithmetic(op, try c(0), try c(1)) else { throw fail(n, "operands do not broadcast") }
@@ -118,6 +121,7 @@ extension ONNXGraphBuild {
         case "Slice":
             let x = try c(0)
             let (d, _) = try sliceDims(n, x.dims)
+            guard x.dims.count <= 8, x.ints != nil || x.floats != nil else { return try shaped(d) }
             let keep = try sliceIndices(n, x.dims)
             return try shaped(d, ints: x.ints.map { Self.sliced($0, dims: x.dims, keep: keep) },
                               floats: x.floats.map { Self.sliced($0, dims: x.dims, keep: keep) })

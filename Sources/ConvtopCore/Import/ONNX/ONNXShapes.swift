@@ -115,7 +115,7 @@ extension ONNXGraphBuild {
         var keep = d.map { Array(0..<$0) }
         for (i, ax) in rawAxes.enumerated() where i < starts.count && i < ends.count && i < steps.count && steps[i] != 0 {
             guard let a = ONNXFold.axis(ax, rank: d.count) else { continue }
-            let len = d[a], st = steps[i]
+            let len = d[a], st = min(max(steps[i], -(len + 1)), len + 1)
             func norm(_ x: Int, _ lo: Int, _ hi: Int) -> Int { min(max(x < 0 ? x + len : x, lo), hi) }
             var idx: [Int] = []
             if st > 0 {
@@ -156,10 +156,13 @@ extension ONNXGraphBuild {
             throw fail(n, "operands \(a) and \(b) cannot be multiplied")
         }
         let m = x[x.count - 2], k = x[x.count - 1], nn = y[y.count - 1]
+        guard let batch = ONNXFold.product(batchDims), Double(batch) * Double(m) * Double(nn) * Double(k) <= InputLimits.macs else {
+            throw fail(n, "the product of \(a) and \(b) is too large")
+        }
         var dims = batchDims + [m, nn]
         if a.count == 1 { dims.remove(at: dims.count - 2) }
         if b.count == 1 { dims.removeLast() }
-        return (dims, MatmulShape(batch: batchDims.reduce(1, *), m: m, n: nn, k: k))
+        return (dims, MatmulShape(batch: batch, m: m, n: nn, k: k))
     }
 
     /// Split sizes from input 1, the `split` attribute, `num_outputs` or an even split over the outputs.
@@ -167,13 +170,17 @@ extension ONNXGraphBuild {
         guard let a = ONNXFold.axis(attrInt(n, "axis", 0), rank: d.count) else { throw fail(n, "axis out of range") }
         // SplitToSequence with a scalar split: chunks of that size.
         if n.opType == "SplitToSequence", let c = constant(n, 1), c.dims.isEmpty, let size = c.intValues?.first, size >= 1 {
+            guard (d[a] + size - 1) / size <= 4096 else { throw fail(n, "splits into more than 4096 parts") }
             return ((0..<(d[a] + size - 1) / size).map { min(size, d[a] - $0 * size) }, a)
         }
         if let s = try attrInts(n, "split") ?? intsOf(n, 1, "split") {
-            guard s.reduce(0, +) == d[a], s.allSatisfy({ $0 >= 0 }) else { throw fail(n, "split \(s) does not add up to \(d[a])") }
+            guard s.count <= 4096, s.allSatisfy({ $0 >= 0 && $0 <= d[a] }), s.reduce(0, +) == d[a] else {
+                throw fail(n, "split \(s.prefix(8)) does not add up to \(d[a])")
+            }
             return (s, a)
         }
         let parts = max(attrInt(n, "num_outputs", outputs), 1)
+        guard parts <= 4096 else { throw fail(n, "splits into \(parts) parts (at most 4096)") }
         let each = (d[a] + parts - 1) / parts
         return ((0..<parts).map { min(each, max(d[a] - $0 * each, 0)) }, a)
     }
@@ -206,6 +213,8 @@ extension ONNXGraphBuild {
         }
         guard outL.allSatisfy({ size[$0] != nil }) else { throw fail(n, "output letters must appear in the inputs") }
         let a = Set(ins[0]), b = Set(ins.count > 1 ? ins[1] : []), o = Set(outL)
+        let all = Set(ins.joined())
+        guard all.reduce(1.0, { $0 * Double(size[$1] ?? 1) }) <= InputLimits.macs else { throw fail(n, "the contraction is too large") }
         func prod(_ s: Set<Character>) -> Int { s.reduce(1) { $0 * (size[$1] ?? 1) } }
         let shape = MatmulShape(batch: prod(a.intersection(b).intersection(o)), m: prod(a.intersection(o).subtracting(b)),
                                 n: prod(b.intersection(o).subtracting(a)), k: prod(a.union(b).subtracting(o)))

@@ -86,7 +86,7 @@ extension ONNXGraphBuild {
             return [try node(n, .matmul(shape), inputs: ids, dims: out, macs: shape.macs)]
         case "Flatten":
             let x = try tensor(0)
-            return [view(n, x, try flattenDims(n, b.shape(x).dims))]
+            return [try view(n, x, try flattenDims(n, b.shape(x).dims))]
         case "Reshape":
             let x = try tensor(0)
             guard let target = try intsOf(n, 1, "the target shape") else { throw fail(n, "needs a target shape") }
@@ -96,16 +96,16 @@ extension ONNXGraphBuild {
             guard let out = ONNXFold.reshape(d, target: t) ?? rebatchedShape(n, input: 0, output: d.reduce(1, *)) else {
                 throw fail(n, "cannot reshape \(d) to \(target)")
             }
-            return [view(n, x, out)]
-        case "Squeeze": let x = try tensor(0); return [view(n, x, try squeezeDims(n, b.shape(x).dims))]
-        case "Unsqueeze": let x = try tensor(0); return [view(n, x, try unsqueezeDims(n, b.shape(x).dims))]
+            return [try view(n, x, out)]
+        case "Squeeze": let x = try tensor(0); return [try view(n, x, try squeezeDims(n, b.shape(x).dims))]
+        case "Unsqueeze": let x = try tensor(0); return [try view(n, x, try unsqueezeDims(n, b.shape(x).dims))]
         case "Expand":
             let x = try tensor(0)
             guard let target = try intsOf(n, 1, "the shape"),
                   let out = ONNXFold.broadcast(b.shape(x).dims, target) ?? rebatchedShape(n, input: 0, output: nil) else {
                 throw fail(n, "cannot expand \(b.shape(x).dims)")
             }
-            return [view(n, x, out)]
+            return [try view(n, x, out)]
         case "Tile":
             let x = try tensor(0)
             guard let r = try intsOf(n, 1, "repeats"), r.count == b.shape(x).rank, r.allSatisfy({ $0 >= 1 }) else { throw fail(n, "repeats must match the rank") }
@@ -115,13 +115,13 @@ extension ONNXGraphBuild {
             let (out, perm) = try transposeDims(n, b.shape(x).dims)
             // Moving only axes of size 1 changes no memory order: a view.
             let moved = perm.enumerated().filter { $0.offset != $0.element }.map { b.shape(x).dims[$0.element] }
-            if moved.allSatisfy({ $0 == 1 }) { return [view(n, x, out)] }
+            if moved.allSatisfy({ $0 == 1 }) { return [try view(n, x, out)] }
             return [try node(n, .copy(.transpose), inputs: [x], dims: out)]
         case "Slice":
             let x = try tensor(0)
             let (out, touched) = try sliceDims(n, b.shape(x).dims)
             if touched.isEmpty { folded(n, "pass-through"); return [.tensor(x)] }
-            return [touched == [1] && out.count == 4 ? view(n, x, out) : try node(n, .copy(.slice), inputs: [x], dims: out)]
+            return [touched == [1] && out.count == 4 ? try view(n, x, out) : try node(n, .copy(.slice), inputs: [x], dims: out)]
         case "Split", "SplitToSequence":
             let x = try tensor(0)
             let d = b.shape(x).dims
@@ -129,7 +129,7 @@ extension ONNXGraphBuild {
             let parts = try sizes.map { s -> ONNXValue in
                 var o = d; o[a] = s
                 if op == "SplitToSequence" && attrInt(n, "keepdims", 1) == 0 && s == 1 { o.remove(at: a) }
-                return a == 1 && d.count == 4 ? view(n, x, o) : try node(n, .copy(.slice), inputs: [x], dims: o)
+                return a == 1 && d.count == 4 ? try view(n, x, o) : try node(n, .copy(.slice), inputs: [x], dims: o)
             }
             return op == "Split" ? parts : [.sequence(parts)]
         case "SequenceAt":
@@ -146,7 +146,7 @@ extension ONNXGraphBuild {
                 return [try node(n, .copy(.slice), inputs: [x, i], dims: out)]
             }
             let (out, _) = try gatherDims(n, data: b.shape(x).dims, indices: idx.dims)
-            return [idx.dims.isEmpty ? view(n, x, out) : try node(n, .copy(.slice), inputs: [x], dims: out)]
+            return [idx.dims.isEmpty ? try view(n, x, out) : try node(n, .copy(.slice), inputs: [x], dims: out)]
         case "GatherElements", "GatherND", "ScatterND", "ScatterElements":
             let x = try tensor(0)
             var out = b.shape(x).dims
@@ -197,8 +197,10 @@ extension ONNXGraphBuild {
     }
 
     /// A change of shape without a kernel.
-    mutating func view(_ n: ONNXModel.Node, _ x: Int, _ dims: [Int]) -> ONNXValue {
+    mutating func view(_ n: ONNXModel.Node, _ x: Int, _ dims: [Int]) throws -> ONNXValue {
         if dims == b.shape(x).dims { folded(n, "pass-through"); return .tensor(x) }
+        guard dims.count <= 8 else { throw fail(n, "the result has \(dims.count) dimensions (at most 8)") }
+        try within(n, dims)
         folded(n, "view")
         return .tensor(b.add(.view, inputs: [x], shape: TensorShape(dims), name: label(n)))
     }

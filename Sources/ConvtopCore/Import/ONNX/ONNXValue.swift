@@ -82,8 +82,8 @@ enum ONNXFold {
             case "Add": v.append(p &+ q)
             case "Sub": v.append(p &- q)
             case "Mul": v.append(p &* q)
-            case "Div": v.append(q == 0 ? 0 : p / q)
-            case "Mod": v.append(q == 0 ? 0 : p % q)
+            case "Div": v.append(q == 0 || (q == -1 && p == .min) ? 0 : p / q)
+            case "Mod": v.append(q == 0 || q == -1 ? 0 : p % q)
             case "Min": v.append(min(p, q))
             case "Max": v.append(max(p, q))
             case "Equal": v.append(p == q ? 1 : 0)
@@ -104,11 +104,11 @@ enum ONNXFold {
 
     /// The target shape of Reshape: 0 copies the input's dimension, -1 takes what is left.
     static func reshape(_ input: [Int], target: [Int]) -> [Int]? {
-        let total = input.reduce(1, *)
+        guard target.count <= 8, let total = product(input) else { return nil }
         var dims = target.enumerated().map { i, d in d == 0 && i < input.count ? input[i] : d }
-        let known = dims.filter { $0 != -1 }.reduce(1, *)
         let unknown = dims.filter { $0 == -1 }.count
-        guard unknown <= 1, dims.allSatisfy({ $0 >= 1 || $0 == -1 }), known > 0 else { return nil }
+        guard unknown <= 1, dims.allSatisfy({ ($0 >= 1 && $0 <= InputLimits.elements) || $0 == -1 }),
+              let known = product(dims.filter { $0 != -1 }), known > 0 else { return nil }
         if unknown == 1 {
             guard total % known == 0 else { return nil }
             dims = dims.map { $0 == -1 ? total / known : $0 }
@@ -116,10 +116,23 @@ enum ONNXFold {
         return dims.reduce(1, *) == total ? dims : nil
     }
 
+    /// The product of non-negative sizes, or nil when one is negative or it passes InputLimits.elements.
+    static func product(_ dims: [Int]) -> Int? {
+        var p = 1
+        for d in dims {
+            guard d >= 0 else { return nil }
+            let (x, o) = p.multipliedReportingOverflow(by: d)
+            guard !o, x <= InputLimits.elements else { return nil }
+            p = x
+        }
+        return p
+    }
+
     /// Output length along one axis of Slice (ONNX clamping rules), positive or negative steps.
-    static func sliceLength(_ n: Int, start: Int, end: Int, step: Int) -> Int {
-        guard step != 0 else { return 0 }
-        func clampIndex(_ i: Int, _ lo: Int, _ hi: Int) -> Int { min(max(i < 0 ? i + n : i, lo), hi) }
+    static func sliceLength(_ n: Int, start: Int, end: Int, step rawStep: Int) -> Int {
+        guard rawStep != 0 else { return 0 }
+        let step = min(max(rawStep, -(n + 1)), n + 1)
+        func clampIndex(_ i: Int, _ lo: Int, _ hi: Int) -> Int { min(max(i < 0 ? max(i, -n - 1) + n : i, lo), hi) }
         if step > 0 {
             let s = clampIndex(start, 0, n), e = clampIndex(end, 0, n)
             return e > s ? (e - s + step - 1) / step : 0
