@@ -20,7 +20,6 @@ static inline attr_t ct_a_bold(void) { return A_BOLD; }
 static inline attr_t ct_a_reverse(void) { return A_REVERSE; }
 static inline attr_t ct_a_dim(void) { return A_DIM; }
 static inline attr_t ct_a_normal(void) { return A_NORMAL; }
-static inline attr_t ct_color_pair(int n) { return COLOR_PAIR(n); }
 static inline mmask_t ct_mouse_mask_clicks(void) { return BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED; }
 static inline int ct_mouse_button1(mmask_t s) { return (s & (BUTTON1_CLICKED | BUTTON1_PRESSED)) != 0; }
 /// Draws one wide character with attributes and a colour pair at (y, x).

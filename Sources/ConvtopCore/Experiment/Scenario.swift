@@ -17,12 +17,16 @@ public struct Scenario: Sendable, Hashable, Codable {
     public var structure: String? = nil
     public init() {}
 
+    /// The largest batch and stream pool accepted anywhere (flags, dashboard keys).
+    public static let maxBatch = 4096
+    public static let maxStreams = 128
+
     /// Checks the numbers a user typed.
     public func validate() throws {
         guard batch >= 1 else { throw ModelError("batch size must be at least 1 (got \(batch))") }
-        guard batch <= 4096 else { throw ModelError("batch size \(batch) is too large (at most 4096)") }
+        guard batch <= Self.maxBatch else { throw ModelError("batch size \(batch) is too large (at most \(Self.maxBatch))") }
         guard streams >= 1 else { throw ModelError("streams must be at least 1 (got \(streams))") }
-        guard streams <= 128 else { throw ModelError("streams must be at most 128 (got \(streams))") }
+        guard streams <= Self.maxStreams else { throw ModelError("streams must be at most \(Self.maxStreams) (got \(streams))") }
         if let c = connections, c < 1 || c > 128 { throw ModelError("connections must be between 1 and 128 (got \(c))") }
     }
 }

@@ -27,9 +27,4 @@ public struct TensorShape: Sendable, Hashable, Codable, CustomStringConvertible 
     public var spatial: Int { height * width }
     public var description: String { dims.map(String.init).joined(separator: "×") }
 
-    public func withBatch(_ n: Int) -> TensorShape {
-        var d = dims
-        if !d.isEmpty { d[0] = n }
-        return TensorShape(d)
-    }
 }

@@ -21,10 +21,11 @@ public struct ProfilerTrace: Sendable {
     public var kernelTimeUs: Double { kernels.reduce(0) { $0 + $1.duration } }
     public var spanUs: Double { (kernels.map { $0.start + $0.duration }.max() ?? 0) - (kernels.map(\.start).min() ?? 0) }
 
-    /// The convtop GPU profile name for the trace's device ("NVIDIA H200" → "h200"), if one matches.
+    /// The convtop GPU profile for the trace's device ("NVIDIA H200" → "h200"), if a shipped profile's name is in
+    /// the device name (longest names first, so that a future "h100nvl" wins over "h100").
     public var gpuProfile: String? {
         guard let d = deviceName?.lowercased() else { return nil }
-        return ["h200", "h100", "a100", "v100", "l4", "t4"].first { d.contains($0) }
+        return GPUCatalog.names().sorted { ($0.count, $0) > ($1.count, $1) }.first { d.contains($0.lowercased()) }
     }
 
     /// Whether a file looks like a profiler trace (by content: a JSON object with traceEvents, possibly gzipped).

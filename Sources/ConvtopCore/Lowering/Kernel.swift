@@ -58,3 +58,8 @@ public struct KernelGraph: Sendable {
     /// Nodes that launch at least one kernel, in id order (a topological order).
     public var activeOps: [Int] { opKernels.indices.filter { !opKernels[$0].isEmpty } }
 }
+
+/// Which convolution a kernel computes: the forward pass, the data gradient or the weight gradient.
+public enum ConvPass: String, Sendable, Hashable, CaseIterable {
+    case fprop, dgrad, wgrad
+}

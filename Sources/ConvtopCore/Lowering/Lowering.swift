@@ -83,7 +83,7 @@ public struct Lowering {
     }
 
     /// Convolution-shaped work: forward (`fprop`), data gradient (`dgrad`) or weight gradient (`wgrad`).
-    mutating func convolution(_ a: ConvAttributes, input: TensorShape, output: TensorShape, pass: String) {
+    mutating func convolution(_ a: ConvAttributes, input: TensorShape, output: TensorShape, pass: ConvPass) {
         let nImg = input.batch
         let cin = a.inChannels / a.groups
         let kArea = a.kernelH * a.kernelW
@@ -95,24 +95,24 @@ public struct Lowering {
         // GEMM view: fprop M = N·P·Q, N = K_out, K = C·R·S; dgrad M = N·H·W, N = C; wgrad M = K_out, N = C·R·S.
         let (m, n, kk): (Int, Int, Int)
         switch pass {
-        case "dgrad": (m, n, kk) = (nImg * input.spatial, a.inChannels, a.outChannels * kArea)
-        case "wgrad": (m, n, kk) = (a.outChannels, cin * kArea, nImg * output.spatial)
-        default: (m, n, kk) = (nImg * output.spatial, a.outChannels, cin * kArea)
+        case .dgrad: (m, n, kk) = (nImg * input.spatial, a.inChannels, a.outChannels * kArea)
+        case .wgrad: (m, n, kk) = (a.outChannels, cin * kArea, nImg * output.spatial)
+        case .fprop: (m, n, kk) = (nImg * output.spatial, a.outChannels, cin * kArea)
         }
         // cuDNN keeps few-channel k×k convolutions on FFMA kernels unless the problem is large (many output pixels).
-        let enoughChannels = cin >= 48 || (kArea == 1 && cin >= 16) || (cin >= 32 && m >= 100_000) || pass == "wgrad"
+        let enoughChannels = cin >= 48 || (kArea == 1 && cin >= 16) || (cin >= 32 && m >= 100_000) || pass == .wgrad
         let tensor = gemm.usesTensorCores(isMatmul: false, k: kk) && a.outChannels >= 16 && enoughChannels
         let flops = 2 * macs
         let bytes = Double(input.elements + output.elements + a.parameterTensors[0]) * e
         if !tensor {
-            if cin <= 4 && pass == "fprop" {
+            if cin <= 4 && pass == .fprop {
                 k("implicit_convolve_sgemm", .cudaCore, grid: Dim3((m + 31) / 32, (n + 31) / 32), block: Dim3(8, 8),
                   regs: 64, smem: 2304, flops: flops, bytes: bytes)
             } else {
                 let c = gemm.tileConfig(m: m, n: n, tensor: false)
                 let tiles = (m + 31) / 32 * ((n + 31) / 32)
-                let split = pass == "wgrad" ? gemm.splitK(tiles: tiles, k: kk) : 1
-                k("\(c.name)_\(pass)", .cudaCore, grid: Dim3((n + 31) / 32, (m + 31) / 32, split), block: Dim3(64),
+                let split = pass == .wgrad ? gemm.splitK(tiles: tiles, k: kk) : 1
+                k("\(c.name)_\(pass.rawValue)", .cudaCore, grid: Dim3((n + 31) / 32, (m + 31) / 32, split), block: Dim3(64),
                   regs: 92, smem: 6528, flops: flops, bytes: bytes)
             }
             return
@@ -134,19 +134,19 @@ public struct Lowering {
                 transform("nchwToNhwc_in", hw: input.spatial, c: a.inChannels, n: nImg)
                 transform("nchwToNhwc_filter", hw: kArea, c: cin, n: a.outChannels)
             }
-            k("\(c.name)_\(pass)", .tensorGemm, grid: Dim3(grid), block: Dim3(c.threads), regs: c.registers,
+            k("\(c.name)_\(pass.rawValue)", .tensorGemm, grid: Dim3(grid), block: Dim3(c.threads), regs: c.registers,
               smem: c.sharedMemory, flops: flops, bytes: bytes)
-            let outShape = pass == "dgrad" ? input : output
-            if kArea > 1 && pass != "wgrad" { transform("nhwcToNchw_out", hw: outShape.spatial, c: outShape.channels, n: nImg) }
+            let outShape = pass == .dgrad ? input : output
+            if kArea > 1 && pass != .wgrad { transform("nhwcToNchw_out", hw: outShape.spatial, c: outShape.channels, n: nImg) }
             return
         }
-        if kArea == 1 && a.strideH == 1 && a.strideW == 1 && pass != "wgrad" {
+        if kArea == 1 && a.strideH == 1 && a.strideW == 1 && pass != .wgrad {
             // 1×1 convolution in NCHW: one GEMM per image (batched), split-K where the grid is small.
-            let hw = pass == "dgrad" ? input.spatial : output.spatial
-            gemmKernels(pass, m: hw, n: n, k: kk, batch: nImg, matmul: false)
+            let hw = pass == .dgrad ? input.spatial : output.spatial
+            gemmKernels(pass.rawValue, m: hw, n: n, k: kk, batch: nImg, matmul: false)
             return
         }
-        if pass == "wgrad" {
+        if pass == .wgrad {
             gemmKernels("wgrad", m: m, n: n, k: kk, matmul: false)
             return
         }
@@ -155,7 +155,7 @@ public struct Lowering {
         transform("nchwToNhwc_filter", hw: kArea, c: cin, n: a.outChannels)
         let big = (m + 127) / 128 * ((n + 63) / 64) >= gpu.smCount / 2
         let (tm, tn, regs) = big ? (128, 64, 168) : (64, 32, 119)
-        k("xmma_implicit_gemm_\(gemm.tag)_\(tm)x\(tn)_\(pass)", .tensorGemm, grid: Dim3((n + tn - 1) / tn, (m + tm - 1) / tm),
+        k("xmma_implicit_gemm_\(gemm.tag)_\(tm)x\(tn)_\(pass.rawValue)", .tensorGemm, grid: Dim3((n + tn - 1) / tn, (m + tm - 1) / tm),
           block: Dim3(128), regs: regs, smem: 122880, flops: flops, bytes: bytes)
     }
 
@@ -163,18 +163,18 @@ public struct Lowering {
     /// looping over the window, index-arithmetic bound; the weight gradient takes one 256-thread block per weight
     /// element reducing over the batch and map, so few channels cap its parallelism. Operation counts per window
     /// element (40 forward, 70 data gradient) fit the depthwise sweep in Assets/calibration/round2/sweeps.jsonl.
-    private mutating func depthwise(_ a: ConvAttributes, input: TensorShape, output: TensorShape, pass: String) {
+    private mutating func depthwise(_ a: ConvAttributes, input: TensorShape, output: TensorShape, pass: ConvPass) {
         let kArea = a.kernelH * a.kernelW
         let io = Double(input.elements + output.elements) * e
         switch pass {
-        case "dgrad":
+        case .dgrad:
             k("conv_depthwise2d_backward", .elementwise, grid: Dim3((input.elements + 1023) / 1024), block: Dim3(1024), regs: 40,
               smem: 0, flops: Double(input.elements * kArea * 70), bytes: io)
-        case "wgrad":
+        case .wgrad:
             let weights = a.outChannels * kArea
             k("conv_depthwise2d_grad_weight", .reduction, grid: Dim3(weights), block: Dim3(256), regs: 32, smem: 1024,
               flops: Double(output.elements * kArea * 2), bytes: Double(weights) * Double(2 * output.elements / max(a.outChannels, 1)) * e)
-        default:
+        case .fprop:
             k("conv_depthwise2d_forward", .elementwise, grid: Dim3((output.elements + 1023) / 1024), block: Dim3(1024), regs: 40,
               smem: 0, flops: Double(output.elements * kArea * 40), bytes: io + Double(a.parameterTensors[0]) * e)
         }
@@ -188,15 +188,15 @@ public struct Lowering {
         case .input, .flatten, .gradientView, .external, .view:
             return
         case .conv(let a):
-            convolution(a, input: inShape, output: out, pass: "fprop")
+            convolution(a, input: inShape, output: out, pass: .fprop)
             if a.bias { elementwise("add_bias", elements: out.elements, tensors: 2) }
         case .convDataGrad(let a):
             let fwd = graph.nodes[node.forwardOf!]
-            convolution(a, input: out, output: fwd.shape, pass: "dgrad")
+            convolution(a, input: out, output: fwd.shape, pass: .dgrad)
         case .convWeightGrad(let a):
             let fwd = graph.nodes[node.forwardOf!]
             let x = graph.nodes[fwd.inputs[0]].shape
-            convolution(a, input: x, output: fwd.shape, pass: "wgrad")
+            convolution(a, input: x, output: fwd.shape, pass: .wgrad)
             if a.bias {
                 k("reduce_bias_grad", .reduction, grid: Dim3(a.outChannels), block: Dim3(512), regs: 32, smem: 0,
                   flops: Double(fwd.shape.elements), bytes: Double(fwd.shape.elements) * e)

@@ -37,7 +37,7 @@ extension Lowering {
               smem: 0, flops: Double(out.elements * (m == .bilinear ? 20 : 6)), bytes: Double(out.elements + inShape.elements) * e)
         case .convTranspose(let a):
             // The data gradient of the convolution that maps this op's output shape to its input shape (as cuDNN runs it).
-            convolution(a, input: out, output: inShape, pass: "dgrad")
+            convolution(a, input: out, output: inShape, pass: .dgrad)
             if a.bias { elementwise("add_bias", elements: out.elements, tensors: 2) }
         case .matmul(let s):
             gemmKernels("bmm", m: s.m, n: s.n, k: s.k, batch: s.batch, matmul: true)
@@ -75,10 +75,10 @@ extension Lowering {
             k("upsample_\(m.rawValue)2d_backward", .elementwise, grid: Dim3((g + 511) / 512), block: Dim3(512), regs: 32, smem: 0,
               flops: Double(g * (m == .bilinear ? 24 : 6)), bytes: Double(g + out.elements * 2) * e)
         case .convTransposeDataGrad(let a):
-            convolution(a, input: graph.nodes[node.forwardOf!].shape, output: out, pass: "fprop")
+            convolution(a, input: graph.nodes[node.forwardOf!].shape, output: out, pass: .fprop)
         case .convTransposeWeightGrad(let a):
             let fwd = graph.nodes[node.forwardOf!]
-            convolution(a, input: fwd.shape, output: graph.nodes[fwd.inputs[0]].shape, pass: "wgrad")
+            convolution(a, input: fwd.shape, output: graph.nodes[fwd.inputs[0]].shape, pass: .wgrad)
             if a.bias { reduction("reduce_bias_grad", input: fwd.shape.elements, output: a.inChannels) }
         case .matmulGrad(let s):
             gemmKernels("bmm_grad", m: s.m, n: s.k, k: s.n, batch: s.batch, matmul: true)

@@ -22,6 +22,8 @@ public struct AppState: Sendable, Equatable {
     /// A short message shown in the footer line, and the frame it appeared.
     public var status = ""
     public var statusFrame = 0
+    /// Frames a status message stays in the footer.
+    public static let statusFrames = 120
     public var frame = 0
     /// Recent iterations: time (ms) and the policy that produced it, oldest first.
     public var history: [HistoryPoint] = []

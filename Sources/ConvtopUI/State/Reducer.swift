@@ -3,8 +3,9 @@ import ConvtopCore
 /// Applies an action to the state; returns the effects the outside world must carry out.
 /// Pure: it needs the current iteration's length only to seek and step.
 public enum Reducer {
-    public static let maxBatch = 1024
-    public static let maxStreams = 32
+    /// The same limits the command line validates (Scenario).
+    public static let maxBatch = Scenario.maxBatch
+    public static let maxStreams = Scenario.maxStreams
 
     public static func reduce(_ s: inout AppState, _ action: Action, iterationUs: Double, nextEventUs: Double? = nil) -> [Effect] {
         func say(_ m: String) { s.status = m; s.statusFrame = s.frame }

@@ -44,7 +44,7 @@ enum HeaderWidgets {
 
     static func footer(_ b: inout CellBuffer, _ r: Rect, _ s: AppState) {
         // The status message has priority; whole key items fill the rest (none is ever cut).
-        let showStatus = !s.status.isEmpty && s.frame - s.statusFrame < 120
+        let showStatus = !s.status.isEmpty && s.frame - s.statusFrame < AppState.statusFrames
         let msg = showStatus ? " " + s.status + " " : ""
         let room = r.width - 1 - msg.count - 2
         // Help and quit are always shown; the other items fill what is left, in table order.

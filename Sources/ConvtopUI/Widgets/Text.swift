@@ -24,6 +24,5 @@ enum TextFit {
         return v >= 100 ? String(format: "%.0f ms", v) : (v >= 10 ? String(format: "%.1f ms", v) : String(format: "%.3f ms", v))
     }
 
-    static func padLeft(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
     static func padRight(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
 }

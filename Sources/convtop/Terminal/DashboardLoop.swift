@@ -36,7 +36,7 @@ struct DashboardLoop {
                 dirty = true
             }
             if quit { break }
-            if dirty || !model.state.paused || size != lastSize || model.state.frame - model.state.statusFrame < 125 {
+            if dirty || !model.state.paused || size != lastSize || model.state.frame - model.state.statusFrame <= AppState.statusFrames {
                 let buffer = model.render(width: size.width, height: size.height)
                 screen.draw(buffer)
                 cast?.frame(buffer)
