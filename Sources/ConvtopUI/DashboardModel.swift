@@ -28,7 +28,12 @@ public final class DashboardModel {
         result = try w.run(scenario.policy, iteration: 0)
         index = PlaybackIndex(workload: w, result: result)
         cache[Self.key(scenario)] = w
-        state.history.append(HistoryPoint(iterationMs: result.metrics.iterationMs, policy: scenario.policy))
+        state.history.append(HistoryPoint(iterationMs: result.metrics.iterationMs, scenario: scenario))
+    }
+
+    /// The precision the GPU runs: TF32 asked of a GPU without TF32 tensor cores (T4, V100) runs fp32.
+    var precisionLabel: String {
+        state.scenario.precision == .tf32 && workload.gpu.tf32TFLOPS == 0 ? "fp32" : state.scenario.precision.rawValue
     }
 
     static func key(_ s: Scenario) -> Scenario { var k = s; k.policy = .serial; return k }
@@ -42,15 +47,16 @@ public final class DashboardModel {
     }
 
     /// Simulates the next iteration of the current settings (or re-simulates after a change).
-    private func simulate(previous: AppState) {
+    private func simulate(previous: AppState, keepInstant: Bool = false) {
         do {
             let w = try workloadFor(state.scenario)
             let r = try w.run(state.scenario.policy, iteration: state.iteration)
             workload = w
             result = r
             index = PlaybackIndex(workload: w, result: r)
-            state.cursor = 0
-            state.history.append(HistoryPoint(iterationMs: r.metrics.iterationMs, policy: state.scenario.policy))
+            // A new iteration starts at 0; a policy or setting change keeps the instant, to compare it.
+            state.cursor = keepInstant ? min(previous.cursor, r.trace.iterationTime) : 0
+            state.history.append(HistoryPoint(iterationMs: r.metrics.iterationMs, scenario: state.scenario))
             if state.history.count > 512 { state.history.removeFirst(state.history.count - 512) }
             onIteration?(r, w, state)
         } catch {
@@ -91,7 +97,7 @@ public final class DashboardModel {
         for e in effects {
             if e == .resimulate {
                 state.iteration += 1
-                simulate(previous: previous)
+                simulate(previous: previous, keepInstant: true)
             } else {
                 out.append(e)
             }
@@ -132,7 +138,7 @@ public final class DashboardModel {
             policyHits = []
             return b
         }
-        HeaderWidgets.header(&b, l.header, state, glyphs: glyphs)
+        HeaderWidgets.header(&b, l.header, state, streamsUsed: result.metrics.streamsUsed, precision: precisionLabel, glyphs: glyphs)
         policyHits = HeaderWidgets.policyBar(&b, l.policyBar, state)
         TimelineWidget.draw(&b, l.timelines, state, self, glyphs: glyphs)
         SMWidget.draw(&b, l.sms, state, self, glyphs: glyphs)
@@ -159,7 +165,7 @@ public final class DashboardModel {
         var b = CellBuffer(width: width, height: height)
         let r = Rect(x: 0, y: 0, width: width, height: height)
         switch name {
-        case "header": HeaderWidgets.header(&b, r, state, glyphs: glyphs)
+        case "header": HeaderWidgets.header(&b, r, state, streamsUsed: result.metrics.streamsUsed, precision: precisionLabel, glyphs: glyphs)
         case "policy": HeaderWidgets.policyBar(&b, r, state)
         case "timelines": TimelineWidget.draw(&b, r, state, self, glyphs: glyphs)
         case "sms": SMWidget.draw(&b, r, state, self, glyphs: glyphs)

@@ -15,6 +15,40 @@ struct DashboardModelTests {
         #expect(screen.contains("policy → serial"))
     }
 
+    /// Switching policy keeps the playback instant (to compare the same moment); the stats table lists each policy's
+    /// best time at the current settings only, and a batch change starts a new table.
+    @Test func policySwitchKeepsTheInstantAndTheTableKeepsToOneSetting() throws {
+        let m = try fixedModel()
+        for _ in 0..<3 { _ = m.handle(.right) }
+        let instant = m.state.cursor
+        #expect(instant > 0)
+        _ = m.handle(.char("1"))
+        #expect(m.state.cursor == instant)
+        _ = m.handle(.char("3"))
+        var screen = m.render(width: 120, height: 40).text()
+        #expect(screen.contains("best per policy, these settings"))
+        #expect(screen.contains("serial") && screen.contains("▶ branch"))
+        _ = m.handle(.char("B"))  // double the batch: the earlier times are not comparable
+        #expect(m.state.scenario.batch == 2)
+        screen = m.render(width: 120, height: 40).text()
+        let table = screen.components(separatedBy: "best per policy, these settings").last ?? ""
+        #expect(!table.contains("  serial ") && table.contains("branch"))
+        #expect(m.state.history.map(\.setting.batch) == [1, 1, 1, 2])
+    }
+
+    /// The parallelism chart takes each column's largest sample: its tallest bar reaches the top its label states,
+    /// and the cursor's marker is drawn even where the legend would sit.
+    @Test func parallelismChartKeepsItsPeaks() throws {
+        let m = try fixedModel(model: "googlenet")
+        let lines = m.renderPanel("branches", width: 90, height: 14).lines()
+        let ops = try #require(lines.first { $0.hasPrefix("│ops") })
+        #expect(ops.contains("█"))
+        #expect(lines.contains { $0.contains("top ") && $0.contains("^") })
+        // Serial uses one stream of the pool; the header says so.
+        _ = m.handle(.char("1"))
+        #expect(m.render(width: 200, height: 60).text().contains("1 of 8 streams"))
+    }
+
     @Test func playbackRollsIntoTheNextIteration() throws {
         let m = try fixedModel()
         _ = m.handle(.char(" ")) // resume

@@ -39,4 +39,16 @@ public struct AppState: Sendable, Equatable {
 public struct HistoryPoint: Sendable, Equatable {
     public var iterationMs: Double
     public var policy: PolicyKind
+    /// Every other setting (model, mode, batch, GPU, launch, streams, precision) with the policy left out: times
+    /// are compared only between points of one setting.
+    public var setting: Scenario
+
+    public init(iterationMs: Double, scenario: Scenario) {
+        self.iterationMs = iterationMs
+        policy = scenario.policy
+        var s = scenario
+        s.policy = .serial
+        s.seed = 0
+        setting = s
+    }
 }

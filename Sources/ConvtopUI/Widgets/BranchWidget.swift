@@ -71,20 +71,25 @@ enum BranchWidget {
         let peak = max(1, ix.available.max() ?? 1)
         func series(_ v: [Int], _ y: Int, _ label: String, _ style: Style) {
             b.text(inner.x, y, TextFit.padRight(label, labelW), Style(.dim), clip: inner)
+            guard !v.isEmpty else { return }
             for c in 0..<chart.width {
-                let i = min(v.count - 1, c * v.count / max(chart.width, 1))
-                b.put(chart.x + c, y, g.level(Double(v[i]) / Double(peak)), style, clip: chart)
+                // The largest sample a column covers, so that no peak falls between columns.
+                let lo = min(v.count - 1, c * v.count / max(chart.width, 1))
+                let hi = max(lo, min(v.count - 1, (c + 1) * v.count / max(chart.width, 1) - 1))
+                b.put(chart.x + c, y, g.level(Double(v[lo...hi].max() ?? 0) / Double(peak)), style, clip: chart)
             }
         }
-        series(ix.available, chart.y, "ready", Style(.warn))
-        series(ix.exploited, chart.y + 1, "running", Style(.good))
+        series(ix.available, chart.y, "ops", Style(.warn))
+        series(ix.exploited, chart.y + 1, "kernels", Style(.good))
         if chartRows >= 3 {
             let y = chart.y + 2
-            let c = Int(s.cursor / ix.iterationUs * Double(chart.width))
-            b.text(inner.x, y, "peak \(peak)", Style(.dim), clip: inner)
-            b.put(chart.x + min(max(c, 0), chart.width - 1), y, "^", Style(.cursor, bold: true), clip: chart)
-            let note = "ops ready+running vs kernels running"
-            if chart.width > note.count + 4 { b.text(chart.maxX - note.count, y, note, Style(.dim), clip: chart) }
+            let c = min(max(Int(s.cursor / ix.iterationUs * Double(chart.width)), 0), chart.width - 1)
+            b.text(inner.x, y, "top \(peak)", Style(.dim), clip: inner)
+            let note = "ops ready or running · kernels running"
+            // The legend keeps clear of the cursor's column so the marker always shows.
+            let noteX = chart.maxX - note.count
+            if chart.width > note.count + 4 && (c < noteX - chart.x - 1) { b.text(noteX, y, note, Style(.dim), clip: chart) }
+            b.put(chart.x + c, y, "^", Style(.cursor, bold: true), clip: chart)
         }
     }
 }

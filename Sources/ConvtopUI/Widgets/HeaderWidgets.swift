@@ -2,15 +2,18 @@ import ConvtopCore
 
 /// The header line, the clickable policy bar and the footer.
 enum HeaderWidgets {
-    static func header(_ b: inout CellBuffer, _ r: Rect, _ s: AppState, glyphs g: Glyphs) {
+    /// `streamsUsed`: streams the schedule put work on (serial uses 1 of the pool); `precision`: what the GPU runs
+    /// (tf32 asked of a GPU without TF32 runs fp32).
+    static func header(_ b: inout CellBuffer, _ r: Rect, _ s: AppState, streamsUsed: Int, precision: String, glyphs g: Glyphs) {
         b.fill(r, " ", Style(.normal, reverse: true))
         let sc = s.scenario
         var x = b.text(r.x + 1, r.y, "convtop", Style(.title, bold: true, reverse: true), clip: r)
-        let full = [sc.model, sc.mode.rawValue, "batch \(sc.batch)", sc.gpu, sc.policy.rawValue, "\(sc.streams) streams",
-                    sc.launch == .graph ? "CUDA Graph" : "eager launch", sc.precision.rawValue, "iter \(s.iteration + 1)"]
-        let compact = [sc.model, sc.mode == .training ? "train" : "infer", "b\(sc.batch)", sc.gpu, sc.policy.rawValue, "\(sc.streams)s",
-                       sc.launch == .graph ? "graph" : "eager", "it \(s.iteration + 1)"]
-        let medium = [sc.model, sc.mode.rawValue, "batch \(sc.batch)", sc.gpu, sc.policy.rawValue, "\(sc.streams) streams",
+        let streams = streamsUsed < sc.streams ? "\(streamsUsed) of \(sc.streams) streams" : "\(sc.streams) streams"
+        let full = [sc.model, sc.mode.rawValue, "batch \(sc.batch)", sc.gpu, sc.policy.rawValue, streams,
+                    sc.launch == .graph ? "CUDA Graph" : "eager launch", precision, "iter \(s.iteration + 1)"]
+        let compact = [sc.model, sc.mode == .training ? "train" : "infer", "b\(sc.batch)", sc.gpu, sc.policy.rawValue,
+                       "\(streamsUsed)/\(sc.streams)str", sc.launch == .graph ? "graph" : "eager", "it \(s.iteration + 1)"]
+        let medium = [sc.model, sc.mode.rawValue, "batch \(sc.batch)", sc.gpu, sc.policy.rawValue, streams,
                       sc.launch == .graph ? "graph" : "eager", "iter \(s.iteration + 1)"]
         let room = r.width - 30
         let line = [full.joined(separator: " · "), medium.joined(separator: " · ")].first { $0.count <= room }

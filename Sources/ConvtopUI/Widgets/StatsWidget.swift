@@ -24,11 +24,15 @@ enum StatsWidget {
             b.text(inner.x, y, row.0, Style(.dim), clip: inner)
             b.text(inner.maxX - row.1.count, y, row.1, row.2, clip: inner)
         }
-        // Latest iteration of each policy tried with the current settings' history, when there is room.
-        let tried = PolicyKind.allCases.compactMap { p in s.history.last { $0.policy == p }.map { (p, $0.iterationMs) } }
+        // The best iteration of each policy tried at the current settings (batch, mode, GPU, launch, streams), when
+        // there is room: times at other settings are not comparable and stay out.
+        let here = HistoryPoint(iterationMs: 0, scenario: s.scenario).setting
+        let tried = PolicyKind.allCases.compactMap { p in
+            s.history.filter { $0.policy == p && $0.setting == here }.map(\.iterationMs).min().map { (p, $0) }
+        }
         let tableTop = inner.y + rows.count + 1
         if tried.count >= 1 && tableTop + tried.count + 1 <= inner.maxY - sparkRows {
-            b.text(inner.x, tableTop, "policies this session", Style(.title), clip: inner)
+            b.text(inner.x, tableTop, "best per policy, these settings", Style(.title), clip: inner)
             let best = tried.map(\.1).min() ?? 1
             for (i, t) in tried.enumerated() {
                 let y = tableTop + 1 + i
@@ -42,18 +46,21 @@ enum StatsWidget {
         let y = inner.maxY - 2
         let h = s.history.suffix(inner.width)
         guard !h.isEmpty else { return }
-        let lo = h.map(\.iterationMs).min()!, hi = h.map(\.iterationMs).max()!
-        var prev: PolicyKind?
+        // Bars from zero: run-to-run noise of a few tenths of a percent stays a few tenths of a bar.
+        let hi = h.map(\.iterationMs).max()!
+        var prev: HistoryPoint?
         for (i, p) in h.enumerated() {
-            let f = hi > lo ? 0.15 + 0.85 * (p.iterationMs - lo) / (hi - lo) : 0.5
-            b.put(inner.x + i, y, g.level(f), Style(.accent), clip: inner)
-            if p.policy != prev {
+            b.put(inner.x + i, y, g.level(hi > 0 ? p.iterationMs / hi : 0), Style(.accent), clip: inner)
+            if let q = prev, p.setting != q.setting {
+                // A change of batch, mode, GPU, launch or streams: the times before and after are not comparable.
+                b.put(inner.x + i, y + 1, "*", Style(.warn, bold: true), clip: inner)
+            } else if p.policy != prev?.policy {
                 let digit = Unicode.Scalar(UInt8(48 + ((PolicyKind.allCases.firstIndex(of: p.policy) ?? 0) + 1) % 10))
                 b.put(inner.x + i, y + 1, digit, Style(.title, bold: true), clip: inner)
-                prev = p.policy
             }
+            prev = p
         }
-        let range = String(format: "%.2f–%.2f ms", lo, hi)
+        let range = String(format: "0–%.2f ms", hi)
         if h.count + range.count + 2 <= inner.width { b.text(inner.maxX - range.count, y + 1, range, Style(.dim), clip: inner) }
     }
 }

@@ -50,13 +50,28 @@ enum TimelineWidget {
             b.text(inner.x, row, TextFit.padRight(label, labelWidth - 1), Style(.stream(st), bold: true), clip: inner)
             for c in 0..<cols { b.put(x0 + c, row, g.idle, Style(.dim), clip: inner) }
             let recs = more ? ix.streams[li...].flatMap { ix.lanes[$0]! } : ix.lanes[st]!
+            // Each cell is shaded by the share of its time a kernel runs: a full stream glyph from three quarters, a
+            // lower block of that height below (eager runs at ×1 no longer look solidly busy).
+            let colUs = span / Double(cols)
+            var busy = Array(repeating: 0.0, count: cols), owner = Array(repeating: -1, count: cols)
+            for (i, k) in recs.enumerated() where k.end >= start && k.start <= start + span {
+                let a = max(k.start, start), e = min(k.end, start + span)
+                for c in max(0, col(a))...min(cols - 1, max(0, col(e))) {
+                    let lo = start + Double(c) * colUs
+                    busy[c] += max(0, min(e, lo + colUs) - max(a, lo)) / colUs
+                    owner[c] = i
+                }
+            }
+            for c in 0..<cols where owner[c] >= 0 {
+                let k = recs[owner[c]]
+                let f = min(busy[c], 1)
+                b.put(x0 + c, row, f >= 0.75 ? g.stream(k.stream) : g.level(max(f, 1.0 / 8)), Style(.stream(k.stream), dim: k.start > s.cursor), clip: inner)
+            }
             var lastLabelEnd = -1
             for k in recs {
                 if k.end < start || k.start > start + span { continue }
                 let c0 = max(0, col(k.start)), c1 = min(cols - 1, max(c0, col(k.end)))
                 let future = k.start > s.cursor
-                let style = Style(.stream(k.stream), dim: future)
-                for c in c0...c1 { b.put(x0 + c, row, g.stream(k.stream), style, clip: inner) }
                 let width = c1 - c0 + 1
                 if width >= 6 && c0 > lastLabelEnd {
                     let name = TextFit.shortName(names[kernels[k.kernel].op].name, width - 2, ellipsis: g.ellipsis)
