@@ -10,16 +10,17 @@ import Foundation
 /// convtop writes nothing but the file a user named. It refuses symbolic links, devices, FIFOs, sockets and
 /// folders (with or without `overwrite`), never follows a link, never blocks on a FIFO, and writes through the
 /// opened descriptor, so `--force` on `/dev/null` or on a link leaves them as they were. `-` means standard output.
-public final class OutputFile {
+public final class OutputFile: @unchecked Sendable {  // one writer at a time: callers serialise writes (the sweep writes from one actor)
     /// How the output file is reached.
     enum Target { case standardOutput, descriptor(Int32) }
     let target: Target
     /// The path as the user gave it (`-` for standard output).
     public let path: String
 
-    /// Opens `path` for writing: a new file, or (with `overwrite`) an existing regular file truncated in place.
-    /// Throws `OutputFileError` with a one-line message before anything is written.
-    public init(path: String, overwrite: Bool) throws {
+    /// Opens `path` for writing: a new file, or (with `overwrite`) an existing regular file truncated in place, or
+    /// (with `append`) an existing regular file written at its end. Throws `OutputFileError` with a one-line message
+    /// before anything is written.
+    public init(path: String, overwrite: Bool, append: Bool = false) throws {
         self.path = path
         if path == "-" { target = .standardOutput; return }
         guard !path.isEmpty else { throw OutputFileError("the output path is empty; name a file") }
@@ -29,11 +30,11 @@ public final class OutputFile {
             guard kind == nil else {
                 throw OutputFileError("\(Self.quoted(path)) is \(kind!); convtop writes only regular files, so name a new file")
             }
-            guard overwrite else { throw OutputFileError("\(Self.quoted(path)) already exists; pass --force to overwrite it") }
+            guard overwrite || append else { throw OutputFileError("\(Self.quoted(path)) already exists; pass --force to overwrite it") }
         }
         // O_NOFOLLOW: a link swapped in after the check is refused; O_NONBLOCK: a FIFO swapped in cannot block us.
         var flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC
-        if !overwrite { flags |= O_EXCL }
+        if append { flags |= O_APPEND } else if !overwrite { flags |= O_EXCL }
         let fd = open(path, flags, 0o644)
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
@@ -45,7 +46,7 @@ public final class OutputFile {
             throw OutputFileError("\(Self.quoted(path)) is not a regular file; convtop writes only regular files")
         }
         // Truncate only now that we know it is a regular file we hold open.
-        if overwrite && opened.st_size > 0 && ftruncate(fd, 0) != 0 {
+        if overwrite && !append && opened.st_size > 0 && ftruncate(fd, 0) != 0 {
             Glibc.close(fd)
             throw OutputFileError("\(Self.quoted(path)): cannot truncate the file (\(String(cString: strerror(errno))))")
         }
