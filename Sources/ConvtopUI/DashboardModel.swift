@@ -86,7 +86,8 @@ public final class DashboardModel {
         if case .click(let x, let y) = key {
             action = policyHits.first { $0.1.contains(x: x, y: y) }.map { .selectPolicy($0.0) }
         }
-        if state.showHelp, let a = action, a != .toggleHelp, a != .quit, a != .closeOverlay {
+        let scrolls: Set<Action> = [.scrollUp, .scrollDown, .pageUp, .pageDown]
+        if state.showHelp, let a = action, a != .toggleHelp, a != .quit, a != .closeOverlay, !scrolls.contains(a) {
             state.showHelp = false
         }
         if state.showExplain, action == .toggleHelp { state.showExplain = false }
@@ -146,7 +147,7 @@ public final class DashboardModel {
         StatsWidget.draw(&b, l.stats, state, self, glyphs: glyphs)
         HeaderWidgets.footer(&b, l.footer, state)
         if state.showExplain && !state.showHelp { ExplainWidget.draw(&b, explanation, glyphs: glyphs) }
-        if state.showHelp { OverlayWidgets.help(&b, glyphs: glyphs) }
+        if state.showHelp { OverlayWidgets.help(&b, scroll: state.helpScroll, glyphs: glyphs) }
         if ascii { b.asciify() }
         return b
     }
@@ -172,7 +173,7 @@ public final class DashboardModel {
         case "branches": BranchWidget.draw(&b, r, state, self, glyphs: glyphs)
         case "stats": StatsWidget.draw(&b, r, state, self, glyphs: glyphs)
         case "footer": HeaderWidgets.footer(&b, r, state)
-        case "help": OverlayWidgets.help(&b, glyphs: glyphs)
+        case "help": OverlayWidgets.help(&b, scroll: state.helpScroll, glyphs: glyphs)
         case "explain": ExplainWidget.draw(&b, explanation, glyphs: glyphs)
         default: break
         }

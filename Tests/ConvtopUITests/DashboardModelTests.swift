@@ -49,6 +49,22 @@ struct DashboardModelTests {
         #expect(m.render(width: 200, height: 60).text().contains("1 of 8 streams"))
     }
 
+    /// At 80×24 the help cannot show every key: it says which lines it shows, scrolls to the last one (quit), and
+    /// cuts long lines at a word with an ellipsis.
+    @Test func helpScrollsAt80x24() throws {
+        let m = try fixedModel()
+        _ = m.handle(.char("?"))
+        var screen = m.render(width: 80, height: 24).text()
+        #expect(screen.contains("↑↓ scroll · 1–"))
+        #expect(!screen.contains("q ^C F10"))
+        for _ in 0..<5 { _ = m.handle(.pageDown) }
+        screen = m.render(width: 80, height: 24).text()
+        #expect(screen.contains("q ^C F10") && screen.contains("of \(KeyMap.bindings.count)"))
+        #expect(m.state.showHelp)
+        _ = m.handle(.escape)
+        #expect(!m.state.showHelp)
+    }
+
     @Test func playbackRollsIntoTheNextIteration() throws {
         let m = try fixedModel()
         _ = m.handle(.char(" ")) // resume

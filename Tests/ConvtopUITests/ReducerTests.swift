@@ -27,6 +27,31 @@ struct ReducerTests {
         #expect(press(.char("3"), &s).isEmpty) // already chosen: nothing to do
     }
 
+    @Test func homeAndEndGoToTheIterationsEnds() {
+        var s = state()
+        s.cursor = 400
+        _ = press(.end, &s)
+        #expect(s.cursor == 1000 && s.paused)
+        _ = press(.home, &s)
+        #expect(s.cursor == 0)
+    }
+
+    @Test func arrowsScrollTheHelpOnlyWhileItIsOpen() {
+        var s = state()
+        #expect(press(.down, &s).isEmpty && s.helpScroll == 0)   // help closed: nothing to scroll
+        _ = press(.char("?"), &s)
+        _ = press(.down, &s); _ = press(.char("j"), &s)
+        #expect(s.helpScroll == 2)
+        _ = press(.pageDown, &s)
+        #expect(s.helpScroll == 12)
+        for _ in 0..<100 { _ = press(.pageDown, &s) }
+        #expect(s.helpScroll == KeyMap.bindings.count - 1)
+        _ = press(.up, &s)
+        #expect(s.helpScroll == KeyMap.bindings.count - 2)
+        _ = press(.char("?"), &s); _ = press(.char("?"), &s)     // reopened: from the top
+        #expect(s.helpScroll == 0)
+    }
+
     @Test func xTogglesTheWhyOverlayAndHelpReplacesIt() throws {
         let m = try fixedModel()
         #expect(!m.state.showExplain)

@@ -47,6 +47,10 @@ public final class SessionRecorder {
         case .right: return "right"
         case .up: return "up"
         case .down: return "down"
+        case .home: return "home"
+        case .end: return "end"
+        case .pageUp: return "pgup"
+        case .pageDown: return "pgdn"
         case .tab: return "tab"
         case .backTab: return "backtab"
         case .escape: return "esc"
@@ -63,6 +67,10 @@ public final class SessionRecorder {
         case "right": return .right
         case "up": return .up
         case "down": return .down
+        case "home": return .home
+        case "end": return .end
+        case "pgup": return .pageUp
+        case "pgdn": return .pageDown
         case "tab": return .tab
         case "backtab": return .backTab
         case "esc": return .escape

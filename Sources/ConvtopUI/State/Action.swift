@@ -3,7 +3,7 @@ import ConvtopCore
 /// A key press, decoded by the backend.
 public enum Key: Sendable, Hashable {
     case char(Character)
-    case left, right, up, down, tab, backTab, escape, enter
+    case left, right, up, down, home, end, pageUp, pageDown, tab, backTab, escape, enter
     case function(Int)
     case ctrlC
     /// A mouse click at a cell.
@@ -18,6 +18,10 @@ public enum Action: Sendable, Hashable {
     case nextIteration
     case stepEvent
     case seekBackward, seekForward
+    /// Home/End: the start or the last instant of the iteration.
+    case seekStart, seekEnd
+    /// ↑/↓ (PgUp/PgDn a page): scroll the help overlay.
+    case scrollUp, scrollDown, pageUp, pageDown
     case zoomIn, zoomOut
     case slower, faster
     case halveBatch, doubleBatch

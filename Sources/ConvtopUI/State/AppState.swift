@@ -15,6 +15,8 @@ public struct AppState: Sendable, Equatable {
     /// Visible fraction of the iteration in the timeline (1 = whole iteration).
     public var zoom = 1.0
     public var showHelp = false
+    /// First help line shown (the help scrolls when the terminal is short).
+    public var helpScroll = 0
     /// The "why" overlay: where this iteration's lost parallelism goes (`convtop explain` for the iteration at hand).
     public var showExplain = false
     public var recordingAvailable = false

@@ -25,6 +25,8 @@ public enum KeyMap {
             KeyBinding(keys: [.char(".")], label: ".", action: .stepEvent, help: "one kernel event forward (pauses)", footer: nil),
             KeyBinding(keys: [.left], label: "←", action: .seekBackward, help: "seek backward", footer: nil),
             KeyBinding(keys: [.right], label: "→", action: .seekForward, help: "seek forward", footer: "←→ seek"),
+            KeyBinding(keys: [.home], label: "Home", action: .seekStart, help: "go to the start of the iteration", footer: nil),
+            KeyBinding(keys: [.end], label: "End", action: .seekEnd, help: "go to the end of the iteration", footer: nil),
             KeyBinding(keys: [.char("+"), .char("=")], label: "+", action: .zoomIn, help: "zoom the timeline in", footer: nil),
             KeyBinding(keys: [.char("-"), .char("_")], label: "-", action: .zoomOut, help: "zoom the timeline out", footer: "+- zoom"),
             KeyBinding(keys: [.char("[")], label: "[", action: .slower, help: "slower playback", footer: nil),
@@ -41,6 +43,10 @@ public enum KeyMap {
             KeyBinding(keys: [.char("x")], label: "x", action: .toggleExplain, help: "why: where this iteration's lost parallelism goes", footer: "x why"),
             KeyBinding(keys: [.char("?"), .char("h"), .function(1)], label: "? h F1", action: .toggleHelp, help: "help", footer: "? help"),
             KeyBinding(keys: [.escape], label: "Esc", action: .closeOverlay, help: "close the help or why overlay", footer: nil),
+            KeyBinding(keys: [.up, .char("k")], label: "↑ k", action: .scrollUp, help: "scroll this help up", footer: nil),
+            KeyBinding(keys: [.down, .char("j")], label: "↓ j", action: .scrollDown, help: "scroll this help down", footer: nil),
+            KeyBinding(keys: [.pageUp], label: "PgUp", action: .pageUp, help: "scroll this help a page up", footer: nil),
+            KeyBinding(keys: [.pageDown], label: "PgDn", action: .pageDown, help: "scroll this help a page down", footer: nil),
             KeyBinding(keys: [.char("q"), .ctrlC, .function(10)], label: "q ^C F10", action: .quit, help: "quit", footer: "q quit"),
         ]
         return b

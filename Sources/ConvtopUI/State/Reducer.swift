@@ -32,6 +32,15 @@ public enum Reducer {
             s.cursor = max(0, s.cursor - iterationUs * s.zoom * 0.05)
         case .seekForward:
             s.cursor = min(iterationUs, s.cursor + iterationUs * s.zoom * 0.05)
+        case .seekStart:
+            s.cursor = 0
+        case .seekEnd:
+            s.cursor = iterationUs
+            s.paused = true
+        case .scrollUp, .scrollDown, .pageUp, .pageDown:
+            guard s.showHelp else { return [] }
+            let step = action == .scrollUp ? -1 : (action == .scrollDown ? 1 : (action == .pageUp ? -10 : 10))
+            s.helpScroll = max(0, min(KeyMap.bindings.count - 1, s.helpScroll + step))
         case .zoomIn:
             s.zoom = max(1.0 / 256, s.zoom / 2)
             say("zoom ×\(Int((1 / s.zoom).rounded()))")
@@ -85,6 +94,7 @@ public enum Reducer {
             return [.exportTrace]
         case .toggleHelp:
             s.showHelp.toggle()
+            s.helpScroll = 0
         case .toggleExplain:
             s.showExplain.toggle()
         case .closeOverlay:

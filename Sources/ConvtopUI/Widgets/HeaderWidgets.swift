@@ -12,7 +12,7 @@ enum HeaderWidgets {
         let full = [sc.model, sc.mode.rawValue, "batch \(sc.batch)", sc.gpu, sc.policy.rawValue, streams,
                     sc.launch == .graph ? "CUDA Graph" : "eager launch", precision, "iter \(s.iteration + 1)"]
         let compact = [sc.model, sc.mode == .training ? "train" : "infer", "b\(sc.batch)", sc.gpu, sc.policy.rawValue,
-                       "\(streamsUsed)/\(sc.streams)str", sc.launch == .graph ? "graph" : "eager", "it \(s.iteration + 1)"]
+                       streamsUsed < sc.streams ? "\(streamsUsed)/\(sc.streams)str" : "\(sc.streams)str", sc.launch == .graph ? "graph" : "eager", "it \(s.iteration + 1)"]
         let medium = [sc.model, sc.mode.rawValue, "batch \(sc.batch)", sc.gpu, sc.policy.rawValue, streams,
                       sc.launch == .graph ? "graph" : "eager", "iter \(s.iteration + 1)"]
         let room = r.width - 30

@@ -12,15 +12,22 @@ enum OverlayWidgets {
         return r.inset(1)
     }
 
-    static func help(_ b: inout CellBuffer, glyphs g: Glyphs) {
+    /// Every key from the key table; where the terminal is too short for them all, the list scrolls (↑↓, PgUp/PgDn)
+    /// and the last line says which lines are shown. Long lines end in an ellipsis, not mid-word.
+    static func help(_ b: inout CellBuffer, scroll: Int, glyphs g: Glyphs) {
         let rows = KeyMap.bindings.map { (TextFit.padRight($0.label, 9), $0.help) }
         guard let inner = frame(&b, width: (rows.map { $0.0.count + $0.1.count }.max() ?? 20) + 6, height: rows.count + 4,
                                 minWidth: 10, minHeight: 4, title: "keys", glyphs: g) else { return }
-        for (i, row) in rows.prefix(inner.height - 2).enumerated() {
+        let visible = max(1, inner.height - 2)
+        let first = max(0, min(scroll, rows.count - visible))
+        for (i, row) in rows[first..<min(rows.count, first + visible)].enumerated() {
             let x = b.text(inner.x + 1, inner.y + i, row.0, Style(.accent, bold: true), clip: inner)
-            b.text(x, inner.y + i, row.1, .plain, clip: inner)
+            let room = inner.maxX - x
+            b.text(x, inner.y + i, row.1.count <= room ? row.1 : TextFit.words(row.1, room, ellipsis: g.ellipsis), .plain, clip: inner)
         }
-        b.text(inner.x + 1, inner.maxY - 1, "press ?, h or Esc to close", Style(.dim), clip: inner)
+        let hint = visible < rows.count ? "↑↓ scroll · \(first + 1)–\(min(rows.count, first + visible)) of \(rows.count) · ? or Esc closes"
+                                        : "press ?, h or Esc to close"
+        b.text(inner.x + 1, inner.maxY - 1, hint, Style(.dim), clip: inner)
     }
 
     static func tooSmall(_ b: inout CellBuffer) {

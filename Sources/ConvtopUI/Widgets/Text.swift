@@ -7,6 +7,16 @@ enum TextFit {
         return String(s.prefix(n - 1)) + String(Character(ellipsis))
     }
 
+    /// `s` cut to `n` characters at a word boundary where one is near, with an ellipsis when cut.
+    static func words(_ s: String, _ n: Int, ellipsis: Unicode.Scalar) -> String {
+        guard s.count > n, n > 1 else { return fit(s, n, ellipsis: ellipsis) }
+        let head = String(s.prefix(n - 1))
+        if let space = head.lastIndex(of: " "), head.distance(from: head.startIndex, to: space) >= n / 2 {
+            return String(head[..<space]) + String(Character(ellipsis))
+        }
+        return head + String(Character(ellipsis))
+    }
+
     /// The last components of a dotted op name that fit in `n` characters.
     static func shortName(_ s: String, _ n: Int, ellipsis: Unicode.Scalar) -> String {
         let parts = s.split(separator: ".")

@@ -29,7 +29,8 @@ enum TimelineWidget {
         let mid = TextFit.ms(start + span / 2)
         b.text(x0 + cols / 2 - mid.count / 2, inner.y, mid, axisStyle, clip: inner)
         func col(_ t: Double) -> Int { Int(((t - start) / span * Double(cols)).rounded(.down)) }
-        let cursorCol = col(s.cursor)
+        // The last instant (End) maps one past the last column: keep the cursor on screen.
+        let cursorCol = s.cursor >= start + span ? cols - 1 : col(s.cursor)
         var row = inner.y + 1
         // Host lane.
         b.text(inner.x, row, TextFit.padRight("host", labelWidth - 1), Style(.accent), clip: inner)
