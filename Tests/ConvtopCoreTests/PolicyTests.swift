@@ -84,3 +84,34 @@ struct PolicyTests {
         #expect(try PolicyKind.parse("Critical-Path") == .criticalPath)
     }
 }
+
+/// HEFT on a diamond with hand-set costs: A (5 µs) → B (10), C (4) → D (2), two streams, 3 µs per cross-stream wait.
+/// Ranks: A 17, B 12, C 6, D 2. A goes to stream 0 (finish 5); B finishes at 15 on stream 0 and 18 on stream 1 → 0;
+/// C finishes at 19 on stream 0 and 12 on stream 1 → 1; D finishes at 17 on stream 0 (B's 15, C's 12 + 3) and 20 on
+/// stream 1 → 0.
+struct HEFTTests {
+    @Test func diamondByHand() throws {
+        let g = graph { b in
+            let x = b.input([1, 8])
+            let a = b.relu(x, name: "A")
+            let bb = b.relu(a, name: "B"), c = b.relu(a, name: "C")
+            _ = b.sum([bb, c], name: "D")
+        }
+        let kg = Lowering.lower(g, gpu: try GPUCatalog.load("h100"))
+        var cost = Array(repeating: 0.0, count: g.nodes.count)
+        for (name, us) in [("A", 5.0), ("B", 10.0), ("C", 4.0), ("D", 2.0)] { cost[g.nodes.first { $0.name == name }!.id] = us }
+        let s = PolicyKind.heft.schedule(kg, streams: 2, smCount: 132, cost: cost, syncUs: 3)
+        let stream = { (n: String) in s.streamOfOp[g.nodes.first { $0.name == n }!.id] }
+        #expect([stream("A"), stream("B"), stream("C"), stream("D")] == [0, 0, 1, 0])
+        #expect(s.launchOrder.map { g.nodes[$0].name } == ["A", "B", "C", "D"])
+        // With waits costing 20 µs, C stays on stream 0 too: every op on one stream.
+        let slow = PolicyKind.heft.schedule(kg, streams: 2, smCount: 132, cost: cost, syncUs: 20)
+        #expect(Set(slow.streamOfOp.filter { $0 >= 0 }) == [0])
+    }
+
+    @Test func runsOnBranchyNetworks() throws {
+        let w = try Workload(scenario("googlenet"))
+        let m = try w.run(.heft, recordBlocks: false).metrics
+        #expect(m.streamsUsed > 1 && m.speedupVsSerial > 1.2)
+    }
+}

@@ -73,6 +73,7 @@ struct ReducerTests {
         var s = state()
         s.scenario.policy = .resourceAware
         _ = press(.char("p"), &s); #expect(s.scenario.policy == .oooBackprop)
+        _ = press(.char("p"), &s); #expect(s.scenario.policy == .heft)
         _ = press(.char("p"), &s); #expect(s.scenario.policy == .serial)
         _ = press(.tab, &s); #expect(s.scenario.policy == .roundRobin)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ConvtopCore
 
 /// `convtop sweep` through the real binary: the CSV/JSON Lines schema, the same rows whatever the number of jobs,
 /// resuming an interrupted sweep, and a case that cannot run becoming rows with an error instead of a failure.
@@ -20,12 +21,13 @@ struct SweepTests {
         #expect(try e2e.sh([e2e.binary] + grid + ["--jobs", "4", "-o", four]).status == 0)
         let a = try lines(one), b = try lines(four)
         #expect(a.first == "model,gpu,batch,mode,launch,streams,policy,iteration_ms,serial_ms,speedup,sm_utilization,critical_path_ms,kernels,error")
-        #expect(a.count == 1 + 4 * 7)                       // 2 models × 2 batches, 7 policies each
+        let policies = PolicyKind.allCases.count
+        #expect(a.count == 1 + 4 * policies)                // 2 models × 2 batches, every policy on each
         #expect(a.first == b.first && a.dropFirst().sorted() == b.dropFirst().sorted())
         // Serial rows have speedup 1; every row of a case shares its serial time.
         for row in a.dropFirst() where row.contains(",serial,") { #expect(row.split(separator: ",")[9] == "1") }
         // An interrupted sweep: the header, one whole case and a line cut short. --resume appends the other three.
-        let firstCase = a[1...7]
+        let firstCase = a[1...policies]
         try (([a[0]] + firstCase + ["squeezenet1_0,h100,1,inference,gra"]).joined(separator: "\n") + "\n")
             .write(toFile: resumed, atomically: true, encoding: .utf8)
         #expect(try e2e.sh([e2e.binary] + grid + ["--resume", "-o", resumed]).status == 0)

@@ -64,7 +64,7 @@ public struct Workload: Sendable {
 
     /// The schedule a policy produces for this workload.
     public func schedule(_ policy: PolicyKind) -> Schedule {
-        policy.schedule(kernels, streams: scenario.streams, smCount: gpu.smCount, cost: opCost)
+        policy.schedule(kernels, streams: scenario.streams, smCount: gpu.smCount, cost: opCost, syncUs: gpu.kernelLatencyUs)
     }
 
     public func options(iteration: Int, recordBlocks: Bool = true) -> SimulationOptions {

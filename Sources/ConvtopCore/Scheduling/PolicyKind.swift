@@ -7,6 +7,7 @@ public enum PolicyKind: String, Sendable, Codable, CaseIterable {
     case criticalPath = "critical-path"
     case resourceAware = "resource-aware"
     case oooBackprop = "ooo-backprop"
+    case heft
 
     /// One line on what the policy does.
     public var summary: String {
@@ -18,6 +19,7 @@ public enum PolicyKind: String, Sendable, Codable, CaseIterable {
         case .criticalPath: return "list scheduling by longest remaining path; critical ops high priority"
         case .resourceAware: return "concurrent kernels get capped SM shares; the critical path the larger"
         case .oooBackprop: return "training: weight gradients on a side stream, off the critical path (Oh et al., EuroSys 2022)"
+        case .heft: return "list scheduling by upward rank, each op on its earliest-finish stream (HEFT, as in LIOS 2023)"
         }
     }
 
@@ -26,8 +28,9 @@ public enum PolicyKind: String, Sendable, Codable, CaseIterable {
         throw ModelError("unknown policy '\(s)'; valid policies: \(allCases.map(\.rawValue).joined(separator: ", "))")
     }
 
-    /// Builds the schedule. `cost` holds each graph node's's standalone time in microseconds.
-    public func schedule(_ kg: KernelGraph, streams: Int, smCount: Int, cost: [Double]) -> Schedule {
+    /// Builds the schedule. `cost` holds each graph node's standalone time in microseconds; `syncUs` is what a wait
+    /// on another stream costs (HEFT weighs it).
+    public func schedule(_ kg: KernelGraph, streams: Int, smCount: Int, cost: [Double], syncUs: Double = 2) -> Schedule {
         let od = OpDAG(kg)
         let n = kg.graph.nodes.count
         var s = Schedule(policy: self, streamOfOp: Array(repeating: -1, count: n), launchOrder: od.dag.order.map { od.ops[$0] },
@@ -49,6 +52,8 @@ public enum PolicyKind: String, Sendable, Codable, CaseIterable {
             Policies.capSMs(od, smCount: smCount, cost: cost, into: &s)
         case .oooBackprop:
             for o in od.ops { s.streamOfOp[o] = 0 }
+        case .heft:
+            Policies.heft(od, pool: pool, cost: cost, syncUs: syncUs, into: &s)
         }
         if kg.graph.mode == .training && self != .serial { Policies.backwardFollowsForward(kg, into: &s) }
         if self == .oooBackprop && pool > 1 { Policies.weightGradientsAside(kg, into: &s) }
