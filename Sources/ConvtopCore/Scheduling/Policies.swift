@@ -104,42 +104,54 @@ enum Policies {
         }
     }
 
+    /// List scheduling: ready ops pop by `priority` (larger first, then lower index); `place` picks each op's stream
+    /// and finish time from its inputs' finish times and streams. The launch order is the pop order.
+    static func listSchedule(_ od: OpDAG, priority: [Double], into s: inout Schedule,
+                             place: (_ v: Int, _ finish: [Double], _ stream: [Int]) -> (stream: Int, finish: Double)) {
+        var finish = Array(repeating: 0.0, count: od.count)
+        var stream = Array(repeating: 0, count: od.count)
+        var waiting = od.dag.predecessors.map(\.count)
+        struct Ready: Comparable {
+            var priority: Double, v: Int
+            static func < (a: Ready, b: Ready) -> Bool { a.priority > b.priority || (a.priority == b.priority && a.v < b.v) }
+        }
+        var ready = MinHeap<Ready>()
+        for v in 0..<od.count where waiting[v] == 0 { ready.push(Ready(priority: priority[v], v: v)) }
+        var order: [Int] = []
+        while let r = ready.pop() {
+            let v = r.v
+            (stream[v], finish[v]) = place(v, finish, stream)
+            s.streamOfOp[od.ops[v]] = stream[v]
+            order.append(od.ops[v])
+            for w in od.dag.successors[v] {
+                waiting[w] -= 1
+                if waiting[w] == 0 { ready.push(Ready(priority: priority[w], v: w)) }
+            }
+        }
+        s.launchOrder = order
+    }
+
     /// List scheduling by bottom level: the ready op with the longest remaining path launches first. Ops on the
     /// critical path share stream 0 at high priority; the others go to the stream that frees up first.
     static func criticalPath(_ od: OpDAG, pool: Int, cost: [Double], into s: inout Schedule) {
         let c = { (v: Int) in cost[od.ops[v]] }
-        let bottom = od.dag.bottomLevels(cost: c)
         let critical = Set(od.dag.criticalPath(cost: c).path)
-        var finish = Array(repeating: 0.0, count: od.count)
         var streamFree = Array(repeating: 0.0, count: pool)
-        var waiting = od.dag.predecessors.map(\.count)
-        struct Ready: Comparable {
-            var level: Double, v: Int
-            static func < (a: Ready, b: Ready) -> Bool { a.level > b.level || (a.level == b.level && a.v < b.v) }
-        }
-        var ready = MinHeap<Ready>()
-        for v in 0..<od.count where waiting[v] == 0 { ready.push(Ready(level: bottom[v], v: v)) }
-        var order: [Int] = []
-        while let r = ready.pop() {
-            let v = r.v
+        var high: [Int] = []
+        listSchedule(od, priority: od.dag.bottomLevels(cost: c), into: &s) { v, finish, _ in
             let start = od.dag.predecessors[v].map { finish[$0] }.max() ?? 0
             let st: Int
             if critical.contains(v) || pool == 1 {
                 st = 0
-                s.priorityOfOp[od.ops[v]] = 1
+                high.append(od.ops[v])
             } else {
                 st = (1..<pool).min { max(streamFree[$0], start) < max(streamFree[$1], start) || (max(streamFree[$0], start) == max(streamFree[$1], start) && $0 < $1) }!
             }
-            finish[v] = max(start, streamFree[st]) + c(v)
-            streamFree[st] = finish[v]
-            s.streamOfOp[od.ops[v]] = st
-            order.append(od.ops[v])
-            for w in od.dag.successors[v] {
-                waiting[w] -= 1
-                if waiting[w] == 0 { ready.push(Ready(level: bottom[w], v: w)) }
-            }
+            let f = max(start, streamFree[st]) + c(v)
+            streamFree[st] = f
+            return (st, f)
         }
-        s.launchOrder = order
+        for op in high { s.priorityOfOp[op] = 1 }
     }
 
     /// The seed paper's proposal: where ops can overlap, cap each one's SMs so that branches co-run, giving the
