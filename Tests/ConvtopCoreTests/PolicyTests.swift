@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ConvtopCore
 
@@ -102,7 +103,8 @@ struct HEFTTests {
         for (name, us) in [("A", 5.0), ("B", 10.0), ("C", 4.0), ("D", 2.0)] { cost[g.nodes.first { $0.name == name }!.id] = us }
         let s = PolicyKind.heft.schedule(kg, streams: 2, smCount: 132, cost: cost, syncUs: 3)
         let stream = { (n: String) in s.streamOfOp[g.nodes.first { $0.name == n }!.id] }
-        #expect([stream("A"), stream("B"), stream("C"), stream("D")] == [0, 0, 1, 0])
+        let streams: [Int] = [stream("A"), stream("B"), stream("C"), stream("D")]
+        #expect(streams == [0, 0, 1, 0])
         #expect(s.launchOrder.map { g.nodes[$0].name } == ["A", "B", "C", "D"])
         // With waits costing 20 µs, C stays on stream 0 too: every op on one stream.
         let slow = PolicyKind.heft.schedule(kg, streams: 2, smCount: 132, cost: cost, syncUs: 20)
@@ -113,5 +115,48 @@ struct HEFTTests {
         let w = try Workload(scenario("googlenet"))
         let m = try w.run(.heft, recordBlocks: false).metrics
         #expect(m.streamsUsed > 1 && m.speedupVsSerial > 1.2)
+    }
+}
+
+/// Schedule files: every policy's schedule survives the round trip exactly, and a broken file is one clear error.
+struct ScheduleFileTests {
+    @Test(arguments: PolicyKind.allCases)
+    func roundTripSimulatesTheSame(_ p: PolicyKind) throws {
+        let w = try Workload(scenario("googlenet", batch: 2, mode: .training))
+        let text = try ScheduleFile.encode(w.schedule(p), workload: w)
+        let back = try ScheduleFile.decode(Data(text.utf8), file: "s.json", workload: w)
+        let original = w.schedule(p)
+        #expect(back.streamOfOp == original.streamOfOp && back.launchOrder == original.launchOrder)
+        #expect(back.priorityOfOp == original.priorityOfOp && back.smRangeOfOp == original.smRangeOfOp)
+        let replayed: Double = try w.simulate(schedule: back, recordBlocks: false).1.iterationTime
+        let direct: Double = try w.simulate(p, recordBlocks: false).1.iterationTime
+        #expect(replayed == direct)
+    }
+
+    @Test func brokenFilesAreOneLineErrors() throws {
+        let w = try Workload(scenario("googlenet"))
+        let good = try JSONSerialization.jsonObject(with: Data(try ScheduleFile.encode(w.schedule(.branch), workload: w).utf8)) as! [String: Any]
+        func variant(_ change: (inout [String: Any], inout [[String: Any]]) -> Void) throws -> Data {
+            var f = good
+            var ops = f["ops"] as! [[String: Any]]
+            change(&f, &ops)
+            f["ops"] = ops
+            return try JSONSerialization.data(withJSONObject: f)
+        }
+        let cases: [(Data, String)] = [
+            (try variant { _, ops in ops.removeLast() }, "has no entry"),
+            (try variant { _, ops in ops[3]["op"] = "no.such.op" }, "'no.such.op' is not an op"),
+            (try variant { _, ops in ops[5]["stream"] = 4096 }, "stream must be 0 to 127"),
+            (try variant { _, ops in ops[5]["sm_range"] = [10, 500] }, "sm_range"),
+            (try variant { _, ops in ops[10]["order"] = -1 }, "is launched before its input"),
+            (try variant { _, ops in ops.append(ops[0]) }, "appears twice"),
+            (try variant { f, _ in f["format"] = "other" }, "convtop-schedule"),
+            (Data("[1, 2]".utf8), "not a convtop schedule file"),
+        ]
+        for (data, says) in cases {
+            #expect { _ = try ScheduleFile.decode(data, file: "s.json", workload: w) } throws: { e in
+                "\(e)".hasPrefix("s.json: ") && "\(e)".contains(says) && !"\(e)".contains("\n")
+            }
+        }
     }
 }

@@ -79,7 +79,11 @@ public struct Workload: Sendable {
 
     /// Simulates one iteration under `policy`.
     public func simulate(_ policy: PolicyKind, iteration: Int = 0, recordBlocks: Bool = true) throws -> (Schedule, Trace) {
-        let s = schedule(policy)
+        try simulate(schedule: schedule(policy), iteration: iteration, recordBlocks: recordBlocks)
+    }
+
+    /// Simulates one iteration under a given schedule (one read from a schedule file, say).
+    public func simulate(schedule s: Schedule, iteration: Int = 0, recordBlocks: Bool = true) throws -> (Schedule, Trace) {
         let t = try Simulator(kernels: kernels, schedule: s, gpu: gpu, options: options(iteration: iteration, recordBlocks: recordBlocks)).run()
         return (s, t)
     }
@@ -93,6 +97,13 @@ public struct Workload: Sendable {
                                 achievedConcurrency: trace.activeTime > 0 ? trace.runningIntegral / trace.activeTime : 0,
                                 peakConcurrentKernels: trace.peakConcurrentKernels, hostBoundMs: trace.hostBoundTime / 1000,
                                 kernels: kernels.kernels.count, blocks: trace.totalBlocks, streamsUsed: schedule.streamCount)
+    }
+
+    /// Simulates a given schedule and the serial baseline for one iteration.
+    public func run(schedule fixed: Schedule, iteration: Int = 0, recordBlocks: Bool = true) throws -> IterationResult {
+        let (s, t) = try simulate(schedule: fixed, iteration: iteration, recordBlocks: recordBlocks)
+        let serialUs = try simulate(.serial, iteration: iteration, recordBlocks: false).1.iterationTime
+        return IterationResult(policy: s.policy, iteration: iteration, schedule: s, trace: t, metrics: metrics(t, schedule: s, serialUs: serialUs))
     }
 
     /// Simulates `policy` and the serial baseline for one iteration and returns both the trace and its metrics.

@@ -9,6 +9,7 @@ struct Simulate: ParsableCommand {
     @Argument(help: "Model name or graph file.") var model: String
     @OptionGroup var flags: SimulationFlags
     @Option(help: "Iterations to simulate (the median is reported).") var iterations = 5
+    @Option(help: "Simulate the schedule in this file (from `convtop schedule`) instead of --policy.") var schedule: String?
     @Flag(help: "Print JSON.") var json = false
 
     struct Output: Encodable {
@@ -30,12 +31,19 @@ struct Simulate: ParsableCommand {
         guard iterations >= 1 && iterations <= 10_000 else { throw CLIError("iterations must be between 1 and 10000") }
         let s = try flags.scenario(model: model)
         let w = try Workload(s)
+        let fixed = try schedule.map { path in
+            try ScheduleFile.decode(try InputFile.read(path, what: "schedule file"), file: (path as NSString).lastPathComponent, workload: w)
+        }
         var results: [IterationResult] = []
-        for i in 0..<iterations { results.append(try w.run(s.policy, iteration: i, recordBlocks: false)) }
+        for i in 0..<iterations {
+            results.append(try fixed.map { try w.run(schedule: $0, iteration: i, recordBlocks: false) }
+                           ?? w.run(s.policy, iteration: i, recordBlocks: false))
+        }
         let sorted = results.sorted { $0.metrics.iterationMs < $1.metrics.iterationMs }
         let med = sorted[sorted.count / 2].metrics
         let serial = results.map(\.metrics.serialMs).sorted()[results.count / 2]
-        let o = Output(model: w.graph.name, gpu: w.gpu.name, batch: s.batch, mode: s.mode.rawValue, policy: s.policy.rawValue,
+        let policyLabel = schedule.map { "schedule file \((($0 as NSString).lastPathComponent))" } ?? s.policy.rawValue
+        let o = Output(model: w.graph.name, gpu: w.gpu.name, batch: s.batch, mode: s.mode.rawValue, policy: policyLabel,
                        launch: s.launch.rawValue, precision: s.precision.rawValue, streams: s.streams, iterations: iterations,
                        iterationMs: med.iterationMs, iterationTimesMs: results.map(\.metrics.iterationMs), serialMs: serial,
                        speedupVsSerial: serial / med.iterationMs, criticalPathMs: med.criticalPathMs,
