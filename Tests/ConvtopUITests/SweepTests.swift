@@ -58,4 +58,23 @@ struct SweepTests {
         let bad = rows.filter { $0["model"] as? String == "no_such_model" }
         #expect(bad.count == 2 && bad.allSatisfy { ($0["error"] as? String)?.contains("no_such_model") == true })
     }
+
+    /// `convtop auto`: every policy at each pool size; the best is the fastest trial, and its schedule file replays
+    /// to the same time.
+    @Test func autoKeepsTheFastestScheduleAndItReplays() throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/best.json"
+        let r = try e2e.sh([e2e.binary, "auto", "googlenet", "--pools", "2,4", "--json", "--schedule-out", file])
+        #expect(r.status == 0)
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let trials = try #require(o["trials"] as? [[String: Any]])
+        let best = try #require(o["best"] as? [String: Any])
+        #expect(trials.count == 1 + 2 * (PolicyKind.allCases.count - 1))
+        let fastest = trials.compactMap { $0["iteration_ms"] as? Double }.min()!
+        #expect(best["iteration_ms"] as? Double == fastest)
+        let replay = try e2e.sh([e2e.binary, "simulate", "googlenet", "--schedule", file, "--streams", "\(best["streams"] as! Int)", "--iterations", "1", "--json"])
+        let sim = try #require(try JSONSerialization.jsonObject(with: Data(replay.out.utf8)) as? [String: Any])
+        #expect(abs((sim["iteration_ms"] as? Double ?? 0) - fastest) < 1e-9)
+    }
 }

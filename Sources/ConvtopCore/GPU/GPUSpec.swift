@@ -80,6 +80,9 @@ public struct GPUSpec: Sendable, Codable, Hashable {
     /// law). It caps kernels with few warps per SM, such as batch-norm training kernels with one block per channel.
     /// Optional in profile files; `warpBandwidth` supplies the default.
     public var warpBandwidthGBs: Double?
+    /// Where the timing fields come from: "measured" (fitted on this GPU's own measurements) or "derived from NAME"
+    /// (fitted on NAME and carried over, scaled by this GPU's own peaks, bandwidth and limits). Absent: unknown.
+    public var calibration: String?
     public var efficiency: KernelEfficiency
 
     enum CodingKeys: String, CodingKey {
@@ -99,7 +102,7 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         case gemmSaturationWarps = "gemm_saturation_warps", blockOverheadUs = "block_overhead_us"
         case l2BandwidthBoost = "l2_bandwidth_boost", gemmBlockOverheadUs = "gemm_block_overhead_us"
         case gridLaunchIntervalUs = "grid_launch_interval_us", layoutBlockOverheadUs = "layout_block_overhead_us"
-        case warpBandwidthGBs = "warp_bandwidth_gbs"
+        case warpBandwidthGBs = "warp_bandwidth_gbs", calibration
     }
 
     /// Per-warp DRAM bandwidth in bytes/s. Default 1.25 GB/s: a 16-warp batch-norm training block streamed
