@@ -44,6 +44,8 @@ struct DashboardModelTests {
         let ops = try #require(lines.first { $0.hasPrefix("│ops") })
         #expect(ops.contains("█"))
         #expect(lines.contains { $0.contains("top ") && $0.contains("^") })
+        // Each branch's module heads its column, so its ops are named within it and never read alike across columns.
+        #expect(lines.contains { $0.contains("branch2") && $0.contains("branch3") && !$0.contains("conv") })
         // Serial uses one stream of the pool; the header says so.
         _ = m.handle(.char("1"))
         #expect(m.render(width: 200, height: 60).text().contains("1 of 8 streams"))

@@ -28,12 +28,28 @@ enum BranchWidget {
             if shown < nb && shown > 1 { shown -= 1 } // keep the last column for "+N more"
             for (bi, branch) in region.branches.prefix(shown).enumerated() {
                 let x = listRect.x + bi * colW
-                let col = Rect(x: x, y: listRect.y + 1, width: colW - 1, height: listRect.height - 1)
+                var col = Rect(x: x, y: listRect.y + 1, width: colW - 1, height: listRect.height - 1)
                 if branch.isEmpty {
                     b.text(col.x, col.y, "(shortcut)", Style(.dim), clip: col)
                     continue
                 }
                 let ops = branch.filter { !m.workload.kernels.opKernels[$0].isEmpty }
+                // The branch's own module heads its column and its ops are named within it, so two branches' ops
+                // never read the same (`branch2` · `0.conv` against `branch3` · `0.conv`).
+                let parts = ops.map { local($0).split(separator: ".").map(String.init) }
+                var common = parts.first ?? []
+                for p in parts.dropFirst() { common = Array(zip(common, p).prefix { $0.0 == $0.1 }.map(\.0)) }
+                if let shortest = parts.map(\.count).min(), common.count >= shortest { common = Array(common.prefix(max(0, shortest - 1))) }
+                let heading = common.joined(separator: ".")
+                if !heading.isEmpty && col.height >= 3 && ops.count > 1 {
+                    b.text(col.x, col.y, TextFit.fit(heading, col.width, ellipsis: g.ellipsis), Style(.title), clip: col)
+                    col = Rect(x: col.x, y: col.y + 1, width: col.width, height: col.height - 1)
+                }
+                let within = { (op: Int) -> String in
+                    let n = local(op)
+                    let p = heading.isEmpty || ops.count <= 1 ? "" : heading + "."
+                    return !p.isEmpty && n.hasPrefix(p) ? String(n.dropFirst(p.count)) : n
+                }
                 let fits = ops.count > col.height ? max(0, col.height - 1) : ops.count
                 for (i, op) in ops.prefix(fits).enumerated() {
                     let st = ix.state(of: op, at: s.cursor)
@@ -47,7 +63,7 @@ enum BranchWidget {
                     }()
                     let stream = m.result.schedule.streamOfOp[op]
                     let tag = " s\(stream)"
-                    let name = TextFit.shortName(local(op), max(1, col.width - 2 - tag.count), ellipsis: g.ellipsis)
+                    let name = TextFit.shortName(within(op), max(1, col.width - 2 - tag.count), ellipsis: g.ellipsis)
                     let y = col.y + i
                     b.put(col.x, y, glyph, style, clip: col)
                     let end = b.text(col.x + 2, y, name, st == .running ? Style(.normal, bold: true) : Style(st == .done ? .dim : .normal), clip: col)
