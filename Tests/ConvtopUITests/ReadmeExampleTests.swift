@@ -58,8 +58,20 @@ import Testing
     @Test func everyQuotedCommandPrintsWhatTheReadmeSays() throws {
         let examples = try Self.examples()
         #expect(examples.count >= 5, "the README quotes its commands as '$ convtop …' blocks")
-        for e in examples {
-            let actual = try run(e.args).split(separator: "\n", omittingEmptySubsequences: false).map { Self.trimmed(String($0)) }
+        // The commands are independent: run them side by side (the longest, `validate`, sets the pace).
+        final class Outputs: @unchecked Sendable {
+            let lock = NSLock()
+            var text: [Int: String] = [:]
+            func set(_ i: Int, _ s: String) { lock.lock(); text[i] = s; lock.unlock() }
+        }
+        let outputs = Outputs()
+        let argsList = examples.map(\.args)
+        let tool = self
+        DispatchQueue.concurrentPerform(iterations: argsList.count) { i in
+            outputs.set(i, (try? tool.run(argsList[i])) ?? "")
+        }
+        for (index, e) in examples.enumerated() {
+            let actual = (outputs.text[index] ?? "").split(separator: "\n", omittingEmptySubsequences: false).map { Self.trimmed(String($0)) }
             let expected = e.expected.map(Self.trimmed)
             if e.excerpt {
                 var at = 0
