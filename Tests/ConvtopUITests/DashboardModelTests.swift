@@ -67,6 +67,21 @@ struct DashboardModelTests {
         #expect(!m.state.showHelp)
     }
 
+    /// The SM panel spreads the SMs over its whole width, and an idle SM is a dot, not the lowest bar a lightly
+    /// loaded SM shows.
+    @Test func smPanelUsesItsWidthAndShowsIdleSMsApart() throws {
+        let m = try fixedModel(model: "googlenet")
+        let lines = m.renderPanel("sms", width: 150, height: 8).lines()
+        let title = try #require(lines.first)
+        let busy = try #require(Int(title.split(separator: "·")[1].split(separator: "/")[0].trimmingCharacters(in: .whitespaces)))
+        let bars = try #require(lines.dropLast(2).last)
+        let cells = Array(bars.dropFirst().dropLast())
+        #expect(cells.count == 148)
+        let barCols = cells.filter { $0 != "·" && $0 != " " }.count
+        #expect(abs(barCols - busy * 148 / 132) <= 2, "\(barCols) bar columns for \(busy) busy SMs")
+        #expect(cells.filter { $0 == "·" }.count == 148 - barCols)
+    }
+
     @Test func playbackRollsIntoTheNextIteration() throws {
         let m = try fixedModel()
         _ = m.handle(.char(" ")) // resume

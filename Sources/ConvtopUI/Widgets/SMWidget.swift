@@ -8,7 +8,9 @@ enum SMWidget {
         let n = occ.count
         let cols = max(1, r.width - 2)
         let perCol = max(1, (n + cols - 1) / cols)
-        let used = (n + perCol - 1) / perCol
+        // Room to spare: SMs spread over the whole width (one to three columns each), so the panel uses what it has.
+        let spread = perCol == 1 && cols > n
+        let used = spread ? min(cols, 3 * n) : (n + perCol - 1) / perCol
         let busy = occ.filter { $0.fraction > 0 }.count
         let warps = occ.reduce(0) { $0 + $1.fraction } / Double(max(n, 1))
         let title = "SMs at cursor · \(busy)/\(n) busy · warps \(Int((warps * 100).rounded()))%" + (perCol > 1 ? " · \(perCol) SMs per column" : "")
@@ -17,7 +19,7 @@ enum SMWidget {
         guard inner.height >= 1 && inner.width >= 1 else { return }
         let barH = max(1, inner.height - 1)
         for c in 0..<min(used, inner.width) {
-            let lo = c * perCol, hi = min(n, lo + perCol)
+            let lo = spread ? c * n / used : c * perCol, hi = min(n, lo + perCol)
             let f = occ[lo..<hi].reduce(0) { $0 + $1.fraction } / Double(hi - lo)
             let streams = occ[lo..<hi].filter { $0.stream >= 0 }.map(\.stream)
             let st = streams.isEmpty ? -1 : streams.max { a, b2 in streams.filter { $0 == a }.count < streams.filter { $0 == b2 }.count }!
@@ -25,8 +27,11 @@ enum SMWidget {
             for row in 0..<barH {
                 let level = f * Double(barH) - Double(row)
                 let y = inner.y + barH - 1 - row
-                if level <= 0 { b.put(inner.x + c, y, row == 0 ? g.vEighths[1] : " ", Style(.dim), clip: inner); continue }
-                let ch: Unicode.Scalar = level >= 1 ? (st >= 0 && barH > 1 ? g.stream(st) : g.vEighths[8]) : g.level(level)
+                // An idle SM is a dim dot, never the lowest eighth a lightly loaded SM shows.
+                if level <= 0 || (row == 0 && f <= 0) {
+                    b.put(inner.x + c, y, row == 0 && f <= 0 ? g.idle : " ", Style(.dim), clip: inner); continue
+                }
+                let ch: Unicode.Scalar = level >= 1 ? (st >= 0 && barH > 1 ? g.stream(st) : g.vEighths[8]) : (row == 0 ? g.vEighths[max(1, Int((level * 8).rounded()))] : g.level(level))
                 b.put(inner.x + c, y, ch, style, clip: inner)
             }
         }
