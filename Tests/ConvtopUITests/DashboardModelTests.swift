@@ -61,7 +61,8 @@ struct DashboardModelTests {
         #expect(!screen.contains("q ^C F10"))
         for _ in 0..<5 { _ = m.handle(.pageDown) }
         screen = m.render(width: 80, height: 24).text()
-        #expect(screen.contains("q ^C F10") && screen.contains("of \(KeyMap.bindings.count)"))
+        #expect(screen.contains("q ^C F10") && screen.contains("of \(OverlayWidgets.helpLineCount)"))
+        #expect(screen.contains("glyphs") && screen.contains("waiting"))   // the glyph legend closes the help
         #expect(m.state.showHelp)
         _ = m.handle(.escape)
         #expect(!m.state.showHelp)

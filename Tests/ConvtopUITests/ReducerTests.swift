@@ -45,9 +45,9 @@ struct ReducerTests {
         _ = press(.pageDown, &s)
         #expect(s.helpScroll == 12)
         for _ in 0..<100 { _ = press(.pageDown, &s) }
-        #expect(s.helpScroll == KeyMap.bindings.count - 1)
+        #expect(s.helpScroll == OverlayWidgets.helpLineCount - 1)
         _ = press(.up, &s)
-        #expect(s.helpScroll == KeyMap.bindings.count - 2)
+        #expect(s.helpScroll == OverlayWidgets.helpLineCount - 2)
         _ = press(.char("?"), &s); _ = press(.char("?"), &s)     // reopened: from the top
         #expect(s.helpScroll == 0)
     }

@@ -40,7 +40,7 @@ public enum Reducer {
         case .scrollUp, .scrollDown, .pageUp, .pageDown:
             guard s.showHelp else { return [] }
             let step = action == .scrollUp ? -1 : (action == .scrollDown ? 1 : (action == .pageUp ? -10 : 10))
-            s.helpScroll = max(0, min(KeyMap.bindings.count - 1, s.helpScroll + step))
+            s.helpScroll = max(0, min(OverlayWidgets.helpLineCount - 1, s.helpScroll + step))
         case .zoomIn:
             s.zoom = max(1.0 / 256, s.zoom / 2)
             say("zoom ×\(Int((1 / s.zoom).rounded()))")

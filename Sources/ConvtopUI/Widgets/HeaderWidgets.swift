@@ -15,13 +15,16 @@ enum HeaderWidgets {
                        streamsUsed < sc.streams ? "\(streamsUsed)/\(sc.streams)str" : "\(sc.streams)str", sc.launch == .graph ? "graph" : "eager", "it \(s.iteration + 1)"]
         let medium = [sc.model, sc.mode.rawValue, "batch \(sc.batch)", sc.gpu, sc.policy.rawValue, streams,
                       sc.launch == .graph ? "graph" : "eager", "iter \(s.iteration + 1)"]
-        let room = r.width - 30
+        // The right side first (state, speed, recording), so the model line never hides it.
+        // Speed ×1 plays one iteration in `secondsPerIteration` of wall time: say so, so that ×1 has a unit.
+        let pace = String(format: "%.1f s/iter", s.secondsPerIteration / s.speed)
+        var right = s.paused ? "paused" : "playing ×\(Reducer.speedLabel(s.speed)) · \(pace)"
+        if r.width < 110 { right = s.paused ? "paused" : "×\(Reducer.speedLabel(s.speed))" }
+        if s.recording { right = "\(g.dot) REC  " + right } else if s.recordingAvailable { right = "rec off  " + right }
+        let room = r.width - 14 - right.count
         let line = [full.joined(separator: " · "), medium.joined(separator: " · ")].first { $0.count <= room }
             ?? compact.joined(separator: " ")
         x = b.text(x, r.y, "  " + line, Style(.normal, reverse: true), clip: r)
-        var right = s.paused ? "paused" : "playing ×\(Reducer.speedLabel(s.speed))"
-        if r.width < 110 { right = s.paused ? "paused" : "×\(Reducer.speedLabel(s.speed))" }
-        if s.recording { right = "\(g.dot) REC  " + right } else if s.recordingAvailable { right = "rec off  " + right }
         let rx = r.maxX - right.count - 1
         if rx > x + 1 { b.text(rx, r.y, right, Style(s.recording ? .bad : .normal, bold: s.recording, reverse: true), clip: r) }
     }
