@@ -48,14 +48,21 @@ public struct FidelityReport: Sendable {
     }
 
     static func network(_ m: MeasuredRuns.Network, gpu: GPUSpec) throws -> NetworkRow {
+        try networkRow(model: m.model, label: m.label, batch: m.batch, mode: m.graphMode, serialMs: m.serialGraphMs!,
+                       branchMs: m.branchGraphMs, gpu: gpu, simulateBranch: true)
+    }
+
+    /// One measured network iteration against the simulator: serial and branch rule, CUDA Graph replay. Without a
+    /// measured branch time the branch run is skipped unless `simulateBranch` (the speedup column then shows 1).
+    static func networkRow(model: String, label: String, batch: Int, mode: GraphMode, serialMs: Double, branchMs: Double?,
+                           gpu: GPUSpec, simulateBranch: Bool) throws -> NetworkRow {
         var s = Scenario()
-        s.model = m.model; s.batch = m.batch; s.mode = m.graphMode; s.gpu = gpu.name; s.launch = .graph
+        s.model = model; s.batch = batch; s.mode = mode; s.gpu = gpu.name; s.launch = .graph
         let w = try Workload(s, gpu: gpu)
         let serial = try w.simulate(.serial, recordBlocks: false).1.iterationTime / 1000
-        let branch = try w.simulate(.branch, recordBlocks: false).1.iterationTime / 1000
-        let measuredSpeedup = m.branchGraphMs.map { m.serialGraphMs! / $0 }
-        return NetworkRow(label: m.label, serialMeasuredMs: m.serialGraphMs!, serialSimulatedMs: serial,
-                          speedupMeasured: measuredSpeedup, speedupSimulated: serial / branch)
+        let branch = branchMs == nil && !simulateBranch ? serial : try w.simulate(.branch, recordBlocks: false).1.iterationTime / 1000
+        return NetworkRow(label: label, serialMeasuredMs: serialMs, serialSimulatedMs: serial,
+                          speedupMeasured: branchMs.map { serialMs / $0 }, speedupSimulated: serial / branch)
     }
 
     /// The graph of a concurrency case: `n` independent chains, each from its own input.

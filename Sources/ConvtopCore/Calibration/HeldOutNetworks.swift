@@ -42,13 +42,8 @@ public enum HeldOutNetworks {
         let cases = list
         return try parallelMap(cases.count) { i in
             let c = cases[i]
-            var s = Scenario()
-            s.model = c.model; s.batch = c.batch; s.mode = c.mode; s.gpu = g.name; s.launch = .graph
-            let w = try Workload(s, gpu: g)
-            let serial = try w.simulate(.serial, recordBlocks: false).1.iterationTime / 1000
-            let branch = c.branch == nil ? serial : try w.simulate(.branch, recordBlocks: false).1.iterationTime / 1000
-            return FidelityReport.NetworkRow(label: c.label, serialMeasuredMs: c.serial, serialSimulatedMs: serial,
-                                             speedupMeasured: c.branch.map { c.serial / $0 }, speedupSimulated: serial / branch)
+            return try FidelityReport.networkRow(model: c.model, label: c.label, batch: c.batch, mode: c.mode, serialMs: c.serial,
+                                                 branchMs: c.branch, gpu: g, simulateBranch: false)
         }
     }
 }

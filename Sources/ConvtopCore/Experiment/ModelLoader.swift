@@ -35,7 +35,7 @@ public enum ModelLoader {
         if isTrace(spec) { return 1 }
         if isONNX(spec) {
             guard FileManager.default.fileExists(atPath: spec) else { return 1 }
-            return try ONNXImporter.load(path: spec).batch
+            return try ONNXImporter.exportedBatch(path: spec)
         }
         if spec.hasSuffix(".json") || spec.contains("/"), FileManager.default.fileExists(atPath: spec) {
             return try GraphFile.load(path: spec).batch

@@ -76,24 +76,33 @@ public enum Sweep {
         }
     }
 
+    /// A sweep CSV's rows keyed by its header; lines with fewer than `minFields` fields (cut by an interrupted run)
+    /// are dropped. Fields are split at commas: sweep rows quote only model paths and errors that contain one.
+    public static func csvRows(_ text: String, minFields: Int) -> [[String: String]] {
+        let lines = text.split(separator: "\n").map(String.init)
+        guard let header = lines.first?.split(separator: ",").map(String.init) else { return [] }
+        return lines.dropFirst().compactMap { l in
+            let f = l.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            return f.count >= minFields ? Dictionary(zip(header, f), uniquingKeysWith: { a, _ in a }) : nil
+        }
+    }
+
     /// Keys of the cases a previous (possibly interrupted) output already holds completely: every policy's row.
     public static func finishedKeys(csv text: String, policies: [PolicyKind]) -> Set<String> {
-        var seen: [String: Set<String>] = [:]
-        for line in text.split(separator: "\n").dropFirst() {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard f.count >= 13 else { continue }   // a line cut short by an interrupted run is done again
-            seen[f[0...5].joined(separator: "|"), default: []].insert(f[6])
-        }
-        let want = Set(policies.map(\.rawValue))
-        return Set(seen.filter { want.isSubset(of: $0.value) }.keys)
+        finished(csvRows(text, minFields: 13).map { r in
+            (["model", "gpu", "batch", "mode", "launch", "streams"].map { r[$0] ?? "" }.joined(separator: "|"), r["policy"] ?? "")
+        }, policies: policies)
     }
 
     public static func finishedKeys(jsonLines text: String, policies: [PolicyKind]) -> Set<String> {
+        finished(text.split(separator: "\n").compactMap { line in
+            (try? JSONDecoder().decode(SweepRow.self, from: Data(line.utf8))).map { ($0.key, $0.policy) }
+        }, policies: policies)
+    }
+
+    static func finished(_ rows: [(key: String, policy: String)], policies: [PolicyKind]) -> Set<String> {
         var seen: [String: Set<String>] = [:]
-        for line in text.split(separator: "\n") {
-            guard let r = try? JSONDecoder().decode(SweepRow.self, from: Data(line.utf8)) else { continue }
-            seen[r.key, default: []].insert(r.policy)
-        }
+        for r in rows { seen[r.key, default: []].insert(r.policy) }
         let want = Set(policies.map(\.rawValue))
         return Set(seen.filter { want.isSubset(of: $0.value) }.keys)
     }

@@ -82,22 +82,16 @@ struct Plot: ParsableCommand {
         }
         var s = base
         s.model = model; s.batch = batch
-        try s.validate()
-        let w = try Workload(s)
-        let serial = try w.simulate(.serial, recordBlocks: false).1.iterationTime
-        return try policies.map { serial / (try w.simulate($0, recordBlocks: false).1.iterationTime) }
+        let rows = Sweep.run(s, policies: policies)
+        if let error = rows.first?.error { throw ModelError(error) }
+        return rows.map(\.speedup)
     }
 
     func csvRows(_ path: String) throws -> [[String: String]] {
         let text = String(decoding: try InputFile.read(path, what: "sweep CSV"), as: UTF8.self)
-        var lines = text.split(separator: "\n").map(String.init)
-        guard let header = lines.first?.split(separator: ",").map(String.init), header.contains("speedup") else {
+        guard let header = text.split(separator: "\n").first, header.split(separator: ",").contains("speedup") else {
             throw CLIError("\(path): not a convtop sweep CSV (no header with a speedup column)")
         }
-        lines.removeFirst()
-        return lines.compactMap { l in
-            let f = l.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            return f.count >= header.count ? Dictionary(uniqueKeysWithValues: zip(header, f)) : nil
-        }
+        return Sweep.csvRows(text, minFields: header.split(separator: ",").count)
     }
 }

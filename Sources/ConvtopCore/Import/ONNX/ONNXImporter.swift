@@ -9,6 +9,20 @@ public enum ONNXImporter {
 
     /// Loads `path`; the file's own batch size is used unless `batch` is given (a symbolic batch becomes 1).
     public static func load(path: String, batch: Int? = nil) throws -> Graph {
+        let (model, file) = try read(path: path)
+        var name = file
+        for ext in [".gz", ".onnx"] where name.hasSuffix(ext) { name.removeLast(ext.count) }
+        return try build(model, name: name, file: file, batch: batch)
+    }
+
+    /// The batch size the file was exported with (1 for a symbolic batch), read without building the graph.
+    public static func exportedBatch(path: String) throws -> Int {
+        let (model, _) = try read(path: path)
+        return max(imageInput(model)?.dims.first ?? 1, 1)
+    }
+
+    /// The file, unpacked if gzip-compressed, and parsed.
+    static func read(path: String) throws -> (ONNXModel, file: String) {
         let file = (path as NSString).lastPathComponent
         var bytes = [UInt8](try InputFile.read(path, what: "ONNX model"))
         if bytes.starts(with: [0x1F, 0x8B]) {
@@ -20,9 +34,15 @@ public enum ONNXImporter {
         do { model = try ONNXModel.parse(bytes) } catch {
             throw ModelError("\(file): not a valid ONNX model (corrupt or truncated protobuf)")
         }
-        var name = file
-        for ext in [".gz", ".onnx"] where name.hasSuffix(ext) { name.removeLast(ext.count) }
-        return try build(model, name: name, file: file, batch: batch)
+        return (model, file)
+    }
+
+    /// The image input: the first graph input that is not an initializer and that a node consumes as data (graph
+    /// inputs no node consumes as data are weights, as exports without initializers list them).
+    static func imageInput(_ m: ONNXModel) -> (name: String, dims: [Int], elemType: Int64)? {
+        m.inputs.first { inp in
+            m.initializers[inp.name] == nil && m.nodes.contains { n in n.inputs.first == inp.name && n.opType != "Identity" }
+        }
     }
 
     static func build(_ m: ONNXModel, name: String, file: String, batch: Int?) throws -> Graph {
@@ -73,10 +93,9 @@ struct ONNXGraphBuild {
             if Self.isFloat(t.dataType) { learned[k] = t.dims }
         }
         var images = 0
+        let image = ONNXImporter.imageInput(m)?.name
         for inp in m.inputs where values[inp.name] == nil {
-            // Graph inputs that no node consumes as data are weights (exports without initializers list them here).
-            let consumedAsData = m.nodes.contains { n in n.inputs.first == inp.name && n.opType != "Identity" }
-            if consumedAsData && images == 0 {
+            if inp.name == image && images == 0 {
                 guard (1...6).contains(inp.dims.count) else { throw ModelError("\(file): input '\(inp.name)' must have 1 to 6 dimensions (got \(inp.dims))") }
                 guard inp.dims.dropFirst().allSatisfy({ $0 > 0 }) else {
                     throw ModelError(SafeText.printable("\(file): input '\(inp.name)' has a symbolic size other than the batch (\(inp.dims)); export it with a fixed image size"))

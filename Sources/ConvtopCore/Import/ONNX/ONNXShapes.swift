@@ -57,7 +57,9 @@ extension ONNXGraphBuild {
         return (out, a)
     }
 
-    func sliceDims(_ n: ONNXModel.Node, _ d: [Int]) throws -> (dims: [Int], axes: [Int]) {
+    /// Slice's starts, ends, axes and steps (attributes before opset 10, inputs after), one entry per sliced axis,
+    /// the axis normalised for rank `rank`.
+    func sliceParams(_ n: ONNXModel.Node, rank: Int) throws -> [(axis: Int, start: Int, end: Int, step: Int)] {
         let starts = try attrInts(n, "starts") ?? intsOf(n, 1, "starts") ?? []
         let ends = try attrInts(n, "ends") ?? intsOf(n, 2, "ends") ?? []
         let rawAxes = try attrInts(n, "axes") ?? intsOf(n, 3, "axes") ?? Array(starts.indices)
@@ -65,12 +67,18 @@ extension ONNXGraphBuild {
         guard starts.count == ends.count, rawAxes.count == starts.count, steps.count == starts.count else {
             throw fail(n, "starts, ends, axes and steps must have the same length")
         }
+        return try rawAxes.indices.map { i in
+            guard let a = ONNXFold.axis(rawAxes[i], rank: rank) else { throw fail(n, "axis \(rawAxes[i]) out of range") }
+            return (a, starts[i], ends[i], steps[i])
+        }
+    }
+
+    func sliceDims(_ n: ONNXModel.Node, _ d: [Int]) throws -> (dims: [Int], axes: [Int]) {
         var out = d
         var touched: [Int] = []
-        for (i, ax) in rawAxes.enumerated() {
-            guard let a = ONNXFold.axis(ax, rank: d.count) else { throw fail(n, "axis \(ax) out of range") }
-            out[a] = ONNXFold.sliceLength(d[a], start: starts[i], end: ends[i], step: steps[i])
-            if out[a] != d[a] { touched.append(a) }
+        for p in try sliceParams(n, rank: d.count) {
+            out[p.axis] = ONNXFold.sliceLength(d[p.axis], start: p.start, end: p.end, step: p.step)
+            if out[p.axis] != d[p.axis] { touched.append(p.axis) }
         }
         return (out, touched)
     }
@@ -108,24 +116,19 @@ extension ONNXGraphBuild {
 
     /// Source indices a Slice keeps along each axis of `d` (ONNX clamping rules).
     func sliceIndices(_ n: ONNXModel.Node, _ d: [Int]) throws -> [[Int]] {
-        let starts = try attrInts(n, "starts") ?? intsOf(n, 1, "starts") ?? []
-        let ends = try attrInts(n, "ends") ?? intsOf(n, 2, "ends") ?? []
-        let rawAxes = try attrInts(n, "axes") ?? intsOf(n, 3, "axes") ?? Array(starts.indices)
-        let steps = try intsOf(n, 4, "steps") ?? Array(repeating: 1, count: starts.count)
         var keep = d.map { Array(0..<$0) }
-        for (i, ax) in rawAxes.enumerated() where i < starts.count && i < ends.count && i < steps.count && steps[i] != 0 {
-            guard let a = ONNXFold.axis(ax, rank: d.count) else { continue }
-            let len = d[a], st = min(max(steps[i], -(len + 1)), len + 1)
+        for p in try sliceParams(n, rank: d.count) where p.step != 0 {
+            let len = d[p.axis], st = min(max(p.step, -(len + 1)), len + 1)
             func norm(_ x: Int, _ lo: Int, _ hi: Int) -> Int { min(max(x < 0 ? x + len : x, lo), hi) }
             var idx: [Int] = []
             if st > 0 {
-                var j = norm(starts[i], 0, len); let e = norm(ends[i], 0, len)
+                var j = norm(p.start, 0, len); let e = norm(p.end, 0, len)
                 while j < e { idx.append(j); j += st }
             } else {
-                var j = norm(starts[i], -1, len - 1); let e = norm(ends[i], -1, len - 1)
+                var j = norm(p.start, -1, len - 1); let e = norm(p.end, -1, len - 1)
                 while j > e { idx.append(j); j += st }
             }
-            keep[a] = idx
+            keep[p.axis] = idx
         }
         return keep
     }
