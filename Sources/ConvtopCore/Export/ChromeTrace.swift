@@ -31,7 +31,7 @@ public enum ChromeTrace {
             ev.append(#"{"ph":"M","pid":1,"tid":\#(s + 10),"name":"thread_sort_index","args":{"sort_index":\#(s + 1)}}"#)
         }
         for h in t.hostLaunches {
-            let name = h.kernel >= 0 ? "launch " + kg.kernels[h.kernel].name : "cudaGraphLaunch"
+            let name = h.kernel.map { "launch " + kg.kernels[$0].name } ?? "cudaGraphLaunch"
             ev.append(#"{"ph":"X","pid":1,"tid":0,"cat":"host","name":\#(q(name)),"ts":\#(num(h.start)),"dur":\#(num(h.end - h.start))}"#)
         }
         let timing = TimingModel(gpu: w.gpu)

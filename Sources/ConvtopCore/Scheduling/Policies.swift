@@ -50,13 +50,13 @@ enum Policies {
                 s.streamOfOp[op] = 0; s.priorityOfOp[op] = 0; s.smRangeOfOp[op] = nil
             case .backward:
                 // The forward op may have no kernels (a view): its nearest active producer's stream, else the main one.
-                var f = n.forwardOf ?? -1
+                var f = n.forwardOf
                 var hops = 0
-                while f >= 0 && kg.opKernels[f].isEmpty && hops < 64 { f = nodes[f].inputs.first ?? -1; hops += 1 }
-                let fwd = f >= 0 && !kg.opKernels[f].isEmpty ? f : -1
-                s.streamOfOp[op] = fwd >= 0 ? max(0, s.streamOfOp[fwd]) : 0
-                s.priorityOfOp[op] = fwd >= 0 ? s.priorityOfOp[fwd] : 0
-                s.smRangeOfOp[op] = fwd >= 0 ? s.smRangeOfOp[fwd] : nil
+                while let v = f, kg.opKernels[v].isEmpty, hops < 64 { f = nodes[v].inputs.first; hops += 1 }
+                let fwd = f.flatMap { kg.opKernels[$0].isEmpty ? nil : $0 }
+                s.streamOfOp[op] = fwd.flatMap { s.streamOfOp[$0] } ?? 0
+                s.priorityOfOp[op] = fwd.map { s.priorityOfOp[$0] } ?? 0
+                s.smRangeOfOp[op] = fwd.flatMap { s.smRangeOfOp[$0] }
             }
         }
     }

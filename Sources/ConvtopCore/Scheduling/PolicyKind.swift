@@ -33,7 +33,7 @@ public enum PolicyKind: String, Sendable, Codable, CaseIterable {
     public func schedule(_ kg: KernelGraph, streams: Int, smCount: Int, cost: [Double], syncUs: Double = 2) -> Schedule {
         let od = OpDAG(kg)
         let n = kg.graph.nodes.count
-        var s = Schedule(policy: self, streamOfOp: Array(repeating: -1, count: n), launchOrder: od.dag.order.map { od.ops[$0] },
+        var s = Schedule(policy: self, streamOfOp: Array(repeating: nil, count: n), launchOrder: od.dag.order.map { od.ops[$0] },
                          priorityOfOp: Array(repeating: 0, count: n), smRangeOfOp: Array(repeating: nil, count: n))
         let pool = max(1, streams)
         switch self {

@@ -9,8 +9,8 @@ public struct SMRange: Sendable, Hashable, Codable {
 /// What a policy decides: a stream, a priority and an SM range per op, and the host launch order.
 public struct Schedule: Sendable {
     public var policy: PolicyKind
-    /// Stream of each graph node (-1 for nodes without kernels).
-    public var streamOfOp: [Int]
+    /// Stream of each graph node; nil for nodes without kernels (views, inputs).
+    public var streamOfOp: [Int?]
     /// Ops in host launch order (a topological order of the active ops).
     public var launchOrder: [Int]
     /// Stream priority of each op: higher runs first among pending grids.
@@ -19,7 +19,7 @@ public struct Schedule: Sendable {
     public var smRangeOfOp: [SMRange?]
 
     /// Number of distinct streams the schedule uses.
-    public var streamCount: Int { Set(streamOfOp.filter { $0 >= 0 }).count }
+    public var streamCount: Int { Set(streamOfOp.compactMap { $0 }).count }
 }
 
 /// The op-level DAG of a kernel graph: active ops (those with kernels) and their dependencies.

@@ -32,13 +32,13 @@ public enum ScheduleFile {
         let nodes = w.graph.nodes
         let od = OpDAG(w.kernels)
         let ops = s.launchOrder.enumerated().map { i, op in
-            Op(op: nodes[op].name, stream: s.streamOfOp[op], order: i, priority: s.priorityOfOp[op],
+            Op(op: nodes[op].name, stream: s.streamOfOp[op] ?? 0, order: i, priority: s.priorityOfOp[op],
                smRange: s.smRangeOfOp[op].map { [$0.lower, $0.upper] })
         }
         let events = s.launchOrder.compactMap { op -> Event? in
             let v = od.index[op]!
             let cross = od.dag.predecessors[v].map { od.ops[$0] }.filter { s.streamOfOp[$0] != s.streamOfOp[op] }
-            return cross.isEmpty ? nil : Event(op: nodes[op].name, stream: s.streamOfOp[op], waitsFor: cross.map { nodes[$0].name })
+            return cross.isEmpty ? nil : Event(op: nodes[op].name, stream: s.streamOfOp[op] ?? 0, waitsFor: cross.map { nodes[$0].name })
         }
         let f = File(format: "convtop-schedule", version: 1, model: w.scenario.model, batch: w.scenario.batch,
                      mode: w.scenario.mode.rawValue, gpu: w.gpu.name, policy: s.policy.rawValue, streams: w.scenario.streams,
@@ -61,7 +61,7 @@ public enum ScheduleFile {
         var byName: [String: Int] = [:]
         for op in od.ops { byName[w.graph.nodes[op].name] = op }
         let n = w.graph.nodes.count
-        var s = Schedule(policy: PolicyKind(rawValue: f.policy) ?? .serial, streamOfOp: Array(repeating: -1, count: n), launchOrder: [],
+        var s = Schedule(policy: PolicyKind(rawValue: f.policy) ?? .serial, streamOfOp: Array(repeating: nil, count: n), launchOrder: [],
                          priorityOfOp: Array(repeating: 0, count: n), smRangeOfOp: Array(repeating: nil, count: n))
         var seen = Set<Int>()
         for o in f.ops {

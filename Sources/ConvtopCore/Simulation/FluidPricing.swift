@@ -68,7 +68,7 @@ extension Simulator.State {
         deliver(batches[b].bytes * count / p.duration)
         batches[b].aliveSlot = alive.count
         alive.append(b)
-        push(end, Simulator.groupEnd, b)
+        push(end, .batchEnd(batch: Int32(b)))
         let first = batches[b].firstInfo
         repriceAfterChange(infos: first..<(first + batches[b].count), now: now, except: b)
         recordDRAMUse()
@@ -94,7 +94,7 @@ extension Simulator.State {
         // An earlier end needs a new event; a later one re-arms when the current event fires.
         if end < batches[b].armed {
             batches[b].armed = end
-            push(end, Simulator.groupEnd, b)
+            push(end, .batchEnd(batch: Int32(b)))
         }
     }
 
@@ -141,7 +141,7 @@ extension Simulator.State {
         guard batch.alive, now == batch.armed else { return }
         if now >= batch.end { finishBatch(b, now); return }
         batches[b].armed = batch.end
-        push(batch.end, Simulator.groupEnd, b)
+        push(batch.end, .batchEnd(batch: Int32(b)))
     }
 
     /// Ends batch `b`: frees its SMs, re-prices what shared them, and dispatches onto them.
@@ -176,7 +176,7 @@ extension Simulator.State {
         repriceAfterChange(infos: batch.firstInfo..<(batch.firstInfo + batch.count), now: now)
         recordDRAMUse()
         running[k] -= batch.count
-        if unitsLeft[k] == 0 && running[k] == 0 { push(now + latencyHalf, Simulator.complete, k) }
+        if unitsLeft[k] == 0 && running[k] == 0 { push(now + latencyHalf, .complete(kernel: Int32(k))) }
         for p in partitions.indices where !dirty[p].isEmpty && !queues[p].isEmpty { requestDispatch(p, now) }
     }
 }

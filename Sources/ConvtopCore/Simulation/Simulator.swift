@@ -30,14 +30,29 @@ public struct Simulator {
         }
     }
 
+    /// What happens at an event; the payload names the kernel, hardware queue, partition or running batch it concerns.
+    enum EventKind: Equatable {
+        /// The host's launch of a kernel reaches its hardware queue.
+        case arrive(kernel: Int32)
+        /// A queue's head may have become eligible (its launch-gap wait has passed).
+        case tryIssue(connection: Int32)
+        /// The front end has started a grid; it joins its partition's dispatch queue.
+        case gridReady(kernel: Int32)
+        /// A partition's dispatcher runs once the groups ending at this instant have freed their SMs.
+        case dispatch(partition: Int32)
+        /// A running batch of block groups ends (see FluidPricing).
+        case batchEnd(batch: Int32)
+        /// A kernel's last block has ended and its completion is visible to dependants.
+        case complete(kernel: Int32)
+    }
+
     struct Event: Comparable {
         var time: Double
         var seq: Int
-        var kind: UInt8
-        var a: Int32
+        var kind: EventKind
         static func < (l: Event, r: Event) -> Bool { l.time < r.time || (l.time == r.time && l.seq < r.seq) }
+        static func == (l: Event, r: Event) -> Bool { l.time == r.time && l.seq == r.seq }
     }
-    static let arrive: UInt8 = 0, tryIssue: UInt8 = 1, gridReady: UInt8 = 2, groupEnd: UInt8 = 3, complete: UInt8 = 4, dispatch: UInt8 = 5
 
     public func run() throws -> Trace {
         var st = try State(self)

@@ -6,20 +6,22 @@ extension Simulator {
         let latencyHalf: Double
         let gap: Double
         // Per kernel.
-        var stream: [Int], conn: [Int], prio: [Int], part: [Int]
-        var foot: [BlockFootprint]
-        var unitBlocks: [Int], unitsLeft: [Int], blocksLeft: [Int], running: [Int]
-        var depsLeft: [Int], eligibleAt: [Double], arrived: [Bool], consumers: [[Int]]
-        var jitter: [Double]
-        var saturation: [Int]
+        var stream: [Int] = [], conn: [Int] = [], prio: [Int] = [], part: [Int] = []
+        var foot: [BlockFootprint] = []
+        var unitBlocks: [Int] = [], unitsLeft: [Int] = [], blocksLeft: [Int] = [], running: [Int] = []
+        var depsLeft: [Int] = [], eligibleAt: [Double] = [], arrived: [Bool] = [], consumers: [[Int]] = []
+        /// Cross-stream event waits per kernel (each costs the host an event record in eager mode).
+        var crossStreamWaits: [Int] = []
+        var jitter: [Double] = []
+        var saturation: [Int] = []
         // Flat per-kernel pricing inputs (µs per block at a full SM share; bytes per block; chip bytes per µs).
-        var computeUsPerBlock: [Double], memoryUsPerBlock: [Double], overheadUs: [Double], memoryFloorUs: [Double]
-        var bytesPerBlock: [Double], chipBytesPerUs: [Double]
-        var records: [KernelRecord]
-        var started: [Bool]
-        var smSeen: [Int]
+        var computeUsPerBlock: [Double] = [], memoryUsPerBlock: [Double] = [], overheadUs: [Double] = []
+        var memoryFloorUs: [Double] = [], bytesPerBlock: [Double] = [], chipBytesPerUs: [Double] = []
+        var records: [KernelRecord] = []
+        var started: [Bool] = []
+        var smSeen: [Int] = []
         // Connections (hardware queues).
-        var fifo: [[Int]], head: [Int], tryPending: [Double]
+        var fifo: [[Int]] = [], head: [Int] = [], tryPending: [Double] = []
         var residentGrids = 0
         var lastGridStart = -Double.infinity
         var waitingForGridSlot = false
@@ -27,10 +29,10 @@ extension Simulator {
         var partitions: [SMRange] = []
         var queues: [[Int]] = []
         var dispatchPending: [Bool] = []
-        var readySeq: [Int]
+        var readySeq: [Int] = []
         var nextReady = 0
         // SMs.
-        var sms: [SMState]
+        var sms: [SMState] = []
         var groups: [BlockGroup] = []
         var groupInfo: [(sm: Int32, units: Int32)] = []
         /// Groups that start together (contiguous in groupInfo), priced and ended as one; see FluidPricing.
@@ -66,24 +68,35 @@ extension Simulator {
         var eventsProcessed = 0
         // Metrics.
         var lastT = 0.0, runningNow = 0, runningIntegral = 0.0, activeTime = 0.0, peak = 0
-        var hostLaunches: [(kernel: Int, start: Double, end: Double)] = []
+        var hostLaunches: [HostLaunch] = []
         var completed = 0
 
         init(_ s: Simulator) throws {
             sim = s
-            let kg = s.kg, gpu = s.gpu
-            n = kg.kernels.count
-            latencyHalf = gpu.kernelLatencyUs / 2
-            gap = s.options.launch == .graph ? gpu.kernelGapGraphUs : gpu.kernelGapEagerUs
-            let connections = max(1, min(s.options.connections ?? gpu.defaultConnections, gpu.maxConnections))
-            stream = kg.kernels.map { s.schedule.streamOfOp[$0.op] }
+            n = s.kg.kernels.count
+            latencyHalf = s.gpu.kernelLatencyUs / 2
+            gap = s.options.launch == .graph ? s.gpu.kernelGapGraphUs : s.gpu.kernelGapEagerUs
+            try Simulator.checkFits(s.kg, gpu: s.gpu)
+            setUpPartitions()
+            setUpPricing()
+            setUpBlockUnits()
+            let order = try setUpQueues()
+            startHostTimeline(order)
+        }
+
+        /// Streams, hardware queues, priorities and SM partitions per kernel, and each partition's dispatch state.
+        private mutating func setUpPartitions() {
+            let kg = sim.kg, gpu = sim.gpu, schedule = sim.schedule
+            let connections = max(1, min(sim.options.connections ?? gpu.defaultConnections, gpu.maxConnections))
+            stream = kg.kernels.map { schedule.streamOfOp[$0.op] ?? 0 }
             conn = stream.map { $0 % connections }
-            prio = kg.kernels.map { s.schedule.priorityOfOp[$0.op] }
+            prio = kg.kernels.map { schedule.priorityOfOp[$0.op] }
             var partIndex: [SMRange: Int] = [:]
             var parts: [SMRange] = []
             part = kg.kernels.map { k in
-                let r = s.schedule.smRangeOfOp[k.op] ?? SMRange(0, gpu.smCount)
-                let clamped = SMRange(max(0, min(r.lower, gpu.smCount - 1)), max(min(r.upper, gpu.smCount), min(r.lower, gpu.smCount - 1) + 1))
+                let r = schedule.smRangeOfOp[k.op] ?? SMRange(0, gpu.smCount)
+                let lower = max(0, min(r.lower, gpu.smCount - 1))
+                let clamped = SMRange(lower, max(min(r.upper, gpu.smCount), lower + 1))
                 if let i = partIndex[clamped] { return i }
                 partIndex[clamped] = parts.count
                 parts.append(clamped)
@@ -95,60 +108,74 @@ extension Simulator {
             dirty = Array(repeating: [], count: parts.count)
             partitionSMs = parts.map { Array($0.lower..<$0.upper) }
             lastHead = Array(repeating: -1, count: parts.count)
-            foot = kg.kernels.map { BlockFootprint(kernel: $0, gpu: gpu) }
-            saturation = kg.kernels.map { s.timing.saturation($0) }
-            computeUsPerBlock = []; memoryUsPerBlock = []; overheadUs = []; bytesPerBlock = []; chipBytesPerUs = []; memoryFloorUs = []
+            fifo = Array(repeating: [], count: connections)
+            head = Array(repeating: 0, count: connections)
+            tryPending = Array(repeating: -1, count: connections)
+            sms = Array(repeating: SMState(gpu), count: gpu.smCount)
+            batchesOnSM = Array(repeating: [], count: gpu.smCount)
+            smSeen = Array(repeating: -1, count: gpu.smCount)
+        }
+
+        /// Flat per-kernel pricing inputs from the timing model (or from a trace's measured durations), and jitter.
+        private mutating func setUpPricing() {
+            let kg = sim.kg, timing = sim.timing
+            foot = kg.kernels.map { BlockFootprint(kernel: $0, gpu: sim.gpu) }
+            saturation = kg.kernels.map { timing.saturation($0) }
             for k in kg.kernels {
+                chipBytesPerUs.append(timing.bandwidth(k) / 1e6)
                 if let m = kg.measuredUs?[k.id] {
                     // Imported from a trace: the block time reproduces the measured standalone duration.
                     overheadUs.append(0)
-                    computeUsPerBlock.append(s.timing.measuredBlockUs(k, measured: m))
+                    computeUsPerBlock.append(timing.measuredBlockUs(k, measured: m))
                     memoryUsPerBlock.append(0)
                     memoryFloorUs.append(0)
                     bytesPerBlock.append(0)
-                    chipBytesPerUs.append(s.timing.bandwidth(k) / 1e6)
                     continue
                 }
-                let full = s.timing.blockTimes(k, share: 1)
-                let base = s.timing.blockOverhead(k)
+                let base = timing.blockOverhead(k)
                 overheadUs.append(base)
-                computeUsPerBlock.append(full.compute - base)
-                memoryUsPerBlock.append(s.timing.blockMemoryUs(k))
-                memoryFloorUs.append(s.timing.memoryFloor(k))
+                computeUsPerBlock.append(timing.blockTimes(k, share: 1).compute - base)
+                memoryUsPerBlock.append(timing.blockMemoryUs(k))
+                memoryFloorUs.append(timing.memoryFloor(k))
                 bytesPerBlock.append(k.bytes / Double(max(k.blocks, 1)))
-                chipBytesPerUs.append(s.timing.bandwidth(k) / 1e6)
             }
-            try Simulator.checkFits(kg, gpu: gpu)
-            // Merge sequential blocks so that a kernel needs at most `maxWaves` waves of dispatch events.
-            unitBlocks = []
+            minChipBytesPerUs = chipBytesPerUs.min() ?? .infinity
+            maxChipBytesPerUs = chipBytesPerUs.max() ?? 0
+            var rng = SplitMix64(seed: sim.options.seed &* 0x9E37_79B9 &+ UInt64(sim.options.iteration) &* 0x85EB_CA6B &+ 1)
+            jitter = (0..<n).map { _ in 1 + sim.options.jitter * (2 * rng.unit() - 1) }
+        }
+
+        /// Merges sequential blocks so that a kernel needs at most `maxWaves` waves of dispatch events.
+        private mutating func setUpBlockUnits() {
+            let kg = sim.kg
             for (i, k) in kg.kernels.enumerated() {
-                let r = parts[part[i]]
-                let perWave = max(1, foot[i].blocksPerSM(gpu) * r.count)
+                let perWave = max(1, foot[i].blocksPerSM(sim.gpu) * partitions[part[i]].count)
                 let waves = (k.blocks + perWave - 1) / perWave
-                unitBlocks.append(max(1, waves / max(1, s.options.maxWaves)))
+                unitBlocks.append(max(1, waves / max(1, sim.options.maxWaves)))
             }
             blocksLeft = kg.kernels.map(\.blocks)
             unitsLeft = zip(blocksLeft, unitBlocks).map { ($0 + $1 - 1) / $1 }
             running = Array(repeating: 0, count: n)
             started = Array(repeating: false, count: n)
-            smSeen = Array(repeating: -1, count: gpu.smCount)
             readySeq = Array(repeating: 0, count: n)
+            stretchTime = Array(repeating: 0, count: n)
+            stretchDRAM = Array(repeating: 0, count: n)
             records = kg.kernels.map { KernelRecord(kernel: $0.id, stream: 0, launched: 0, issued: 0, start: 0, end: 0, blocks: $0.blocks, smsUsed: 0) }
             for i in 0..<n { records[i].stream = stream[i] }
-            var rng = SplitMix64(seed: s.options.seed &* 0x9E37_79B9 &+ UInt64(s.options.iteration) &* 0x85EB_CA6B &+ 1)
-            jitter = (0..<n).map { _ in 1 + s.options.jitter * (2 * rng.unit() - 1) }
-            // Launch order at kernel granularity; stream predecessors; dependencies.
-            let order = s.schedule.launchOrder.flatMap { kg.opKernels[$0] }
+        }
+
+        /// Fills the hardware queues in launch order and counts each kernel's dependencies (its producers and its
+        /// stream predecessor); returns the launch order at kernel granularity.
+        private mutating func setUpQueues() throws -> [Int] {
+            let kg = sim.kg
+            let order = sim.schedule.launchOrder.flatMap { kg.opKernels[$0] }
             guard order.count == n else { throw SimulationError("the schedule does not launch every kernel") }
-            fifo = Array(repeating: [], count: connections)
-            head = Array(repeating: 0, count: connections)
-            tryPending = Array(repeating: -1, count: connections)
             consumers = Array(repeating: [], count: n)
             depsLeft = Array(repeating: 0, count: n)
             eligibleAt = Array(repeating: 0, count: n)
             arrived = Array(repeating: false, count: n)
+            crossStreamWaits = Array(repeating: 0, count: n)
             var lastOnStream: [Int: Int] = [:]
-            var crossStreamWaits = Array(repeating: 0, count: n)
             for k in order {
                 var deps = Set(kg.kernels[k].deps)
                 for d in deps where stream[d] != stream[k] { crossStreamWaits[k] += 1 }
@@ -158,35 +185,35 @@ extension Simulator {
                 for d in deps.sorted() { consumers[d].append(k) }
                 fifo[conn[k]].append(k)
             }
-            sms = Array(repeating: SMState(gpu), count: gpu.smCount)
-            batchesOnSM = Array(repeating: [], count: gpu.smCount)
-            stretchTime = Array(repeating: 0, count: n)
-            stretchDRAM = Array(repeating: 0, count: n)
-            minChipBytesPerUs = chipBytesPerUs.min() ?? .infinity
-            maxChipBytesPerUs = chipBytesPerUs.max() ?? 0
-            // Host timeline.
+            return order
+        }
+
+        /// The host's launches: one per kernel in eager mode (plus an event record per cross-stream wait), or one
+        /// graph replay that makes every kernel arrive at once.
+        private mutating func startHostTimeline(_ order: [Int]) {
+            let gpu = sim.gpu
             var t = 0.0
-            switch s.options.launch {
+            switch sim.options.launch {
             case .eager:
                 for k in order {
                     let cost = gpu.hostLaunchEagerUs + Double(crossStreamWaits[k]) * gpu.hostEventUs
-                    hostLaunches.append((k, t, t + cost))
+                    hostLaunches.append(HostLaunch(kernel: k, start: t, end: t + cost))
                     t += cost
                     records[k].launched = t
-                    push(t, Simulator.arrive, k)
+                    push(t, .arrive(kernel: Int32(k)))
                 }
             case .graph:
                 t = gpu.graphLaunchUs
-                hostLaunches.append((-1, 0, t))
+                hostLaunches.append(HostLaunch(kernel: nil, start: 0, end: t))
                 for k in order {
                     records[k].launched = t
-                    push(t, Simulator.arrive, k)
+                    push(t, .arrive(kernel: Int32(k)))
                 }
             }
         }
 
-        mutating func push(_ time: Double, _ kind: UInt8, _ a: Int) {
-            heap.push(Event(time: time, seq: seq, kind: kind, a: Int32(a)))
+        mutating func push(_ time: Double, _ kind: EventKind) {
+            heap.push(Event(time: time, seq: seq, kind: kind))
             seq += 1
         }
 
@@ -203,25 +230,22 @@ extension Simulator {
             while let e = heap.pop() {
                 eventsProcessed += 1
                 advance(to: e.time)
-                let a = Int(e.a)
                 switch e.kind {
-                case Simulator.arrive:
-                    arrived[a] = true
-                    tryIssue(conn[a], e.time)
-                case Simulator.tryIssue:
-                    tryPending[a] = -1
-                    tryIssue(a, e.time)
-                case Simulator.gridReady:
-                    enqueue(a)
-                case Simulator.dispatch:
-                    dispatchPending[a] = false
-                    dispatch(partition: a, now: e.time)
-                case Simulator.groupEnd:
-                    batchEndEvent(a, e.time)
-                case Simulator.complete:
-                    complete(a, e.time)
-                default:
-                    break
+                case .arrive(let k):
+                    arrived[Int(k)] = true
+                    tryIssue(conn[Int(k)], e.time)
+                case .tryIssue(let c):
+                    tryPending[Int(c)] = -1
+                    tryIssue(Int(c), e.time)
+                case .gridReady(let k):
+                    enqueue(Int(k))
+                case .dispatch(let p):
+                    dispatchPending[Int(p)] = false
+                    dispatch(partition: Int(p), now: e.time)
+                case .batchEnd(let b):
+                    batchEndEvent(Int(b), e.time)
+                case .complete(let k):
+                    complete(Int(k), e.time)
                 }
             }
             guard completed == n else { throw SimulationError("the simulation stalled with \(n - completed) kernels unfinished (a scheduling deadlock); please report this model and policy") }
@@ -241,7 +265,7 @@ extension Simulator {
                 if eligibleAt[k] > now {
                     if tryPending[c] < 0 || tryPending[c] > eligibleAt[k] {
                         tryPending[c] = eligibleAt[k]
-                        push(eligibleAt[k], Simulator.tryIssue, c)
+                        push(eligibleAt[k], .tryIssue(connection: Int32(c)))
                     }
                     return
                 }
@@ -252,7 +276,7 @@ extension Simulator {
                 // (per-queue pacing overstated network speedups, e.g. GoogLeNet b1 2.14× vs 1.52× measured).
                 let ready = max(now + latencyHalf, lastGridStart + sim.gpu.gridLaunchIntervalUs)
                 lastGridStart = ready
-                push(ready, Simulator.gridReady, k)
+                push(ready, .gridReady(kernel: Int32(k)))
                 head[c] += 1
             }
         }
@@ -277,7 +301,7 @@ extension Simulator {
             }
             if !dispatchPending[p] {
                 dispatchPending[p] = true
-                push(now, Simulator.dispatch, p)
+                push(now, .dispatch(partition: Int32(p)))
             }
         }
 

@@ -50,12 +50,20 @@ public struct BlockGroup: Sendable, Hashable {
     public var end: Double
 }
 
+/// One interval the host spends launching: a kernel launch in eager mode, or the one graph replay call.
+public struct HostLaunch: Sendable, Hashable {
+    /// The kernel launched; nil for a CUDA Graph replay, which launches every kernel at once.
+    public var kernel: Int?
+    public var start: Double
+    public var end: Double
+}
+
 /// Everything one simulated iteration produced.
 public struct Trace: Sendable {
     public var kernels: [KernelRecord]
     public var groups: [BlockGroup]
-    /// Host launch intervals (kernel, start, end); in graph mode a single replay interval with kernel -1.
-    public var hostLaunches: [(kernel: Int, start: Double, end: Double)]
+    /// Host launch intervals; in graph mode a single replay interval.
+    public var hostLaunches: [HostLaunch]
     public var smBusy: [Double]
     public var iterationTime: Double
     public var totalBlocks: Int

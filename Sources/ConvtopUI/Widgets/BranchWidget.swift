@@ -61,7 +61,7 @@ enum BranchWidget {
                         case .done: return (g.done, Style(.dim))
                         }
                     }()
-                    let stream = m.result.schedule.streamOfOp[op]
+                    let stream = m.result.schedule.streamOfOp[op] ?? 0
                     let tag = " s\(stream)"
                     let name = TextFit.shortName(within(op), max(1, col.width - 2 - tag.count), ellipsis: g.ellipsis)
                     let y = col.y + i

@@ -50,7 +50,7 @@ struct DashboardLoop {
             let frameStart = clock.now
             while let k = screen.readKey(timeoutMs: max(0, wait)) {
                 dirty = true
-                if let key = k {
+                if case .key(let key) = k {
                     let before = model.state
                     let effects = model.handle(key)
                     recorder?.action(key, before: before, after: model.state)

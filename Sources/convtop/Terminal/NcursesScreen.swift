@@ -103,43 +103,51 @@ final class NcursesScreen {
     /// Forces a full redraw on the next frame (after a resize).
     func invalidate() { previous = nil }
 
-    /// Waits up to `ms` for a key (0: poll).
-    func readKey(timeoutMs ms: Int) -> Key?? {
+    /// What one read of the terminal gave.
+    enum Input {
+        /// A key or click the dashboard handles.
+        case key(Key)
+        /// Something that only needs a redraw: a resize, or a key or mouse event the dashboard does not use.
+        case redraw
+    }
+
+    /// Waits up to `ms` for input (0: poll); nil when none came in time.
+    func readKey(timeoutMs ms: Int) -> Input? {
         timeout(Int32(ms))
         var wch: wint_t = 0
         let r = wget_wch(ct_stdscr(), &wch)
         if r == ERR { return nil }
         if r == KEY_CODE_YES {
             switch Int32(wch) {
-            case KEY_LEFT: return .some(.left)
-            case KEY_RIGHT: return .some(.right)
-            case KEY_UP: return .some(.up)
-            case KEY_DOWN: return .some(.down)
-            case KEY_HOME: return .some(.home)
-            case KEY_END: return .some(.end)
-            case KEY_PPAGE: return .some(.pageUp)
-            case KEY_NPAGE: return .some(.pageDown)
-            case KEY_BTAB: return .some(.backTab)
-            case KEY_ENTER: return .some(.enter)
-            case KEY_RESIZE: invalidate(); return .some(nil)
+            case KEY_LEFT: return .key(.left)
+            case KEY_RIGHT: return .key(.right)
+            case KEY_UP: return .key(.up)
+            case KEY_DOWN: return .key(.down)
+            case KEY_HOME: return .key(.home)
+            case KEY_END: return .key(.end)
+            case KEY_PPAGE: return .key(.pageUp)
+            case KEY_NPAGE: return .key(.pageDown)
+            case KEY_BTAB: return .key(.backTab)
+            case KEY_ENTER: return .key(.enter)
+            case KEY_RESIZE: invalidate(); return .redraw
             case KEY_MOUSE:
                 var ev = MEVENT()
-                if getmouse(&ev) == OK && ct_mouse_button1(ev.bstate) != 0 { return .some(.click(x: Int(ev.x), y: Int(ev.y))) }
-                return .some(nil)
+                if getmouse(&ev) == OK && ct_mouse_button1(ev.bstate) != 0 { return .key(.click(x: Int(ev.x), y: Int(ev.y))) }
+                return .redraw
             default:
                 let code = Int32(wch)
-                if code > ct_key_f(0) && code <= ct_key_f(24) { return .some(.function(Int(code - ct_key_f(0)))) }
-                return .some(nil)
+                if code > ct_key_f(0) && code <= ct_key_f(24) { return .key(.function(Int(code - ct_key_f(0)))) }
+                return .redraw
             }
         }
         switch wch {
-        case 3: return .some(.ctrlC)
-        case 9: return .some(.tab)
-        case 10, 13: return .some(.enter)
-        case 27: return .some(.escape)
+        case 3: return .key(.ctrlC)
+        case 9: return .key(.tab)
+        case 10, 13: return .key(.enter)
+        case 27: return .key(.escape)
         default:
-            guard let u = Unicode.Scalar(UInt32(wch)) else { return .some(nil) }
-            return .some(.char(Character(u)))
+            guard let u = Unicode.Scalar(UInt32(wch)) else { return .redraw }
+            return .key(.char(Character(u)))
         }
     }
 
