@@ -36,5 +36,5 @@ struct SimulationFlags: ParsableArguments {
 
 func parseChoice<T: RawRepresentable & CaseIterable>(_ value: String, _ name: String, _: T.Type) throws -> T where T.RawValue == String {
     if let v = T(rawValue: value.lowercased()) { return v }
-    throw CLIError("unknown \(name) '\(value)'; valid: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+    throw ConvtopError(.usage, "unknown \(name) '\(value)'; valid: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
 }

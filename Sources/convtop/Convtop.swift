@@ -29,12 +29,7 @@ struct Convtop: ParsableCommand {
             if code == .success { exit(withError: error) }
             let message: String
             switch error {
-            case let e as ModelError: message = e.message
-            case let e as SimulationError: message = e.message
-            case let e as GraphError: message = e.message
-            case let e as CLIError: message = e.message
-            case let e as ConvtopCoreError: message = e.message
-            case let e as OutputFileError: message = e.message
+            case let e as ConvtopError: message = e.message
             default:
                 // ArgumentParser's first line, without its own "Error: " prefix (ours already says "error:").
                 var first = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
@@ -48,8 +43,3 @@ struct Convtop: ParsableCommand {
     }
 }
 
-/// A command-line error with a message a user can act on.
-struct CLIError: Error {
-    var message: String
-    init(_ m: String) { message = m }
-}

@@ -11,7 +11,7 @@ struct CalibrationTests {
         #expect(rows[0].name == "void f<float, 3>(int, \"x\")")
         #expect(rows[0].grid.count == 784 && rows[0].block.count == 64 && rows[0].durationUs == 17.92)
         #expect(rows[1].isMemset)
-        #expect(throws: ModelError.self) { _ = try CalibrationData.parseCSV("h\nonly,three,cols\n", file: "t.csv") }
+        #expect(throws: ConvtopError.self) { _ = try CalibrationData.parseCSV("h\nonly,three,cols\n", file: "t.csv") }
     }
 
     @Test func kernelNamesAreClassified() {

@@ -23,8 +23,8 @@ struct GraphAnalysisTests {
     }
 
     @Test func cyclesAreRejected() {
-        #expect(throws: GraphError.self) { _ = try DAG(predecessors: [[2], [0], [1]]) }
-        #expect(throws: GraphError.self) { _ = try DAG(predecessors: [[5]]) }
+        #expect(throws: ConvtopError.self) { _ = try DAG(predecessors: [[2], [0], [1]]) }
+        #expect(throws: ConvtopError.self) { _ = try DAG(predecessors: [[5]]) }
     }
 
     @Test func criticalPathTakesTheHeavierBranch() throws {

@@ -51,10 +51,10 @@ struct GraphFileFuzzTests {
 
     /// The graph in a generated file, or nil when it is refused — with one line that names `file`.
     static func loadOrRefuse(_ text: String, file: String) -> Graph? {
-        do { return try GraphFile.parse(data: Data(text.utf8), file: file) } catch let e as ModelError {
+        do { return try GraphFile.parse(data: Data(text.utf8), file: file) } catch let e as ConvtopError {
             #expect(e.message.hasPrefix("\(file): ") && !e.message.contains("\n"), "\(e.message)")
         } catch {
-            Issue.record("not a ModelError: \(error)")
+            Issue.record("not a ConvtopError: \(error)")
         }
         return nil
     }

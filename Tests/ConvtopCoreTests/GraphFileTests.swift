@@ -10,12 +10,12 @@ struct GraphFileTests {
         try GraphFile.parse(data: Data(json.utf8), file: "net.json", batch: batch)
     }
 
-    /// Expects a ModelError whose message contains every fragment.
+    /// Expects a ConvtopError whose message contains every fragment.
     func expectError(_ json: String, _ fragments: String...) {
         do {
             _ = try load(json)
             Issue.record("expected an error containing \(fragments)")
-        } catch let e as ModelError {
+        } catch let e as ConvtopError {
             for f in fragments { #expect(e.message.contains(f), "'\(e.message)' should mention '\(f)'") }
             #expect(e.message.hasPrefix("net.json: "))
             #expect(!e.message.contains("\n"))

@@ -65,8 +65,8 @@ struct ModelZooTests {
             let m = "\(e)"
             return m.contains("resnet51") && m.contains("resnet50") && m.contains("googlenet")
         }
-        #expect(throws: ModelError.self) { _ = try ModelZoo.build("pathnet:Q=3", batch: 1) }
-        #expect(throws: ModelError.self) { _ = try ModelZoo.build("resnet50", batch: 0) }
+        #expect(throws: ConvtopError.self) { _ = try ModelZoo.build("pathnet:Q=3", batch: 1) }
+        #expect(throws: ConvtopError.self) { _ = try ModelZoo.build("resnet50", batch: 0) }
     }
 
     /// Layer by layer against torch.fx's googlenet graph: every convolution's hyper-parameters and output shape.

@@ -12,7 +12,7 @@ struct ONNXFuzzTests {
         do {
             let model = try ONNXModel.parse(bytes)
             return try ONNXImporter.build(model, name: "fuzz", file: "fuzz.onnx", batch: batch())
-        } catch let e as ModelError {
+        } catch let e as ConvtopError {
             #expect(e.message.hasPrefix("fuzz.onnx") && !e.message.contains("\n"), "\(e.message)")
         } catch {}
         return nil

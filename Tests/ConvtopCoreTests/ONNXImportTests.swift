@@ -71,7 +71,7 @@ struct ONNXImportTests {
                       Array("not a model at all".utf8), []] {
             let path = try write(bytes)
             defer { try? FileManager.default.removeItem(atPath: path) }
-            #expect(throws: ModelError.self) { _ = try ONNXImporter.load(path: path) }
+            #expect(throws: ConvtopError.self) { _ = try ONNXImporter.load(path: path) }
         }
         #expect { _ = try ModelLoader.load("/no/such/net.onnx", batch: 1, mode: .inference) } throws: { "\($0)".contains("no such file") }
     }

@@ -15,7 +15,7 @@ struct OutputFileTests {
         do {
             _ = try OutputFile(path: path, overwrite: overwrite)
             Issue.record("\(path) should be refused")
-        } catch let e as OutputFileError {
+        } catch let e as ConvtopError {
             #expect(e.message.contains(fragment), "'\(e.message)' should say '\(fragment)'")
             #expect(!e.message.contains("\n"))
         } catch { Issue.record("unexpected \(error)") }
@@ -25,7 +25,7 @@ struct OutputFileTests {
         var before = stat()
         #expect(lstat("/dev/null", &before) == 0)
         expectRefused("/dev/null", overwrite: true, "is a device")
-        #expect(throws: OutputFileError.self) { try OutputFile.check(path: "/dev/null", overwrite: true) }
+        #expect(throws: ConvtopError.self) { try OutputFile.check(path: "/dev/null", overwrite: true) }
         var after = stat()
         #expect(lstat("/dev/null", &after) == 0)
         #expect(after.st_mode & S_IFMT == S_IFCHR)
@@ -78,7 +78,7 @@ struct OutputFileTests {
         try OutputFile.write("hello", to: d + "/new.json", overwrite: false)
         #expect(try String(contentsOfFile: d + "/new.json", encoding: .utf8) == "hello")
         expectRefused(d + "/nope/new.json", overwrite: false, "cannot create")
-        #expect(throws: OutputFileError.self) { try OutputFile.check(path: d + "/nope/new.json", overwrite: false) }
+        #expect(throws: ConvtopError.self) { try OutputFile.check(path: d + "/nope/new.json", overwrite: false) }
         try OutputFile.check(path: d + "/other.json", overwrite: false)
         #expect(!FileManager.default.fileExists(atPath: d + "/other.json"), "check creates nothing")
     }
@@ -86,7 +86,7 @@ struct OutputFileTests {
     @Test func escapeSequencesInNamesAreNotEchoed() {
         #expect(SafeText.printable("a\u{1B}[31mred\u{7}") == "a\\u{1B}[31mred\\u{7}")
         #expect(SafeText.printable("plain µs ok") == "plain µs ok")
-        do { _ = try OutputFile(path: "/nonexistent-folder/\u{1B}]0;title\u{7}.json", overwrite: false) } catch let e as OutputFileError {
+        do { _ = try OutputFile(path: "/nonexistent-folder/\u{1B}]0;title\u{7}.json", overwrite: false) } catch let e as ConvtopError {
             #expect(!e.message.contains("\u{1B}"))
         } catch { Issue.record("unexpected \(error)") }
     }

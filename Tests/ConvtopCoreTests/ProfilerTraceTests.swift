@@ -48,7 +48,7 @@ struct ProfilerTraceTests {
         let serial = try Simulator(kernels: kg, schedule: PolicyKind.serial.schedule(kg, streams: 8, smCount: 132, cost: cost), gpu: gpu, options: o).run()
         let branch = try Simulator(kernels: kg, schedule: PolicyKind.branch.schedule(kg, streams: 8, smCount: 132, cost: cost), gpu: gpu, options: o).run()
         #expect(abs(serial.iterationTime / branch.iterationTime - 1) < 0.01)
-        #expect(throws: ModelError.self) { _ = try ModelLoader.structure(for: t, spec: "resnet50", gpu: gpu) }
+        #expect(throws: ConvtopError.self) { _ = try ModelLoader.structure(for: t, spec: "resnet50", gpu: gpu) }
     }
 
     func writeTrace(_ events: [[String: Any]]) throws -> String {

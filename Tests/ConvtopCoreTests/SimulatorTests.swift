@@ -134,9 +134,9 @@ struct SimulatorTests {
 
     @Test func badInputIsAClearError() throws {
         var s = scenario("resnet50"); s.batch = 0
-        #expect(throws: ModelError.self) { _ = try Workload(s) }
+        #expect(throws: ConvtopError.self) { _ = try Workload(s) }
         s = scenario("resnet50"); s.streams = 0
-        #expect(throws: ModelError.self) { _ = try Workload(s) }
+        #expect(throws: ConvtopError.self) { _ = try Workload(s) }
         // A block that needs more shared memory than the SM has.
         var gpu = try GPUCatalog.load("h100")
         gpu.sharedMemoryPerSM = 32 * 1024; gpu.maxSharedMemoryPerBlock = 200 * 1024

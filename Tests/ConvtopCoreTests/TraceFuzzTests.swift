@@ -30,7 +30,7 @@ struct TraceFuzzTests {
             do {
                 _ = try ProfilerTrace.load(path: path)
                 loaded += 1
-            } catch let e as ModelError {
+            } catch let e as ConvtopError {
                 #expect(e.message.hasPrefix("t\(n).json") && !e.message.contains("\n"), "\(e.message)")
                 refused += 1
             }

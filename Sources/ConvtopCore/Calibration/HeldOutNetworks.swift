@@ -19,7 +19,7 @@ public enum HeldOutNetworks {
     /// Simulates every held-out measurement on `gpu` (default: the H200 profile).
     public static func run(gpu: GPUSpec? = nil) throws -> [FidelityReport.NetworkRow] {
         guard let dir = AssetLocator.directory("onnx") else {
-            throw ModelError("cannot find convtop's Assets/onnx folder; set CONVTOP_ASSETS to the Assets directory")
+            throw ConvtopError(.model, "cannot find convtop's Assets/onnx folder; set CONVTOP_ASSETS to the Assets directory")
         }
         let g = try gpu ?? GPUCatalog.load("h200")
         var list: [(model: String, label: String, batch: Int, mode: GraphMode, serial: Double, branch: Double?)] = []

@@ -52,7 +52,7 @@ public enum CalibrationData {
     /// File names look like `h200_googlenet_inf_b32.csv`; `reference_` copies are the externally supplied sets.
     public static func load() throws -> [MeasuredSet] {
         guard let dir = AssetLocator.directory("calibration") else {
-            throw ModelError("cannot find convtop's Assets/calibration folder; set CONVTOP_ASSETS to the Assets directory")
+            throw ConvtopError(.model, "cannot find convtop's Assets/calibration folder; set CONVTOP_ASSETS to the Assets directory")
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".csv") }.sorted()
         var summaries: [String: [[String: Any]]] = [:]
@@ -114,7 +114,7 @@ public enum CalibrationData {
         for (i, line) in text.split(whereSeparator: \.isNewline).enumerated() where i > 0 {
             let f = splitCSVLine(String(line))
             guard f.count == 12, let d = Double(f[11]) else {
-                throw ModelError("\(file): line \(i + 1) does not have the 12 calibration columns")
+                throw ConvtopError(.model, "\(file): line \(i + 1) does not have the 12 calibration columns")
             }
             let n = f.map { Int($0) ?? 0 }
             rows.append(MeasuredKernel(node: f[0], name: f[2], grid: Dim3(n[3], n[4], n[5]), block: Dim3(n[6], n[7], n[8]),

@@ -50,7 +50,7 @@ public enum MeasuredRuns {
 
     static func lines<T: Decodable>(_ file: String, as: T.Type) throws -> [T] {
         guard let dir = AssetLocator.directory("calibration") else {
-            throw ModelError("cannot find convtop's Assets/calibration folder; set CONVTOP_ASSETS to the Assets directory")
+            throw ConvtopError(.model, "cannot find convtop's Assets/calibration folder; set CONVTOP_ASSETS to the Assets directory")
         }
         let path = dir + "/round2/" + file
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
@@ -58,7 +58,7 @@ public enum MeasuredRuns {
         var out: [T] = []
         for (i, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() where !line.isEmpty {
             do { out.append(try d.decode(T.self, from: Data(line))) } catch {
-                throw ModelError("\(file) line \(i + 1): not a measurement record")
+                throw ConvtopError(.model, "\(file) line \(i + 1): not a measurement record")
             }
         }
         return out

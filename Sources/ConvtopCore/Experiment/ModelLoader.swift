@@ -6,15 +6,15 @@ public enum ModelLoader {
     public static func load(_ spec: String, batch: Int, mode: GraphMode, optimizer: OptimizerStyle = .foreach) throws -> Graph {
         let forward: Graph
         if isTrace(spec) {
-            throw ModelError("\(spec) is a profiler trace: use it with simulate, compare, import or the dashboard")
+            throw ConvtopError(.model, "\(spec) is a profiler trace: use it with simulate, compare, import or the dashboard")
         } else if isONNX(spec) {
             guard FileManager.default.fileExists(atPath: spec) else {
-                throw ModelError("\(spec): no such file; give a model name (see 'convtop models') or an ONNX/graph file")
+                throw ConvtopError(.model, "\(spec): no such file; give a model name (see 'convtop models') or an ONNX/graph file")
             }
             forward = try ONNXImporter.load(path: spec, batch: batch)
         } else if spec.hasSuffix(".json") || spec.contains("/") {
             guard FileManager.default.fileExists(atPath: spec) else {
-                throw ModelError("\(spec): no such file; give a model name (see 'convtop models') or a graph file")
+                throw ConvtopError(.model, "\(spec): no such file; give a model name (see 'convtop models') or a graph file")
             }
             forward = try GraphFile.load(path: spec, batch: batch)
         } else {
@@ -56,7 +56,7 @@ public enum ModelLoader {
         if let spec {
             let g = try load(spec, batch: 1, mode: .inference)
             guard ProfilerTrace.align(ops: t.ops, with: g, gpu: gpu) != nil else {
-                throw ModelError("\(spec)'s ops do not line up with the trace's \(t.ops.count) ops; leave --graph out to use stream order")
+                throw ConvtopError(.model, "\(spec)'s ops do not line up with the trace's \(t.ops.count) ops; leave --graph out to use stream order")
             }
             return g
         }

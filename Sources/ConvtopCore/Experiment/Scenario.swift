@@ -23,11 +23,11 @@ public struct Scenario: Sendable, Hashable, Codable {
 
     /// Checks the numbers a user typed.
     public func validate() throws {
-        guard batch >= 1 else { throw ModelError("batch size must be at least 1 (got \(batch))") }
-        guard batch <= Self.maxBatch else { throw ModelError("batch size \(batch) is too large (at most \(Self.maxBatch))") }
-        guard streams >= 1 else { throw ModelError("streams must be at least 1 (got \(streams))") }
-        guard streams <= Self.maxStreams else { throw ModelError("streams must be at most \(Self.maxStreams) (got \(streams))") }
-        if let c = connections, c < 1 || c > 128 { throw ModelError("connections must be between 1 and 128 (got \(c))") }
+        guard batch >= 1 else { throw ConvtopError(.model, "batch size must be at least 1 (got \(batch))") }
+        guard batch <= Self.maxBatch else { throw ConvtopError(.model, "batch size \(batch) is too large (at most \(Self.maxBatch))") }
+        guard streams >= 1 else { throw ConvtopError(.model, "streams must be at least 1 (got \(streams))") }
+        guard streams <= Self.maxStreams else { throw ConvtopError(.model, "streams must be at most \(Self.maxStreams) (got \(streams))") }
+        if let c = connections, c < 1 || c > 128 { throw ConvtopError(.model, "connections must be between 1 and 128 (got \(c))") }
     }
 }
 

@@ -71,7 +71,7 @@ public enum Sweep {
                 return row(p, w.metrics(t, schedule: sch, serialUs: serial), nil)
             }
         } catch {
-            let message = (error as? ModelError)?.message ?? (error as? SimulationError)?.message ?? "\(error)"
+            let message = (error as? ConvtopError)?.message ?? "\(error)"
             return policies.map { row($0, nil, message) }
         }
     }

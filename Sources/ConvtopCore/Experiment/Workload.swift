@@ -19,7 +19,7 @@ public struct Workload: Sendable {
         let spec = try gpu ?? GPUCatalog.load(s.gpu)
         if ModelLoader.isTrace(s.model) {
             guard s.mode == .inference else {
-                throw ModelError("a profiler trace replays the run it recorded; --mode training does not apply to it")
+                throw ConvtopError(.model, "a profiler trace replays the run it recorded; --mode training does not apply to it")
             }
             let t = try ProfilerTrace.load(path: s.model)
             let structure = try ModelLoader.structure(for: t, spec: s.structure, gpu: spec)

@@ -17,11 +17,11 @@ public enum GPUCatalog {
             path = nameOrPath
         } else {
             guard let dir = AssetLocator.directory("gpus") else {
-                throw ModelError("cannot find convtop's Assets/gpus folder; set CONVTOP_ASSETS to the Assets directory")
+                throw ConvtopError(.model, "cannot find convtop's Assets/gpus folder; set CONVTOP_ASSETS to the Assets directory")
             }
             path = dir + "/" + nameOrPath.lowercased() + ".json"
             guard FileManager.default.fileExists(atPath: path) else {
-                throw ModelError("unknown GPU '\(nameOrPath)'; valid GPUs: \(names().joined(separator: ", ")) (or a .json profile)")
+                throw ConvtopError(.model, "unknown GPU '\(nameOrPath)'; valid GPUs: \(names().joined(separator: ", ")) (or a .json profile)")
             }
         }
         let data = try InputFile.read(path, what: "GPU profile")
@@ -35,15 +35,15 @@ public enum GPUCatalog {
             spec = try JSONDecoder().decode(GPUSpec.self, from: data)
         } catch let DecodingError.keyNotFound(key, ctx) {
             let path = (ctx.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: ".")
-            throw ModelError("\(file): GPU profile is missing field '\(path)'")
+            throw ConvtopError(.model, "\(file): GPU profile is missing field '\(path)'")
         } catch let DecodingError.typeMismatch(_, ctx) {
-            throw ModelError("\(file): GPU profile field '\(ctx.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type")
+            throw ConvtopError(.model, "\(file): GPU profile field '\(ctx.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type")
         } catch let DecodingError.valueNotFound(_, ctx) {
-            throw ModelError("\(file): GPU profile field '\(ctx.codingPath.map(\.stringValue).joined(separator: "."))' is null")
+            throw ConvtopError(.model, "\(file): GPU profile field '\(ctx.codingPath.map(\.stringValue).joined(separator: "."))' is null")
         } catch {
-            throw ModelError("\(file): not a valid GPU profile (invalid JSON)")
+            throw ConvtopError(.model, "\(file): not a valid GPU profile (invalid JSON)")
         }
-        do { try spec.validate() } catch let e as ModelError { throw ModelError("\(file): \(e.message)") }
+        do { try spec.validate() } catch let e as ConvtopError { throw ConvtopError(.model, "\(file): \(e.message)") }
         return spec
     }
 }

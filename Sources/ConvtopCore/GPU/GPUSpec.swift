@@ -128,7 +128,7 @@ public struct GPUSpec: Sendable, Codable, Hashable {
     /// Checks that every field makes sense; the error names the field.
     public func validate() throws {
         func need(_ ok: Bool, _ field: String, _ why: String) throws {
-            if !ok { throw ModelError("GPU profile '\(name)': field '\(field)' \(why)") }
+            if !ok { throw ConvtopError(.model, "GPU profile '\(name)': field '\(field)' \(why)") }
         }
         try need(!name.isEmpty, "name", "must not be empty")
         try need(ccValue >= 3, "compute_capability", "must look like \"9.0\"")

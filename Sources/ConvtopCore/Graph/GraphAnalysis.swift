@@ -8,12 +8,6 @@ public struct ForkJoinRegion: Sendable, Hashable {
     public var branches: [[Int]]
 }
 
-/// Errors found while checking a graph's structure.
-public struct GraphError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
 
 /// Structural analyses over a DAG given as predecessor lists.
 public struct DAG: Sendable {
@@ -28,7 +22,7 @@ public struct DAG: Sendable {
         var indeg = Array(repeating: 0, count: predecessors.count)
         for (v, ps) in predecessors.enumerated() {
             for p in ps {
-                guard p >= 0 && p < predecessors.count else { throw GraphError("node \(v) refers to missing node \(p)") }
+                guard p >= 0 && p < predecessors.count else { throw ConvtopError(.graph, "node \(v) refers to missing node \(p)") }
                 succ[p].append(v)
                 indeg[v] += 1
             }
@@ -47,7 +41,7 @@ public struct DAG: Sendable {
         }
         guard order.count == predecessors.count else {
             let stuck = indeg.indices.first { indeg[$0] > 0 } ?? 0
-            throw GraphError("the graph has a cycle through node \(stuck)")
+            throw ConvtopError(.graph, "the graph has a cycle through node \(stuck)", node: stuck)
         }
         self.order = order
     }

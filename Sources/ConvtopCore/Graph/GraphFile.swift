@@ -21,7 +21,7 @@ public enum GraphFile {
 
     public static func parse(data: Data, file: String, batch: Int? = nil) throws -> Graph {
         // Names come from the file: control characters are escaped so each message stays one printable line.
-        func fail(_ what: String) -> ModelError { ModelError(SafeText.printable("\(file): \(what)")) }
+        func fail(_ what: String) -> ConvtopError { ConvtopError(.model, SafeText.printable("\(file): \(what)")) }
         let root: Any
         do { root = try JSONSerialization.jsonObject(with: data) } catch {
             throw fail("not valid JSON (\(jsonErrorSummary(error)))")
@@ -80,11 +80,10 @@ public enum GraphFile {
         }
         let order: [Int]
         do { order = try DAG(predecessors: preds).order } catch {
-            let msg = (error as? GraphError)?.message ?? "\(error)"
-            if let r = msg.range(of: "node "), let k = Int(msg[r.upperBound...]) {
+            if let k = (error as? ConvtopError)?.node, rawNodes.indices.contains(k) {
                 throw fail("node '\(rawNodes[k]["name"] as! String)' is part of a cycle; a graph must be acyclic")
             }
-            throw fail(msg)
+            throw fail((error as? ConvtopError)?.message ?? "\(error)")
         }
         for i in order {
             let n = rawNodes[i]
@@ -97,7 +96,7 @@ public enum GraphFile {
     }
 
     private static func addNode(_ b: inout GraphBuilder, _ n: [String: Any], name: String, inputs ins: [Int],
-                                fail: (String) -> ModelError) throws -> Int {
+                                fail: (String) -> ConvtopError) throws -> Int {
         guard let op = n["op"] as? String else { throw fail("field 'op' is missing (one of: \(ops.joined(separator: ", ")))") }
         // Upper bounds keep every product of these fields far from overflow (InputLimits).
         func maximum(_ key: String) -> Int {

@@ -7,7 +7,7 @@ extension GraphFile {
                             "transpose", "reshape", "slice", "pad", "resize", "conv_transpose", "matmul", "softmax", "attention"]
 
     static func addTensorOp(_ b: inout GraphBuilder, _ n: [String: Any], op: String, name: String, inputs ins: [Int],
-                            fail: (String) -> ModelError) throws -> Int? {
+                            fail: (String) -> ConvtopError) throws -> Int? {
         func ints(_ key: String) throws -> [Int]? {
             guard let v = n[key] else { return nil }
             guard let a = v as? [Int], a.count <= 8, a.allSatisfy({ abs($0) <= InputLimits.dimension }) else {

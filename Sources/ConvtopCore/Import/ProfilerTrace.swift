@@ -44,15 +44,15 @@ public struct ProfilerTrace: Sendable {
         var bytes = [UInt8](data)
         if bytes.starts(with: [0x1F, 0x8B]) {
             do { bytes = try Inflate.gunzip(bytes) } catch is Inflate.TooLarge {
-                throw ModelError("\(file): inflates to more than 256 MiB; convtop reads compressed traces up to 256 MiB unpacked")
-            } catch { throw ModelError("\(file): corrupt or truncated gzip data (or a wrong checksum)") }
+                throw ConvtopError(.model, "\(file): inflates to more than 256 MiB; convtop reads compressed traces up to 256 MiB unpacked")
+            } catch { throw ConvtopError(.model, "\(file): corrupt or truncated gzip data (or a wrong checksum)") }
         }
         let doc: (events: [[String: Any]], device: String?)?
         do { doc = try TraceJSON.read(bytes) } catch {
-            throw ModelError("\(file): not valid JSON (a truncated or corrupt trace?)")
+            throw ConvtopError(.model, "\(file): not valid JSON (a truncated or corrupt trace?)")
         }
         bytes = []
-        guard let doc else { throw ModelError("\(file): not a PyTorch profiler trace (no traceEvents)") }
+        guard let doc else { throw ConvtopError(.model, "\(file): not a PyTorch profiler trace (no traceEvents)") }
         return try parse(events: doc.events, device: doc.device, file: file)
     }
 
@@ -77,7 +77,7 @@ public struct ProfilerTrace: Sendable {
             default: break
             }
         }
-        guard !raw.isEmpty else { throw ModelError("\(file): the trace has no GPU kernels (was CUDA activity profiled?)") }
+        guard !raw.isEmpty else { throw ConvtopError(.model, "\(file): the trace has no GPU kernels (was CUDA activity profiled?)") }
         raw.sort { (num($0["ts"]) ?? 0) < (num($1["ts"]) ?? 0) }
         // Ranges sorted by start; the innermost range holding `t` is searched from the last range starting at or
         // before `t` backwards (nested ranges: the shortest holding one), at most `window` ranges back, so a trace
@@ -101,16 +101,16 @@ public struct ProfilerTrace: Sendable {
         var lastRange = -1
         for (i, e) in raw.enumerated() {
             let a = e["args"] as? [String: Any] ?? [:]
-            guard let ts = num(e["ts"]), let dur = num(e["dur"]) else { throw ModelError("\(file): kernel event \(i) has no ts/dur") }
+            guard let ts = num(e["ts"]), let dur = num(e["dur"]) else { throw ConvtopError(.model, "\(file): kernel event \(i) has no ts/dur") }
             let grid = (a["grid"] as? [Int]) ?? [1, 1, 1], block = (a["block"] as? [Int]) ?? [1, 1, 1]
-            guard grid.count == 3, block.count == 3 else { throw ModelError("\(file): kernel event \(i) has a malformed grid or block") }
+            guard grid.count == 3, block.count == 3 else { throw ConvtopError(.model, "\(file): kernel event \(i) has a malformed grid or block") }
             // CUDA's own limits (grid 2³¹−1 × 65535 × 65535, 1024 threads a block, 255 registers, 228 KB of shared
             // memory): anything beyond is a corrupt trace, and would overflow block counts downstream.
             let registers = a["registers per thread"] as? Int ?? 32, shared = a["shared memory"] as? Int ?? 0
             guard grid[0] >= 1, grid[0] <= Int(Int32.max), grid[1] >= 1, grid[1] <= 65535, grid[2] >= 1, grid[2] <= 65535,
                   block.allSatisfy({ $0 >= 1 && $0 <= 1024 }), block[0] * block[1] * block[2] <= 1024,
                   registers >= 0, registers <= 255, shared >= 0, shared <= 1 << 20, ts.isFinite, dur.isFinite, dur >= 0 else {
-                throw ModelError("\(file): kernel event \(i) has a launch configuration CUDA does not allow (grid \(grid), block \(block), \(registers) registers, \(shared) bytes of shared memory)")
+                throw ConvtopError(.model, "\(file): kernel event \(i) has a launch configuration CUDA does not allow (grid \(grid), block \(block), \(registers) registers, \(shared) bytes of shared memory)")
             }
             let launchTs = (a["correlation"] as? Int).flatMap { launches[$0] }
             let range = launchTs.flatMap { innermost(annotations, $0) ?? innermost(cpuOps, $0) }

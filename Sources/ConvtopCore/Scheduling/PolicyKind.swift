@@ -25,7 +25,7 @@ public enum PolicyKind: String, Sendable, Codable, CaseIterable {
 
     public static func parse(_ s: String) throws -> PolicyKind {
         if let p = PolicyKind(rawValue: s.lowercased()) { return p }
-        throw ModelError("unknown policy '\(s)'; valid policies: \(allCases.map(\.rawValue).joined(separator: ", "))")
+        throw ConvtopError(.model, "unknown policy '\(s)'; valid policies: \(allCases.map(\.rawValue).joined(separator: ", "))")
     }
 
     /// Builds the schedule. `cost` holds each graph node's standalone time in microseconds; `syncUs` is what a wait

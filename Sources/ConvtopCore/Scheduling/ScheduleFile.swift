@@ -51,7 +51,7 @@ public enum ScheduleFile {
     /// Reads a schedule for `w`'s graph: every op that launches kernels must appear once, on a stream of 0–127, in a
     /// launch order that puts every op after its inputs. One clear error line otherwise.
     public static func decode(_ data: Data, file: String, workload w: Workload) throws -> Schedule {
-        func fail(_ why: String) -> ModelError { ModelError(SafeText.printable("\(file): \(why)")) }
+        func fail(_ why: String) -> ConvtopError { ConvtopError(.model, SafeText.printable("\(file): \(why)")) }
         let f: File
         do { f = try JSONDecoder().decode(File.self, from: data) } catch {
             throw fail("not a convtop schedule file (JSON with format, version, model, batch, mode, gpu, policy, streams and ops)")

@@ -20,17 +20,17 @@ public struct SessionFile: Sendable {
         if lines.last == "" { lines.removeLast() }
         let dec = JSONDecoder()
         guard let first = lines.first, let obj = try? JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any] else {
-            throw ModelError("\(file): not a convtop session (line 1 is not a JSON header)")
+            throw ConvtopError(.model, "\(file): not a convtop session (line 1 is not a JSON header)")
         }
         guard (obj["format"] as? String) == SessionLog.format else {
-            throw ModelError("\(file): not a convtop session (format is not \"\(SessionLog.format)\")")
+            throw ConvtopError(.model, "\(file): not a convtop session (format is not \"\(SessionLog.format)\")")
         }
         if let v = obj["version"] as? Int, v > SessionLog.version {
-            throw ModelError("\(file) was written by a newer convtop (session format version \(v)); this convtop reads version \(SessionLog.version): upgrade convtop")
+            throw ConvtopError(.model, "\(file) was written by a newer convtop (session format version \(v)); this convtop reads version \(SessionLog.version): upgrade convtop")
         }
         let header: SessionLog.Header
         do { header = try dec.decode(SessionLog.Header.self, from: Data(first.utf8)) } catch {
-            throw ModelError("\(file): the header line is incomplete or corrupt")
+            throw ConvtopError(.model, "\(file): the header line is incomplete or corrupt")
         }
         var out = SessionFile(header: header, actions: [], iterations: [], warning: nil)
         for (i, line) in lines.enumerated().dropFirst() {
@@ -47,7 +47,7 @@ public struct SessionFile: Sendable {
                     let it = try dec.decode(SessionLog.Iteration.self, from: Data(line.utf8))
                     // Numbers from the file are checked like the CLI's: an iteration number below 0 (or absurdly
                     // large) or a configuration out of range is corruption, not something to simulate.
-                    guard it.iteration >= 0 && it.iteration <= 1_000_000_000 else { throw ModelError("iteration out of range") }
+                    guard it.iteration >= 0 && it.iteration <= 1_000_000_000 else { throw ConvtopError(.model, "iteration out of range") }
                     try it.config.validate()
                     out.iterations.append(it)
                 default: break

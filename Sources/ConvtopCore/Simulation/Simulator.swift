@@ -25,7 +25,7 @@ public struct Simulator {
             if f.blocksPerSM(gpu) == 0 || k.threadsPerBlock > 1024 {
                 let why = f.misfit(gpu, threadsRequested: k.threadsPerBlock, registersPerThread: k.registersPerThread)
                     ?? "its resources"
-                throw SimulationError("kernel \(k.name) of op '\(kg.graph.nodes[k.op].name)' cannot fit on any SM of \(gpu.name): \(why) exceed what an SM has; choose another GPU or precision")
+                throw ConvtopError(.simulation, "kernel \(k.name) of op '\(kg.graph.nodes[k.op].name)' cannot fit on any SM of \(gpu.name): \(why) exceed what an SM has; choose another GPU or precision")
             }
         }
     }

@@ -169,7 +169,7 @@ extension Simulator {
         private mutating func setUpQueues() throws -> [Int] {
             let kg = sim.kg
             let order = sim.schedule.launchOrder.flatMap { kg.opKernels[$0] }
-            guard order.count == n else { throw SimulationError("the schedule does not launch every kernel") }
+            guard order.count == n else { throw ConvtopError(.simulation, "the schedule does not launch every kernel") }
             consumers = Array(repeating: [], count: n)
             depsLeft = Array(repeating: 0, count: n)
             eligibleAt = Array(repeating: 0, count: n)
@@ -248,7 +248,7 @@ extension Simulator {
                     complete(Int(k), e.time)
                 }
             }
-            guard completed == n else { throw SimulationError("the simulation stalled with \(n - completed) kernels unfinished (a scheduling deadlock); please report this model and policy") }
+            guard completed == n else { throw ConvtopError(.simulation, "the simulation stalled with \(n - completed) kernels unfinished (a scheduling deadlock); please report this model and policy") }
             for k in 0..<n where stretchTime[k] > 0 { records[k].dramStretch = stretchDRAM[k] / stretchTime[k] }
             let end = records.map(\.end).max() ?? 0
             let busy = sms.map { $0.busyTime / max(end, 1e-9) }

@@ -78,9 +78,3 @@ public struct Trace: Sendable {
     public var peakDRAMUse: Double = 0
 }
 
-/// Errors from scheduling or simulating, with a message a user can act on.
-public struct SimulationError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ m: String) { message = m }
-    public var description: String { message }
-}

@@ -21,11 +21,11 @@ public enum InputFile {
         return access(path, R_OK) == 0 ? nil : "cannot be read (permission denied)"
     }
 
-    /// The file's bytes; throws a one-line `ModelError` naming the file when it is missing, not regular or too large.
+    /// The file's bytes; throws a one-line `ConvtopError` naming the file when it is missing, not regular or too large.
     public static func read(_ path: String, what: String) throws -> Data {
-        if let p = problem(path) { throw ModelError("\(path): \(p)") }
+        if let p = problem(path) { throw ConvtopError(.model, "\(path): \(p)") }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModelError("\(path): cannot read the \(what)")
+            throw ConvtopError(.model, "\(path): cannot read the \(what)")
         }
         return data
     }

@@ -18,19 +18,19 @@ public final class OutputFile: @unchecked Sendable {  // one writer at a time: c
     public let path: String
 
     /// Opens `path` for writing: a new file, or (with `overwrite`) an existing regular file truncated in place, or
-    /// (with `append`) an existing regular file written at its end. Throws `OutputFileError` with a one-line message
+    /// (with `append`) an existing regular file written at its end. Throws `ConvtopError` with a one-line message
     /// before anything is written.
     public init(path: String, overwrite: Bool, append: Bool = false) throws {
         self.path = path
         if path == "-" { target = .standardOutput; return }
-        guard !path.isEmpty else { throw OutputFileError("the output path is empty; name a file") }
+        guard !path.isEmpty else { throw ConvtopError(.output, "the output path is empty; name a file") }
         var st = stat()
         if lstat(path, &st) == 0 {
             let kind = Self.kindName(st.st_mode)
             guard kind == nil else {
-                throw OutputFileError("\(Self.quoted(path)) is \(kind!); convtop writes only regular files, so name a new file")
+                throw ConvtopError(.output, "\(Self.quoted(path)) is \(kind!); convtop writes only regular files, so name a new file")
             }
-            guard overwrite || append else { throw OutputFileError("\(Self.quoted(path)) already exists; pass --force to overwrite it") }
+            guard overwrite || append else { throw ConvtopError(.output, "\(Self.quoted(path)) already exists; pass --force to overwrite it") }
         }
         // O_NOFOLLOW: a link swapped in after the check is refused; O_NONBLOCK: a FIFO swapped in cannot block us.
         var flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC
@@ -38,17 +38,17 @@ public final class OutputFile: @unchecked Sendable {  // one writer at a time: c
         let fd = open(path, flags, 0o644)
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
-            throw OutputFileError("\(Self.quoted(path)): cannot create the file (\(reason)); check the folder exists and is writable")
+            throw ConvtopError(.output, "\(Self.quoted(path)): cannot create the file (\(reason)); check the folder exists and is writable")
         }
         var opened = stat()
         guard fstat(fd, &opened) == 0, Self.kindName(opened.st_mode) == nil else {
             Glibc.close(fd)
-            throw OutputFileError("\(Self.quoted(path)) is not a regular file; convtop writes only regular files")
+            throw ConvtopError(.output, "\(Self.quoted(path)) is not a regular file; convtop writes only regular files")
         }
         // Truncate only now that we know it is a regular file we hold open.
         if overwrite && !append && opened.st_size > 0 && ftruncate(fd, 0) != 0 {
             Glibc.close(fd)
-            throw OutputFileError("\(Self.quoted(path)): cannot truncate the file (\(String(cString: strerror(errno))))")
+            throw ConvtopError(.output, "\(Self.quoted(path)): cannot truncate the file (\(String(cString: strerror(errno))))")
         }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         target = .descriptor(fd)
@@ -57,21 +57,21 @@ public final class OutputFile: @unchecked Sendable {  // one writer at a time: c
     /// Checks, without creating anything, that `init(path:overwrite:)` would succeed as far as can be told now.
     public static func check(path: String, overwrite: Bool) throws {
         if path == "-" { return }
-        guard !path.isEmpty else { throw OutputFileError("the output path is empty; name a file") }
+        guard !path.isEmpty else { throw ConvtopError(.output, "the output path is empty; name a file") }
         var st = stat()
         if lstat(path, &st) == 0 {
             if let kind = kindName(st.st_mode) {
-                throw OutputFileError("\(quoted(path)) is \(kind); convtop writes only regular files, so name a new file")
+                throw ConvtopError(.output, "\(quoted(path)) is \(kind); convtop writes only regular files, so name a new file")
             }
-            guard overwrite else { throw OutputFileError("\(quoted(path)) already exists; pass --force to overwrite it") }
-            guard access(path, W_OK) == 0 else { throw OutputFileError("\(quoted(path)) cannot be written (permission denied)") }
+            guard overwrite else { throw ConvtopError(.output, "\(quoted(path)) already exists; pass --force to overwrite it") }
+            guard access(path, W_OK) == 0 else { throw ConvtopError(.output, "\(quoted(path)) cannot be written (permission denied)") }
             return
         }
         let dir = (path as NSString).deletingLastPathComponent
         let folder = dir.isEmpty ? "." : dir
         var ds = stat()
         guard stat(folder, &ds) == 0, (ds.st_mode & S_IFMT) == S_IFDIR, access(folder, W_OK | X_OK) == 0 else {
-            throw OutputFileError("\(quoted(path)): the folder '\(quoted(folder))' does not exist or cannot be written")
+            throw ConvtopError(.output, "\(quoted(path)): the folder '\(quoted(folder))' does not exist or cannot be written")
         }
     }
 
@@ -89,7 +89,7 @@ public final class OutputFile: @unchecked Sendable {  // one writer at a time: c
                 let n = Glibc.write(fd, p, left)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw OutputFileError("\(Self.quoted(path)): write failed (\(String(cString: strerror(errno))))")
+                    throw ConvtopError(.output, "\(Self.quoted(path)): write failed (\(String(cString: strerror(errno))))")
                 }
                 left -= n
                 p += n
@@ -133,9 +133,3 @@ public final class OutputFile: @unchecked Sendable {  // one writer at a time: c
     static func quoted(_ path: String) -> String { SafeText.printable(path) }
 }
 
-/// A failure to open or write an output file, with a one-line message.
-public struct OutputFileError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}

@@ -1,11 +1,5 @@
 import Foundation
 
-/// Errors about choosing or loading a model, with a message a user can act on.
-public struct ModelError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
 
 /// The built-in networks, built in code from their published definitions.
 ///
@@ -18,7 +12,7 @@ public enum ModelZoo {
 
     /// Builds a named model (forward graph) at `batch`.
     public static func build(_ spec: String, batch: Int) throws -> Graph {
-        guard batch >= 1 else { throw ModelError("batch size must be at least 1 (got \(batch))") }
+        guard batch >= 1 else { throw ConvtopError(.model, "batch size must be at least 1 (got \(batch))") }
         let (name, params) = try parse(spec)
         // Upper bounds keep every built model within memory and time (100 k ops at most); seeds are free.
         let maxima: [String: Int] = ["L": 64, "M": 64, "N": 64, "size": 1024, "cells": 64, "filters": 4096, "nodes": 512,
@@ -27,7 +21,7 @@ public enum ModelZoo {
             guard let v = params[key] else { return def }
             let top = maxima[key] ?? InputLimits.dimension
             guard let i = Int(v), i >= min, i <= top else {
-                throw ModelError("model parameter '\(key)' of \(name) must be an integer from \(min) to \(top) (got '\(v)')")
+                throw ConvtopError(.model, "model parameter '\(key)' of \(name) must be an integer from \(min) to \(top) (got '\(v)')")
             }
             return i
         }
@@ -36,7 +30,7 @@ public enum ModelZoo {
                                               "nasnet": ["cells", "filters"], "synthetic": ["ops", "width", "seed"]]
         if let bad = params.keys.sorted().first(where: { !(allowed[name] ?? []).contains($0) }) {
             let ok = allowed[name].map { $0.sorted().joined(separator: ", ") } ?? "none"
-            throw ModelError("model \(name) has no parameter '\(bad)' (its parameters: \(ok))")
+            throw ConvtopError(.model, "model \(name) has no parameter '\(bad)' (its parameters: \(ok))")
         }
         switch name {
         case "alexnet": return ClassicNets.alexnet(batch: batch)
@@ -56,7 +50,7 @@ public enum ModelZoo {
             c.layers = try int("L", c.layers); c.modules = try int("M", c.modules)
             c.active = try int("N", c.active); c.inputSize = try int("size", c.inputSize, min: 36)
             c.seed = UInt64(try int("seed", Int(c.seed), min: 0))
-            guard c.active <= c.modules else { throw ModelError("pathnet: N (\(c.active)) cannot exceed M (\(c.modules))") }
+            guard c.active <= c.modules else { throw ConvtopError(.model, "pathnet: N (\(c.active)) cannot exceed M (\(c.modules))") }
             return PathNet.build(batch: batch, config: c)
         case "nasnet":
             return NASNet.build(batch: batch, cellsPerStack: try int("cells", 4), filters: try int("filters", 44, min: 4))
@@ -65,16 +59,16 @@ public enum ModelZoo {
             c.nodes = try int("nodes", c.nodes, min: 4); c.k = try int("k", c.k, min: 2)
             c.channels = try int("channels", c.channels, min: 2); c.seed = UInt64(try int("seed", Int(c.seed), min: 0))
             if let p = params["p"] {
-                guard let v = Double(p), v >= 0, v <= 1 else { throw ModelError("randwire: p must be between 0 and 1 (got '\(p)')") }
+                guard let v = Double(p), v >= 0, v <= 1 else { throw ConvtopError(.model, "randwire: p must be between 0 and 1 (got '\(p)')") }
                 c.p = v
             }
-            guard c.k < c.nodes, c.k % 2 == 0 else { throw ModelError("randwire: k must be even and smaller than nodes") }
+            guard c.k < c.nodes, c.k % 2 == 0 else { throw ConvtopError(.model, "randwire: k must be even and smaller than nodes") }
             return RandWire.build(batch: batch, config: c)
         case "synthetic":
             return Synthetic.build(batch: batch, ops: try int("ops", 10_000), width: try int("width", 8),
                                    seed: UInt64(try int("seed", 1, min: 0)))
         default:
-            throw ModelError("unknown model '\(name)'; valid models: \(names.joined(separator: ", ")) (or a .json graph file)")
+            throw ConvtopError(.model, "unknown model '\(name)'; valid models: \(names.joined(separator: ", ")) (or a .json graph file)")
         }
     }
 
@@ -85,7 +79,7 @@ public enum ModelZoo {
         if parts.count == 2 {
             for kv in parts[1].split(separator: ",") {
                 let p = kv.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
-                guard p.count == 2, !p[0].isEmpty else { throw ModelError("model parameters look like NAME:key=value,... (got '\(spec)')") }
+                guard p.count == 2, !p[0].isEmpty else { throw ConvtopError(.model, "model parameters look like NAME:key=value,... (got '\(spec)')") }
                 params[p[0]] = p[1]
             }
         }

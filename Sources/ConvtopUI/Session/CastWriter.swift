@@ -58,9 +58,3 @@ public final class CastWriter {
 
 }
 
-/// An error with a message, for the UI target's file writers.
-public struct ConvtopCoreError: Error, CustomStringConvertible {
-    public var message: String
-    public init(_ m: String) { message = m }
-    public var description: String { message }
-}

@@ -26,7 +26,7 @@ struct Auto: ParsableCommand {
     func run() throws {
         let sizes = try pools.split(separator: ",").map { v -> Int in
             guard let n = Int(v.trimmingCharacters(in: .whitespaces)), n >= 1, n <= Scenario.maxStreams else {
-                throw CLIError("--pools takes comma-separated stream counts from 1 to \(Scenario.maxStreams) (got '\(pools)')")
+                throw ConvtopError(.usage, "--pools takes comma-separated stream counts from 1 to \(Scenario.maxStreams) (got '\(pools)')")
             }
             return n
         }

@@ -47,7 +47,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        guard repeats >= 1 && repeats <= 1000 else { throw CLIError("repeats must be between 1 and 1000") }
+        guard repeats >= 1 && repeats <= 1000 else { throw ConvtopError(.usage, "repeats must be between 1 and 1000") }
         var cases: [Case] = []
         var s = Scenario()
         s.model = "resnet50"; s.mode = .training; s.batch = 32; s.gpu = "h100"; s.policy = .branch; s.launch = .graph

@@ -22,7 +22,7 @@ struct Compare: ParsableCommand {
     func run() throws {
         let sizes = batches.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-            throw CLIError("--batches takes comma-separated positive integers, like 1,8,32 (got '\(batches)')")
+            throw ConvtopError(.usage, "--batches takes comma-separated positive integers, like 1,8,32 (got '\(batches)')")
         }
         var cells: [Cell] = []
         for b in sizes.compactMap({ $0 }) {

@@ -18,12 +18,12 @@ struct Dashboard: ParsableCommand {
     @Flag(help: "Overwrite an existing record or cast file.") var force = false
 
     func run() throws {
-        guard fps >= 1 && fps <= 240 else { throw CLIError("--fps must be between 1 and 240") }
-        if let f = frames, f < 1 { throw CLIError("--frames must be at least 1") }
+        guard fps >= 1 && fps <= 240 else { throw ConvtopError(.usage, "--fps must be between 1 and 240") }
+        if let f = frames, f < 1 { throw ConvtopError(.usage, "--frames must be at least 1") }
         let s = try flags.scenario(model: model)
         if let record { try checkWritable(record, force: force) }
         if let cast { try checkWritable(cast, force: force) }
-        if let record, let cast, record == cast { throw CLIError("--record and --cast need different files") }
+        if let record, let cast, record == cast { throw ConvtopError(.usage, "--record and --cast need different files") }
         // Everything that can fail on bad input happens before the terminal is touched.
         let model = try display.model(s)
         let screen = try display.openScreen()

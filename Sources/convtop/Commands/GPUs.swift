@@ -8,7 +8,7 @@ struct GPUs: ParsableCommand {
 
     func run() throws {
         let specs = try GPUCatalog.names().map { try GPUCatalog.load($0) }
-        if specs.isEmpty { throw CLIError("no GPU profiles found; set CONVTOP_ASSETS to convtop's Assets directory") }
+        if specs.isEmpty { throw ConvtopError(.usage, "no GPU profiles found; set CONVTOP_ASSETS to convtop's Assets directory") }
         if json { try printJSON(specs); return }
         printTable(["gpu", "name", "cc", "SMs", "threads/SM", "smem/SM KB", "FP32 TF", "TF32 TF", "FP16 TF", "DRAM GB/s", "L2 MB", "timing"],
                    specs.map { g in

@@ -24,8 +24,8 @@ struct Import: ParsableCommand {
     }
 
     func run() throws {
-        if let problem = InputFile.problem(file) { throw CLIError("\(file): \(problem)") }
-        guard ModelLoader.isTrace(file) else { throw CLIError("\(file) is not a PyTorch profiler trace (no traceEvents)") }
+        if let problem = InputFile.problem(file) { throw ConvtopError(.usage, "\(file): \(problem)") }
+        guard ModelLoader.isTrace(file) else { throw ConvtopError(.usage, "\(file) is not a PyTorch profiler trace (no traceEvents)") }
         var s = Scenario()
         s.model = file; s.streams = streams; s.structure = graph; s.launch = .graph
         let t = try ProfilerTrace.load(path: file)

@@ -20,9 +20,9 @@ struct Plot: ParsableCommand {
     @Option(help: "Plot height in rows.") var height = 16
 
     func run() throws {
-        guard (model == nil) != (models == nil) else { throw CLIError("give one model, or --models a,b,c for one point per model") }
+        guard (model == nil) != (models == nil) else { throw ConvtopError(.usage, "give one model, or --models a,b,c for one point per model") }
         guard (4...200).contains(height), (width ?? 80) >= 30, (width ?? 80) <= 1000 else {
-            throw CLIError("--height must be 4 to 200 and --width 30 to 1000")
+            throw ConvtopError(.usage, "--height must be 4 to 200 and --width 30 to 1000")
         }
         let pols = try policies.map { try $0.split(separator: ",").map { try PolicyKind.parse(String($0)) } }
             ?? PolicyKind.allCases.filter { $0 != .serial }
@@ -32,7 +32,7 @@ struct Plot: ParsableCommand {
         let chart: Chart
         if let models {
             let names = models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            guard !names.isEmpty else { throw CLIError("--models needs at least one model") }
+            guard !names.isEmpty else { throw ConvtopError(.usage, "--models needs at least one model") }
             let values = try names.map { m in try speedups(model: m, batch: base.batch, policies: pols, base: base, rows: rows) }
             var c = Chart(title: "\(base.mode.rawValue) on \(base.gpu), batch \(base.batch), \(base.launch.rawValue) launch — speedup over serial",
                           xLabel: "model", yLabel: "speedup", series: pols.enumerated().map { i, p in
@@ -43,7 +43,7 @@ struct Plot: ParsableCommand {
         } else {
             let bs = try batches.split(separator: ",").map { v -> Int in
                 guard let n = Int(v.trimmingCharacters(in: .whitespaces)), n >= 1, n <= Scenario.maxBatch else {
-                    throw CLIError("--batches takes comma-separated batch sizes from 1 to \(Scenario.maxBatch) (got '\(batches)')")
+                    throw ConvtopError(.usage, "--batches takes comma-separated batch sizes from 1 to \(Scenario.maxBatch) (got '\(batches)')")
                 }
                 return n
             }
@@ -75,7 +75,7 @@ struct Plot: ParsableCommand {
                 guard let r = rows.last(where: { $0["model"] == model && $0["batch"] == String(batch) && $0["policy"] == p.rawValue
                     && $0["gpu"] == base.gpu && $0["mode"] == base.mode.rawValue && $0["launch"] == base.launch.rawValue
                     && $0["streams"] == String(base.streams) }), let v = Double(r["speedup"] ?? "") else {
-                    throw CLIError("\(from!): no row for \(model) batch \(batch) \(p.rawValue) on \(base.gpu) (\(base.mode.rawValue), \(base.launch.rawValue), \(base.streams) streams)")
+                    throw ConvtopError(.usage, "\(from!): no row for \(model) batch \(batch) \(p.rawValue) on \(base.gpu) (\(base.mode.rawValue), \(base.launch.rawValue), \(base.streams) streams)")
                 }
                 return v
             }
@@ -83,14 +83,14 @@ struct Plot: ParsableCommand {
         var s = base
         s.model = model; s.batch = batch
         let rows = Sweep.run(s, policies: policies)
-        if let error = rows.first?.error { throw ModelError(error) }
+        if let error = rows.first?.error { throw ConvtopError(.model, error) }
         return rows.map(\.speedup)
     }
 
     func csvRows(_ path: String) throws -> [[String: String]] {
         let text = String(decoding: try InputFile.read(path, what: "sweep CSV"), as: UTF8.self)
         guard let header = text.split(separator: "\n").first, header.split(separator: ",").contains("speedup") else {
-            throw CLIError("\(path): not a convtop sweep CSV (no header with a speedup column)")
+            throw ConvtopError(.usage, "\(path): not a convtop sweep CSV (no header with a speedup column)")
         }
         return Sweep.csvRows(text, minFields: header.split(separator: ",").count)
     }

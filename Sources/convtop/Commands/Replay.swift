@@ -13,7 +13,7 @@ struct Replay: ParsableCommand {
     @OptionGroup var display: DisplayFlags
 
     func run() throws {
-        guard speed > 0 && speed <= 1000 else { throw CLIError("--speed must be between 0 and 1000") }
+        guard speed > 0 && speed <= 1000 else { throw ConvtopError(.usage, "--speed must be between 0 and 1000") }
         let f = try SessionFile.read(path: file)
         if let w = f.warning { FileHandle.standardError.write(Data("convtop: warning: \(w)\n".utf8)) }
         if headless {

@@ -28,7 +28,7 @@ struct Simulate: ParsableCommand {
     }
 
     func run() throws {
-        guard iterations >= 1 && iterations <= 10_000 else { throw CLIError("iterations must be between 1 and 10000") }
+        guard iterations >= 1 && iterations <= 10_000 else { throw ConvtopError(.usage, "iterations must be between 1 and 10000") }
         let s = try flags.scenario(model: model)
         let w = try Workload(s)
         let fixed = try schedule.map { path in

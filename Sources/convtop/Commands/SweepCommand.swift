@@ -24,17 +24,17 @@ struct SweepCommand: ParsableCommand {
 
     func list(_ s: String, _ what: String) throws -> [String] {
         let v = s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !v.isEmpty else { throw CLIError("--\(what) needs at least one value") }
+        guard !v.isEmpty else { throw ConvtopError(.usage, "--\(what) needs at least one value") }
         return v
     }
 
     func plan() throws -> SweepPlan {
         let b = try list(batches, "batches").map { v -> Int in
-            guard let n = Int(v), n >= 1, n <= Scenario.maxBatch else { throw CLIError("--batches: '\(v)' is not a batch size from 1 to \(Scenario.maxBatch)") }
+            guard let n = Int(v), n >= 1, n <= Scenario.maxBatch else { throw ConvtopError(.usage, "--batches: '\(v)' is not a batch size from 1 to \(Scenario.maxBatch)") }
             return n
         }
         let st = try list(streams, "streams").map { v -> Int in
-            guard let n = Int(v), n >= 1, n <= Scenario.maxStreams else { throw CLIError("--streams: '\(v)' is not a stream count from 1 to \(Scenario.maxStreams)") }
+            guard let n = Int(v), n >= 1, n <= Scenario.maxStreams else { throw ConvtopError(.usage, "--streams: '\(v)' is not a stream count from 1 to \(Scenario.maxStreams)") }
             return n
         }
         let gpuNames = try gpus.map { try list($0, "gpus") } ?? GPUCatalog.names()
@@ -46,9 +46,9 @@ struct SweepCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard format == "csv" || format == "jsonl" else { throw CLIError("--format must be csv or jsonl (got '\(format)')") }
-        if let jobs, jobs < 1 || jobs > 1024 { throw CLIError("--jobs must be from 1 to 1024") }
-        if resume && output == "-" { throw CLIError("--resume needs an output file (-o FILE)") }
+        guard format == "csv" || format == "jsonl" else { throw ConvtopError(.usage, "--format must be csv or jsonl (got '\(format)')") }
+        if let jobs, jobs < 1 || jobs > 1024 { throw ConvtopError(.usage, "--jobs must be from 1 to 1024") }
+        if resume && output == "-" { throw ConvtopError(.usage, "--resume needs an output file (-o FILE)") }
         let p = try plan()
         var done: Set<String> = []
         var existed = false

@@ -1,4 +1,5 @@
 import CNcurses
+import ConvtopCore
 import ConvtopUI
 import Foundation
 
@@ -22,16 +23,16 @@ final class NcursesScreen {
     init(color wantColor: Bool, mouse: Bool) throws {
         utf8 = Self.localeIsUTF8()
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
-            throw CLIError("the dashboard needs a terminal; use 'convtop simulate' or 'convtop compare' for scripts")
+            throw ConvtopError(.usage, "the dashboard needs a terminal; use 'convtop simulate' or 'convtop compare' for scripts")
         }
         let term = ProcessInfo.processInfo.environment["TERM"] ?? ""
         guard !term.isEmpty, term != "dumb" else {
-            throw CLIError("the dashboard needs a terminal with cursor movement (TERM=\(term.isEmpty ? "unset" : term)); set TERM (e.g. xterm-256color) or use 'convtop simulate'")
+            throw ConvtopError(.usage, "the dashboard needs a terminal with cursor movement (TERM=\(term.isEmpty ? "unset" : term)); set TERM (e.g. xterm-256color) or use 'convtop simulate'")
         }
         CrashRestore.install()
         guard ct_newterm_stdio() != nil else {
             CrashRestore.uninstall()
-            throw CLIError("cannot open the terminal (TERM=\(ProcessInfo.processInfo.environment["TERM"] ?? "unset")); use 'convtop simulate' for headless output")
+            throw ConvtopError(.usage, "cannot open the terminal (TERM=\(ProcessInfo.processInfo.environment["TERM"] ?? "unset")); use 'convtop simulate' for headless output")
         }
         open = true
         // ncurses learns about resizes from SIGWINCH; make sure an inherited signal mask does not hide it.

@@ -27,12 +27,12 @@ public enum ONNXImporter {
         var bytes = [UInt8](try InputFile.read(path, what: "ONNX model"))
         if bytes.starts(with: [0x1F, 0x8B]) {
             do { bytes = try Inflate.gunzip(bytes) } catch {
-                throw ModelError("\(file): not a valid gzip file (corrupt, truncated or over 256 MiB unpacked)")
+                throw ConvtopError(.model, "\(file): not a valid gzip file (corrupt, truncated or over 256 MiB unpacked)")
             }
         }
         let model: ONNXModel
         do { model = try ONNXModel.parse(bytes) } catch {
-            throw ModelError("\(file): not a valid ONNX model (corrupt or truncated protobuf)")
+            throw ConvtopError(.model, "\(file): not a valid ONNX model (corrupt or truncated protobuf)")
         }
         return (model, file)
     }
@@ -48,7 +48,7 @@ public enum ONNXImporter {
     static func build(_ m: ONNXModel, name: String, file: String, batch: Int?) throws -> Graph {
         let unsupported = Set(m.nodes.map(\.opType)).subtracting(supported).sorted()
         guard unsupported.isEmpty else {
-            throw ModelError(SafeText.printable("\(file): unsupported ONNX ops: \(unsupported.joined(separator: ", ")) (`convtop models --onnx-ops` lists the \(supported.count) op types convtop imports)"))
+            throw ConvtopError(.model, SafeText.printable("\(file): unsupported ONNX ops: \(unsupported.joined(separator: ", ")) (`convtop models --onnx-ops` lists the \(supported.count) op types convtop imports)"))
         }
         var s = try ONNXGraphBuild(model: m, name: name, file: file, batch: nil)
         for n in m.nodes { try s.apply(n) }
@@ -86,7 +86,7 @@ struct ONNXGraphBuild {
         b = GraphBuilder(name: name)
         for (k, t) in m.initializers.sorted(by: { $0.key < $1.key }) {
             guard t.dims.count <= 8, ONNXFold.product(t.dims) != nil else {
-                throw ModelError(SafeText.printable("\(file): initializer '\(k)' has a shape out of range (\(t.dims.prefix(9)))"))
+                throw ConvtopError(.model, SafeText.printable("\(file): initializer '\(k)' has a shape out of range (\(t.dims.prefix(9)))"))
             }
             values[k] = .constant(ONNXConstant(dims: t.dims, ints: t.ints.isEmpty ? nil : t.ints,
                                                floats: t.floats.isEmpty ? nil : t.floats, sources: Self.isFloat(t.dataType) ? [k] : []))
@@ -96,28 +96,28 @@ struct ONNXGraphBuild {
         let image = ONNXImporter.imageInput(m)?.name
         for inp in m.inputs where values[inp.name] == nil {
             if inp.name == image && images == 0 {
-                guard (1...6).contains(inp.dims.count) else { throw ModelError("\(file): input '\(inp.name)' must have 1 to 6 dimensions (got \(inp.dims))") }
+                guard (1...6).contains(inp.dims.count) else { throw ConvtopError(.model, "\(file): input '\(inp.name)' must have 1 to 6 dimensions (got \(inp.dims))") }
                 guard inp.dims.dropFirst().allSatisfy({ $0 > 0 }) else {
-                    throw ModelError(SafeText.printable("\(file): input '\(inp.name)' has a symbolic size other than the batch (\(inp.dims)); export it with a fixed image size"))
+                    throw ConvtopError(.model, SafeText.printable("\(file): input '\(inp.name)' has a symbolic size other than the batch (\(inp.dims)); export it with a fixed image size"))
                 }
                 exportedBatch = max(inp.dims[0], 1)
                 batch = userBatch ?? exportedBatch
                 let dims = [batch] + inp.dims.dropFirst()
                 guard InputLimits.checkedElements(dims) != nil else {
-                    throw ModelError("\(file): input '\(inp.name)' has a shape out of range (\(dims); each dimension 1 to \(InputLimits.dimension))")
+                    throw ConvtopError(.model, "\(file): input '\(inp.name)' has a shape out of range (\(dims); each dimension 1 to \(InputLimits.dimension))")
                 }
                 values[inp.name] = .tensor(b.input(dims, name: inp.name))
                 if inp.dims[0] < 1 { notes.append("symbolic batch: \(userBatch.map { "set to \($0) by --batch" } ?? "taken as 1 (give --batch)")") }
                 images += 1
             } else {
                 guard inp.dims.count <= 8, ONNXFold.product(inp.dims.map { max($0, 1) }) != nil else {
-                    throw ModelError(SafeText.printable("\(file): input '\(inp.name)' has a shape out of range (\(inp.dims.prefix(9)))"))
+                    throw ConvtopError(.model, SafeText.printable("\(file): input '\(inp.name)' has a shape out of range (\(inp.dims.prefix(9)))"))
                 }
                 values[inp.name] = .constant(ONNXConstant(dims: inp.dims.map { max($0, 1) }, sources: Self.isFloat(inp.elemType) ? [inp.name] : []))
                 if Self.isFloat(inp.elemType) { learned[inp.name] = inp.dims.map { max($0, 1) } }
             }
         }
-        guard images > 0 else { throw ModelError("\(file): the model has no image input") }
+        guard images > 0 else { throw ConvtopError(.model, "\(file): the model has no image input") }
     }
 
     static func isFloat(_ t: Int64) -> Bool { t == 1 || t == 10 || t == 11 || t == 16 }
@@ -132,8 +132,8 @@ struct ONNXGraphBuild {
     // MARK: per-node helpers
 
     /// The error for node `n`, one printable line naming the node.
-    func fail(_ n: ONNXModel.Node, _ why: String) -> ModelError {
-        ModelError(SafeText.printable("\(file): node '\(n.name.isEmpty ? n.outputs.first ?? n.opType : n.name)' (\(n.opType)): \(why)"))
+    func fail(_ n: ONNXModel.Node, _ why: String) -> ConvtopError {
+        ConvtopError(.model, SafeText.printable("\(file): node '\(n.name.isEmpty ? n.outputs.first ?? n.opType : n.name)' (\(n.opType)): \(why)"))
     }
 
     func input(_ n: ONNXModel.Node, _ i: Int) -> ONNXValue? {
