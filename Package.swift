@@ -12,7 +12,7 @@ let package = Package(
     ],
     targets: [
         // Pure, deterministic simulation core: graphs, zoo, lowering, GPU model, policies, simulator.
-        .target(name: "ConvtopCore"),
+        .target(name: "ConvtopCore", dependencies: ["CZlib"]),
         // Terminal-free UI: state, reducer, key table, layout and widgets drawing into a cell buffer.
         .target(name: "ConvtopUI", dependencies: ["ConvtopCore"]),
         // ncursesw binding (the only C in the project).
@@ -21,6 +21,8 @@ let package = Package(
             pkgConfig: "ncursesw",
             providers: [.apt(["libncurses-dev"])]
         ),
+        // zlib, for .gz models and traces (CRC and size checked by zlib itself).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .executableTarget(
             name: "convtop",
             dependencies: [

@@ -10,6 +10,13 @@ struct ProfilerTraceTests {
         let out = try Inflate.gunzip([UInt8](data))
         #expect(out == Array("convtop ".utf8) * 5000 + (Array(0...255) as [UInt8]) * 40)
         #expect(throws: Inflate.Corrupt.self) { _ = try Inflate.gunzip(Array([UInt8](data).prefix(data.count / 2))) }
+        // A flipped byte in the CRC-32 trailer, and output past the cap, are refused rather than returned.
+        var badCRC = [UInt8](data)
+        badCRC[badCRC.count - 6] ^= 0xFF
+        #expect(throws: Inflate.Corrupt.self) { _ = try Inflate.gunzip(badCRC) }
+        #expect(throws: Inflate.TooLarge.self) { _ = try Inflate.gunzip([UInt8](data), limit: 1000) }
+        // Two members inflate to both, concatenated (gzip -d does the same).
+        #expect(try Inflate.gunzip([UInt8](data) + [UInt8](data)) == out + out)
     }
 
     @Test func importsTheGoogLeNetTraceWithItsStructure() throws {
