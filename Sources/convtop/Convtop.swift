@@ -31,10 +31,7 @@ struct Convtop: ParsableCommand {
             switch error {
             case let e as ConvtopError: message = e.message
             default:
-                // ArgumentParser's first line, without its own "Error: " prefix (ours already says "error:").
-                var first = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-                if first.hasPrefix("Error: ") { first.removeFirst(7) }
-                message = first
+                message = oneLine(fullMessage(for: error))
             }
             // Names taken from input files may hold escape sequences: never echo them raw to the terminal.
             FileHandle.standardError.write(Data("convtop: error: \(SafeText.printable(message))\n".utf8))
@@ -43,3 +40,13 @@ struct Convtop: ParsableCommand {
     }
 }
 
+/// ArgumentParser's message as one line, without its own "Error: " prefix (ours already says "error:"); a list of valid
+/// values it prints one per line ("Please provide one of the following:\n  - serial\n  - …") joins onto that line.
+func oneLine(_ full: String) -> String {
+    let lines = full.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+    guard var first = lines.first else { return full }
+    if first.hasPrefix("Error: ") { first.removeFirst(7) }
+    let choices = lines.dropFirst().prefix { $0.hasPrefix("- ") }.map { String($0.dropFirst(2)) }
+    guard !choices.isEmpty, first.hasSuffix(":") else { return first }
+    return first + " " + choices.joined(separator: ", ")
+}

@@ -100,7 +100,7 @@ import Testing
 
     @Test func badInputFailsBeforeTheTerminalIsTouched() throws {
         for (args, fragment) in [(["resnet51"], "unknown model 'resnet51'"), (["--gpu", "h300"], "unknown GPU 'h300'"),
-                                 (["--policy", "greedy"], "unknown policy 'greedy'"), (["--batch", "0"], "batch size must be at least 1"),
+                                 (["--policy", "greedy"], "'greedy' is invalid for '--policy <policy>'. Please provide one of the following: serial, round-robin,"), (["--batch", "0"], "batch size must be at least 1"),
                                  (["--streams", "0"], "streams must be at least 1"), (["/nope/net.json"], "no such file")] {
             let r = try sh([binary] + args)
             #expect(r.status == 2, "\(args)")

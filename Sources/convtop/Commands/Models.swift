@@ -6,11 +6,11 @@ struct Models: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the built-in models, or describe one model (or graph file).")
 
     @Argument(help: "A model name or graph file to describe; omit to list every model.") var model: String?
-    @Option(help: "inference or training.") var mode = "inference"
+    @Option(help: "inference or training.") var mode = GraphMode.inference
     @Option(help: "Batch size (default: an ONNX or graph file's own, else 1).") var batch: Int?
     @Flag(name: .customLong("onnx-ops"), help: "List the ONNX op types convtop imports.") var onnxOps = false
     @Option(help: "GPU whose kernels to count.") var gpu = "h100"
-    @Option(help: "fp32, tf32, fp16 or bf16.") var precision = "tf32"
+    @Option(help: "fp32, tf32, fp16 or bf16.") var precision = Precision.tf32
     @Flag(help: "Print JSON.") var json = false
 
     struct Row: Encodable {
@@ -59,8 +59,8 @@ struct Models: ParsableCommand {
     func describe(_ spec: String, batch: Int) throws {
         var s = Scenario()
         s.model = spec; s.batch = batch; s.gpu = gpu
-        s.mode = try parseChoice(mode, "mode", GraphMode.self)
-        s.precision = try parseChoice(precision, "precision", Precision.self)
+        s.mode = mode
+        s.precision = precision
         let w = try Workload(s)
         let g = w.graph
         let d = g.dag()

@@ -24,7 +24,7 @@ struct Plot: ParsableCommand {
         guard (4...200).contains(height), (width ?? 80) >= 30, (width ?? 80) <= 1000 else {
             throw ConvtopError(.usage, "--height must be 4 to 200 and --width 30 to 1000")
         }
-        let pols = try policies.map { try $0.split(separator: ",").map { try PolicyKind.parse(String($0)) } }
+        let pols = try policies.map { try parseChoiceList($0, "policy", PolicyKind.self) }
             ?? PolicyKind.allCases.filter { $0 != .serial }
         if let svg { try OutputFile.check(path: svg, overwrite: force) }
         let base = try flags.scenario(model: model ?? "resnet50")

@@ -40,9 +40,9 @@ struct SweepCommand: ParsableCommand {
         let gpuNames = try gpus.map { try list($0, "gpus") } ?? GPUCatalog.names()
         for g in gpuNames { _ = try GPUCatalog.load(g) }
         return SweepPlan(models: try models.map { try list($0, "models") } ?? ModelZoo.names, gpus: gpuNames, batches: b,
-                         modes: try list(modes, "modes").map { try parseChoice($0, "mode", GraphMode.self) },
-                         launches: try list(launch, "launch").map { try parseChoice($0, "launch", LaunchMode.self) },
-                         streams: st, policies: try policies.map { try list($0, "policies").map { try PolicyKind.parse($0) } } ?? PolicyKind.allCases)
+                         modes: try parseChoiceList(modes, "mode", GraphMode.self),
+                         launches: try parseChoiceList(launch, "launch", LaunchMode.self),
+                         streams: st, policies: try policies.map { try parseChoiceList($0, "policy", PolicyKind.self) } ?? PolicyKind.allCases)
     }
 
     func run() throws {
