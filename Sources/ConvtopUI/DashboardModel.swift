@@ -162,22 +162,26 @@ public final class DashboardModel {
     }
 
     /// Renders one panel alone (for snapshot tests of each widget).
-    public func renderPanel(_ name: String, width: Int, height: Int) -> CellBuffer {
+    public func renderPanel(_ panel: Panel, width: Int, height: Int) -> CellBuffer {
         var b = CellBuffer(width: width, height: height)
         let r = Rect(x: 0, y: 0, width: width, height: height)
-        switch name {
-        case "header": HeaderWidgets.header(&b, r, state, streamsUsed: result.metrics.streamsUsed, precision: precisionLabel, glyphs: glyphs)
-        case "policy": HeaderWidgets.policyBar(&b, r, state)
-        case "timelines": TimelineWidget.draw(&b, r, state, self, glyphs: glyphs)
-        case "sms": SMWidget.draw(&b, r, state, self, glyphs: glyphs)
-        case "branches": BranchWidget.draw(&b, r, state, self, glyphs: glyphs)
-        case "stats": StatsWidget.draw(&b, r, state, self, glyphs: glyphs)
-        case "footer": HeaderWidgets.footer(&b, r, state)
-        case "help": OverlayWidgets.help(&b, scroll: state.helpScroll, glyphs: glyphs)
-        case "explain": ExplainWidget.draw(&b, explanation, glyphs: glyphs)
-        default: break
+        switch panel {
+        case .header: HeaderWidgets.header(&b, r, state, streamsUsed: result.metrics.streamsUsed, precision: precisionLabel, glyphs: glyphs)
+        case .policy: HeaderWidgets.policyBar(&b, r, state)
+        case .timelines: TimelineWidget.draw(&b, r, state, self, glyphs: glyphs)
+        case .sms: SMWidget.draw(&b, r, state, self, glyphs: glyphs)
+        case .branches: BranchWidget.draw(&b, r, state, self, glyphs: glyphs)
+        case .stats: StatsWidget.draw(&b, r, state, self, glyphs: glyphs)
+        case .footer: HeaderWidgets.footer(&b, r, state)
+        case .help: OverlayWidgets.help(&b, scroll: state.helpScroll, glyphs: glyphs)
+        case .explain: ExplainWidget.draw(&b, explanation, glyphs: glyphs)
         }
         if ascii { b.asciify() }
         return b
     }
+}
+
+/// The dashboard's panels and overlays, each drawable on its own (snapshot tests draw them one by one).
+public enum Panel: String, Sendable, CaseIterable {
+    case header, policy, timelines, sms, branches, stats, footer, help, explain
 }

@@ -40,7 +40,7 @@ struct DashboardModelTests {
     /// and the cursor's marker is drawn even where the legend would sit.
     @Test func parallelismChartKeepsItsPeaks() throws {
         let m = try fixedModel(model: "googlenet")
-        let lines = m.renderPanel("branches", width: 90, height: 14).lines()
+        let lines = m.renderPanel(.branches, width: 90, height: 14).lines()
         let ops = try #require(lines.first { $0.hasPrefix("│ops") })
         #expect(ops.contains("█"))
         #expect(lines.contains { $0.contains("top ") && $0.contains("^") })
@@ -72,7 +72,7 @@ struct DashboardModelTests {
     /// loaded SM shows.
     @Test func smPanelUsesItsWidthAndShowsIdleSMsApart() throws {
         let m = try fixedModel(model: "googlenet")
-        let lines = m.renderPanel("sms", width: 150, height: 8).lines()
+        let lines = m.renderPanel(.sms, width: 150, height: 8).lines()
         let title = try #require(lines.first)
         let busy = try #require(Int(title.split(separator: "·")[1].split(separator: "/")[0].trimmingCharacters(in: .whitespaces)))
         let bars = try #require(lines.dropLast(2).last)

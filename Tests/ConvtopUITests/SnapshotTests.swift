@@ -16,12 +16,19 @@ import Testing
         try expectGolden(text, "screen_ascii_120x40")
     }
 
-    @Test(arguments: [("header", 120, 1), ("policy", 120, 1), ("timelines", 120, 14), ("sms", 150, 8),
-                      ("branches", 90, 14), ("stats", 44, 14), ("footer", 160, 1), ("help", 100, 36),
-                      ("explain", 100, 16)])
-    func panel(_ p: (String, Int, Int)) throws {
+    @Test(arguments: [(Panel.header, 120, 1), (.policy, 120, 1), (.timelines, 120, 14), (.sms, 150, 8),
+                      (.branches, 90, 14), (.stats, 44, 14), (.footer, 160, 1), (.help, 100, 36), (.explain, 100, 16)])
+    func panel(_ p: (Panel, Int, Int)) throws {
         let m = try fixedModel()
-        try expectGolden(m.renderPanel(p.0, width: p.1, height: p.2).text(), "panel_\(p.0)")
+        let b = m.renderPanel(p.0, width: p.1, height: p.2)
+        try expectGolden(b.text(), "panel_\(p.0.rawValue)")
+        // Colours and attributes too: a lost highlight or a wrong stream colour fails here.
+        try expectGolden(b.styleText(), "panel_\(p.0.rawValue).style")
+    }
+
+    @Test func wholeScreenStyles() throws {
+        let m = try fixedModel()
+        try expectGolden(m.render(width: 120, height: 40).styleText(), "screen_120x40.style")
     }
 
     @Test func tooSmallScreenSaysWhatIsNeeded() throws {

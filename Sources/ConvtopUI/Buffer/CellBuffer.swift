@@ -113,4 +113,28 @@ public struct CellBuffer: Sendable, Equatable {
         }
     }
     public func text() -> String { lines().joined(separator: "\n") }
+
+    /// Colours and attributes as text, for golden files: a legend naming each style that appears (in order of first
+    /// appearance, one letter each), then one letter per cell. A colour or bold regression changes it.
+    public func styleText() -> String {
+        let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        var code: [Style: Character] = [:]
+        var legend: [String] = []
+        var rows: [String] = []
+        for y in 0..<height {
+            var row = ""
+            for x in 0..<width {
+                let s = self[x, y].style
+                if code[s] == nil {
+                    let c = code.count < letters.count ? letters[code.count] : "?"
+                    code[s] = c
+                    let attrs = [s.bold ? "bold" : nil, s.dim ? "dim" : nil, s.reverse ? "reverse" : nil].compactMap { $0 }
+                    legend.append("\(c) = \(([String(describing: s.color)] + attrs).joined(separator: " "))")
+                }
+                row.append(code[s]!)
+            }
+            rows.append(row)
+        }
+        return (legend + [""] + rows).joined(separator: "\n")
+    }
 }

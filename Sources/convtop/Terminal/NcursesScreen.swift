@@ -7,8 +7,9 @@ import Foundation
 nonisolated(unsafe) var terminationRequested: sig_atomic_t = 0
 
 /// The only code that touches ncurses: opens the terminal, copies cell buffers to it (changed cells only), reads keys.
-final class NcursesScreen {
-    private var previous: CellBuffer?
+final class NcursesScreen: FrameBackend {
+    private var diff = FrameDiff()
+    private var frameSize = (width: 0, height: 0)
     private let color: Bool
     private var open = false
     let utf8: Bool
@@ -61,48 +62,40 @@ final class NcursesScreen {
         }
     }
 
-    /// 256-colour palette where available, the eight basic colours otherwise.
+    /// The shared palette: 256 colours where available, the eight basic colours otherwise.
     private static func initPairs() {
         let rich = ct_colors() >= 256
-        func c(_ rich256: Int16, _ basic: Int16) -> Int16 { rich ? rich256 : basic }
-        let fg: [ColorRole: Int16] = [
-            .normal: -1, .accent: c(45, Int16(COLOR_CYAN)), .dim: c(244, -1), .good: c(83, Int16(COLOR_GREEN)),
-            .warn: c(221, Int16(COLOR_YELLOW)), .bad: c(203, Int16(COLOR_RED)), .title: c(81, Int16(COLOR_CYAN)),
-            .cursor: c(201, Int16(COLOR_MAGENTA)),
-            .stream0: c(39, Int16(COLOR_BLUE)), .stream1: c(41, Int16(COLOR_GREEN)), .stream2: c(214, Int16(COLOR_YELLOW)),
-            .stream3: c(170, Int16(COLOR_MAGENTA)), .stream4: c(44, Int16(COLOR_CYAN)), .stream5: c(203, Int16(COLOR_RED)),
-            .stream6: c(227, Int16(COLOR_YELLOW)), .stream7: c(250, Int16(COLOR_WHITE)),
-        ]
-        for role in ColorRole.allCases { init_pair(Int16(role.rawValue) + 1, fg[role] ?? -1, -1) }
+        for role in ColorRole.allCases {
+            let fg = (rich ? Palette.xterm256(role) : Palette.basic(role)) ?? -1
+            init_pair(Int16(role.rawValue) + 1, Int16(fg), -1)
+        }
     }
 
     var size: (width: Int, height: Int) { (Int(ct_cols()), Int(ct_lines())) }
 
     /// Copies the buffer to the screen: only cells that changed since the last frame.
-    func draw(_ b: CellBuffer) {
-        let full = previous == nil || previous!.width != b.width || previous!.height != b.height
+    func draw(_ b: CellBuffer) { diff.present(b, to: self) }
+
+    func beginFrame(width: Int, height: Int, full: Bool) {
         if full { clear() }
-        for y in 0..<b.height {
-            for x in 0..<b.width {
-                let cell = b[x, y]
-                if !full, let p = previous, p[x, y] == cell { continue }
-                var attrs = ct_a_normal()
-                if cell.style.bold { attrs |= ct_a_bold() }
-                if cell.style.reverse { attrs |= ct_a_reverse() }
-                if cell.style.dim || (cell.style.color == .dim && !color) { attrs |= ct_a_dim() }
-                let pair: Int16 = color ? Int16(cell.style.color.rawValue) + 1 : 0
-                // The bottom-right cell cannot be written without scrolling on some terminals.
-                if y == b.height - 1 && x == b.width - 1 { continue }
-                let scalar = cell.char.value
-                _ = ct_put(Int32(y), Int32(x), wchar_t(bitPattern: scalar), attrs, pair)
-            }
-        }
-        refresh()
-        previous = b
+        frameSize = (width, height)
     }
 
+    func put(x: Int, y: Int, _ cell: Cell) {
+        // The bottom-right cell cannot be written without scrolling on some terminals.
+        if y == frameSize.height - 1 && x == frameSize.width - 1 { return }
+        var attrs = ct_a_normal()
+        if cell.style.bold { attrs |= ct_a_bold() }
+        if cell.style.reverse { attrs |= ct_a_reverse() }
+        if cell.style.dim || (cell.style.color == .dim && !color) { attrs |= ct_a_dim() }
+        let pair: Int16 = color ? Int16(cell.style.color.rawValue) + 1 : 0
+        _ = ct_put(Int32(y), Int32(x), wchar_t(bitPattern: cell.char.value), attrs, pair)
+    }
+
+    func endFrame() { refresh() }
+
     /// Forces a full redraw on the next frame (after a resize).
-    func invalidate() { previous = nil }
+    func invalidate() { diff.invalidate() }
 
     /// What one read of the terminal gave.
     enum Input {
