@@ -52,6 +52,9 @@ public struct Lowering {
     }
 
     /// PyTorch's vectorized element-wise kernel: 128 threads, 1024 elements per block.
+    /// `n` rounded up to a multiple of `m`.
+    func roundUp(_ n: Int, _ m: Int) -> Int { (n + m - 1) / m * m }
+
     mutating func elementwise(_ name: String, elements n: Int, tensors: Int, flopsPerElement: Double = 1) {
         k(name, .elementwise, grid: Dim3((n + 1023) / 1024), block: Dim3(128), regs: 28, smem: 0,
           flops: Double(n) * flopsPerElement, bytes: Double(n * tensors) * e)
@@ -207,10 +210,13 @@ public struct Lowering {
                 // cuDNN's NCHW training kernels take one 512-thread block per channel (grid = C, measured at every
                 // shape in Assets/calibration/round2/sweeps.jsonl), so few channels cap their parallelism. Up to
                 // 32 K elements per channel the "singleread" variant keeps the channel on chip: 2 passes, else 3.
+                // Registers and shared memory as measured (Assets/calibration/launch_configs.json): the single-read
+                // kernel holds the channel in shared memory, 144 B + 4 B per element rounded up to 512 elements.
                 let perChannel = n * hw
-                k(perChannel <= 32768 ? "bn_fw_tr_1C11_singleread" : "bn_fw_tr_1C11_kernel_NCHW", .reduction, grid: Dim3(c),
-                  block: Dim3(512), regs: 47, smem: 8192, flops: Double(out.elements * 4),
-                  bytes: Double(out.elements * (perChannel <= 32768 ? 2 : 3)) * e)
+                let single = perChannel <= 32768
+                k(single ? "bn_fw_tr_1C11_singleread" : "bn_fw_tr_1C11_kernel_NCHW", .reduction, grid: Dim3(c),
+                  block: Dim3(512), regs: single ? 47 : 48, smem: single ? 144 + 4 * roundUp(perChannel, 512) : 144,
+                  flops: Double(out.elements * 4), bytes: Double(out.elements * (single ? 2 : 3)) * e)
                 // num_batches_tracked += 1
                 k("add_num_batches_tracked", .elementwise, grid: Dim3(1), block: Dim3(128), regs: 16, smem: 0, flops: 1, bytes: 16)
             } else {
@@ -221,10 +227,13 @@ public struct Lowering {
         case .batchNormBackward:
             // One block per channel as in the forward pass. Single-read up to 16 K elements per channel (x and dy read
             // once, dx written: 3 passes); beyond, the kernel reads x and dy for the reductions and again for dx: 5.
+            // Registers and shared memory as measured (launch_configs.json): single-read keeps x and dy of the channel,
+            // 272 B + 8 B per element rounded up to 512 elements.
             let c = out.channels, perChannel = out.batch * out.spatial
-            k(perChannel <= 16384 ? "bn_bw_1C11_singleread" : "bn_bw_1C11_kernel_new", .reduction, grid: Dim3(c),
-              block: Dim3(512), regs: 56, smem: 8192, flops: Double(out.elements * 6),
-              bytes: Double(out.elements * (perChannel <= 16384 ? 3 : 5)) * e)
+            let single = perChannel <= 16384
+            k(single ? "bn_bw_1C11_singleread" : "bn_bw_1C11_kernel_new", .reduction, grid: Dim3(c),
+              block: Dim3(512), regs: single ? 48 : 32, smem: single ? 272 + 8 * roundUp(perChannel, 512) : 400,
+              flops: Double(out.elements * 6), bytes: Double(out.elements * (single ? 3 : 5)) * e)
         case .relu, .relu6:
             elementwise("vectorized_elementwise_clamp", elements: out.elements, tensors: 2)
         case .reluBackward:
