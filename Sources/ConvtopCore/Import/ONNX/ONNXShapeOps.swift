@@ -22,20 +22,46 @@ extension ONNXGraphBuild {
         return Array(repeating: .constant(c), count: max(n.outputs.count, 1))
     }
 
-    mutating func foldConstants(_ n: ONNXModel.Node) throws -> [ONNXValue] {
+    /// Folds a node whose inputs are all constants: the first family that knows the op.
+    func foldConstants(_ n: ONNXModel.Node) throws -> [ONNXValue] {
         let cs = n.inputs.indices.map { constant(n, $0) }
-        let sources = cs.reduce(into: Set<String>()) { $0.formUnion($1?.sources ?? []) }
+        let a = FoldInputs(node: n, constants: cs, sources: cs.reduce(into: Set<String>()) { $0.formUnion($1?.sources ?? []) },
+                           fail: { fail(n, $0) })
+        if let v = try foldSource(a) ?? foldArithmetic(a) ?? foldValues(a) ?? foldShape(a) { return v }
+        // Element-wise ops of constants (a learned table through an activation, a mask through a comparison).
+        guard let x = cs.first ?? nil else { throw fail(n, "needs an input") }
+        var d = x.dims
+        for o in cs.dropFirst() { if let o, let bd = ONNXFold.broadcast(d, o.dims) { d = bd } }
+        return try a.shaped(d)
+    }
+
+    /// A folded node's constant inputs, and how to make its results.
+    struct FoldInputs {
+        let node: ONNXModel.Node
+        let constants: [ONNXConstant?]
+        let sources: Set<String>
+        let fail: (String) -> ConvtopError
+
+        /// Input `i`, which must be known.
         func c(_ i: Int) throws -> ONNXConstant {
-            guard i < cs.count, let v = cs[i] else { throw fail(n, "needs input \(i)") }
+            guard i < constants.count, let v = constants[i] else { throw fail("needs input \(i)") }
             return v
         }
+
+        /// A constant result of shape `dims`, with values where known.
         func shaped(_ dims: [Int], ints: [Int64]? = nil, floats: [Float]? = nil) throws -> [ONNXValue] {
             guard dims.allSatisfy({ $0 >= 0 }), InputLimits.checkedElements(dims.map { max($0, 1) }) != nil else {
-                throw fail(n, "the constant shape \(dims) is out of range")
+                throw fail("the constant shape \(dims) is out of range")
             }
             return [.constant(ONNXConstant(dims: dims, ints: ints, floats: floats, sources: sources))]
         }
-        let op = n.opType
+    }
+
+    /// Constants, pass-throughs, shapes of tensors and generated sequences.
+    private func foldSource(_ a: FoldInputs) throws -> [ONNXValue]? {
+        let n = a.node, op = n.opType
+        func c(_ i: Int) throws -> ONNXConstant { try a.c(i) }
+        func shaped(_ d: [Int], ints: [Int64]? = nil, floats: [Float]? = nil) throws -> [ONNXValue] { try a.shaped(d, ints: ints, floats: floats) }
         switch op {
         case "Constant":
             let a = n.attributes
@@ -71,6 +97,17 @@ extension ONNXGraphBuild {
             guard steps <= Double(InputLimits.dimension) else { throw fail(n, "the range is too long") }
             let len = max(Int(steps), 0)
             return try shaped([len], ints: (0..<len).map { Int64(s + Double($0) * d) })
+        default:
+            return nil
+        }
+    }
+
+    /// Element-wise arithmetic, comparisons and selections on known values.
+    private func foldArithmetic(_ a: FoldInputs) throws -> [ONNXValue]? {
+        let n = a.node, op = n.opType, cs = a.constants
+        func c(_ i: Int) throws -> ONNXConstant { try a.c(i) }
+        func shaped(_ d: [Int], ints: [Int64]? = nil, floats: [Float]? = nil) throws -> [ONNXValue] { try a.shaped(d, ints: ints, floats: floats) }
+        switch op {
         case "Add", "Sub", "Mul", "Div", "Mod", "Min", "Max", "Equal", "Less", "Greater":
             guard let r = ONNXFold.arithmetic(op, try c(0), try c(1)) else { throw fail(n, "operands do not broadcast") }
             return [.constant(r)]
@@ -89,6 +126,17 @@ extension ONNXGraphBuild {
             return try shaped(d, ints: ints)
         case "Not": let x = try c(0); return try shaped(x.dims, ints: x.ints.map { $0.map { $0 == 0 ? 1 : 0 } })
         case "Neg": let x = try c(0); return try shaped(x.dims, ints: x.ints.map { $0.map { 0 &- $0 } })
+        default:
+            return nil
+        }
+    }
+
+    /// Reshapes and data movement that keep the values (so later shape arithmetic can read them).
+    private func foldValues(_ a: FoldInputs) throws -> [ONNXValue]? {
+        let n = a.node, op = n.opType
+        func c(_ i: Int) throws -> ONNXConstant { try a.c(i) }
+        func shaped(_ d: [Int], ints: [Int64]? = nil, floats: [Float]? = nil) throws -> [ONNXValue] { try a.shaped(d, ints: ints, floats: floats) }
+        switch op {
         case "Unsqueeze": let x = try c(0); return try shaped(try unsqueezeDims(n, x.dims), ints: x.ints, floats: x.floats)
         case "Squeeze": let x = try c(0); return try shaped(try squeezeDims(n, x.dims), ints: x.ints, floats: x.floats)
         case "Flatten": let x = try c(0); return try shaped(try flattenDims(n, x.dims), ints: x.ints, floats: x.floats)
@@ -130,6 +178,17 @@ extension ONNXGraphBuild {
             let (d, perm) = try transposeDims(n, x.dims)
             return try shaped(d, ints: x.ints.map { Self.permuted($0, dims: x.dims, perm: perm) },
                               floats: x.floats.map { Self.permuted($0, dims: x.dims, perm: perm) })
+        default:
+            return nil
+        }
+    }
+
+    /// Ops whose result only needs its shape (values unknown or not needed).
+    private func foldShape(_ a: FoldInputs) throws -> [ONNXValue]? {
+        let n = a.node, op = n.opType
+        func c(_ i: Int) throws -> ONNXConstant { try a.c(i) }
+        func shaped(_ d: [Int], ints: [Int64]? = nil, floats: [Float]? = nil) throws -> [ONNXValue] { try a.shaped(d, ints: ints, floats: floats) }
+        switch op {
         case "Tile":
             guard let r = try c(1).intValues, r.count == (try c(0).dims.count) else { throw fail(n, "repeats must match the rank") }
             return try shaped(zip(try c(0).dims, r).map(*))
@@ -155,11 +214,7 @@ extension ONNXGraphBuild {
         case _ where op.hasPrefix("Reduce"): return try shaped(try reduceDims(n, try c(0).dims))
         case "Resize", "Upsample": return try shaped(try resizeDims(n, try c(0).dims))
         default:
-            // Element-wise ops of constants (a learned table through an activation, a mask through a comparison).
-            guard let x = cs.first ?? nil else { throw fail(n, "needs an input") }
-            var d = x.dims
-            for o in cs.dropFirst() { if let o, let bd = ONNXFold.broadcast(d, o.dims) { d = bd } }
-            return try shaped(d)
+            return nil
         }
     }
 }
