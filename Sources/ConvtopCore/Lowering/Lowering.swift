@@ -85,16 +85,20 @@ public struct Lowering {
         }
     }
 
+    /// A convolution seen as a GEMM, with what the kernel choice depends on.
+    struct ConvGemm {
+        var m: Int, n: Int, k: Int
+        var images: Int, cinPerGroup: Int, kernelArea: Int
+        var flops: Double, bytes: Double
+    }
+
     /// Convolution-shaped work: forward (`fprop`), data gradient (`dgrad`) or weight gradient (`wgrad`).
     mutating func convolution(_ a: ConvAttributes, input: TensorShape, output: TensorShape, pass: ConvPass) {
-        let nImg = input.batch
-        let cin = a.inChannels / a.groups
-        let kArea = a.kernelH * a.kernelW
-        let macs = Double(output.elements) * Double(cin * kArea)
         if a.groups > 1 && a.groups == a.inChannels && a.outChannels == a.inChannels {
             depthwise(a, input: input, output: output, pass: pass)
             return
         }
+        let nImg = input.batch, cin = a.inChannels / a.groups, kArea = a.kernelH * a.kernelW
         // GEMM view: fprop M = N·P·Q, N = K_out, K = C·R·S; dgrad M = N·H·W, N = C; wgrad M = K_out, N = C·R·S.
         let (m, n, kk): (Int, Int, Int)
         switch pass {
@@ -102,64 +106,72 @@ public struct Lowering {
         case .wgrad: (m, n, kk) = (a.outChannels, cin * kArea, nImg * output.spatial)
         case .fprop: (m, n, kk) = (nImg * output.spatial, a.outChannels, cin * kArea)
         }
+        let g = ConvGemm(m: m, n: n, k: kk, images: nImg, cinPerGroup: cin, kernelArea: kArea,
+                         flops: 2 * Double(output.elements) * Double(cin * kArea),
+                         bytes: Double(input.elements + output.elements + a.parameterTensors[0]) * e)
         // cuDNN keeps few-channel k×k convolutions on FFMA kernels unless the problem is large (many output pixels).
         let enoughChannels = cin >= 48 || (kArea == 1 && cin >= 16) || (cin >= 32 && m >= 100_000) || pass == .wgrad
-        let tensor = gemm.usesTensorCores(isMatmul: false, k: kk) && a.outChannels >= 16 && enoughChannels
-        let flops = 2 * macs
-        let bytes = Double(input.elements + output.elements + a.parameterTensors[0]) * e
-        if !tensor {
-            if cin <= 4 && pass == .fprop {
-                k("implicit_convolve_sgemm", .cudaCore, grid: Dim3((m + 31) / 32, (n + 31) / 32), block: Dim3(8, 8),
-                  regs: 64, smem: 2304, flops: flops, bytes: bytes)
-            } else {
-                let c = gemm.tileConfig(m: m, n: n, tensor: false)
-                let tiles = (m + 31) / 32 * ((n + 31) / 32)
-                let split = pass == .wgrad ? gemm.splitK(tiles: tiles, k: kk) : 1
-                k("\(c.name)_\(pass.rawValue)", .cudaCore, grid: Dim3((n + 31) / 32, (m + 31) / 32, split), block: Dim3(64),
-                  regs: 92, smem: 6528, flops: flops, bytes: bytes)
-            }
+        guard gemm.usesTensorCores(isMatmul: false, k: kk) && a.outChannels >= 16 && enoughChannels else {
+            cudaCoreConvolution(g, pass: pass)
             return
         }
         // cuDNN 9's heuristics on Hopper move larger problems to NHWC warp-group kernels that take one block per SM.
         // The thresholds come from the measured concurrency grid (Assets/calibration/round2/pairs.jsonl: 181 fprop
         // shapes, batch 1–64, 32–1024 channels, 7–112 maps): k×k convolutions from 0.8 GFLOP and 392 output pixels;
         // 1×1 ones from 1.5 GFLOP with maps of at least 28×28 and enough reduction depth (K ≥ 512, or ≥ 256 at
-        // batch ≥ 16). The grid is about two blocks per 64×128 tile, capped near the SM count.
+        // batch ≥ 16).
         let persistent = gpu.ccMajor >= 9 && (kArea > 1
-            ? flops >= 0.8e9 && m >= 392
-            : a.strideH == 1 && flops >= 1.5e9 && input.spatial >= 784 && (kk >= 512 || (kk >= 256 && nImg >= 16)))
+            ? g.flops >= 0.8e9 && m >= 392
+            : a.strideH == 1 && g.flops >= 1.5e9 && input.spatial >= 784 && (kk >= 512 || (kk >= 256 && nImg >= 16)))
         if persistent {
-            let c = gemm.persistentConfig()
-            let tiles = (m + c.tileM - 1) / c.tileM * ((n + c.tileN - 1) / c.tileN)
-            let grid = min(2 * tiles, kArea > 1 ? gpu.smCount * 10 / 11 : gpu.smCount)
-            // k×k kernels run in NHWC with layout transforms around them; 1×1 ones read NCHW as a GEMM directly.
-            if kArea > 1 {
-                transform("nchwToNhwc_in", hw: input.spatial, c: a.inChannels, n: nImg)
-                transform("nchwToNhwc_filter", hw: kArea, c: cin, n: a.outChannels)
-            }
-            k("\(c.name)_\(pass.rawValue)", .tensorGemm, grid: Dim3(grid), block: Dim3(c.threads), regs: c.registers,
-              smem: c.sharedMemory, flops: flops, bytes: bytes)
-            let outShape = pass == .dgrad ? input : output
-            if kArea > 1 && pass != .wgrad { transform("nhwcToNchw_out", hw: outShape.spatial, c: outShape.channels, n: nImg) }
-            return
-        }
-        if kArea == 1 && a.strideH == 1 && a.strideW == 1 && pass != .wgrad {
+            persistentConvolution(g, a, input: input, output: output, pass: pass)
+        } else if kArea == 1 && a.strideH == 1 && a.strideW == 1 && pass != .wgrad {
             // 1×1 convolution in NCHW: one GEMM per image (batched), split-K where the grid is small.
             let hw = pass == .dgrad ? input.spatial : output.spatial
             gemmKernels(pass.rawValue, m: hw, n: n, k: kk, batch: nImg, matmul: false)
-            return
-        }
-        if pass == .wgrad {
+        } else if pass == .wgrad {
             gemmKernels("wgrad", m: m, n: n, k: kk, matmul: false)
+        } else {
+            // Ampere-style implicit GEMM in NHWC with input and filter transforms.
+            transform("nchwToNhwc_in", hw: input.spatial, c: a.inChannels, n: nImg)
+            transform("nchwToNhwc_filter", hw: kArea, c: cin, n: a.outChannels)
+            let big = (m + 127) / 128 * ((n + 63) / 64) >= gpu.smCount / 2
+            let (tm, tn, regs) = big ? (128, 64, 168) : (64, 32, 119)
+            k("xmma_implicit_gemm_\(gemm.tag)_\(tm)x\(tn)_\(pass.rawValue)", .tensorGemm, grid: Dim3((n + tn - 1) / tn, (m + tm - 1) / tm),
+              block: Dim3(128), regs: regs, smem: 122880, flops: g.flops, bytes: g.bytes)
+        }
+    }
+
+    /// cuDNN's FFMA kernels: `implicit_convolve_sgemm` for the first layer's few input channels, else 32×32 tiles
+    /// (split-K for weight gradients).
+    private mutating func cudaCoreConvolution(_ g: ConvGemm, pass: ConvPass) {
+        if g.cinPerGroup <= 4 && pass == .fprop {
+            k("implicit_convolve_sgemm", .cudaCore, grid: Dim3((g.m + 31) / 32, (g.n + 31) / 32), block: Dim3(8, 8),
+              regs: 64, smem: 2304, flops: g.flops, bytes: g.bytes)
             return
         }
-        // Ampere-style implicit GEMM in NHWC with input and filter transforms.
-        transform("nchwToNhwc_in", hw: input.spatial, c: a.inChannels, n: nImg)
-        transform("nchwToNhwc_filter", hw: kArea, c: cin, n: a.outChannels)
-        let big = (m + 127) / 128 * ((n + 63) / 64) >= gpu.smCount / 2
-        let (tm, tn, regs) = big ? (128, 64, 168) : (64, 32, 119)
-        k("xmma_implicit_gemm_\(gemm.tag)_\(tm)x\(tn)_\(pass.rawValue)", .tensorGemm, grid: Dim3((n + tn - 1) / tn, (m + tm - 1) / tm),
-          block: Dim3(128), regs: regs, smem: 122880, flops: flops, bytes: bytes)
+        let c = gemm.tileConfig(m: g.m, n: g.n, tensor: false)
+        let tiles = (g.m + 31) / 32 * ((g.n + 31) / 32)
+        let split = pass == .wgrad ? gemm.splitK(tiles: tiles, k: g.k) : 1
+        k("\(c.name)_\(pass.rawValue)", .cudaCore, grid: Dim3((g.n + 31) / 32, (g.m + 31) / 32, split), block: Dim3(64),
+          regs: 92, smem: 6528, flops: g.flops, bytes: g.bytes)
+    }
+
+    /// Hopper warp-group kernels: about two blocks per 64×128 tile, capped near the SM count; k×k ones run in NHWC
+    /// with layout transforms around them, 1×1 ones read NCHW as a GEMM directly.
+    private mutating func persistentConvolution(_ g: ConvGemm, _ a: ConvAttributes, input: TensorShape, output: TensorShape,
+                                                pass: ConvPass) {
+        let c = gemm.persistentConfig()
+        let tiles = (g.m + c.tileM - 1) / c.tileM * ((g.n + c.tileN - 1) / c.tileN)
+        let grid = min(2 * tiles, g.kernelArea > 1 ? gpu.smCount * 10 / 11 : gpu.smCount)
+        if g.kernelArea > 1 {
+            transform("nchwToNhwc_in", hw: input.spatial, c: a.inChannels, n: g.images)
+            transform("nchwToNhwc_filter", hw: g.kernelArea, c: g.cinPerGroup, n: a.outChannels)
+        }
+        k("\(c.name)_\(pass.rawValue)", .tensorGemm, grid: Dim3(grid), block: Dim3(c.threads), regs: c.registers,
+          smem: c.sharedMemory, flops: g.flops, bytes: g.bytes)
+        let outShape = pass == .dgrad ? input : output
+        if g.kernelArea > 1 && pass != .wgrad { transform("nhwcToNchw_out", hw: outShape.spatial, c: outShape.channels, n: g.images) }
     }
 
     /// PyTorch's native depthwise kernels (not cuDNN): one thread per output (forward) or input (data gradient)
@@ -175,7 +187,7 @@ public struct Lowering {
               smem: 0, flops: Double(input.elements * kArea * 70), bytes: io)
         case .wgrad:
             let weights = a.outChannels * kArea
-            k("conv_depthwise2d_grad_weight", .reduction, grid: Dim3(weights), block: Dim3(256), regs: 32, smem: 1024,
+            k("conv_depthwise2d_grad_weight", .reduction, grid: Dim3(weights), block: Dim3(256), regs: 32, smem: 32,
               flops: Double(output.elements * kArea * 2), bytes: Double(weights) * Double(2 * output.elements / max(a.outChannels, 1)) * e)
         case .fprop:
             k("conv_depthwise2d_forward", .elementwise, grid: Dim3((output.elements + 1023) / 1024), block: Dim3(1024), regs: 40,
@@ -183,13 +195,33 @@ public struct Lowering {
         }
     }
 
+    /// Emits the kernels of one node, by family.
     private mutating func emit(_ node: Node, graph: Graph) {
-        let training = graph.mode == .training
-        let out = node.shape
-        let inShape = node.inputs.first.map { graph.nodes[$0].shape } ?? out
         switch node.kind {
         case .input, .flatten, .gradientView, .external, .view:
             return
+        case .conv, .convDataGrad, .convWeightGrad:
+            emitConvolution(node, graph: graph)
+        case .batchNorm, .batchNormBackward:
+            emitBatchNorm(node, graph: graph)
+        case .relu, .relu6, .reluBackward, .dropout, .dropoutBackward, .add, .gradAccumulate:
+            emitPointwise(node, graph: graph)
+        case .maxPool, .avgPool, .poolBackward, .adaptiveAvgPool, .adaptiveAvgPoolBackward, .concat:
+            emitPooling(node, graph: graph)
+        case .linear, .linearDataGrad, .linearWeightGrad, .softmax, .softmaxCrossEntropy, .lossBackward:
+            emitLinearAndLoss(node, graph: graph)
+        case .sgdUpdate, .sgdUpdateForeach:
+            emitOptimizer(node, graph: graph)
+        default:
+            emitTensorOp(node, graph: graph)
+        }
+    }
+
+    /// Convolutions: forward, data gradient and weight gradient (plus their bias kernels).
+    private mutating func emitConvolution(_ node: Node, graph: Graph) {
+        let out = node.shape
+        let inShape = node.inputs.first.map { graph.nodes[$0].shape } ?? node.shape
+        switch node.kind {
         case .conv(let a):
             convolution(a, input: inShape, output: out, pass: .fprop)
             if a.bias { elementwise("add_bias", elements: out.elements, tensors: 2) }
@@ -204,128 +236,9 @@ public struct Lowering {
                 k("reduce_bias_grad", .reduction, grid: Dim3(a.outChannels), block: Dim3(512), regs: 32, smem: 0,
                   flops: Double(fwd.shape.elements), bytes: Double(fwd.shape.elements) * e)
             }
-        case .batchNorm:
-            let c = out.channels, n = out.batch, hw = out.spatial
-            if training {
-                // cuDNN's NCHW training kernels take one 512-thread block per channel (grid = C, measured at every
-                // shape in Assets/calibration/round2/sweeps.jsonl), so few channels cap their parallelism. Up to
-                // 32 K elements per channel the "singleread" variant keeps the channel on chip: 2 passes, else 3.
-                // Registers and shared memory as measured (Assets/calibration/launch_configs.json): the single-read
-                // kernel holds the channel in shared memory, 144 B + 4 B per element rounded up to 512 elements.
-                let perChannel = n * hw
-                let single = perChannel <= 32768
-                k(single ? "bn_fw_tr_1C11_singleread" : "bn_fw_tr_1C11_kernel_NCHW", .reduction, grid: Dim3(c),
-                  block: Dim3(512), regs: single ? 47 : 48, smem: single ? 144 + 4 * roundUp(perChannel, 512) : 144,
-                  flops: Double(out.elements * 4), bytes: Double(out.elements * (single ? 2 : 3)) * e)
-                // num_batches_tracked += 1
-                k("add_num_batches_tracked", .elementwise, grid: Dim3(1), block: Dim3(128), regs: 16, smem: 0, flops: 1, bytes: 16)
-            } else {
-                let threads = hw >= 3136 ? 512 : (hw >= 784 ? 256 : 64)
-                k("bn_fw_inf_1C11_kernel_NCHW", .elementwise, grid: Dim3(c, n), block: Dim3(threads), regs: 19, smem: 0,
-                  flops: Double(out.elements * 2), bytes: Double(out.elements * 2) * e)
-            }
-        case .batchNormBackward:
-            // One block per channel as in the forward pass. Single-read up to 16 K elements per channel (x and dy read
-            // once, dx written: 3 passes); beyond, the kernel reads x and dy for the reductions and again for dx: 5.
-            // Registers and shared memory as measured (launch_configs.json): single-read keeps x and dy of the channel,
-            // 272 B + 8 B per element rounded up to 512 elements.
-            let c = out.channels, perChannel = out.batch * out.spatial
-            let single = perChannel <= 16384
-            k(single ? "bn_bw_1C11_singleread" : "bn_bw_1C11_kernel_new", .reduction, grid: Dim3(c),
-              block: Dim3(512), regs: single ? 48 : 32, smem: single ? 272 + 8 * roundUp(perChannel, 512) : 400,
-              flops: Double(out.elements * 6), bytes: Double(out.elements * (single ? 3 : 5)) * e)
-        case .relu, .relu6:
-            elementwise("vectorized_elementwise_clamp", elements: out.elements, tensors: 2)
-        case .reluBackward:
-            elementwise("threshold_backward", elements: out.elements, tensors: 3)
-        case .dropout:
-            if training { elementwise("fused_dropout", elements: out.elements, tensors: 3, flopsPerElement: 4) }
-        case .dropoutBackward:
-            elementwise("masked_scale", elements: out.elements, tensors: 3)
-        case .add, .gradAccumulate:
-            elementwise(node.kind == .add ? "add" : "grad_accumulate_add", elements: out.elements, tensors: node.inputs.count + 1)
-        case .maxPool, .avgPool:
-            let name = { if case .maxPool = node.kind { return "max_pool_forward_nchw" } else { return "avg_pool2d_out_frame" } }()
-            // Window loops with index arithmetic: about 60 operations per window element, not bandwidth, bound these.
-            let window: Int = { switch node.kind { case .maxPool(let a), .avgPool(let a): return a.kernel * a.kernel; default: return 1 } }()
-            k(name, .elementwise, grid: Dim3((out.elements + 255) / 256), block: Dim3(256), regs: 23, smem: 0,
-              flops: Double(out.elements * window * 60), bytes: Double(out.elements + inShape.elements) * e)
-        case .poolBackward(let isMax):
-            // The input gradient (this op's output) is zero-filled, then gathered: each input element loops over the
-            // ⌈k/s⌉² windows that cover it, about 80 operations each for max pooling (an index compare) and 100 for
-            // average pooling (from the pooling sweep, Assets/calibration/round2/sweeps.jsonl: 3×3/2 max pooling
-            // 287 µs and 3×3/1 average pooling 764 µs at 32×64×112×112; GoogLeNet's 3×3/1 max pools in training).
-            let fwd = graph.nodes[node.forwardOf!]
-            let window: (Int, Int) = { switch fwd.kind { case .maxPool(let a), .avgPool(let a): return (a.kernel, a.stride); default: return (1, 1) } }()
-            let cover = (window.0 + window.1 - 1) / max(window.1, 1)
-            elementwise("fill_zero", elements: out.elements, tensors: 1, flopsPerElement: 0)
-            k(isMax ? "max_pool_backward_nchw" : "avg_pool2d_backward", .elementwise, grid: Dim3((out.elements + 255) / 256),
-              block: Dim3(256), regs: 30, smem: 0, flops: Double(out.elements * cover * cover * (isMax ? 80 : 100)),
-              bytes: Double(out.elements * 3) * e)
-        case .adaptiveAvgPool:
-            if out.spatial == 1 {
-                let rows = out.batch * out.channels
-                k("reduce_kernel_mean", .reduction, grid: Dim3((rows + 15) / 16), block: Dim3(32, 16), regs: 32, smem: 16,
-                  flops: Double(inShape.elements), bytes: Double(inShape.elements + rows) * e)
-            } else {
-                k("adaptive_avg_pool2d", .elementwise, grid: Dim3((out.elements + 255) / 256), block: Dim3(256), regs: 30,
-                  smem: 0, flops: Double(inShape.elements), bytes: Double(inShape.elements + out.elements) * e)
-            }
-        case .adaptiveAvgPoolBackward:
-            elementwise("adaptive_avg_pool2d_backward", elements: out.elements, tensors: 2)
-        case .concat:
-            let largest = node.inputs.map { graph.nodes[$0].shape.elements }.max() ?? 0
-            // PyTorch caps the grid at 32 blocks per SM and loops (grid-stride) over the rest.
-            k("CatArrayBatchedCopy", .elementwise, grid: Dim3(min((largest + 511) / 512, gpu.smCount * 32), node.inputs.count), block: Dim3(128),
-              regs: 18, smem: 0, flops: 0, bytes: Double(out.elements * 2) * e)
-        case .linear(let i, let o, _):
-            // Rows: every leading index (batch, and tokens for a transformer's N×S×D activations).
-            gemmKernels("linear", m: out.elements / max(o, 1), n: o, k: i, matmul: true)
-        case .linearDataGrad(let i, let o):
-            gemmKernels("linear_dgrad", m: out.elements / max(i, 1), n: i, k: o, matmul: true)
-        case .linearWeightGrad(let i, let o, let bias):
-            let rows = out.elements / max(o, 1)
-            gemmKernels("linear_wgrad", m: o, n: i, k: rows, matmul: true)
-            if bias {
-                k("reduce_bias_grad", .reduction, grid: Dim3((o + 15) / 16), block: Dim3(32, 16), regs: 32, smem: 0,
-                  flops: Double(o * rows), bytes: Double(o * rows) * e)
-            }
-        case .softmax:
-            let cols = max(inShape.dims.last ?? 1, 1), rows = inShape.elements / cols
-            k("cunn_SoftMaxForward", .reduction, grid: Dim3(rows), block: Dim3(min(1024, max(32, cols / 4))), regs: 32,
-              smem: 64, flops: Double(inShape.elements * 4), bytes: Double(inShape.elements * 2) * e)
-        case .softmaxCrossEntropy:
-            let rows = inShape.batch, cols = inShape.elements / max(rows, 1)
-            k("cunn_SoftMaxForward", .reduction, grid: Dim3(rows), block: Dim3(min(1024, max(32, cols / 4))), regs: 32,
-              smem: 64, flops: Double(inShape.elements * 4), bytes: Double(inShape.elements * 2) * e)
-            k("nll_loss_forward_reduce", .reduction, grid: Dim3(1), block: Dim3(32), regs: 24, smem: 0,
-              flops: Double(rows), bytes: Double(rows * 2) * e)
-        case .lossBackward:
-            k("nll_loss_backward", .elementwise, grid: Dim3(max(1, (out.elements + 1023) / 1024)), block: Dim3(128), regs: 24,
-              smem: 0, flops: Double(out.elements), bytes: Double(out.elements) * e)
-            k("cunn_SoftMaxBackward", .reduction, grid: Dim3(out.batch), block: Dim3(min(1024, max(32, out.elements / out.batch / 4))),
-              regs: 32, smem: 64, flops: Double(out.elements * 3), bytes: Double(out.elements * 3) * e)
-        case .sgdUpdate:
-            // Momentum SGD per tensor: buf = m·buf + g; p -= lr·buf.
-            elementwise("sgd_momentum_buf", elements: out.elements, tensors: 3, flopsPerElement: 2)
-            elementwise("sgd_param_add", elements: out.elements, tensors: 3, flopsPerElement: 2)
-        case .sgdUpdateForeach:
-            // multi_tensor_apply: 65,536-element chunks, at most 320 blocks and 110 tensors per launch, three passes.
-            let sizes = node.updates.map { graph.nodes[$0.node].parameterTensors[$0.index] }
-            let chunks = sizes.reduce(0) { $0 + ($1 + 65535) / 65536 }
-            let launches = max((chunks + 319) / 320, (sizes.count + 109) / 110)
-            for pass in ["foreach_mul_", "foreach_add_buf", "foreach_add_param"] {
-                var left = chunks
-                for _ in 0..<launches {
-                    let blocks = max(1, min(320, (left + launches - 1) / launches, left))
-                    left -= blocks
-                    let share = Double(out.elements) / Double(launches)
-                    k("multi_tensor_apply_\(pass)", .elementwise, grid: Dim3(blocks), block: Dim3(512), regs: 32, smem: 0,
-                      flops: share, bytes: share * 3 * e)
-                }
-            }
         default:
-            emitTensorOp(node, graph: graph)
+            break
         }
     }
+
 }

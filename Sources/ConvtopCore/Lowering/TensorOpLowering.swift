@@ -21,7 +21,7 @@ extension Lowering {
             reduction("reduce_kernel", input: inShape.elements, output: out.elements)
         case .layerNorm(let n):
             let rows = out.elements / max(n, 1)
-            k("vectorized_layer_norm_kernel", .reduction, grid: Dim3(rows), block: Dim3(32, 4), regs: 40, smem: 0,
+            k("vectorized_layer_norm_kernel", .reduction, grid: Dim3(rows), block: Dim3(32, 4), regs: 39, smem: 24,
               flops: Double(out.elements * 8), bytes: Double(out.elements * 2) * e)
         case .groupNorm(let g):
             let rows = out.batch * g
@@ -43,6 +43,15 @@ extension Lowering {
             gemmKernels("bmm", m: s.m, n: s.n, k: s.k, batch: s.batch, matmul: true)
         case .attention(let s):
             attention(s, backward: false)
+        default:
+            emitTensorOpBackward(node, graph: graph)
+        }
+    }
+
+    /// Gradients of the general tensor ops.
+    private mutating func emitTensorOpBackward(_ node: Node, graph: Graph) {
+        let out = node.shape
+        switch node.kind {
         case .softmaxBackward:
             let cols = max(out.dims.last ?? 1, 1), rows = out.elements / cols
             k("cunn_SoftMaxBackward", .reduction, grid: Dim3(rows), block: Dim3(min(1024, max(32, cols / 4))), regs: 32, smem: 64,
