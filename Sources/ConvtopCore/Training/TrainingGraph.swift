@@ -12,55 +12,77 @@ public enum OptimizerStyle: String, Sendable, Codable, CaseIterable {
 /// each other; gradients are accumulated where a tensor fans out; concat and flatten backward are views.
 public enum TrainingGraph {
     public static func build(from forward: Graph, optimizer: OptimizerStyle = .foreach) -> Graph {
-        var nodes = forward.nodes
-        let succ = forward.successors()
-        func append(_ kind: OpKind, _ name: String, _ inputs: [Int], _ shape: TensorShape, phase: Phase = .backward,
-                    forwardOf: Int? = nil, gradients: [ParameterRef] = [], updates: [ParameterRef] = [], macs: Int = 0) -> Int {
+        var b = Builder(forward: forward)
+        for v in forward.nodes.reversed() { b.backward(of: v) }
+        b.addOptimizer(optimizer)
+        return Graph(name: forward.name, mode: .training, nodes: b.nodes)
+    }
+
+    /// The training step under construction: the forward nodes, then the loss, the backward ops (reverse topological
+    /// order of the forward graph) and the optimizer.
+    struct Builder {
+        let forward: Graph
+        var nodes: [Node]
+        /// contributions[v]: ops producing a gradient w.r.t. forward node v's output.
+        var contributions: [[Int]]
+        /// Each parameter tensor and the op that computes its gradient.
+        var gradOps: [(ParameterRef, Int)] = []
+
+        init(forward: Graph) {
+            self.forward = forward
+            nodes = forward.nodes
+            contributions = Array(repeating: [], count: forward.nodes.count)
+            // The network output: the last sink of the forward graph.
+            let succ = forward.successors()
+            let output = forward.nodes.last(where: { succ[$0.id].isEmpty })!.id
+            let loss = append(.softmaxCrossEntropy, "loss", [output], TensorShape([1]), phase: .forward)
+            let lossGrad = append(.lossBackward, "loss.backward", [loss, output], forward.nodes[output].shape, forwardOf: loss)
+            contributions[output] = [lossGrad]
+        }
+
+        @discardableResult
+        mutating func append(_ kind: OpKind, _ name: String, _ inputs: [Int], _ shape: TensorShape, phase: Phase = .backward,
+                             forwardOf: Int? = nil, gradients: [ParameterRef] = [], updates: [ParameterRef] = [], macs: Int = 0) -> Int {
             let id = nodes.count
             nodes.append(Node(id: id, name: name, kind: kind, inputs: inputs, shape: shape, phase: phase,
                               forwardOf: forwardOf, gradients: gradients, updates: updates, parameterTensors: [], macs: macs))
             return id
         }
 
-        // The network output: the last sink of the forward graph.
-        let output = forward.nodes.last(where: { succ[$0.id].isEmpty })!.id
-        let loss = append(.softmaxCrossEntropy, "loss", [output], TensorShape([1]), phase: .forward)
-        let lossGrad = append(.lossBackward, "loss.backward", [loss, output], forward.nodes[output].shape, forwardOf: loss)
+        /// Records that `op` produces a gradient for forward node `input` (the graph input needs none).
+        mutating func give(_ op: Int, to input: Int) {
+            if forward.nodes[input].kind != .input { contributions[input].append(op) }
+        }
 
-        // contributions[v]: ops producing a gradient w.r.t. node v's output.
-        var contributions = Array(repeating: [Int](), count: forward.nodes.count)
-        contributions[output] = [lossGrad]
-        var gradOps: [(ParameterRef, Int)] = []
-
-        for v in forward.nodes.reversed() {
-            let id = v.id
-            guard v.kind != .input else { continue }
-            let contrib = contributions[id]
-            guard !contrib.isEmpty else { continue } // does not influence the loss
+        /// The backward ops of forward node `v`, once every gradient w.r.t. its output is known.
+        mutating func backward(of v: Node) {
+            guard v.kind != .input else { return }
+            let contrib = contributions[v.id]
+            guard !contrib.isEmpty else { return } // does not influence the loss
             let g = contrib.count == 1 ? contrib[0]
-                : append(.gradAccumulate, "\(v.name).grad_sum", contrib, v.shape, forwardOf: id)
-            let x = v.inputs.first
+                : append(.gradAccumulate, "\(v.name).grad_sum", contrib, v.shape, forwardOf: v.id)
+            if !layerBackward(of: v, gradient: g) { tensorOpBackward(of: v, gradient: g) }
+        }
+
+        /// Backward ops of the CNN layers; false for ops whose backward TensorOpBackward describes.
+        mutating func layerBackward(of v: Node, gradient g: Int) -> Bool {
+            let id = v.id, x = v.inputs.first
             let needsInputGrad = x.map { forward.nodes[$0].kind != .input } ?? false
-            func give(_ op: Int, to input: Int) {
-                if forward.nodes[input].kind != .input { contributions[input].append(op) }
-            }
             let params = v.parameterTensors.indices.map { ParameterRef(node: id, index: $0) }
             switch v.kind {
             case .conv(let a):
                 let w = append(.convWeightGrad(a), "\(v.name).wgrad", [g, x!], v.shape, forwardOf: id, gradients: params, macs: v.macs)
                 gradOps += params.map { ($0, w) }
                 if needsInputGrad {
-                    let d = append(.convDataGrad(a), "\(v.name).dgrad", [g], forward.nodes[x!].shape, forwardOf: id, macs: v.macs)
-                    give(d, to: x!)
+                    give(append(.convDataGrad(a), "\(v.name).dgrad", [g], forward.nodes[x!].shape, forwardOf: id, macs: v.macs), to: x!)
                 }
             case .linear(let i, let o, let bias):
                 let w = append(.linearWeightGrad(inFeatures: i, outFeatures: o, bias: bias), "\(v.name).wgrad", [g, x!], v.shape,
                                forwardOf: id, gradients: params, macs: v.macs)
                 gradOps += params.map { ($0, w) }
                 if needsInputGrad {
-                    let d = append(.linearDataGrad(inFeatures: i, outFeatures: o), "\(v.name).dgrad", [g], forward.nodes[x!].shape,
-                                   forwardOf: id, macs: v.macs)
-                    give(d, to: x!)
+                    give(append(.linearDataGrad(inFeatures: i, outFeatures: o), "\(v.name).dgrad", [g], forward.nodes[x!].shape,
+                                forwardOf: id, macs: v.macs), to: x!)
                 }
             case .batchNorm:
                 let d = append(.batchNormBackward, "\(v.name).backward", [g, x!], v.shape, forwardOf: id, gradients: params)
@@ -85,40 +107,47 @@ public enum TrainingGraph {
             case .add:
                 for i in v.inputs { give(g, to: i) }
             default:
-                // General tensor ops (TensorOpBackward.swift); learned tensors of theirs (layer scale, position
-                // embedding, norm weights) get their gradient from the first backward op.
-                let ops = TensorOpBackward.ops(for: v, gradient: g, forward: forward)
-                var firstOp: Int?
-                // Gradients only the graph input would receive are never computed (autograd skips them).
-                for o in ops where o.to.isEmpty || o.to.contains(where: { forward.nodes[$0].kind != .input }) {
-                    let id = append(o.kind, "\(v.name).\(o.suffix)", o.inputs, o.shape, forwardOf: v.id,
-                                    gradients: firstOp == nil ? params : [], macs: o.macs)
-                    if firstOp == nil { firstOp = id }
-                    for t in o.to { give(id, to: t) }
-                }
-                if !params.isEmpty {
-                    let owner = firstOp ?? append(.gradientView, "\(v.name).param_grad", [g], v.shape, forwardOf: v.id, gradients: params)
-                    gradOps += params.map { ($0, owner) }
-                }
-                if ops.isEmpty { for i in v.inputs { give(g, to: i) } }
+                return false
             }
+            return true
         }
 
-        // Optimizer: SGD (with momentum) on every parameter tensor.
-        gradOps.sort { $0.0 < $1.0 }
-        switch optimizer {
-        case .perTensor:
-            for (p, op) in gradOps {
-                let n = forward.nodes[p.node]
-                _ = append(.sgdUpdate, "\(n.name).param\(p.index).sgd", [op],
-                           TensorShape([n.parameterTensors[p.index]]), phase: .update, updates: [p])
+        /// General tensor ops (TensorOpBackward.swift); learned tensors of theirs (layer scale, position embedding,
+        /// norm weights) get their gradient from the first backward op.
+        mutating func tensorOpBackward(of v: Node, gradient g: Int) {
+            let params = v.parameterTensors.indices.map { ParameterRef(node: v.id, index: $0) }
+            let ops = TensorOpBackward.ops(for: v, gradient: g, forward: forward)
+            var firstOp: Int?
+            // Gradients only the graph input would receive are never computed (autograd skips them).
+            for o in ops where o.to.isEmpty || o.to.contains(where: { forward.nodes[$0].kind != .input }) {
+                let id = append(o.kind, "\(v.name).\(o.suffix)", o.inputs, o.shape, forwardOf: v.id,
+                                gradients: firstOp == nil ? params : [], macs: o.macs)
+                if firstOp == nil { firstOp = id }
+                for t in o.to { give(id, to: t) }
             }
-        case .foreach:
-            let total = gradOps.reduce(0) { $0 + forward.nodes[$1.0.node].parameterTensors[$1.0.index] }
-            let inputs = Array(Set(gradOps.map(\.1))).sorted()
-            _ = append(.sgdUpdateForeach, "optimizer.sgd_foreach", inputs, TensorShape([total]), phase: .update,
-                       updates: gradOps.map(\.0))
+            if !params.isEmpty {
+                let owner = firstOp ?? append(.gradientView, "\(v.name).param_grad", [g], v.shape, forwardOf: v.id, gradients: params)
+                gradOps += params.map { ($0, owner) }
+            }
+            if ops.isEmpty { for i in v.inputs { give(g, to: i) } }
         }
-        return Graph(name: forward.name, mode: .training, nodes: nodes)
+
+        /// Optimizer: SGD (with momentum) on every parameter tensor.
+        mutating func addOptimizer(_ style: OptimizerStyle) {
+            gradOps.sort { $0.0 < $1.0 }
+            switch style {
+            case .perTensor:
+                for (p, op) in gradOps {
+                    let n = forward.nodes[p.node]
+                    append(.sgdUpdate, "\(n.name).param\(p.index).sgd", [op], TensorShape([n.parameterTensors[p.index]]),
+                           phase: .update, updates: [p])
+                }
+            case .foreach:
+                let total = gradOps.reduce(0) { $0 + forward.nodes[$1.0.node].parameterTensors[$1.0.index] }
+                let inputs = Array(Set(gradOps.map(\.1))).sorted()
+                append(.sgdUpdateForeach, "optimizer.sgd_foreach", inputs, TensorShape([total]), phase: .update,
+                       updates: gradOps.map(\.0))
+            }
+        }
     }
 }
