@@ -35,75 +35,11 @@ public struct GapAttribution: Sendable {
     static func sum(_ d: [LossCause: Double]) -> Double { LossCause.allCases.reduce(0) { $0 + (d[$1] ?? 0) } }
 
     public init(workload w: Workload, result r: IterationResult) {
-        let kg = w.kernels, gpu = w.gpu, trace = r.trace
-        let n = kg.kernels.count
-        let timing = TimingModel(gpu: gpu)
-        let gap = w.scenario.launch == .graph ? gpu.kernelGapGraphUs : gpu.kernelGapEagerUs
-        let latency = gpu.kernelLatencyUs / 2 + gpu.gridLaunchIntervalUs
-        let recs = trace.kernels
-        // Stream predecessors in launch order.
-        let order = r.schedule.launchOrder.flatMap { kg.opKernels[$0] }
-        var streamPred = Array(repeating: -1, count: n)
-        var last: [Int: Int] = [:]
-        for k in order {
-            let s = recs[k].stream
-            if let p = last[s] { streamPred[k] = p }
-            last[s] = k
-        }
-        func ideal(_ k: Int) -> (unlimited: Double, standalone: Double) {
-            let m = kg.measuredUs?[k]
-            return (timing.unlimitedDuration(kg.kernels[k], measured: m), m ?? timing.standaloneDuration(kg.kernels[k]))
-        }
-        // Grids waiting in the dispatcher: a kernel issued while an earlier one had not started, or a multi-wave
-        // earlier one was still running, waited behind it in order.
-        func behindEarlierGrid(_ k: Int) -> Bool {
-            let r = recs[k]
-            for j in 0..<n where j != k {
-                let o = recs[j]
-                guard o.issued <= r.issued, o.end > r.issued, o.start <= r.start else { continue }
-                if o.start > r.issued { return true }
-                let fit = BlockFootprint(kernel: kg.kernels[j], gpu: gpu).blocksPerSM(gpu) * gpu.smCount
-                if kg.kernels[j].blocks > fit && o.end > r.start { return true }
-            }
-            return false
-        }
+        let ctx = KernelWaits(w, r)
+        let n = w.kernels.kernels.count, recs = r.trace.kernels
         var per = Array(repeating: [LossCause: Double](), count: n)
         var binding = Array(repeating: -1, count: n)
-        var idealSpan = Array(repeating: 0.0, count: n)
-        for k in 0..<n {
-            let r = recs[k]
-            // The walk follows data dependencies (the graph's own paths); a stream predecessor that is not a data
-            // dependency is a false dependency, charged as stream order.
-            var p = -1
-            for d in kg.kernels[k].deps where p < 0 || recs[d].end > recs[p].end { p = d }
-            binding[k] = p
-            var c: [LossCause: Double] = [:]
-            // Before the first block: the dependency gap (ideal), stream order, host, queue, latency, dispatcher.
-            let a = p >= 0 ? recs[p].end : 0
-            let gapEnd = min(p >= 0 ? a + gap : a, r.start)
-            let sp = streamPred[k]
-            let orderEnd = sp >= 0 && !kg.kernels[k].deps.contains(sp) ? min(max(recs[sp].end, gapEnd), r.start) : gapEnd
-            let hostEnd = min(max(r.launched, orderEnd), r.start)
-            let issueEnd = min(max(r.issued, hostEnd), r.start)
-            let latEnd = min(max(r.issued + latency, issueEnd), r.start)
-            c[.dependencies] = orderEnd - gapEnd
-            c[.hostLaunch] = hostEnd - orderEnd
-            c[.hardwareQueues] = issueEnd - hostEnd
-            c[.launchLatency] = latEnd - issueEnd
-            let dispatch = r.start - latEnd
-            if dispatch > 0 { c[behindEarlierGrid(k) ? .inOrderDispatch : .smResources, default: 0] += dispatch }
-            // Running: the bound's unlimited-SM time, extra waves, then sharing with co-running kernels.
-            let exec = r.end - r.start
-            let (unlimited, standalone) = ideal(k)
-            let waves = max(0, min(standalone, exec) - unlimited)
-            let excess = max(0, exec - max(standalone, unlimited))
-            let dram = min(excess, exec * r.dramStretch)
-            c[.waves] = waves
-            c[.memoryBandwidth] = dram
-            c[.smResources, default: 0] += excess - dram
-            idealSpan[k] = (gapEnd - a) + min(exec, unlimited)
-            per[k] = c
-        }
+        for k in 0..<n { (per[k], binding[k]) = ctx.causes(k) }
         // The realized critical path, from the last kernel to finish back to the start.
         var path: [Int] = []
         var k = (0..<n).max { recs[$0].end < recs[$1].end } ?? -1
@@ -116,11 +52,83 @@ public struct GapAttribution: Sendable {
         path.reverse()
         rawByCause = raw
         perKernel = per
-        iterationUs = trace.iterationTime
+        iterationUs = r.trace.iterationTime
         criticalPathBoundUs = w.criticalPathUs
         self.path = path
         let total = Self.sum(raw)
-        let g = max(0, trace.iterationTime - w.criticalPathUs)
+        let g = max(0, r.trace.iterationTime - w.criticalPathUs)
         byCause = raw.mapValues { total > 0 ? $0 * g / total : 0 }
+    }
+}
+
+/// What each kernel of a simulated iteration waited for and why it ran longer than alone on an idle GPU.
+struct KernelWaits {
+    let kg: KernelGraph, gpu: GPUSpec, recs: [KernelRecord], timing: TimingModel
+    /// The gap after a dependency, and the latency from issue to the first block.
+    let gap: Double, latency: Double
+    /// Each kernel's predecessor on its stream in launch order (-1: none).
+    let streamPred: [Int]
+
+    init(_ w: Workload, _ r: IterationResult) {
+        kg = w.kernels; gpu = w.gpu; recs = r.trace.kernels; timing = TimingModel(gpu: w.gpu)
+        gap = w.scenario.launch == .graph ? gpu.kernelGapGraphUs : gpu.kernelGapEagerUs
+        latency = gpu.kernelLatencyUs / 2 + gpu.gridLaunchIntervalUs
+        let graph = w.kernels, records = r.trace.kernels
+        var pred = Array(repeating: -1, count: graph.kernels.count)
+        var last: [Int: Int] = [:]
+        for k in r.schedule.launchOrder.flatMap({ graph.opKernels[$0] }) {
+            if let p = last[records[k].stream] { pred[k] = p }
+            last[records[k].stream] = k
+        }
+        streamPred = pred
+    }
+
+    /// Grids waiting in the dispatcher: a kernel issued while an earlier one had not started, or a multi-wave
+    /// earlier one was still running, waited behind it in order.
+    func behindEarlierGrid(_ k: Int) -> Bool {
+        let r = recs[k]
+        for j in recs.indices where j != k {
+            let o = recs[j]
+            guard o.issued <= r.issued, o.end > r.issued, o.start <= r.start else { continue }
+            if o.start > r.issued { return true }
+            let fit = BlockFootprint(kernel: kg.kernels[j], gpu: gpu).blocksPerSM(gpu) * gpu.smCount
+            if kg.kernels[j].blocks > fit && o.end > r.start { return true }
+        }
+        return false
+    }
+
+    /// Kernel `k`'s waits and slowdowns by cause, and the dependency that bound its start (-1: none). The walk
+    /// follows data dependencies (the graph's own paths); a stream predecessor that is not a data dependency is a
+    /// false dependency, charged as stream order.
+    func causes(_ k: Int) -> ([LossCause: Double], Int) {
+        let r = recs[k]
+        var p = -1
+        for d in kg.kernels[k].deps where p < 0 || recs[d].end > recs[p].end { p = d }
+        var c: [LossCause: Double] = [:]
+        // Before the first block: the dependency gap (ideal), stream order, host, queue, latency, dispatcher.
+        let a = p >= 0 ? recs[p].end : 0
+        let gapEnd = min(p >= 0 ? a + gap : a, r.start)
+        let sp = streamPred[k]
+        let orderEnd = sp >= 0 && !kg.kernels[k].deps.contains(sp) ? min(max(recs[sp].end, gapEnd), r.start) : gapEnd
+        let hostEnd = min(max(r.launched, orderEnd), r.start)
+        let issueEnd = min(max(r.issued, hostEnd), r.start)
+        let latEnd = min(max(r.issued + latency, issueEnd), r.start)
+        c[.dependencies] = orderEnd - gapEnd
+        c[.hostLaunch] = hostEnd - orderEnd
+        c[.hardwareQueues] = issueEnd - hostEnd
+        c[.launchLatency] = latEnd - issueEnd
+        let dispatch = r.start - latEnd
+        if dispatch > 0 { c[behindEarlierGrid(k) ? .inOrderDispatch : .smResources, default: 0] += dispatch }
+        // Running: the bound's unlimited-SM time, extra waves, then sharing with co-running kernels.
+        let exec = r.end - r.start
+        let m = kg.measuredUs?[k]
+        let unlimited = timing.unlimitedDuration(kg.kernels[k], measured: m)
+        let standalone = m ?? timing.standaloneDuration(kg.kernels[k])
+        let excess = max(0, exec - max(standalone, unlimited))
+        let dram = min(excess, exec * r.dramStretch)
+        c[.waves] = max(0, min(standalone, exec) - unlimited)
+        c[.memoryBandwidth] = dram
+        c[.smResources, default: 0] += excess - dram
+        return (c, p)
     }
 }
