@@ -43,6 +43,21 @@ public enum GraphFile {
         if let b = batch, b < 1 { throw fail("batch size must be at least 1") }
 
         var b = GraphBuilder(name: name)
+        var ids = try addInputs(&b, inputs, batch: batch, fail: fail)
+        let order = try nodeOrder(rawNodes, inputs: ids, fail: fail)
+        for i in order {
+            let n = rawNodes[i]
+            let nm = n["name"] as! String
+            let ins = (n["inputs"] as! [String]).map { ids[$0] ?? -1 }
+            let id = try addNode(&b, n, name: nm, inputs: ins, fail: { fail("node '\(nm)': \($0)") })
+            ids[nm] = id
+        }
+        return b.build()
+    }
+
+    /// The graph inputs, batch replaced by `batch` when given; their ids by name.
+    private static func addInputs(_ b: inout GraphBuilder, _ inputs: [[String: Any]], batch: Int?,
+                                  fail: (String) -> ConvtopError) throws -> [String: Int] {
         var ids: [String: Int] = [:]
         for (i, inp) in inputs.enumerated() {
             guard let n = inp["name"] as? String, !n.isEmpty else { throw fail("inputs[\(i)]: field 'name' must be a non-empty string") }
@@ -56,8 +71,12 @@ public enum GraphFile {
             guard ids[n] == nil else { throw fail("input '\(n)': the name is used twice") }
             ids[n] = b.input(shape, name: n)
         }
+        return ids
+    }
 
-        // Order nodes so that every input is defined before use (files may list them in any order).
+    /// An order of the nodes in which every input is defined before use (files may list them in any order).
+    private static func nodeOrder(_ rawNodes: [[String: Any]], inputs ids: [String: Int],
+                                  fail: (String) -> ConvtopError) throws -> [Int] {
         var byName: [String: Int] = [:]
         for (i, n) in rawNodes.enumerated() {
             guard let nm = n["name"] as? String, !nm.isEmpty else { throw fail("nodes[\(i)]: field 'name' must be a non-empty string") }
@@ -78,21 +97,12 @@ public enum GraphFile {
             }
             preds.append(p)
         }
-        let order: [Int]
-        do { order = try DAG(predecessors: preds).order } catch {
+        do { return try DAG(predecessors: preds).order } catch {
             if let k = (error as? ConvtopError)?.node, rawNodes.indices.contains(k) {
                 throw fail("node '\(rawNodes[k]["name"] as! String)' is part of a cycle; a graph must be acyclic")
             }
             throw fail((error as? ConvtopError)?.message ?? "\(error)")
         }
-        for i in order {
-            let n = rawNodes[i]
-            let nm = n["name"] as! String
-            let ins = (n["inputs"] as! [String]).map { ids[$0] ?? -1 }
-            let id = try addNode(&b, n, name: nm, inputs: ins, fail: { fail("node '\(nm)': \($0)") })
-            ids[nm] = id
-        }
-        return b.build()
     }
 
     private static func addNode(_ b: inout GraphBuilder, _ n: [String: Any], name: String, inputs ins: [Int],
