@@ -90,14 +90,23 @@ public struct Chart: Sendable {
             out.append(line)
         }
         out.append(String(repeating: " ", count: labelW) + "└" + String(repeating: "─", count: cols))
+        return out + xAxis(cols: cols, labelW: labelW, column: { px($0) / 2 }) + legend(labelW: labelW, colour: colour)
+    }
+
+    /// The x tick labels under the plot (those that would overlap a previous one are left out).
+    func xAxis(cols: Int, labelW: Int, column: (Double) -> Int) -> [String] {
         var axis = Array(repeating: Character(" "), count: cols + labelW + 1)
         for t in xTicks {
-            let c = min(max(labelW + 1 + px(t.x) / 2 - t.label.count / 2, 0), axis.count - t.label.count)
+            let c = min(max(labelW + 1 + column(t.x) - t.label.count / 2, 0), axis.count - t.label.count)
             guard c >= 0, c + t.label.count <= axis.count, axis[c..<(c + t.label.count)].allSatisfy({ $0 == " " }) else { continue }
             for (i, ch) in t.label.enumerated() { axis[c + i] = ch }
         }
-        out.append(String(axis).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
-        out.append(String(repeating: " ", count: labelW + 1) + xLabel + " · " + yLabel + " · ··· speedup 1")
+        return [String(axis).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)]
+    }
+
+    /// The axis titles, then one line per series with its values.
+    func legend(labelW: Int, colour: Bool) -> [String] {
+        var out = [String(repeating: " ", count: labelW + 1) + xLabel + " · " + yLabel + " · ··· speedup 1"]
         for (si, s) in series.enumerated() {
             let mark = colour ? "\u{1B}[38;5;\(Self.ansi[si % Self.ansi.count])m━━\u{1B}[0m" : "━━"
             let values = s.points.map { String(format: "%.2f×", $0.y) }

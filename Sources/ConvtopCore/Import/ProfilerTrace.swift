@@ -56,9 +56,47 @@ public struct ProfilerTrace: Sendable {
         return try parse(events: doc.events, device: doc.device, file: file)
     }
 
+    /// A number from a JSON value (integers and doubles alike).
+    static func num(_ v: Any?) -> Double? { (v as? Double) ?? (v as? Int).map(Double.init) ?? (v as? NSNumber)?.doubleValue }
+
+    /// A host-side range (an annotation or a CPU op) that kernels launched inside it belong to.
+    struct Range { var ts: Double; var end: Double; var name: String; var index: Int }
+
+    /// The innermost range holding `t` in ranges sorted by start: searched from the last range starting at or before
+    /// `t` backwards (nested ranges: the shortest holding one), at most 4,096 ranges back, so a trace of 50,000
+    /// kernels and 150,000 ranges costs milliseconds, not minutes.
+    static func innermost(_ rs: [Range], _ t: Double) -> Range? {
+        var lo = 0, hi = rs.count
+        while lo < hi { let mid = (lo + hi) / 2; if rs[mid].ts <= t { lo = mid + 1 } else { hi = mid } }
+        var best: Range?
+        var j = lo - 1, seen = 0
+        while j >= 0 && seen < 4096 {
+            let r = rs[j]
+            if t <= r.end && (best == nil || r.end - r.ts < best!.end - best!.ts) { best = r }
+            j -= 1; seen += 1
+        }
+        return best
+    }
+
+    /// A kernel event's launch configuration, refused when CUDA could not have launched it (grid 2³¹−1 × 65535 ×
+    /// 65535, 1024 threads a block, 255 registers, 1 MB of shared memory): such a trace is corrupt, and would
+    /// overflow block counts downstream.
+    static func launchConfig(_ e: [String: Any], index i: Int, file: String) throws
+        -> (ts: Double, dur: Double, grid: [Int], block: [Int], registers: Int, shared: Int) {
+        let a = e["args"] as? [String: Any] ?? [:]
+        guard let ts = num(e["ts"]), let dur = num(e["dur"]) else { throw ConvtopError(.model, "\(file): kernel event \(i) has no ts/dur") }
+        let grid = (a["grid"] as? [Int]) ?? [1, 1, 1], block = (a["block"] as? [Int]) ?? [1, 1, 1]
+        guard grid.count == 3, block.count == 3 else { throw ConvtopError(.model, "\(file): kernel event \(i) has a malformed grid or block") }
+        let registers = a["registers per thread"] as? Int ?? 32, shared = a["shared memory"] as? Int ?? 0
+        guard grid[0] >= 1, grid[0] <= Int(Int32.max), grid[1] >= 1, grid[1] <= 65535, grid[2] >= 1, grid[2] <= 65535,
+              block.allSatisfy({ $0 >= 1 && $0 <= 1024 }), block[0] * block[1] * block[2] <= 1024,
+              registers >= 0, registers <= 255, shared >= 0, shared <= 1 << 20, ts.isFinite, dur.isFinite, dur >= 0 else {
+            throw ConvtopError(.model, "\(file): kernel event \(i) has a launch configuration CUDA does not allow (grid \(grid), block \(block), \(registers) registers, \(shared) bytes of shared memory)")
+        }
+        return (ts, dur, grid, block, registers, shared)
+    }
+
     static func parse(events: [[String: Any]], device: String?, file: String) throws -> ProfilerTrace {
-        func num(_ v: Any?) -> Double? { (v as? Double) ?? (v as? Int).map(Double.init) ?? (v as? NSNumber)?.doubleValue }
-        struct Range { var ts: Double; var end: Double; var name: String; var index: Int }
         var launches: [Int: Double] = [:]
         var annotations: [Range] = [], cpuOps: [Range] = []
         var raw: [[String: Any]] = []
@@ -79,39 +117,14 @@ public struct ProfilerTrace: Sendable {
         }
         guard !raw.isEmpty else { throw ConvtopError(.model, "\(file): the trace has no GPU kernels (was CUDA activity profiled?)") }
         raw.sort { (num($0["ts"]) ?? 0) < (num($1["ts"]) ?? 0) }
-        // Ranges sorted by start; the innermost range holding `t` is searched from the last range starting at or
-        // before `t` backwards (nested ranges: the shortest holding one), at most `window` ranges back, so a trace
-        // of 50,000 kernels and 150,000 ranges costs milliseconds, not minutes.
         annotations.sort { $0.ts < $1.ts }
         cpuOps.sort { $0.ts < $1.ts }
-        func innermost(_ rs: [Range], _ t: Double) -> Range? {
-            var lo = 0, hi = rs.count
-            while lo < hi { let mid = (lo + hi) / 2; if rs[mid].ts <= t { lo = mid + 1 } else { hi = mid } }
-            var best: Range?
-            var j = lo - 1, seen = 0
-            while j >= 0 && seen < 4096 {
-                let r = rs[j]
-                if t <= r.end && (best == nil || r.end - r.ts < best!.end - best!.ts) { best = r }
-                j -= 1; seen += 1
-            }
-            return best
-        }
         var kernels: [TracedKernel] = []
         var ops: [String] = []
         var lastRange = -1
         for (i, e) in raw.enumerated() {
             let a = e["args"] as? [String: Any] ?? [:]
-            guard let ts = num(e["ts"]), let dur = num(e["dur"]) else { throw ConvtopError(.model, "\(file): kernel event \(i) has no ts/dur") }
-            let grid = (a["grid"] as? [Int]) ?? [1, 1, 1], block = (a["block"] as? [Int]) ?? [1, 1, 1]
-            guard grid.count == 3, block.count == 3 else { throw ConvtopError(.model, "\(file): kernel event \(i) has a malformed grid or block") }
-            // CUDA's own limits (grid 2³¹−1 × 65535 × 65535, 1024 threads a block, 255 registers, 228 KB of shared
-            // memory): anything beyond is a corrupt trace, and would overflow block counts downstream.
-            let registers = a["registers per thread"] as? Int ?? 32, shared = a["shared memory"] as? Int ?? 0
-            guard grid[0] >= 1, grid[0] <= Int(Int32.max), grid[1] >= 1, grid[1] <= 65535, grid[2] >= 1, grid[2] <= 65535,
-                  block.allSatisfy({ $0 >= 1 && $0 <= 1024 }), block[0] * block[1] * block[2] <= 1024,
-                  registers >= 0, registers <= 255, shared >= 0, shared <= 1 << 20, ts.isFinite, dur.isFinite, dur >= 0 else {
-                throw ConvtopError(.model, "\(file): kernel event \(i) has a launch configuration CUDA does not allow (grid \(grid), block \(block), \(registers) registers, \(shared) bytes of shared memory)")
-            }
+            let (ts, dur, grid, block, registers, shared) = try launchConfig(e, index: i, file: file)
             let launchTs = (a["correlation"] as? Int).flatMap { launches[$0] }
             let range = launchTs.flatMap { innermost(annotations, $0) ?? innermost(cpuOps, $0) }
             let key = range?.index ?? -2 - i
@@ -144,36 +157,7 @@ public struct ProfilerTrace: Sendable {
             opDeps = deps
             source = "the \(g.name) graph, aligned op by op"
         } else {
-            var lastOnStream: [Int: Int] = [:]
-            let multiStream = Set(kernels.map(\.stream)).count > 1
-            // Per stream, the kernels seen so far in order: their ends only grow, so "the latest kernel that
-            // finished elsewhere before this one started" is a binary search per other stream, not a scan.
-            var ended: [Int: [(end: Double, op: Int)]] = [:]
-            for (i, k) in kernels.enumerated() {
-                var d = Set<Int>()
-                let prev = lastOnStream[k.stream]
-                if let p = prev, kernels[p].op != k.op { d.insert(kernels[p].op) }
-                // Several streams: a kernel that started well after its stream was free waited for another stream;
-                // it depends on the latest kernel that finished elsewhere before it started.
-                let streamFree = prev.map { kernels[$0].start + kernels[$0].duration } ?? -Double.infinity
-                if multiStream && k.start > streamFree + 2 {
-                    var best: (end: Double, op: Int)?
-                    // Streams in a fixed order: with equal ends the first stream's kernel wins, run after run.
-                    for s in ended.keys.sorted() where s != k.stream {
-                        let list = ended[s]!
-                        var lo = 0, hi = list.count
-                        while lo < hi { let mid = (lo + hi) / 2; if list[mid].end <= k.start + 0.5 { lo = mid + 1 } else { hi = mid } }
-                        var j = lo - 1
-                        while j >= 0 && list[j].op == k.op { j -= 1 }
-                        if j >= 0, best.map({ list[j].end > $0.end }) ?? true { best = list[j] }
-                    }
-                    if let w = best { d.insert(w.op) }
-                }
-                lastOnStream[k.stream] = i
-                let end = max(k.start + k.duration, ended[k.stream]?.last?.end ?? -Double.infinity)
-                ended[k.stream, default: []].append((end, k.op))
-                if !d.isEmpty { opDeps[k.op] = Array(Set(opDeps[k.op]).union(d.filter { $0 < k.op })).sorted() }
-            }
+            opDeps = observedDependencies()
         }
         for (i, label) in ops.enumerated() {
             let inputs = opDeps[i].isEmpty ? [root] : opDeps[i].sorted().map { opNode[$0] }
@@ -194,6 +178,42 @@ public struct ProfilerTrace: Sendable {
             lastOfOp[t.op] = i
         }
         return (KernelGraph(graph: b.build(), kernels: ks, opKernels: opKernels, precision: .fp32, measuredUs: measured), source)
+    }
+
+    /// Op dependencies without a model graph: per-stream order plus cross-stream waits observed in the timing.
+    func observedDependencies() -> [[Int]] {
+        var opDeps: [[Int]] = Array(repeating: [], count: ops.count)
+        var lastOnStream: [Int: Int] = [:]
+        let multiStream = Set(kernels.map(\.stream)).count > 1
+        // Per stream, the kernels seen so far in order: their ends only grow, so "the latest kernel that
+        // finished elsewhere before this one started" is a binary search per other stream, not a scan.
+        var ended: [Int: [(end: Double, op: Int)]] = [:]
+        for (i, k) in kernels.enumerated() {
+            var d = Set<Int>()
+            let prev = lastOnStream[k.stream]
+            if let p = prev, kernels[p].op != k.op { d.insert(kernels[p].op) }
+            // Several streams: a kernel that started well after its stream was free waited for another stream;
+            // it depends on the latest kernel that finished elsewhere before it started.
+            let streamFree = prev.map { kernels[$0].start + kernels[$0].duration } ?? -Double.infinity
+            if multiStream && k.start > streamFree + 2 {
+                var best: (end: Double, op: Int)?
+                // Streams in a fixed order: with equal ends the first stream's kernel wins, run after run.
+                for s in ended.keys.sorted() where s != k.stream {
+                    let list = ended[s]!
+                    var lo = 0, hi = list.count
+                    while lo < hi { let mid = (lo + hi) / 2; if list[mid].end <= k.start + 0.5 { lo = mid + 1 } else { hi = mid } }
+                    var j = lo - 1
+                    while j >= 0 && list[j].op == k.op { j -= 1 }
+                    if j >= 0, best.map({ list[j].end > $0.end }) ?? true { best = list[j] }
+                }
+                if let w = best { d.insert(w.op) }
+            }
+            lastOnStream[k.stream] = i
+            let end = max(k.start + k.duration, ended[k.stream]?.last?.end ?? -Double.infinity)
+            ended[k.stream, default: []].append((end, k.op))
+            if !d.isEmpty { opDeps[k.op] = Array(Set(opDeps[k.op]).union(d.filter { $0 < k.op })).sorted() }
+        }
+        return opDeps
     }
 
     /// Op-level dependencies from `g` when its kernel-launching ops match the trace's ops one to one, in order
