@@ -27,8 +27,8 @@ struct RunningBatch {
 }
 
 extension Simulator.State {
-    /// Shortest duration of a block group (µs).
-    static let minimumGroupUs = 0.05
+    /// Shortest duration of a block group (µs): the timing model's floor.
+    static let minimumGroupUs = TimingModel.minimumGroupUs
     /// Relative change in a batch's duration below which it keeps its end time.
     static let repriceTolerance = 0.005
     /// Relative change in the chip's DRAM contention factor below which running batches are not re-priced for it.

@@ -99,10 +99,14 @@ public struct TimingModel: Sendable {
         return ((blocks / (n * perSM)).rounded(.up), sh)
     }
 
+    /// Shortest time a group of blocks takes (µs), however little work it holds: a floor that keeps every event
+    /// strictly after the one that started it.
+    static let minimumGroupUs = 0.05
+
     /// For a measured kernel: µs per block at a full SM share, so that the standalone run takes `measured` µs.
     public func measuredBlockUs(_ k: Kernel, measured: Double) -> Double {
         let w = standaloneWaves(k)
-        return max(measured - gpu.kernelLatencyUs, 0.05) / w.waves * w.share
+        return max(measured - gpu.kernelLatencyUs, Self.minimumGroupUs) / w.waves * w.share
     }
 
     /// Standalone duration (µs) of a kernel with the whole GPU (or `sms` SMs), waves included.

@@ -1,0 +1,131 @@
+extension Simulator.State {
+    // Set-up of one simulation run, in the order `init` calls these steps.
+
+    /// Streams, hardware queues, priorities and SM partitions per kernel, and each partition's dispatch state.
+    mutating func setUpPartitions() {
+        let kg = sim.kg, gpu = sim.gpu, schedule = sim.schedule
+        let connections = max(1, min(sim.options.connections ?? gpu.defaultConnections, gpu.maxConnections))
+        stream = kg.kernels.map { schedule.streamOfOp[$0.op] ?? 0 }
+        conn = stream.map { $0 % connections }
+        prio = kg.kernels.map { schedule.priorityOfOp[$0.op] }
+        var partIndex: [SMRange: Int] = [:]
+        var parts: [SMRange] = []
+        part = kg.kernels.map { k in
+            let r = schedule.smRangeOfOp[k.op] ?? SMRange(0, gpu.smCount)
+            let lower = max(0, min(r.lower, gpu.smCount - 1))
+            let clamped = SMRange(lower, max(min(r.upper, gpu.smCount), lower + 1))
+            if let i = partIndex[clamped] { return i }
+            partIndex[clamped] = parts.count
+            parts.append(clamped)
+            return parts.count - 1
+        }
+        partitions = parts
+        queues = Array(repeating: [], count: parts.count)
+        dispatchPending = Array(repeating: false, count: parts.count)
+        dirty = Array(repeating: [], count: parts.count)
+        partitionSMs = parts.map { Array($0.lower..<$0.upper) }
+        lastHead = Array(repeating: -1, count: parts.count)
+        fifo = Array(repeating: [], count: connections)
+        head = Array(repeating: 0, count: connections)
+        tryPending = Array(repeating: -1, count: connections)
+        sms = Array(repeating: SMState(gpu), count: gpu.smCount)
+        batchesOnSM = Array(repeating: [], count: gpu.smCount)
+        smSeen = Array(repeating: -1, count: gpu.smCount)
+    }
+
+    /// Flat per-kernel pricing inputs from the timing model (or from a trace's measured durations), and jitter.
+    mutating func setUpPricing() {
+        let kg = sim.kg, timing = sim.timing
+        foot = kg.kernels.map { BlockFootprint(kernel: $0, gpu: sim.gpu) }
+        saturation = kg.kernels.map { timing.saturation($0) }
+        for k in kg.kernels {
+            chipBytesPerUs.append(timing.bandwidth(k) / 1e6)
+            if let m = kg.measuredUs?[k.id] {
+                // Imported from a trace: the block time reproduces the measured standalone duration.
+                overheadUs.append(0)
+                computeUsPerBlock.append(timing.measuredBlockUs(k, measured: m))
+                memoryUsPerBlock.append(0)
+                memoryFloorUs.append(0)
+                bytesPerBlock.append(0)
+                continue
+            }
+            let base = timing.blockOverhead(k)
+            overheadUs.append(base)
+            computeUsPerBlock.append(timing.blockTimes(k, share: 1).compute - base)
+            memoryUsPerBlock.append(timing.blockMemoryUs(k))
+            memoryFloorUs.append(timing.memoryFloor(k))
+            bytesPerBlock.append(k.bytes / Double(max(k.blocks, 1)))
+        }
+        minChipBytesPerUs = chipBytesPerUs.min() ?? .infinity
+        maxChipBytesPerUs = chipBytesPerUs.max() ?? 0
+        var rng = SplitMix64(seed: sim.options.seed &* 0x9E37_79B9 &+ UInt64(sim.options.iteration) &* 0x85EB_CA6B &+ 1)
+        jitter = (0..<n).map { _ in 1 + sim.options.jitter * (2 * rng.unit() - 1) }
+    }
+
+    /// Merges sequential blocks so that a kernel needs at most `maxWaves` waves of dispatch events.
+    mutating func setUpBlockUnits() {
+        let kg = sim.kg
+        for (i, k) in kg.kernels.enumerated() {
+            let perWave = max(1, foot[i].blocksPerSM(sim.gpu) * partitions[part[i]].count)
+            let waves = (k.blocks + perWave - 1) / perWave
+            unitBlocks.append(max(1, waves / max(1, sim.options.maxWaves)))
+        }
+        blocksLeft = kg.kernels.map(\.blocks)
+        unitsLeft = zip(blocksLeft, unitBlocks).map { ($0 + $1 - 1) / $1 }
+        running = Array(repeating: 0, count: n)
+        started = Array(repeating: false, count: n)
+        readySeq = Array(repeating: 0, count: n)
+        stretchTime = Array(repeating: 0, count: n)
+        stretchDRAM = Array(repeating: 0, count: n)
+        records = kg.kernels.map { KernelRecord(kernel: $0.id, stream: 0, launched: 0, issued: 0, start: 0, end: 0, blocks: $0.blocks, smsUsed: 0) }
+        for i in 0..<n { records[i].stream = stream[i] }
+    }
+
+    /// Fills the hardware queues in launch order and counts each kernel's dependencies (its producers and its
+    /// stream predecessor); returns the launch order at kernel granularity.
+    mutating func setUpQueues() throws -> [Int] {
+        let kg = sim.kg
+        let order = sim.schedule.launchOrder.flatMap { kg.opKernels[$0] }
+        guard order.count == n else { throw ConvtopError(.simulation, "the schedule does not launch every kernel") }
+        consumers = Array(repeating: [], count: n)
+        depsLeft = Array(repeating: 0, count: n)
+        eligibleAt = Array(repeating: 0, count: n)
+        arrived = Array(repeating: false, count: n)
+        crossStreamWaits = Array(repeating: 0, count: n)
+        var lastOnStream: [Int: Int] = [:]
+        for k in order {
+            var deps = Set(kg.kernels[k].deps)
+            for d in deps where stream[d] != stream[k] { crossStreamWaits[k] += 1 }
+            if let p = lastOnStream[stream[k]] { deps.insert(p) }
+            lastOnStream[stream[k]] = k
+            depsLeft[k] = deps.count
+            for d in deps.sorted() { consumers[d].append(k) }
+            fifo[conn[k]].append(k)
+        }
+        return order
+    }
+
+    /// The host's launches: one per kernel in eager mode (plus an event record per cross-stream wait), or one
+    /// graph replay that makes every kernel arrive at once.
+    mutating func startHostTimeline(_ order: [Int]) {
+        let gpu = sim.gpu
+        var t = 0.0
+        switch sim.options.launch {
+        case .eager:
+            for k in order {
+                let cost = gpu.hostLaunchEagerUs + Double(crossStreamWaits[k]) * gpu.hostEventUs
+                hostLaunches.append(HostLaunch(kernel: k, start: t, end: t + cost))
+                t += cost
+                records[k].launched = t
+                push(t, .arrive(kernel: Int32(k)))
+            }
+        case .graph:
+            t = gpu.graphLaunchUs
+            hostLaunches.append(HostLaunch(kernel: nil, start: 0, end: t))
+            for k in order {
+                records[k].launched = t
+                push(t, .arrive(kernel: Int32(k)))
+            }
+        }
+    }
+}
