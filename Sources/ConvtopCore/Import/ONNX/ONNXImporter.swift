@@ -120,7 +120,7 @@ struct ONNXGraphBuild {
         guard images > 0 else { throw ConvtopError(.model, "\(file): the model has no image input") }
     }
 
-    static func isFloat(_ t: Int64) -> Bool { t == 1 || t == 10 || t == 11 || t == 16 }
+    static func isFloat(_ t: Int64) -> Bool { ONNXField.DataType.floats.contains(t) }
 
     /// What `convtop models FILE` shows about the import.
     func report() -> ImportReport {

@@ -40,7 +40,7 @@ struct ONNXModel {
         var r = ProtoReader(bytes[...])
         var sawGraph = false
         while let (f, v) = try r.next() {
-            if f == 7, let g = v.bytes { try m.parseGraph(g); sawGraph = true }
+            if f == ONNXField.Model.graph, let g = v.bytes { try m.parseGraph(g); sawGraph = true }
         }
         guard sawGraph else { throw ProtoReader.Corrupt() }
         return m
@@ -51,10 +51,10 @@ struct ONNXModel {
         while let (f, v) = try r.next() {
             guard let bytes = v.bytes else { continue }
             switch f {
-            case 1: nodes.append(try Self.parseNode(bytes))
-            case 5: let t = try Self.parseTensor(bytes); initializers[t.name] = t
-            case 11: inputs.append(try Self.parseValueInfo(bytes))
-            case 12: outputs.append(try Self.parseValueInfo(bytes).name)
+            case ONNXField.Graph.node: nodes.append(try Self.parseNode(bytes))
+            case ONNXField.Graph.initializer: let t = try Self.parseTensor(bytes); initializers[t.name] = t
+            case ONNXField.Graph.input: inputs.append(try Self.parseValueInfo(bytes))
+            case ONNXField.Graph.output: outputs.append(try Self.parseValueInfo(bytes).name)
             default: break
             }
         }
@@ -65,15 +65,15 @@ struct ONNXModel {
         var r = ProtoReader(b)
         while let (f, v) = try r.next() {
             switch f {
-            case 1: n.inputs.append(v.string ?? "")
-            case 2: n.outputs.append(v.string ?? "")
-            case 3: n.name = v.string ?? ""
-            case 4: n.opType = v.string ?? ""
-            case 5: if let bytes = v.bytes { let (k, a) = try parseAttribute(bytes); n.attributes[k] = a }
-            case 9:
+            case ONNXField.Node.input: n.inputs.append(v.string ?? "")
+            case ONNXField.Node.output: n.outputs.append(v.string ?? "")
+            case ONNXField.Node.name: n.name = v.string ?? ""
+            case ONNXField.Node.opType: n.opType = v.string ?? ""
+            case ONNXField.Node.attribute: if let bytes = v.bytes { let (k, a) = try parseAttribute(bytes); n.attributes[k] = a }
+            case ONNXField.Node.metadataProps:
                 guard let bytes = v.bytes else { break }
                 var er = ProtoReader(bytes), key = "", value = ""
-                while let (ef, ev) = try er.next() { if ef == 1 { key = ev.string ?? "" } else if ef == 2 { value = ev.string ?? "" } }
+                while let (ef, ev) = try er.next() { if ef == ONNXField.StringEntry.key { key = ev.string ?? "" } else if ef == ONNXField.StringEntry.value { value = ev.string ?? "" } }
                 n.metadata[key] = value
             default: break
             }
@@ -87,16 +87,16 @@ struct ONNXModel {
         var r = ProtoReader(b)
         while let (f, v) = try r.next() {
             switch f {
-            case 1: name = v.string ?? ""
-            case 2: a.f = v.float
-            case 3: a.i = v.int
-            case 4: a.s = v.string
-            case 5: if let bytes = v.bytes { a.tensor = try parseTensor(bytes) }
-            case 7:
+            case ONNXField.Attribute.name: name = v.string ?? ""
+            case ONNXField.Attribute.f: a.f = v.float
+            case ONNXField.Attribute.i: a.i = v.int
+            case ONNXField.Attribute.s: a.s = v.string
+            case ONNXField.Attribute.t: if let bytes = v.bytes { a.tensor = try parseTensor(bytes) }
+            case ONNXField.Attribute.floats:
                 if let f = v.float { a.floats.append(f) } else if let bytes = v.bytes {
                     a.floats += littleEndianFloats(bytes)
                 }
-            case 8: a.ints += try v.ints()
+            case ONNXField.Attribute.ints: a.ints += try v.ints()
             default: break
             }
         }
@@ -121,23 +121,23 @@ struct ONNXModel {
         var r = ProtoReader(b)
         while let (f, v) = try r.next() {
             switch f {
-            case 1: t.dims += try v.ints().map { Int($0) }
-            case 2: type = v.int ?? 1; t.dataType = type
-            case 4:
+            case ONNXField.Tensor.dims: t.dims += try v.ints().map { Int($0) }
+            case ONNXField.Tensor.dataType: type = v.int ?? 1; t.dataType = type
+            case ONNXField.Tensor.floatData:
                 if let x = v.float { t.floats.append(x) } else if let bytes = v.bytes { t.floats += littleEndianFloats(bytes) }
-            case 5: t.ints += try v.ints()
-            case 7: t.ints += try v.ints()
-            case 8: t.name = v.string ?? ""
-            case 9: raw = v.bytes ?? []
+            case ONNXField.Tensor.int32Data: t.ints += try v.ints()
+            case ONNXField.Tensor.int64Data: t.ints += try v.ints()
+            case ONNXField.Tensor.name: t.name = v.string ?? ""
+            case ONNXField.Tensor.rawData: raw = v.bytes ?? []
             default: break
             }
         }
         // Raw payloads of constants that shapes depend on (at most 64 K values): float32, int32, int64, bool.
         if !raw.isEmpty && raw.count <= 1 << 19 {
             switch type {
-            case 1: t.floats = littleEndianFloats(raw)
-            case 6, 7:
-                let width = type == 7 ? 8 : 4
+            case ONNXField.DataType.float: t.floats = littleEndianFloats(raw)
+            case ONNXField.DataType.int32, ONNXField.DataType.int64:
+                let width = type == ONNXField.DataType.int64 ? 8 : 4
                 var i = raw.startIndex
                 while i + width <= raw.endIndex {
                     var v: UInt64 = 0
@@ -145,7 +145,7 @@ struct ONNXModel {
                     t.ints.append(width == 8 ? Int64(bitPattern: v) : Int64(Int32(bitPattern: UInt32(truncatingIfNeeded: v))))
                     i += width
                 }
-            case 9: t.ints = raw.map { Int64($0) }
+            case ONNXField.DataType.bool: t.ints = raw.map { Int64($0) }
             default: break
             }
         }
@@ -165,16 +165,16 @@ struct ONNXModel {
         }
         var r = ProtoReader(b)
         while let (f, v) = try r.next() {
-            if f == 1 { name = v.string ?? "" }
-            guard f == 2, let type = v.bytes else { continue }              // TypeProto
-            for tensor in try fields(type, 1) {                              // tensor_type
+            if f == ONNXField.ValueInfo.name { name = v.string ?? "" }
+            guard f == ONNXField.ValueInfo.type, let type = v.bytes else { continue }
+            for tensor in try fields(type, ONNXField.TypeInfo.tensorType) {
                 var tr = ProtoReader(tensor)
-                while let (tf, tv) = try tr.next() { if tf == 1 { elemType = tv.int ?? 1 } } // elem_type
-                for shape in try fields(tensor, 2) {                         // shape
-                    for dim in try fields(shape, 1) {                        // dim
+                while let (tf, tv) = try tr.next() { if tf == ONNXField.TypeInfo.elemType { elemType = tv.int ?? 1 } }
+                for shape in try fields(tensor, ONNXField.TypeInfo.shape) {
+                    for dim in try fields(shape, ONNXField.TypeInfo.dim) {
                         var dr = ProtoReader(dim)
                         var value = -1
-                        while let (xf, xv) = try dr.next() { if xf == 1 { value = Int(xv.int ?? -1) } }
+                        while let (xf, xv) = try dr.next() { if xf == ONNXField.TypeInfo.dimValue { value = Int(xv.int ?? -1) } }
                         dims.append(value)
                     }
                 }
