@@ -123,3 +123,20 @@ struct DashboardModelTests {
         #expect(m.index.eventTimes.contains(m.state.cursor))
     }
 }
+
+/// The SM panel names the partitions of the kernels running at the cursor under green contexts.
+struct PartitionTitleTests {
+    @Test func smPanelShowsGreenContextPartitions() throws {
+        let m = try fixedModel()
+        _ = m.handle(.char("0"))
+        #expect(m.state.scenario.policy == .greenContexts)
+        var found = false
+        for step in 0..<20 where !found {
+            _ = m.handle(.right)
+            let title = m.renderPanel(.sms, width: 150, height: 8).lines()[0]
+            found = title.contains(" · SMs ") && title.contains("|")
+            _ = step
+        }
+        #expect(found)
+    }
+}

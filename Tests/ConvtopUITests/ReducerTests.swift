@@ -74,6 +74,8 @@ struct ReducerTests {
         s.scenario.policy = .resourceAware
         _ = press(.char("p"), &s); #expect(s.scenario.policy == .oooBackprop)
         _ = press(.char("p"), &s); #expect(s.scenario.policy == .heft)
+        _ = press(.char("p"), &s); #expect(s.scenario.policy == .ios)
+        _ = press(.char("p"), &s); #expect(s.scenario.policy == .greenContexts)
         _ = press(.char("p"), &s); #expect(s.scenario.policy == .serial)
         _ = press(.tab, &s); #expect(s.scenario.policy == .roundRobin)
     }

@@ -12,6 +12,11 @@ public struct Workload: Sendable {
     /// For profiler traces: where the ops' dependencies came from.
     public let structureSource: String?
     public let trace: ProfilerTrace?
+    /// IOS's search result, computed once (on first use) and shared by copies of this workload.
+    let ios = IOSCache()
+
+    /// What IOS's search did for this workload at its stream count (runs the search if it has not run).
+    public func iosStats() -> IOSSearch.Stats { ios.schedule(self, pool: max(1, scenario.streams)).1 }
 
     /// Builds the graph, lowers it and checks that every kernel fits on the GPU.
     public init(_ s: Scenario, gpu: GPUSpec? = nil) throws {
@@ -64,7 +69,13 @@ public struct Workload: Sendable {
 
     /// The schedule a policy produces for this workload.
     public func schedule(_ policy: PolicyKind) -> Schedule {
-        policy.schedule(kernels, streams: scenario.streams, smCount: gpu.smCount, cost: opCost, syncUs: gpu.kernelLatencyUs)
+        if policy == .ios {
+            var s = ios.schedule(self, pool: max(1, scenario.streams)).0
+            if kernels.graph.mode == .training { Policies.backwardFollowsForward(kernels, into: &s) }
+            return s
+        }
+        return policy.schedule(kernels, streams: scenario.streams, smCount: gpu.smCount, cost: opCost, syncUs: gpu.kernelLatencyUs,
+                               partitionGranularity: Policies.greenContextGranularity(ccMajor: gpu.ccMajor))
     }
 
     public func options(iteration: Int, recordBlocks: Bool = true) -> SimulationOptions {

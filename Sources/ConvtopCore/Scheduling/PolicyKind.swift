@@ -8,6 +8,8 @@ public enum PolicyKind: String, Sendable, Codable, CaseIterable {
     case resourceAware = "resource-aware"
     case oooBackprop = "ooo-backprop"
     case heft
+    case ios
+    case greenContexts = "green-contexts"
 
     /// One line on what the policy does.
     public var summary: String {
@@ -20,6 +22,8 @@ public enum PolicyKind: String, Sendable, Codable, CaseIterable {
         case .resourceAware: return "concurrent kernels get capped SM shares; the critical path the larger"
         case .oooBackprop: return "training: weight gradients on a side stream, off the critical path (Oh et al., EuroSys 2022)"
         case .heft: return "list scheduling by upward rank, each op on its earliest-finish stream (HEFT, as in LIOS 2023)"
+        case .ios: return "dynamic programming over stages of concurrent op groups, costed by the simulator (IOS, MLSys 2021)"
+        case .greenContexts: return "each fork's branches on disjoint SM partitions sized by their work, in green-context steps (CUDA 12.4+)"
         }
     }
 
@@ -30,7 +34,8 @@ public enum PolicyKind: String, Sendable, Codable, CaseIterable {
 
     /// Builds the schedule. `cost` holds each graph node's standalone time in microseconds; `syncUs` is what a wait
     /// on another stream costs (HEFT weighs it).
-    public func schedule(_ kg: KernelGraph, streams: Int, smCount: Int, cost: [Double], syncUs: Double = 2) -> Schedule {
+    public func schedule(_ kg: KernelGraph, streams: Int, smCount: Int, cost: [Double], syncUs: Double = 2,
+                         partitionGranularity: Int = 8) -> Schedule {
         let od = OpDAG(kg)
         let n = kg.graph.nodes.count
         var s = Schedule(policy: self, streamOfOp: Array(repeating: nil, count: n), launchOrder: od.dag.order.map { od.ops[$0] },
@@ -54,6 +59,11 @@ public enum PolicyKind: String, Sendable, Codable, CaseIterable {
             for o in od.ops { s.streamOfOp[o] = 0 }
         case .heft:
             Policies.heft(od, pool: pool, cost: cost, syncUs: syncUs, into: &s)
+        case .ios:
+            // Without a workload to simulate stages (Workload.schedule has one), IOS's greedy stages.
+            Policies.greedyStages(kg, od: od, pool: pool, into: &s)
+        case .greenContexts:
+            Policies.greenContexts(kg, od: od, pool: pool, smCount: smCount, granularity: partitionGranularity, cost: cost, into: &s)
         }
         if kg.graph.mode == .training && self != .serial { Policies.backwardFollowsForward(kg, into: &s) }
         if self == .oooBackprop && pool > 1 { Policies.weightGradientsAside(kg, into: &s) }

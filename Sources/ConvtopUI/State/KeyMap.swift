@@ -14,9 +14,12 @@ public struct KeyBinding: Sendable {
 public enum KeyMap {
     public static let bindings: [KeyBinding] = {
         var b: [KeyBinding] = []
-        for (i, p) in PolicyKind.allCases.enumerated() {
-            b.append(KeyBinding(keys: [.char(Character(String(i + 1)))], label: String(i + 1), action: .selectPolicy(p),
-                                help: "policy \(p.rawValue): \(p.summary)", footer: i == 0 ? "1-\(PolicyKind.allCases.count) policy" : nil))
+        // Keys 1…9 then 0, as on the keyboard's number row (ten policies at most).
+        for (i, p) in PolicyKind.allCases.prefix(10).enumerated() {
+            let digit = String((i + 1) % 10)
+            b.append(KeyBinding(keys: [.char(Character(digit))], label: digit, action: .selectPolicy(p),
+                                help: "policy \(p.rawValue): \(p.summary)",
+                                footer: i == 0 ? "1-\(PolicyKind.allCases.count >= 10 ? "0" : String(PolicyKind.allCases.count)) policy" : nil))
         }
         b += [
             KeyBinding(keys: [.char("p"), .tab], label: "p Tab", action: .cyclePolicy, help: "next policy", footer: nil),

@@ -33,12 +33,17 @@ enum HeaderWidgets {
     @discardableResult
     static func policyBar(_ b: inout CellBuffer, _ r: Rect, _ s: AppState) -> [(PolicyKind, Rect)] {
         var hits: [(PolicyKind, Rect)] = []
-        let short: [PolicyKind: String] = [.roundRobin: "rr", .criticalPath: "crit-path", .resourceAware: "res-aware"]
+        let short: [PolicyKind: String] = [.roundRobin: "rr", .criticalPath: "crit-path", .resourceAware: "res-aware",
+                                           .oooBackprop: "ooo", .greenContexts: "green"]
         let fullWidth = 8 + PolicyKind.allCases.reduce(0) { $0 + $1.rawValue.count + 5 }
+        let shortWidth = 1 + PolicyKind.allCases.reduce(0) { $0 + (short[$1] ?? $1.rawValue).count + 5 }
         let narrow = fullWidth > r.width
+        // Too narrow even for short names: digits only, and the current policy's name.
+        let tiny = shortWidth > r.width
         var x = b.text(r.x + 1, r.y, narrow ? "" : "policy ", Style(.dim), clip: r)
         for (i, p) in PolicyKind.allCases.enumerated() {
-            let label = " \(i + 1) \(narrow ? short[p] ?? p.rawValue : p.rawValue) "
+            let name = tiny && p != s.scenario.policy ? "" : (narrow ? short[p] ?? p.rawValue : p.rawValue) + " "
+            let label = " \((i + 1) % 10) \(name)"
             let current = p == s.scenario.policy
             let start = x
             x = b.text(x, r.y, label, current ? Style(.accent, bold: true, reverse: true) : Style(.normal), clip: r)

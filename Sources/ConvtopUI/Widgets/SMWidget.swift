@@ -14,6 +14,7 @@ enum SMWidget {
         let busy = occ.filter { $0.fraction > 0 }.count
         let warps = occ.reduce(0) { $0 + $1.fraction } / Double(max(n, 1))
         let title = "SMs at cursor · \(busy)/\(n) busy · warps \(Int((warps * 100).rounded()))%" + (perCol > 1 ? " · \(perCol) SMs per column" : "")
+            + partitions(s, m)
         b.box(r, title: title, glyphs: g)
         let inner = r.inset(1)
         guard inner.height >= 1 && inner.width >= 1 else { return }
@@ -42,5 +43,16 @@ enum SMWidget {
             let util = "iteration avg \(Int((m.result.metrics.smUtilization * 100).rounded()))%"
             if used + util.count + 3 < inner.width { b.text(inner.maxX - util.count, y, util, Style(.dim), clip: inner) }
         }
+    }
+
+    /// The SM partitions (green contexts, capped shares) of the kernels running at the cursor, e.g. " · SMs 0–79 | 80–131".
+    static func partitions(_ s: AppState, _ m: DashboardModel) -> String {
+        let kg = m.workload.kernels
+        var ranges = Set<SMRange>()
+        for rec in m.result.trace.kernels where rec.start <= s.cursor && rec.end > s.cursor {
+            if let r = m.result.schedule.smRangeOfOp[kg.kernels[rec.kernel].op] { ranges.insert(r) }
+        }
+        guard !ranges.isEmpty else { return "" }
+        return " · SMs " + ranges.sorted { $0.lower < $1.lower }.map { "\($0.lower)–\($0.upper - 1)" }.joined(separator: " | ")
     }
 }

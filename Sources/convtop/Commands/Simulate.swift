@@ -64,5 +64,9 @@ struct Simulate: ParsableCommand {
             ["kernels / thread blocks", "\(o.kernels) / \(grouped(o.threadBlocks))"],
             ["streams used", String(o.streamsUsed)],
         ])
+        if w.scenario.policy == .ios && schedule == nil {
+            let st = w.iosStats()
+            print("IOS search: \(st.blocks) blocks (\(st.greedyBlocks) too large, greedy stages), \(st.stages) stages chosen, \(st.stagesSimulated) distinct stages simulated")
+        }
     }
 }
