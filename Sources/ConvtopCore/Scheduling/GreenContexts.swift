@@ -1,7 +1,8 @@
 /// The seed paper's proposal as CUDA green contexts allow it (CUDA 12.4+): the branches of each fork get disjoint SM
 /// partitions, sized by each branch's share of the branches' work, in the granularity the architecture allows
 /// (multiples of 8 SMs on Hopper; 4 on Ampere, 2 on Volta and Turing, 1 before: the minimums flashinfer PR #1190
-/// lists). Streams follow the branch rule; ops outside any fork run on every SM.
+/// lists). Streams follow the branch rule; ops outside any fork run on every SM, and forks nested in a branch (or
+/// overlapping one already partitioned) stay in that partition.
 extension Policies {
     /// Partition granularity in SMs for a compute capability major version.
     public static func greenContextGranularity(ccMajor: Int) -> Int {
@@ -20,8 +21,10 @@ extension Policies {
         for region in kg.graph.forkJoinRegions() {
             let branches = region.branches.filter { b in b.contains { !kg.opKernels[$0].isEmpty } }
             guard branches.count > 1 else { continue }
-            // An inner fork splits the partition its fork op already runs in.
-            let base = s.smRangeOfOp[region.fork] ?? SMRange(0, smCount)
+            // Forks inside a branch keep that branch's partition (splitting it again leaves slivers of SMs), and an
+            // op two regions share keeps the first partition it got.
+            guard s.smRangeOfOp[region.fork] == nil, !branches.joined().contains(where: { s.smRangeOfOp[$0] != nil }) else { continue }
+            let base = SMRange(0, smCount)
             let granules = base.count / g
             guard granules >= branches.count else { continue }
             let work = branches.map { b in max(b.reduce(0) { $0 + cost[$1] }, 1e-9) }
