@@ -14,6 +14,8 @@ struct SimulationFlags: ParsableArguments {
     @Option(parsing: .unconditional, help: "Hardware queues streams map onto (default: the GPU's, 8).") var connections: Int?
     @Option(help: "Optimizer kernels in training: multi-tensor (sgd-foreach) or one update per tensor (sgd).") var optimizer = OptimizerStyle.foreach
     @Option(help: "Seed for run-to-run variation.") var seed: UInt64 = 0
+    @Flag(help: "IOS's operator merge: convolutions that read one tensor with the same kernel become one wider convolution.")
+    var merge = false
 
     func scenario(model: String) throws -> Scenario {
         var s = Scenario()
@@ -29,6 +31,7 @@ struct SimulationFlags: ParsableArguments {
         s.launch = launch
         s.precision = precision
         s.optimizer = optimizer
+        s.mergeConvolutions = merge ? true : nil
         try s.validate()
         return s
     }

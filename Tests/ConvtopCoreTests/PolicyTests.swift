@@ -235,3 +235,31 @@ struct GreenContextTests {
         #expect(a100.smRangeOfOp[id("B")] == SMRange(0, 80) && a100.smRangeOfOp[id("C")] == SMRange(80, 108))
     }
 }
+
+/// IOS's operator merge, checked by hand on an Inception-style fork.
+struct OperatorMergeTests {
+    /// x feeds three convolutions: two 1×1 (16 and 32 channels) and one 3×3. The two 1×1 ones become one 48-channel
+    /// convolution with two channel views (named as before, so their consumers are unchanged); the 3×3 one stays.
+    @Test func oneByOneSiblingsBecomeOneWideConvolution() throws {
+        let g = graph { b in
+            let x = b.input([2, 64, 14, 14])
+            let a = b.conv(x, 16, k: 1, name: "A"), c = b.conv(x, 32, k: 1, name: "B"), d = b.conv(x, 8, k: 3, p: 1, name: "C")
+            _ = b.concat([b.relu(a, name: "ra"), b.relu(c, name: "rb"), d], name: "cat")
+        }
+        let (m, merged) = OperatorMerge.apply(g)
+        #expect(merged == 1)
+        let wide = try #require(m.nodes.first { $0.name == "A+B" })
+        guard case .conv(let attrs) = wide.kind else { Issue.record("not a convolution"); return }
+        #expect(attrs.outChannels == 48 && wide.shape.dims == [2, 48, 14, 14])
+        #expect(m.nodes.first { $0.name == "A" }?.kind == .view && m.nodes.first { $0.name == "B" }?.kind == .view)
+        #expect(m.nodes.filter { if case .conv = $0.kind { return true } else { return false } }.count == 2)
+        // The same parameters and multiply-adds; the relus read the views.
+        #expect(m.nodes.reduce(0) { $0 + $1.parameterTensors.reduce(0, +) } == g.nodes.reduce(0) { $0 + $1.parameterTensors.reduce(0, +) } && m.totalMACs == g.totalMACs)
+        let ra = try #require(m.nodes.first { $0.name == "ra" })
+        #expect(m.nodes[ra.inputs[0]].name == "A")
+        // It simulates, with one convolution fewer.
+        var s = scenario("test"); s.mergeConvolutions = true
+        let w = try Workload(graph: m, scenario: s)
+        #expect(try w.run(.ios, recordBlocks: false).metrics.kernels < Workload(graph: g, scenario: s).run(.ios, recordBlocks: false).metrics.kernels)
+    }
+}

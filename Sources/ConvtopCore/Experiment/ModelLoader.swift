@@ -3,7 +3,8 @@ import Foundation
 /// Resolves a model argument: a built-in name (with optional parameters) or a graph file.
 public enum ModelLoader {
     /// Builds the forward graph (and, in training mode, the full training step) at `batch`.
-    public static func load(_ spec: String, batch: Int, mode: GraphMode, optimizer: OptimizerStyle = .foreach) throws -> Graph {
+    public static func load(_ spec: String, batch: Int, mode: GraphMode, optimizer: OptimizerStyle = .foreach,
+                            mergeConvolutions: Bool = false) throws -> Graph {
         let forward: Graph
         if isTrace(spec) {
             throw ConvtopError(.model, "\(spec) is a profiler trace: use it with simulate, compare, import or the dashboard")
@@ -20,7 +21,8 @@ public enum ModelLoader {
         } else {
             forward = try ModelZoo.build(spec, batch: batch)
         }
-        return mode == .training ? TrainingGraph.build(from: forward, optimizer: optimizer) : forward
+        let merged = mergeConvolutions ? OperatorMerge.apply(forward).graph : forward
+        return mode == .training ? TrainingGraph.build(from: merged, optimizer: optimizer) : merged
     }
 
     /// An ONNX file (`.onnx`, or gzip-compressed `.onnx.gz`).

@@ -15,6 +15,8 @@ public struct Scenario: Sendable, Hashable, Codable {
     public var seed: UInt64 = 0
     /// For profiler traces: the model whose graph gives the ops' dependencies (nil: detect it, else stream order).
     public var structure: String? = nil
+    /// IOS's operator merge applied to the graph before lowering (nil, as in older recordings: off).
+    public var mergeConvolutions: Bool? = nil
     public init() {}
 
     /// The largest batch and stream pool accepted anywhere (flags, dashboard keys).

@@ -31,7 +31,8 @@ public struct Workload: Sendable {
             let (kg, source) = t.kernelGraph(structure: structure, gpu: spec)
             try self.init(kernels: kg, scenario: s, gpu: spec, structureSource: source, trace: t)
         } else {
-            let graph = try ModelLoader.load(s.model, batch: s.batch, mode: s.mode, optimizer: s.optimizer)
+            let graph = try ModelLoader.load(s.model, batch: s.batch, mode: s.mode, optimizer: s.optimizer,
+                                             mergeConvolutions: s.mergeConvolutions ?? false)
             try self.init(kernels: Lowering.lower(graph, gpu: spec, precision: s.precision), scenario: s, gpu: spec,
                           structureSource: nil, trace: nil)
         }
