@@ -140,3 +140,22 @@ struct PartitionTitleTests {
         #expect(found)
     }
 }
+
+/// Grids launched but waiting in the in-order dispatcher are shown as queued, apart from running ones.
+struct QueuedDisplayTests {
+    @Test func queuedGridsAreNamedInBranchesSMTitleAndTimeline() throws {
+        var s = Scenario()
+        s.model = "inception_v3"; s.gpu = "h100"; s.batch = 32; s.policy = .branch; s.launch = .graph; s.seed = 7
+        let m = try DashboardModel(scenario: s, gpuNames: ["h100"], ascii: false)
+        let ix = m.index
+        // An op whose first grid waited in the dispatcher: queued between then and its first block, running after.
+        let op = try #require(m.workload.kernels.activeOps.max { ix.opStart[$0] - ix.opQueuedFrom[$0] < ix.opStart[$1] - ix.opQueuedFrom[$1] })
+        #expect(ix.opQueuedFrom[op].isFinite)
+        let t = (ix.opQueuedFrom[op] + ix.opStart[op]) / 2
+        #expect(ix.state(of: op, at: t) == .queued)
+        #expect(ix.state(of: op, at: ix.opStart[op]) == .running)
+        #expect(ix.queuedGrids(at: t) >= 1)
+        // Most grids never wait beyond the launch latency and grid pacing: they are not called queued.
+        #expect(ix.queuedSpans.count < m.result.trace.kernels.count / 2)
+    }
+}

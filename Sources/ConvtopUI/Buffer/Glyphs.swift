@@ -11,6 +11,8 @@ public struct Glyphs: Sendable {
     public var cursor: Unicode.Scalar
     public var idle: Unicode.Scalar
     public var waiting: Unicode.Scalar, ready: Unicode.Scalar, running: Unicode.Scalar, done: Unicode.Scalar
+    /// An op whose grid is launched and waits in the in-order block dispatcher; a timeline span of such waiting.
+    public var queued: Unicode.Scalar, queuedSpan: Unicode.Scalar
     public var ellipsis: Unicode.Scalar
     public var dot: Unicode.Scalar
 
@@ -19,14 +21,16 @@ public struct Glyphs: Sendable {
         hEighths: [" ", "▏", "▎", "▍", "▌", "▋", "▊", "▉", "█"],
         vEighths: [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"],
         streams: ["█", "▓", "▒", "░", "▚", "▞", "▙", "▟"],
-        cursor: "┃", idle: "·", waiting: "·", ready: "○", running: "▶", done: "✓", ellipsis: "…", dot: "●")
+        cursor: "┃", idle: "·", waiting: "·", ready: "○", running: "▶", done: "✓", queued: "◌", queuedSpan: "┄",
+        ellipsis: "…", dot: "●")
 
     public static let ascii = Glyphs(
         horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
         hEighths: [" ", " ", " ", "-", "-", "=", "=", "=", "#"],
         vEighths: [" ", ".", ".", "_", "-", "=", "=", "#", "#"],
         streams: ["#", "=", "+", "%", "@", "*", "o", "x"],
-        cursor: "|", idle: ".", waiting: ".", ready: "o", running: ">", done: "v", ellipsis: "~", dot: "*")
+        cursor: "|", idle: ".", waiting: ".", ready: "o", running: ">", done: "v", queued: "q", queuedSpan: ":",
+        ellipsis: "~", dot: "*")
 
     public func stream(_ s: Int) -> Unicode.Scalar { streams[((s % streams.count) + streams.count) % streams.count] }
 

@@ -1,7 +1,9 @@
 import ConvtopCore
 
 /// State of an op at an instant of playback.
-public enum OpState: Sendable, Hashable { case waiting, ready, running, done }
+/// Where an op is at an instant: inputs pending, inputs done, launched and queued in the in-order dispatcher (no block
+/// on an SM yet), running, done.
+public enum OpState: Sendable, Hashable { case waiting, ready, queued, running, done }
 
 /// Derived, read-only views of one simulated iteration for playback: lanes, op states, SM occupancy at an instant,
 /// and parallelism over time. Built once per iteration; every query is cheap enough for 30 frames a second.
@@ -13,6 +15,11 @@ public struct PlaybackIndex: Sendable {
     /// Sorted distinct kernel start/end times, for stepping event by event.
     public let eventTimes: [Double]
     public let opStart: [Double], opEnd: [Double], opReady: [Double]
+    /// From when each op's first grid waited in the dispatcher (infinity: it never waited beyond the routine).
+    public let opQueuedFrom: [Double]
+    /// Grids that waited in the dispatcher beyond the launch latency and grid pacing every grid passes, as spans from
+    /// when they could have started to their first block.
+    public let queuedSpans: [(issued: Double, start: Double, stream: Int)]
     /// Samples over the iteration: ops ready or running (available) and kernels running (exploited).
     public let available: [Int], exploited: [Int]
     let groups: [BlockGroup]
@@ -53,6 +60,16 @@ public struct PlaybackIndex: Sendable {
             let op = kg.kernels[k.kernel].op
             start[op] = min(start[op], k.start); end[op] = max(end[op], k.end)
         }
+        // Launch latency and the front end's grid pacing pass for every grid; longer than that, the grid waited for
+        // the dispatcher (an earlier grid not fully dispatched, or no SM with room).
+        let routine = w.gpu.kernelLatencyUs / 2 + w.gpu.gridLaunchIntervalUs
+        queuedSpans = t.kernels.filter { $0.start - $0.issued > routine + 0.5 }.map { ($0.issued + routine, $0.start, $0.stream) }
+        var queuedFrom = Array(repeating: Double.infinity, count: n)
+        for op in kg.activeOps {
+            let first = t.kernels[kg.opKernels[op][0]]
+            if first.start - first.issued > routine + 0.5 { queuedFrom[op] = first.issued + routine }
+        }
+        opQueuedFrom = queuedFrom
         var ready = Array(repeating: 0.0, count: n)
         for op in kg.activeOps {
             let first = kg.kernels[kg.opKernels[op][0]]
@@ -115,9 +132,13 @@ public struct PlaybackIndex: Sendable {
         }
     }
 
+    /// Grids launched and waiting in the dispatcher at `t`.
+    public func queuedGrids(at t: Double) -> Int { queuedSpans.filter { $0.issued <= t && t < $0.start }.count }
+
     public func state(of op: Int, at t: Double) -> OpState {
         if opEnd[op] <= t && opStart[op].isFinite { return .done }
         if opStart[op] <= t { return .running }
+        if opQueuedFrom[op] <= t { return .queued }
         if opReady[op] <= t { return .ready }
         return .waiting
     }

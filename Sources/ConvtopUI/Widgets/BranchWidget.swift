@@ -57,6 +57,7 @@ enum BranchWidget {
                         switch st {
                         case .waiting: return (g.waiting, Style(.dim))
                         case .ready: return (g.ready, Style(.warn))
+                        case .queued: return (g.queued, Style(.warn, bold: true))
                         case .running: return (g.running, Style(.good, bold: true))
                         case .done: return (g.done, Style(.dim))
                         }

@@ -20,8 +20,9 @@ enum OverlayWidgets {
     static func help(_ b: inout CellBuffer, scroll: Int, glyphs g: Glyphs) {
         let legend: [(String, String)] = [
             ("", ""),
-            ("glyphs", "branches: \(Character(g.waiting)) waiting  \(Character(g.ready)) ready  \(Character(g.running)) running  \(Character(g.done)) done · sN its stream"),
+            ("glyphs", "branches: \(Character(g.waiting)) waiting  \(Character(g.ready)) ready  \(Character(g.queued)) queued in the dispatcher  \(Character(g.running)) running  \(Character(g.done)) done · sN its stream"),
             ("", "timelines: a stream's glyph where a kernel runs most of a cell, a lower block for part of it"),
+            ("", "\(Character(g.queuedSpan)) a launched grid waiting in the in-order dispatcher, no block on an SM yet"),
             ("", "SMs: bar height = warps resident, shaped and coloured by stream; \(Character(g.idle)) an idle SM"),
         ]
         let rows = KeyMap.bindings.map { (TextFit.padRight($0.label, 9), $0.help) } + legend.map { (TextFit.padRight($0.0, 9), $0.1) }

@@ -14,7 +14,7 @@ enum SMWidget {
         let busy = occ.filter { $0.fraction > 0 }.count
         let warps = occ.reduce(0) { $0 + $1.fraction } / Double(max(n, 1))
         let title = "SMs at cursor · \(busy)/\(n) busy · warps \(Int((warps * 100).rounded()))%" + (perCol > 1 ? " · \(perCol) SMs per column" : "")
-            + partitions(s, m)
+            + { let q = m.index.queuedGrids(at: s.cursor); return q > 0 ? " · \(q) queued" : "" }() + partitions(s, m)
         b.box(r, title: title, glyphs: g)
         let inner = r.inset(1)
         guard inner.height >= 1 && inner.width >= 1 else { return }

@@ -63,6 +63,12 @@ enum TimelineWidget {
                     owner[c] = i
                 }
             }
+            // Launched grids waiting in the dispatcher (no block on an SM yet): a dashed span where nothing runs.
+            for q in ix.queuedSpans where (more ? ix.streams[li...].contains(q.stream) : q.stream == st) && q.start >= start && q.issued <= start + span {
+                for c in max(0, col(max(q.issued, start)))...min(cols - 1, max(0, col(min(q.start, start + span)))) where owner[c] < 0 {
+                    b.put(x0 + c, row, g.queuedSpan, Style(.stream(q.stream), dim: q.issued > s.cursor), clip: inner)
+                }
+            }
             for c in 0..<cols where owner[c] >= 0 {
                 let k = recs[owner[c]]
                 let f = min(busy[c], 1)
