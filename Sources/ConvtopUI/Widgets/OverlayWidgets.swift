@@ -15,17 +15,21 @@ enum OverlayWidgets {
     /// Every key from the key table; where the terminal is too short for them all, the list scrolls (↑↓, PgUp/PgDn)
     /// and the last line says which lines are shown. Long lines end in an ellipsis, not mid-word.
     /// Lines of the help overlay: one per key binding, then the glyph legend.
-    static var helpLineCount: Int { KeyMap.bindings.count + 4 }
+    static var helpLineCount: Int { KeyMap.bindings.count + legend(.unicode).count }
 
-    static func help(_ b: inout CellBuffer, scroll: Int, glyphs g: Glyphs) {
-        let legend: [(String, String)] = [
+    /// The glyph legend that closes the help.
+    static func legend(_ g: Glyphs) -> [(String, String)] {
+        [
             ("", ""),
             ("glyphs", "branches: \(Character(g.waiting)) waiting  \(Character(g.ready)) ready  \(Character(g.queued)) queued in the dispatcher  \(Character(g.running)) running  \(Character(g.done)) done · sN its stream"),
             ("", "timelines: a stream's glyph where a kernel runs most of a cell, a lower block for part of it"),
             ("", "\(Character(g.queuedSpan)) a launched grid waiting in the in-order dispatcher, no block on an SM yet"),
             ("", "SMs: bar height = warps resident, shaped and coloured by stream; \(Character(g.idle)) an idle SM"),
         ]
-        let rows = KeyMap.bindings.map { (TextFit.padRight($0.label, 9), $0.help) } + legend.map { (TextFit.padRight($0.0, 9), $0.1) }
+    }
+
+    static func help(_ b: inout CellBuffer, scroll: Int, glyphs g: Glyphs) {
+        let rows = KeyMap.bindings.map { (TextFit.padRight($0.label, 9), $0.help) } + legend(g).map { (TextFit.padRight($0.0, 9), $0.1) }
         guard let inner = frame(&b, width: (rows.map { $0.0.count + $0.1.count }.max() ?? 20) + 6, height: rows.count + 4,
                                 minWidth: 10, minHeight: 4, title: "keys", glyphs: g) else { return }
         let visible = max(1, inner.height - 2)
