@@ -18,6 +18,8 @@ public final class DashboardModel {
     private var prefixes: [Int: String] = [:]
     private var prefixesFor: Scenario?
     private var policyHits: [(PolicyKind, Rect)] = []
+    /// Where the last frame drew each stream lane, so a click maps to a stream and an instant.
+    private var laneHits: [TimelineWidget.LaneHit] = []
 
     public init(scenario: Scenario, gpuNames: [String], ascii: Bool = false) throws {
         state = AppState(scenario: scenario, gpuNames: gpuNames)
@@ -85,6 +87,14 @@ public final class DashboardModel {
         var action = KeyMap.action(for: key)
         if case .click(let x, let y) = key {
             action = policyHits.first { $0.1.contains(x: x, y: y) }.map { .selectPolicy($0.0) }
+            // A click on a stream lane moves the cursor there and inspects that stream's kernel.
+            if action == nil, let lane = laneHits.first(where: { $0.row == y && x >= $0.x0 && x < $0.x0 + $0.cols }) {
+                state.cursor = min(index.iterationUs, max(0, lane.start + (Double(x - lane.x0) + 0.5) / Double(lane.cols) * lane.span))
+                state.inspectStream = lane.stream
+                state.showInspector = true
+                state.paused = true
+                return []
+            }
         }
         let scrolls: Set<Action> = [.scrollUp, .scrollDown, .pageUp, .pageDown]
         if state.showHelp, let a = action, a != .toggleHelp, a != .quit, a != .closeOverlay, !scrolls.contains(a) {
@@ -141,12 +151,13 @@ public final class DashboardModel {
         }
         HeaderWidgets.header(&b, l.header, state, streamsUsed: result.metrics.streamsUsed, precision: precisionLabel, glyphs: glyphs)
         policyHits = HeaderWidgets.policyBar(&b, l.policyBar, state)
-        TimelineWidget.draw(&b, l.timelines, state, self, glyphs: glyphs)
+        laneHits = TimelineWidget.draw(&b, l.timelines, state, self, glyphs: glyphs)
         SMWidget.draw(&b, l.sms, state, self, glyphs: glyphs)
         BranchWidget.draw(&b, l.branches, state, self, glyphs: glyphs)
         StatsWidget.draw(&b, l.stats, state, self, glyphs: glyphs)
         HeaderWidgets.footer(&b, l.footer, state)
         if state.showExplain && !state.showHelp { ExplainWidget.draw(&b, explanation, glyphs: glyphs) }
+        if state.showInspector && !state.showHelp { InspectorWidget.draw(&b, state, self, glyphs: glyphs) }
         if state.showHelp { OverlayWidgets.help(&b, scroll: state.helpScroll, glyphs: glyphs) }
         if ascii { b.asciify() }
         return b
@@ -175,6 +186,7 @@ public final class DashboardModel {
         case .footer: HeaderWidgets.footer(&b, r, state)
         case .help: OverlayWidgets.help(&b, scroll: state.helpScroll, glyphs: glyphs)
         case .explain: ExplainWidget.draw(&b, explanation, glyphs: glyphs)
+        case .inspector: InspectorWidget.draw(&b, state, self, glyphs: glyphs)
         }
         if ascii { b.asciify() }
         return b
@@ -183,5 +195,5 @@ public final class DashboardModel {
 
 /// The dashboard's panels and overlays, each drawable on its own (snapshot tests draw them one by one).
 public enum Panel: String, Sendable, CaseIterable {
-    case header, policy, timelines, sms, branches, stats, footer, help, explain
+    case header, policy, timelines, sms, branches, stats, footer, help, explain, inspector
 }

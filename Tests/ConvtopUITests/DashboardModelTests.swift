@@ -159,3 +159,33 @@ struct QueuedDisplayTests {
         #expect(ix.queuedSpans.count < m.result.trace.kernels.count / 2)
     }
 }
+
+/// The kernel inspector (Enter, i, or a click on a lane).
+struct InspectorTests {
+    @Test func enterInspectsTheLargestKernelAtTheCursorAndEscCloses() throws {
+        let m = try fixedModel()
+        _ = m.handle(.enter)
+        #expect(m.state.showInspector)
+        let rec = try #require(InspectorWidget.kernel(at: m.state.cursor, stream: nil, m))
+        let running = m.result.trace.kernels.filter { $0.start <= m.state.cursor && m.state.cursor < $0.end }
+        #expect(running.isEmpty || rec.blocks == running.map(\.blocks).max())
+        let k = m.workload.kernels.kernels[rec.kernel]
+        let text = m.render(width: 120, height: 40).text()
+        #expect(text.contains(k.name) && text.contains("grid \(k.grid)") && text.contains("per SM"))
+        _ = m.handle(.escape)
+        #expect(!m.state.showInspector)
+    }
+
+    @Test func clickOnALanePicksThatStreamsKernelAtThatInstant() throws {
+        let m = try fixedModel()
+        let screen = m.render(width: 120, height: 40).lines()
+        // The lane of stream 1: its label is at the start of a row of the streams panel.
+        let row = try #require(screen.firstIndex { $0.contains("│stream 1 ") })
+        let col = 11 + 60  // the middle of the lane's time axis
+        _ = m.handle(.click(x: col, y: row))
+        #expect(m.state.showInspector && m.state.inspectStream == 1 && m.state.paused)
+        let rec = try #require(InspectorWidget.kernel(at: m.state.cursor, stream: 1, m))
+        #expect(rec.stream == 1)
+        #expect(InspectorWidget.lines(m.state, m).contains { $0.1.contains("stream 1") })
+    }
+}

@@ -77,6 +77,12 @@ import Testing
         _ = try tmux("send-keys", "-t", "e2e", "4")
         let nimble = try waitFor("the policy change") { $0.contains("· nimble ·") && $0.contains("policy → nimble") }
         #expect(nimble.split(separator: "\n").first!.contains("nimble"))
+        // Enter opens the kernel inspector; Esc closes it and the dashboard keeps running.
+        _ = try tmux("send-keys", "-t", "e2e", "Enter")
+        let inspector = try waitFor("the kernel inspector") { $0.contains("─ kernel ─") && $0.contains("per SM") }
+        #expect(inspector.contains("registers a thread") && inspector.contains("waited"))
+        _ = try tmux("send-keys", "-t", "e2e", "Escape")
+        _ = try waitFor("the inspector to close") { !$0.contains("─ kernel ─") && $0.contains("SMs at cursor") }
         _ = try tmux("resize-window", "-t", "e2e", "-x", "90", "-y", "30")
         let small = try waitFor("the resized layout") { s in
             let lines = s.split(separator: "\n", omittingEmptySubsequences: false)

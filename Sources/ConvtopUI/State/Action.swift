@@ -33,6 +33,8 @@ public enum Action: Sendable, Hashable {
     case exportTrace
     case toggleHelp
     case toggleExplain
+    /// Enter/i: the kernel inspector for the kernel under the cursor.
+    case toggleInspector
     /// Esc: close the help or why overlay (htop's habit); never quits, so a stray escape sequence is harmless.
     case closeOverlay
     case quit

@@ -19,6 +19,9 @@ public struct AppState: Sendable, Equatable {
     public var helpScroll = 0
     /// The "why" overlay: where this iteration's lost parallelism goes (`convtop explain` for the iteration at hand).
     public var showExplain = false
+    /// The kernel inspector: the kernel at the cursor on `inspectStream` (nil: the largest one running there).
+    public var showInspector = false
+    public var inspectStream: Int? = nil
     public var recordingAvailable = false
     public var recording = false
     /// A short message shown in the footer line, and the frame it appeared.

@@ -97,9 +97,14 @@ public enum Reducer {
             s.helpScroll = 0
         case .toggleExplain:
             s.showExplain.toggle()
+            s.showInspector = false
+        case .toggleInspector:
+            s.showInspector.toggle()
+            s.showExplain = false
         case .closeOverlay:
             s.showHelp = false
             s.showExplain = false
+            s.showInspector = false
         case .quit:
             s.quitting = true
             return [.quit]

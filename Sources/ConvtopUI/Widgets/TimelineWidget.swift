@@ -12,10 +12,17 @@ enum TimelineWidget {
         return (start, span)
     }
 
-    static func draw(_ b: inout CellBuffer, _ r: Rect, _ s: AppState, _ m: DashboardModel, glyphs g: Glyphs) {
+    /// A stream lane as drawn: its row, the columns of its time axis and the time window they show.
+    struct LaneHit {
+        var row: Int, x0: Int, cols: Int, stream: Int, start: Double, span: Double
+    }
+
+    @discardableResult
+    static func draw(_ b: inout CellBuffer, _ r: Rect, _ s: AppState, _ m: DashboardModel, glyphs g: Glyphs) -> [LaneHit] {
         b.box(r, title: "streams", glyphs: g)
         let inner = r.inset(1)
-        guard inner.width > labelWidth + 4, inner.height >= 2 else { return }
+        guard inner.width > labelWidth + 4, inner.height >= 2 else { return [] }
+        var hits: [LaneHit] = []
         let ix = m.index
         let (start, span) = window(iterationUs: ix.iterationUs, cursor: s.cursor, zoom: s.zoom)
         let cols = inner.width - labelWidth
@@ -48,6 +55,7 @@ enum TimelineWidget {
             let st = ix.streams[li]
             let more = li == lanesShown - 1 && lanesShown < ix.streams.count
             let label = more ? "+\(ix.streams.count - lanesShown + 1) more" : "stream \(st)"
+            if !more { hits.append(LaneHit(row: row, x0: x0, cols: cols, stream: st, start: start, span: span)) }
             b.text(inner.x, row, TextFit.padRight(label, labelWidth - 1), Style(.stream(st), bold: true), clip: inner)
             for c in 0..<cols { b.put(x0 + c, row, g.idle, Style(.dim), clip: inner) }
             let recs = more ? ix.streams[li...].flatMap { ix.lanes[$0]! } : ix.lanes[st]!
@@ -99,5 +107,6 @@ enum TimelineWidget {
                 }
             }
         }
+        return hits
     }
 }
