@@ -84,6 +84,15 @@ public final class DashboardModel {
 
     /// Handles one key; returns effects the backend must carry out (quit, export, recording).
     public func handle(_ key: Key) -> [Effect] {
+        if state.searchEditing { editSearch(key); return [] }
+        if !state.searchQuery.isEmpty, !state.showHelp {
+            switch key {
+            case .char("n"): jumpToMatch(forward: true); return []
+            case .char("N"): jumpToMatch(forward: false); return []
+            case .escape where !state.showInspector && !state.showExplain: state.searchQuery = ""; say("search cleared"); return []
+            default: break
+            }
+        }
         var action = KeyMap.action(for: key)
         if case .click(let x, let y) = key {
             action = policyHits.first { $0.1.contains(x: x, y: y) }.map { .selectPolicy($0.0) }
@@ -114,6 +123,50 @@ public final class DashboardModel {
             }
         }
         return out
+    }
+
+    /// A key while the search is being typed: text, Backspace, Enter (jump to the first match after the cursor), Esc.
+    func editSearch(_ key: Key) {
+        switch key {
+        case .enter:
+            state.searchEditing = false
+            if state.searchQuery.isEmpty { return }
+            jumpToMatch(forward: true)
+        case .escape, .ctrlC:
+            state.searchEditing = false
+            state.searchQuery = ""
+        case .char(let c) where c == "\u{7f}" || c == "\u{8}":
+            if !state.searchQuery.isEmpty { state.searchQuery.removeLast() }
+        case .char(let c) where state.searchQuery.count < 64 && !c.isNewline && c.unicodeScalars.allSatisfy({ $0.value >= 0x20 }):
+            state.searchQuery.append(c)
+        default:
+            break
+        }
+    }
+
+    /// Kernels whose op or kernel name contains the search (case-insensitive), in start order.
+    func searchMatches() -> [KernelRecord] {
+        let q = state.searchQuery.lowercased()
+        let kg = workload.kernels
+        return result.trace.kernels.filter { r in
+            let k = kg.kernels[r.kernel]
+            return kg.graph.nodes[k.op].name.lowercased().contains(q) || k.name.lowercased().contains(q)
+        }.sorted { ($0.start, $0.kernel) < ($1.start, $1.kernel) }
+    }
+
+    /// Moves the cursor into the next (or previous) match, wrapping around, and pauses there.
+    func jumpToMatch(forward: Bool) {
+        let matches = searchMatches()
+        guard !matches.isEmpty else { say("no op or kernel matches '\(state.searchQuery)'"); return }
+        let t = state.cursor
+        let i = forward ? (matches.firstIndex { $0.start > t + 1e-6 } ?? 0)
+                        : (matches.lastIndex { $0.start < t - 1e-6 } ?? matches.count - 1)
+        let r = matches[i]
+        state.cursor = r.start + min(0.001, (r.end - r.start) / 2)
+        state.paused = true
+        state.inspectStream = r.stream
+        let op = workload.kernels.graph.nodes[workload.kernels.kernels[r.kernel].op].name
+        say("'\(state.searchQuery)' \(i + 1) of \(matches.count): \(op), stream \(r.stream) · n/N next/previous, Esc clears")
     }
 
     /// Advances playback by `seconds` of wall time; moves to the next iteration at the end of this one.

@@ -189,3 +189,35 @@ struct InspectorTests {
         #expect(InspectorWidget.lines(m.state, m).contains { $0.1.contains("stream 1") })
     }
 }
+
+/// Search (`/`): typed text, Enter jumps to the first match after the cursor, n/N step through the matches.
+struct SearchTests {
+    @Test func slashTypesAQueryAndNStepsThroughMatches() throws {
+        let m = try fixedModel()
+        let start = m.state.cursor
+        _ = m.handle(.char("/"))
+        #expect(m.state.searchEditing)
+        for c in "inception4eq" { _ = m.handle(.char(c)) }   // q is text here, not quit
+        _ = m.handle(.char("\u{7f}"))                         // Backspace removes it
+        #expect(m.state.searchQuery == "inception4e" && !m.state.quitting)
+        #expect(m.render(width: 120, height: 40).lines().last!.contains("/inception4e_"))
+        _ = m.handle(.enter)
+        #expect(!m.state.searchEditing && m.state.paused)
+        let names = m.workload.kernels.graph.nodes
+        let matches = m.result.trace.kernels.filter { names[m.workload.kernels.kernels[$0.kernel].op].name.contains("inception4e") }
+            .sorted { ($0.start, $0.kernel) < ($1.start, $1.kernel) }
+        let first = try #require(matches.first { $0.start > start })
+        #expect(m.state.cursor >= first.start && m.state.cursor < first.end)
+        #expect(m.state.status.contains("of \(matches.count)"))
+        _ = m.handle(.char("n"))
+        let second = try #require(matches.first { $0.start > first.start })
+        #expect(m.state.cursor >= second.start && m.state.cursor < second.end)
+        _ = m.handle(.char("N"))
+        #expect(m.state.cursor >= first.start && m.state.cursor < first.end)
+        _ = m.handle(.escape)
+        #expect(m.state.searchQuery.isEmpty)
+        let before = m.state.iteration
+        _ = m.handle(.char("n"))                              // n is "next iteration" again
+        #expect(m.state.iteration == before + 1)
+    }
+}

@@ -35,6 +35,8 @@ public enum Action: Sendable, Hashable {
     case toggleExplain
     /// Enter/i: the kernel inspector for the kernel under the cursor.
     case toggleInspector
+    /// `/`: start typing a search for ops and kernels by name.
+    case startSearch
     /// Esc: close the help or why overlay (htop's habit); never quits, so a stray escape sequence is harmless.
     case closeOverlay
     case quit

@@ -21,6 +21,10 @@ public struct AppState: Sendable, Equatable {
     public var showExplain = false
     /// The kernel inspector: the kernel at the cursor on `inspectStream` (nil: the largest one running there).
     public var showInspector = false
+    /// The search typed after `/` (empty: none); while `searchEditing`, keys edit it; after Enter, n/N step through
+    /// the matches until Esc clears it.
+    public var searchQuery = ""
+    public var searchEditing = false
     public var inspectStream: Int? = nil
     public var recordingAvailable = false
     public var recording = false

@@ -98,6 +98,9 @@ public enum Reducer {
         case .toggleExplain:
             s.showExplain.toggle()
             s.showInspector = false
+        case .startSearch:
+            s.searchEditing = true
+            s.searchQuery = ""
         case .toggleInspector:
             s.showInspector.toggle()
             s.showExplain = false

@@ -66,7 +66,13 @@ enum HeaderWidgets {
             keys += (keys.isEmpty ? "" : "  ") + item
         }
         keys += (keys.isEmpty ? "" : "  ") + tail
-        b.text(r.x + 1, r.y, keys, Style(.dim), clip: r)
+        if s.searchEditing {
+            // The search being typed takes the footer's key list.
+            keys = "/" + s.searchQuery + "_  Enter find · Esc cancel"
+            b.text(r.x + 1, r.y, keys, Style(.accent, bold: true), clip: r)
+        } else {
+            b.text(r.x + 1, r.y, keys, Style(.dim), clip: r)
+        }
         if showStatus { b.text(max(r.x, r.maxX - msg.count - 1), r.y, msg, Style(.accent, bold: true), clip: r) }
     }
 }

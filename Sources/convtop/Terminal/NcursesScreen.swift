@@ -123,6 +123,7 @@ final class NcursesScreen: FrameBackend {
             case KEY_NPAGE: return .key(.pageDown)
             case KEY_BTAB: return .key(.backTab)
             case KEY_ENTER: return .key(.enter)
+            case KEY_BACKSPACE: return .key(.char("\u{7f}"))
             case KEY_RESIZE: invalidate(); return .redraw
             case KEY_MOUSE:
                 var ev = MEVENT()
