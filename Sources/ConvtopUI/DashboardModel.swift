@@ -94,6 +94,7 @@ public final class DashboardModel {
             }
         }
         var action = KeyMap.action(for: key)
+        if action == .cycleFilter { cycleFilter(); return [] }
         if case .click(let x, let y) = key {
             action = policyHits.first { $0.1.contains(x: x, y: y) }.map { .selectPolicy($0.0) }
             // A click on a stream lane moves the cursor there and inspects that stream's kernel.
@@ -123,6 +124,19 @@ public final class DashboardModel {
             }
         }
         return out
+    }
+
+    /// The next stream of this iteration to show alone (after the last one: all streams again).
+    func cycleFilter() {
+        let streams = index.streams
+        if let f = state.filterStream, let i = streams.firstIndex(of: f), i + 1 < streams.count {
+            state.filterStream = streams[i + 1]
+        } else if state.filterStream == nil, let first = streams.first {
+            state.filterStream = first
+        } else {
+            state.filterStream = nil
+        }
+        say(state.filterStream.map { "showing stream \($0) (f: next, all after the last)" } ?? "showing every stream")
     }
 
     /// A key while the search is being typed: text, Backspace, Enter (jump to the first match after the cursor), Esc.

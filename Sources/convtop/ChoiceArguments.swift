@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConvtopCore
+import ConvtopUI
 
 /// A flag whose value is one case of an enum, matched without regard to case; its cases are what shell completion and
 /// ArgumentParser's one-line "Please provide one of …" error offer.
@@ -16,6 +17,7 @@ extension LaunchMode: ChoiceArgument {}
 extension Precision: ChoiceArgument {}
 extension OptimizerStyle: ChoiceArgument {}
 extension PolicyKind: ChoiceArgument {}
+extension Theme: ChoiceArgument {}
 
 /// A comma-separated list of choices (`--policies branch,heft`), each checked with a one-line error naming the valid ones.
 func parseChoiceList<T: ChoiceArgument>(_ value: String, _ name: String, _: T.Type) throws -> [T] {

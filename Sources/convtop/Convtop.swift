@@ -20,7 +20,7 @@ struct Convtop: ParsableCommand {
     /// Every failure ends with one line on stderr and exit code 2 (0 for --help and --version).
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(try withConfig(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let e as ExitCode {
             Foundation.exit(e.rawValue)
@@ -49,4 +49,26 @@ func oneLine(_ full: String) -> String {
     let choices = lines.dropFirst().prefix { $0.hasPrefix("- ") }.map { String($0.dropFirst(2)) }
     guard !choices.isEmpty, first.hasSuffix(":") else { return first }
     return first + " " + choices.joined(separator: ", ")
+}
+
+extension Convtop {
+    /// The config file: `$CONVTOP_CONFIG` (empty: none), else `$XDG_CONFIG_HOME/convtop/config.toml` or
+    /// `~/.config/convtop/config.toml`; missing is empty.
+    static func config() throws -> ConfigFile {
+        let env = ProcessInfo.processInfo.environment
+        let path = env["CONVTOP_CONFIG"] ?? ConfigFile.defaultPath(environment: env)
+        guard let path, !path.isEmpty else { return ConfigFile() }
+        return try ConfigFile.load(path: path)
+    }
+
+    /// The dashboard's arguments with the config file's settings placed first, so that the user's own flags win;
+    /// other commands' arguments unchanged.
+    static func withConfig(_ args: [String]) throws -> [String] {
+        let names = Set(configuration.subcommands.map { $0._commandName })
+        let first = args.first ?? ""
+        if ["-h", "--help", "--version", "help"].contains(first) || (names.contains(first) && first != "dashboard") { return args }
+        let flags = try config().arguments().flags
+        if flags.isEmpty { return args }
+        return first == "dashboard" ? ["dashboard"] + flags + args.dropFirst() : flags + args
+    }
 }

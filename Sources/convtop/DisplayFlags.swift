@@ -8,6 +8,7 @@ struct DisplayFlags: ParsableArguments {
     @Flag(help: "Draw with ASCII only (automatic when the locale is not UTF-8).") var ascii = false
     @Flag(name: .customLong("no-color"), help: "No colours (also when NO_COLOR is set).") var noColor = false
     @Flag(name: .customLong("no-mouse"), help: "Do not capture the mouse.") var noMouse = false
+    @Option(help: "Colours for a dark or a light terminal background.") var theme = Theme.dark
 
     /// Builds and simulates first, so that bad input fails with one line before the terminal is touched.
     func model(_ s: Scenario) throws -> DashboardModel {
@@ -15,7 +16,8 @@ struct DisplayFlags: ParsableArguments {
     }
 
     func openScreen() throws -> NcursesScreen {
-        try NcursesScreen(color: !noColor && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty, mouse: !noMouse)
+        try NcursesScreen(color: !noColor && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty, mouse: !noMouse,
+                          theme: theme)
     }
 }
 

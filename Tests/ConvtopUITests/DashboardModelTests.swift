@@ -221,3 +221,23 @@ struct SearchTests {
         #expect(m.state.iteration == before + 1)
     }
 }
+
+/// The stream filter (`f`): one stream in full, the others dimmed; cycles through the streams, then off.
+struct FilterTests {
+    @Test func fCyclesStreamsAndDimsTheOthers() throws {
+        let m = try fixedModel()
+        let streams = m.index.streams
+        _ = m.handle(.char("f"))
+        #expect(m.state.filterStream == streams.first)
+        let b = m.renderPanel(.timelines, width: 120, height: 14)
+        // Every cell drawn in a stream colour belongs to the filtered stream.
+        var coloured = Set<ColorRole>()
+        for y in 0..<b.height { for x in 0..<b.width { coloured.insert(b[x, y].style.color) } }
+        let streamRoles = Set(ColorRole.allCases.filter { $0.rawValue >= ColorRole.stream0.rawValue })
+        #expect(coloured.intersection(streamRoles) == [ColorRole.stream(streams[0])])
+        for _ in 1..<streams.count { _ = m.handle(.char("f")) }
+        #expect(m.state.filterStream == streams.last)
+        _ = m.handle(.char("f"))
+        #expect(m.state.filterStream == nil)
+    }
+}

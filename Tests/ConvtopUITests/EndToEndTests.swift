@@ -68,7 +68,7 @@ import Testing
         try? FileManager.default.removeItem(atPath: exitFile)
         defer { _ = try? tmux("kill-server"); try? FileManager.default.removeItem(atPath: exitFile) }
         _ = try tmux("new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40",
-                     "TERM=tmux-256color '\(binary)' googlenet --seed 1; echo $? > '\(exitFile)'; sleep 30")
+                     "CONVTOP_CONFIG= TERM=tmux-256color '\(binary)' googlenet --seed 1; echo $? > '\(exitFile)'; sleep 30")
         let first = try waitFor("the dashboard") { $0.contains("SMs at cursor") && $0.contains("q quit") }
         for panel in ["convtop", "googlenet", "streams", "stream 0", "host", "SMs at cursor", "branches", "iteration", "speedup"] {
             #expect(first.contains(panel), "missing \(panel)")
@@ -104,6 +104,19 @@ import Testing
         #expect(!(try screen()).contains("SMs at cursor"))
     }
 
+    /// A config file sets the dashboard's defaults; a flag on the command line wins over it.
+    @Test func configFileSetsDefaultsAndFlagsWin() throws {
+        let dir = NSTemporaryDirectory() + "convtop-e2e-config-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { _ = try? tmux("kill-server"); try? FileManager.default.removeItem(atPath: dir) }
+        try "model = \"googlenet\"\npolicy = \"heft\"\nbatch = 4\ntheme = \"light\"\n".write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
+        _ = try tmux("new-session", "-d", "-s", "cfg", "-x", "120", "-y", "40",
+                     "XDG_CONFIG_HOME='\(dir)' CONVTOP_CONFIG='\(dir)/config.toml' TERM=tmux-256color '\(binary)' --batch 2; sleep 30")
+        let s = try waitFor("the configured dashboard", session: "cfg") { $0.contains("SMs at cursor") }
+        let header = String(s.split(separator: "\n").first ?? "")
+        #expect(header.contains("googlenet") && header.contains("heft") && header.contains("batch 2"), "\(header)")
+    }
+
     @Test func badInputFailsBeforeTheTerminalIsTouched() throws {
         for (args, fragment) in [(["resnet51"], "unknown model 'resnet51'"), (["--gpu", "h300"], "unknown GPU 'h300'"),
                                  (["--policy", "greedy"], "'greedy' is invalid for '--policy <policy>'. Please provide one of the following: serial, round-robin,"), (["--batch", "0"], "batch size must be at least 1"),
@@ -124,7 +137,7 @@ import Testing
         defer { _ = try? tmux("kill-server"); try? FileManager.default.removeItem(atPath: dir) }
         let log = dir + "/session.jsonl", exitFile = dir + "/exit"
         _ = try tmux("new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40",
-                     "TERM=tmux-256color '\(binary)' googlenet --record '\(log)' --cast '\(dir)/screen.cast'; echo $? > '\(exitFile)'; sleep 30")
+                     "CONVTOP_CONFIG= TERM=tmux-256color '\(binary)' googlenet --record '\(log)' --cast '\(dir)/screen.cast'; echo $? > '\(exitFile)'; sleep 30")
         _ = try waitFor("the dashboard") { $0.contains("● REC") }
         for k in ["1", "5", "B"] {
             _ = try tmux("send-keys", "-t", "e2e", k)
@@ -147,7 +160,7 @@ import Testing
         // Interactive replay: the recorded keys drive the dashboard again (policy 1, then 5, then batch 2).
         // A second session on the same server (restarting the server right away can race with its shutdown).
         _ = try tmux("new-session", "-d", "-s", "replay", "-x", "120", "-y", "40",
-                     "TERM=tmux-256color '\(binary)' replay '\(log)' --speed 4; sleep 30")
+                     "CONVTOP_CONFIG= TERM=tmux-256color '\(binary)' replay '\(log)' --speed 4; sleep 30")
         let replayed = try waitFor("the replayed policy switch", session: "replay") {
             $0.contains("critical-path") && ($0.contains("batch 2") || $0.contains(" b2 "))
         }

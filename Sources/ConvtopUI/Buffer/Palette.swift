@@ -1,6 +1,34 @@
+/// Colours for a dark terminal background (the default) or a light one.
+public enum Theme: String, Sendable, CaseIterable {
+    case dark, light
+}
+
 /// The colours every backend draws roles in: an xterm 256-colour index, and one of the eight basic ANSI colours for
 /// terminals without 256 (nil: the terminal's default foreground).
 public enum Palette {
+    /// The 256-colour index of a role in a theme: the light theme uses darker shades that read on white.
+    public static func xterm256(_ role: ColorRole, theme: Theme) -> Int? {
+        guard theme == .light else { return xterm256(role) }
+        switch role {
+        case .normal: return nil
+        case .accent: return 25
+        case .dim: return 245
+        case .good: return 28
+        case .warn: return 130
+        case .bad: return 160
+        case .title: return 24
+        case .cursor: return 127
+        case .stream0: return 25
+        case .stream1: return 28
+        case .stream2: return 130
+        case .stream3: return 91
+        case .stream4: return 30
+        case .stream5: return 160
+        case .stream6: return 94
+        case .stream7: return 240
+        }
+    }
+
     public static func xterm256(_ role: ColorRole) -> Int? {
         switch role {
         case .normal: return nil

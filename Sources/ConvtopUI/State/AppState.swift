@@ -25,6 +25,8 @@ public struct AppState: Sendable, Equatable {
     /// the matches until Esc clears it.
     public var searchQuery = ""
     public var searchEditing = false
+    /// The one stream shown in full (others dimmed in the timelines, SM bars and branches); nil: all.
+    public var filterStream: Int? = nil
     public var inspectStream: Int? = nil
     public var recordingAvailable = false
     public var recording = false

@@ -45,6 +45,8 @@ public enum KeyMap {
             KeyBinding(keys: [.char("e")], label: "e", action: .exportTrace, help: "export this iteration as a Chrome trace", footer: "e export"),
             KeyBinding(keys: [.char("x")], label: "x", action: .toggleExplain, help: "why: where this iteration's lost parallelism goes", footer: "x why"),
             KeyBinding(keys: [.char("?"), .char("h"), .function(1)], label: "? h F1", action: .toggleHelp, help: "help", footer: "? help"),
+            KeyBinding(keys: [.char("f")], label: "f", action: .cycleFilter,
+                       help: "show one stream in full, the others dimmed (next stream each press, then all)", footer: nil),
             KeyBinding(keys: [.char("/")], label: "/", action: .startSearch,
                        help: "search ops and kernels by name; then n/N next/previous match, Esc clears", footer: "/ find"),
             KeyBinding(keys: [.enter, .char("i")], label: "Enter i", action: .toggleInspector,

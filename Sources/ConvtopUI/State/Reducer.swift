@@ -98,6 +98,9 @@ public enum Reducer {
         case .toggleExplain:
             s.showExplain.toggle()
             s.showInspector = false
+        case .cycleFilter:
+            // The reducer does not know the streams in use: the model moves the filter (DashboardModel.cycleFilter).
+            break
         case .startSearch:
             s.searchEditing = true
             s.searchQuery = ""

@@ -66,9 +66,11 @@ enum BranchWidget {
                     let tag = " s\(stream)"
                     let name = TextFit.shortName(within(op), max(1, col.width - 2 - tag.count), ellipsis: g.ellipsis)
                     let y = col.y + i
-                    b.put(col.x, y, glyph, style, clip: col)
-                    let end = b.text(col.x + 2, y, name, st == .running ? Style(.normal, bold: true) : Style(st == .done ? .dim : .normal), clip: col)
-                    b.text(max(end, col.maxX - tag.count), y, tag, Style(.stream(stream)), clip: col)
+                    // Under a stream filter, ops of other streams are dimmed.
+                    let hidden = s.filterStream.map { $0 != stream } ?? false
+                    b.put(col.x, y, glyph, hidden ? Style(.dim) : style, clip: col)
+                    let end = b.text(col.x + 2, y, name, hidden ? Style(.dim) : (st == .running ? Style(.normal, bold: true) : Style(st == .done ? .dim : .normal)), clip: col)
+                    b.text(max(end, col.maxX - tag.count), y, tag, hidden ? Style(.dim) : Style(.stream(stream)), clip: col)
                 }
                 if fits < ops.count, col.height > 0 {
                     b.text(col.x, col.y + fits, "+\(ops.count - fits) more ops", Style(.dim), clip: col)

@@ -7,7 +7,7 @@ import Foundation
 struct Dashboard: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "dashboard",
         abstract: "Open the live dashboard (the default command: 'convtop resnet50').")
-    @Argument(help: "Model name or graph file.") var model = "resnet50"
+    @Argument(help: "Model name or graph file (default: the config file's model, else resnet50).") var model: String?
     @OptionGroup var flags: SimulationFlags
     @Option(parsing: .unconditional, help: "Frames per second.") var fps = 30
     @Option(parsing: .unconditional, help: "Exit after this many frames (for scripts).") var frames: Int?
@@ -20,7 +20,8 @@ struct Dashboard: ParsableCommand {
     func run() throws {
         guard fps >= 1 && fps <= 240 else { throw ConvtopError(.usage, "--fps must be between 1 and 240") }
         if let f = frames, f < 1 { throw ConvtopError(.usage, "--frames must be at least 1") }
-        let s = try flags.scenario(model: model)
+        let configured = try Convtop.config().arguments().model
+        let s = try flags.scenario(model: model ?? configured ?? "resnet50")
         if let record { try checkWritable(record, force: force) }
         if let cast { try checkWritable(cast, force: force) }
         if let record, let cast, record == cast { throw ConvtopError(.usage, "--record and --cast need different files") }

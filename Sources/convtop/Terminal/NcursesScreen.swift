@@ -21,7 +21,7 @@ final class NcursesScreen: FrameBackend {
     }
 
     /// Opens the terminal; throws (with the terminal untouched) when there is none.
-    init(color wantColor: Bool, mouse: Bool) throws {
+    init(color wantColor: Bool, mouse: Bool, theme: Theme = .dark) throws {
         utf8 = Self.localeIsUTF8()
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw ConvtopError(.usage, "the dashboard needs a terminal; use 'convtop simulate' or 'convtop compare' for scripts")
@@ -51,7 +51,7 @@ final class NcursesScreen: FrameBackend {
         if color {
             start_color()
             use_default_colors()
-            Self.initPairs()
+            Self.initPairs(theme: theme)
         }
         if mouse {
             mousemask(ct_mouse_mask_clicks(), nil)
@@ -63,10 +63,10 @@ final class NcursesScreen: FrameBackend {
     }
 
     /// The shared palette: 256 colours where available, the eight basic colours otherwise.
-    private static func initPairs() {
+    private static func initPairs(theme: Theme) {
         let rich = ct_colors() >= 256
         for role in ColorRole.allCases {
-            let fg = (rich ? Palette.xterm256(role) : Palette.basic(role)) ?? -1
+            let fg = (rich ? Palette.xterm256(role, theme: theme) : Palette.basic(role)) ?? -1
             init_pair(Int16(role.rawValue) + 1, Int16(fg), -1)
         }
     }
@@ -127,7 +127,14 @@ final class NcursesScreen: FrameBackend {
             case KEY_RESIZE: invalidate(); return .redraw
             case KEY_MOUSE:
                 var ev = MEVENT()
-                if getmouse(&ev) == OK && ct_mouse_button1(ev.bstate) != 0 { return .key(.click(x: Int(ev.x), y: Int(ev.y))) }
+                guard getmouse(&ev) == OK else { return .redraw }
+                // The wheel zooms the timelines, as + and - do.
+                switch ct_mouse_wheel(ev.bstate) {
+                case 1: return .key(.char("+"))
+                case -1: return .key(.char("-"))
+                default: break
+                }
+                if ct_mouse_button1(ev.bstate) != 0 { return .key(.click(x: Int(ev.x), y: Int(ev.y))) }
                 return .redraw
             default:
                 let code = Int32(wch)
