@@ -8,7 +8,8 @@ public struct Workload: Sendable {
     public let opCost: [Double]
     /// Critical-path bound (µs): longest dependency chain with unlimited SMs.
     public let criticalPathUs: Double
-    public let regions: [ForkJoinRegion]
+    /// Fork–join regions, found on first use (only the dashboard and `models` need them).
+    public var regions: [ForkJoinRegion] { derived.regions.get(0) { graph.forkJoinRegions() } }
     /// For profiler traces: where the ops' dependencies came from.
     public let structureSource: String?
     public let trace: ProfilerTrace?
@@ -65,11 +66,26 @@ public struct Workload: Sendable {
             finish[k.id] = (k.deps.map { finish[$0] + gap }.max() ?? 0) + alone
         }
         criticalPathUs = finish.max() ?? 0
-        regions = graph.forkJoinRegions()
+    }
+
+    /// What a workload derives once and every copy shares: regions, schedules, the serial baseline.
+    final class Derived: Sendable {
+        let regions = Memo<Int, [ForkJoinRegion]>()
+        let schedules = Memo<PolicyKind, Schedule>()
+        let serialUs = Memo<Int, Double>()
+    }
+    let derived = Derived()
+
+    /// The serial baseline (µs) every policy is measured against: one serial iteration (iteration 0, no block
+    /// records) per workload, simulated once rather than again for each iteration and policy.
+    public func serialBaselineUs() throws -> Double {
+        try derived.serialUs.get(0) { try simulate(.serial, iteration: 0, recordBlocks: false).1.iterationTime }
     }
 
     /// The schedule a policy produces for this workload.
-    public func schedule(_ policy: PolicyKind) -> Schedule {
+    public func schedule(_ policy: PolicyKind) -> Schedule { derived.schedules.get(policy) { makeSchedule(policy) } }
+
+    func makeSchedule(_ policy: PolicyKind) -> Schedule {
         if policy == .ios {
             var s = ios.schedule(self, pool: max(1, scenario.streams)).0
             if kernels.graph.mode == .training { Policies.backwardFollowsForward(kernels, into: &s) }
@@ -114,14 +130,14 @@ public struct Workload: Sendable {
     /// Simulates a given schedule and the serial baseline for one iteration.
     public func run(schedule fixed: Schedule, iteration: Int = 0, recordBlocks: Bool = true) throws -> IterationResult {
         let (s, t) = try simulate(schedule: fixed, iteration: iteration, recordBlocks: recordBlocks)
-        let serialUs = try simulate(.serial, iteration: iteration, recordBlocks: false).1.iterationTime
+        let serialUs = try serialBaselineUs()
         return IterationResult(policy: s.policy, iteration: iteration, schedule: s, trace: t, metrics: metrics(t, schedule: s, serialUs: serialUs))
     }
 
     /// Simulates `policy` and the serial baseline for one iteration and returns both the trace and its metrics.
     public func run(_ policy: PolicyKind, iteration: Int = 0, recordBlocks: Bool = true) throws -> IterationResult {
         let (s, t) = try simulate(policy, iteration: iteration, recordBlocks: recordBlocks)
-        let serialUs = policy == .serial ? t.iterationTime : try simulate(.serial, iteration: iteration, recordBlocks: false).1.iterationTime
+        let serialUs = try serialBaselineUs()
         return IterationResult(policy: policy, iteration: iteration, schedule: s, trace: t, metrics: metrics(t, schedule: s, serialUs: serialUs))
     }
 }
