@@ -180,7 +180,7 @@ public final class DashboardModel {
         state.paused = true
         state.inspectStream = r.stream
         let op = workload.kernels.graph.nodes[workload.kernels.kernels[r.kernel].op].name
-        say("'\(state.searchQuery)' \(i + 1) of \(matches.count): \(op), stream \(r.stream) · n/N next/previous, Esc clears")
+        say("'\(state.searchQuery)' \(i + 1) of \(matches.count): \(op) (s\(r.stream)) · n/N")
     }
 
     /// Advances playback by `seconds` of wall time; moves to the next iteration at the end of this one.

@@ -21,8 +21,8 @@ enum InspectorWidget {
             let x = b.text(inner.x + 1, inner.y + i, TextFit.padRight(l.0, 12), Style(.accent, bold: true), clip: inner)
             b.text(x, inner.y + i, TextFit.fit(l.1, inner.maxX - x, ellipsis: g.ellipsis), .plain, clip: inner)
         }
-        b.text(inner.x + 1, inner.maxY - 1, "Enter, i or Esc closes · ←→ moves the cursor · a click on a lane picks its kernel",
-               Style(.dim), clip: inner)
+        b.text(inner.x + 1, inner.maxY - 1, TextFit.fit("Enter, i or Esc closes · ←→ moves the cursor · a click on a lane picks its kernel",
+                                                         inner.width - 2, ellipsis: g.ellipsis), Style(.dim), clip: inner)
     }
 
     /// The inspector's rows: a label and its text.
