@@ -18,6 +18,8 @@ public final class DashboardModel {
     private var prefixes: [Int: String] = [:]
     private var prefixesFor: Scenario?
     private var policyHits: [(PolicyKind, Rect)] = []
+    /// The A/B view's compared iteration, kept while policy, iteration and settings stay.
+    private var comparison: (policy: PolicyKind, iteration: Int, scenario: Scenario, index: PlaybackIndex, result: IterationResult)?
     /// Where the last frame drew each stream lane, so a click maps to a stream and an instant.
     private var laneHits: [TimelineWidget.LaneHit] = []
 
@@ -183,6 +185,16 @@ public final class DashboardModel {
         say("'\(state.searchQuery)' \(i + 1) of \(matches.count): \(op) (s\(r.stream)) · n/N")
     }
 
+    /// The compared policy's iteration for the A/B view (same settings and iteration), simulated when first needed.
+    func abComparison() -> (index: PlaybackIndex, result: IterationResult)? {
+        guard let p = state.abPolicy, p != state.scenario.policy else { return nil }
+        if let c = comparison, c.policy == p, c.iteration == state.iteration, c.scenario == workload.scenario { return (c.index, c.result) }
+        guard let r = try? workload.run(p, iteration: state.iteration) else { return nil }
+        let ix = PlaybackIndex(workload: workload, result: r)
+        comparison = (p, state.iteration, workload.scenario, ix, r)
+        return (ix, r)
+    }
+
     /// Advances playback by `seconds` of wall time; moves to the next iteration at the end of this one.
     public func tick(seconds: Double) {
         state.frame += 1
@@ -209,7 +221,9 @@ public final class DashboardModel {
     /// Draws the whole screen for a terminal of `width`×`height`.
     public func render(width: Int, height: Int) -> CellBuffer {
         var b = CellBuffer(width: width, height: height)
-        let l = Layout.compute(width: width, height: height, lanes: index.streams.count + 1)
+        // The A/B view stacks two sets of lanes: ask the layout for room for both.
+        let lanes = index.streams.count + 1
+        let l = Layout.compute(width: width, height: height, lanes: state.abPolicy == nil ? lanes : 2 * lanes + 4)
         if l.tooSmall {
             OverlayWidgets.tooSmall(&b)
             if ascii { b.asciify() }
@@ -218,7 +232,21 @@ public final class DashboardModel {
         }
         HeaderWidgets.header(&b, l.header, state, streamsUsed: result.metrics.streamsUsed, precision: precisionLabel, glyphs: glyphs)
         policyHits = HeaderWidgets.policyBar(&b, l.policyBar, state)
-        laneHits = TimelineWidget.draw(&b, l.timelines, state, self, glyphs: glyphs)
+        if let ab = abComparison() {
+            // A/B: this policy above the compared one, halves of the streams panel, on one time axis.
+            let top = Rect(x: l.timelines.x, y: l.timelines.y, width: l.timelines.width, height: l.timelines.height / 2)
+            let bottom = Rect(x: top.x, y: top.maxY, width: top.width, height: l.timelines.height - top.height)
+            let axis = max(index.iterationUs, ab.index.iterationUs)
+            let a = result.metrics, bm = ab.result.metrics
+            let delta = (a.iterationMs / max(bm.iterationMs, 1e-9) - 1) * 100
+            func f(_ v: Double, _ d: Int) -> String { String(format: "%.\(d)f", v) }
+            let titleA = "A \(state.scenario.policy.rawValue) \(f(a.iterationMs, 3)) ms · \(delta >= 0 ? "+" : "")\(f(delta, 1))% vs B · SM \(f(a.smUtilization * 100, 0))%"
+            let titleB = "B \(ab.result.policy.rawValue) \(f(bm.iterationMs, 3)) ms · SM \(f(bm.smUtilization * 100, 0))% · v closes"
+            laneHits = TimelineWidget.draw(&b, top, state, self, glyphs: glyphs, title: titleA, axisUs: axis)
+            TimelineWidget.draw(&b, bottom, state, self, glyphs: glyphs, source: (ab.index, ab.result), title: titleB, axisUs: axis)
+        } else {
+            laneHits = TimelineWidget.draw(&b, l.timelines, state, self, glyphs: glyphs)
+        }
         SMWidget.draw(&b, l.sms, state, self, glyphs: glyphs)
         BranchWidget.draw(&b, l.branches, state, self, glyphs: glyphs)
         StatsWidget.draw(&b, l.stats, state, self, glyphs: glyphs)

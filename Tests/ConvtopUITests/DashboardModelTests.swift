@@ -241,3 +241,23 @@ struct FilterTests {
         #expect(m.state.filterStream == nil)
     }
 }
+
+/// The A/B view (`v`): this policy's timelines above the previous one's on one time axis, with the difference.
+struct ABViewTests {
+    @Test func vComparesWithThePreviousPolicy() throws {
+        let m = try fixedModel()
+        _ = m.handle(.char("8"))                  // branch → heft
+        _ = m.handle(.char("v"))
+        #expect(m.state.abPolicy == .branch)
+        let text = m.render(width: 120, height: 40).text()
+        let heft = m.result.metrics.iterationMs
+        let branch = try m.workload.run(.branch, iteration: m.state.iteration).metrics.iterationMs
+        #expect(text.contains("A heft " + String(format: "%.3f", heft) + " ms"))
+        #expect(text.contains("B branch " + String(format: "%.3f", branch) + " ms"))
+        let delta = (heft / branch - 1) * 100
+        #expect(text.contains((delta >= 0 ? "+" : "") + String(format: "%.1f", delta) + "% vs B"))
+        _ = m.handle(.char("v"))
+        #expect(m.state.abPolicy == nil)
+        #expect(!m.render(width: 120, height: 40).text().contains("vs B"))
+    }
+}

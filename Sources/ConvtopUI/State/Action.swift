@@ -37,6 +37,8 @@ public enum Action: Sendable, Hashable {
     case toggleInspector
     /// `/`: start typing a search for ops and kernels by name.
     case startSearch
+    /// `v`: A/B view — this policy's timelines above the previous policy's, on one time axis.
+    case toggleAB
     /// `f`: show one stream at a time in full, the others dimmed (cycles through the streams, then off).
     case cycleFilter
     /// Esc: close the help or why overlay (htop's habit); never quits, so a stray escape sequence is harmless.

@@ -25,6 +25,10 @@ public struct AppState: Sendable, Equatable {
     /// the matches until Esc clears it.
     public var searchQuery = ""
     public var searchEditing = false
+    /// The A/B view: the policy compared against (B) under the current one (A); nil: off.
+    public var abPolicy: PolicyKind? = nil
+    /// The policy before the last switch: what `v` compares against.
+    public var previousPolicy: PolicyKind? = nil
     /// The one stream shown in full (others dimmed in the timelines, SM bars and branches); nil: all.
     public var filterStream: Int? = nil
     public var inspectStream: Int? = nil

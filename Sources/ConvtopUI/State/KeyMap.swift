@@ -45,6 +45,8 @@ public enum KeyMap {
             KeyBinding(keys: [.char("e")], label: "e", action: .exportTrace, help: "export this iteration as a Chrome trace", footer: "e export"),
             KeyBinding(keys: [.char("x")], label: "x", action: .toggleExplain, help: "why: where this iteration's lost parallelism goes", footer: "x why"),
             KeyBinding(keys: [.char("?"), .char("h"), .function(1)], label: "? h F1", action: .toggleHelp, help: "help", footer: "? help"),
+            KeyBinding(keys: [.char("v")], label: "v", action: .toggleAB,
+                       help: "A/B: this policy above the one before it, on one time axis, with the differences", footer: nil),
             KeyBinding(keys: [.char("f")], label: "f", action: .cycleFilter,
                        help: "show one stream in full, the others dimmed (next stream each press, then all)", footer: nil),
             KeyBinding(keys: [.char("/")], label: "/", action: .startSearch,

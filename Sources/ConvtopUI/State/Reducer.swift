@@ -12,11 +12,13 @@ public enum Reducer {
         switch action {
         case .selectPolicy(let p):
             guard p != s.scenario.policy else { say("policy \(p.rawValue) (already)"); return [] }
+            s.previousPolicy = s.scenario.policy
             s.scenario.policy = p
             say("policy → \(p.rawValue)")
             return [.resimulate]
         case .cyclePolicy:
             let all = PolicyKind.allCases
+            s.previousPolicy = s.scenario.policy
             s.scenario.policy = all[(all.firstIndex(of: s.scenario.policy)! + 1) % all.count]
             say("policy → \(s.scenario.policy.rawValue)")
             return [.resimulate]
@@ -98,6 +100,14 @@ public enum Reducer {
         case .toggleExplain:
             s.showExplain.toggle()
             s.showInspector = false
+        case .toggleAB:
+            if s.abPolicy != nil {
+                s.abPolicy = nil
+            } else {
+                let b = s.previousPolicy.flatMap { $0 == s.scenario.policy ? nil : $0 } ?? (s.scenario.policy == .serial ? .branch : .serial)
+                s.abPolicy = b
+                say("A/B: \(s.scenario.policy.rawValue) above \(b.rawValue) (v closes)")
+            }
         case .cycleFilter:
             // The reducer does not know the streams in use: the model moves the filter (DashboardModel.cycleFilter).
             break

@@ -18,13 +18,16 @@ enum TimelineWidget {
     }
 
     @discardableResult
-    static func draw(_ b: inout CellBuffer, _ r: Rect, _ s: AppState, _ m: DashboardModel, glyphs g: Glyphs) -> [LaneHit] {
-        b.box(r, title: "streams", glyphs: g)
+    static func draw(_ b: inout CellBuffer, _ r: Rect, _ s: AppState, _ m: DashboardModel, glyphs g: Glyphs,
+                     source: (index: PlaybackIndex, result: IterationResult)? = nil, title: String = "streams",
+                     axisUs: Double? = nil) -> [LaneHit] {
+        b.box(r, title: title, glyphs: g)
         let inner = r.inset(1)
         guard inner.width > labelWidth + 4, inner.height >= 2 else { return [] }
         var hits: [LaneHit] = []
-        let ix = m.index
-        let (start, span) = window(iterationUs: ix.iterationUs, cursor: s.cursor, zoom: s.zoom)
+        let ix = source?.index ?? m.index
+        let result = source?.result ?? m.result
+        let (start, span) = window(iterationUs: axisUs ?? ix.iterationUs, cursor: s.cursor, zoom: s.zoom)
         let cols = inner.width - labelWidth
         let x0 = inner.x + labelWidth
         // Axis.
@@ -42,7 +45,7 @@ enum TimelineWidget {
         // Host lane.
         b.text(inner.x, row, TextFit.padRight("host", labelWidth - 1), Style(.accent), clip: inner)
         for c in 0..<cols { b.put(x0 + c, row, g.idle, Style(.dim), clip: inner) }
-        for h in m.result.trace.hostLaunches {
+        for h in result.trace.hostLaunches {
             let c0 = max(0, col(h.start)), c1 = min(cols - 1, max(c0, col(h.end)))
             if c0 >= cols || col(h.end) < 0 { continue }
             for c in c0...c1 { b.put(x0 + c, row, g.hEighths[4], Style(.accent, dim: h.start > s.cursor), clip: inner) }
