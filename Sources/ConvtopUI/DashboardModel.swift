@@ -141,6 +141,20 @@ public final class DashboardModel {
         say(state.filterStream.map { "showing stream \($0) (f: next, all after the last)" } ?? "showing every stream")
     }
 
+    /// `convtop watch`: a new trace from the user's run becomes the next iteration, re-simulated under the current
+    /// policy (the same settings otherwise); the status line gives its measured and simulated times.
+    public func follow(trace path: String) {
+        let previous = state
+        state.scenario.model = path
+        state.iteration += 1
+        simulate(previous: previous)
+        guard state.scenario.model == path else { return }   // the trace could not be used: the status says why
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let ends = workload.trace?.kernels.map { $0.start + $0.duration } ?? [], starts = workload.trace?.kernels.map(\.start) ?? []
+        let measured = (ends.max() ?? 0) - (starts.min() ?? 0)
+        say("new trace \(name): measured \(String(format: "%.3f", measured / 1000)) ms, serial \(String(format: "%.3f", result.metrics.serialMs)) ms, \(state.scenario.policy.rawValue) \(String(format: "%.3f", result.metrics.iterationMs)) ms")
+    }
+
     /// A key while the search is being typed: text, Backspace, Enter (jump to the first match after the cursor), Esc.
     func editSearch(_ key: Key) {
         switch key {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ConvtopCore
 @testable import ConvtopUI
@@ -259,5 +260,23 @@ struct ABViewTests {
         _ = m.handle(.char("v"))
         #expect(m.state.abPolicy == nil)
         #expect(!m.render(width: 120, height: 40).text().contains("vs B"))
+    }
+}
+
+/// `convtop watch`: a new trace becomes the next iteration, re-simulated under the current policy.
+struct FollowTraceTests {
+    @Test func aNewTraceBecomesTheNextIteration() throws {
+        var s = Scenario()
+        // The core tests' fixture (a real PyTorch profiler trace of GoogLeNet on an H200).
+        s.model = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ConvtopCoreTests/Fixtures/pytorch_profiler_googlenet_b1_h200.json.gz").path
+        s.gpu = "h200"; s.policy = .heft; s.seed = 7
+        let m = try DashboardModel(scenario: s, gpuNames: ["h200"], ascii: false)
+        let before = m.state.iteration
+        m.follow(trace: s.model)
+        #expect(m.state.iteration == before + 1 && m.state.scenario.policy == .heft)
+        #expect(m.state.status.hasPrefix("new trace pytorch_profiler_googlenet_b1_h200.json.gz: measured"))
+        m.follow(trace: "/nonexistent/trace.json")
+        #expect(m.state.scenario.model == s.model && m.state.status.hasPrefix("cannot apply"))
     }
 }

@@ -104,6 +104,22 @@ import Testing
         #expect(!(try screen()).contains("SMs at cursor"))
     }
 
+    /// `convtop watch DIR`: the newest trace opens the dashboard; a trace written later becomes the next iteration.
+    @Test func watchFollowsNewTraces() throws {
+        let dir = NSTemporaryDirectory() + "convtop-e2e-watch-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { _ = try? tmux("kill-server"); try? FileManager.default.removeItem(atPath: dir) }
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ConvtopCoreTests/Fixtures/pytorch_profiler_googlenet_b1_h200.json.gz").path
+        try FileManager.default.copyItem(atPath: fixture, toPath: dir + "/w.1.pt.trace.json.gz")
+        _ = try tmux("new-session", "-d", "-s", "watch", "-x", "120", "-y", "40",
+                     "CONVTOP_CONFIG= TERM=tmux-256color '\(binary)' watch '\(dir)' --policy heft; sleep 30")
+        _ = try waitFor("the dashboard on the first trace", session: "watch") { $0.contains("SMs at cursor") && $0.contains("w.1.pt.trace") }
+        try FileManager.default.copyItem(atPath: fixture, toPath: dir + "/w.2.pt.trace.json.gz")
+        let s = try waitFor("the second trace", session: "watch") { $0.contains("new trace w.2.pt.trace.json.gz") }
+        #expect(s.contains("heft"))
+    }
+
     /// A config file sets the dashboard's defaults; a flag on the command line wins over it.
     @Test func configFileSetsDefaultsAndFlagsWin() throws {
         let dir = NSTemporaryDirectory() + "convtop-e2e-config-\(getpid())"

@@ -12,6 +12,8 @@ struct DashboardLoop {
     /// Recorded key presses to replay: (seconds since start, key).
     var script: [(Double, Key)] = []
     var cast: CastWriter?
+    /// Called once a second (at the frame rate's pace): `convtop watch` polls its folder here.
+    var everySecond: (() -> Void)?
 
     func run() throws {
         let clock = ContinuousClock()
@@ -24,6 +26,7 @@ struct DashboardLoop {
         var dirty = true
         var lastSize = (width: -1, height: -1)
         while !quit && terminationRequested == 0 {
+            if let everySecond, frames % max(1, fps) == 0 { everySecond(); dirty = true }
             let size = screen.size
             // Paused with no input and no resize: the screen cannot change, so skip rendering.
             // Replayed key presses that are due.
