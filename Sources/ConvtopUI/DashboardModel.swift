@@ -20,6 +20,8 @@ public final class DashboardModel {
     private var policyHits: [(PolicyKind, Rect)] = []
     /// The A/B view's compared iteration, kept while policy, iteration and settings stay.
     private var comparison: (policy: PolicyKind, iteration: Int, scenario: Scenario, index: PlaybackIndex, result: IterationResult)?
+    /// Where the last frame drew each op of the branches panel.
+    private var opHits: [(op: Int, rect: Rect)] = []
     /// Where the last frame drew each stream lane, so a click maps to a stream and an instant.
     private var laneHits: [TimelineWidget.LaneHit] = []
 
@@ -99,6 +101,15 @@ public final class DashboardModel {
         if action == .cycleFilter { cycleFilter(); return [] }
         if case .click(let x, let y) = key {
             action = policyHits.first { $0.1.contains(x: x, y: y) }.map { .selectPolicy($0.0) }
+            // A click on an op in the branches panel moves the cursor to its first kernel and inspects it.
+            if action == nil, let hit = opHits.first(where: { $0.rect.contains(x: x, y: y) }), index.opStart[hit.op].isFinite {
+                let first = result.trace.kernels[workload.kernels.opKernels[hit.op][0]]
+                state.cursor = first.start + min(0.001, (first.end - first.start) / 2)
+                state.inspectStream = first.stream
+                state.showInspector = true
+                state.paused = true
+                return []
+            }
             // A click on a stream lane moves the cursor there and inspects that stream's kernel.
             if action == nil, let lane = laneHits.first(where: { $0.row == y && x >= $0.x0 && x < $0.x0 + $0.cols }) {
                 state.cursor = min(index.iterationUs, max(0, lane.start + (Double(x - lane.x0) + 0.5) / Double(lane.cols) * lane.span))
@@ -262,7 +273,9 @@ public final class DashboardModel {
             laneHits = TimelineWidget.draw(&b, l.timelines, state, self, glyphs: glyphs)
         }
         SMWidget.draw(&b, l.sms, state, self, glyphs: glyphs)
-        BranchWidget.draw(&b, l.branches, state, self, glyphs: glyphs)
+        var ops: [(Int, Rect)] = []
+        BranchWidget.draw(&b, l.branches, state, self, glyphs: glyphs) { ops.append(($0, $1)) }
+        opHits = ops
         StatsWidget.draw(&b, l.stats, state, self, glyphs: glyphs)
         HeaderWidgets.footer(&b, l.footer, state)
         if state.showExplain && !state.showHelp { ExplainWidget.draw(&b, explanation, glyphs: glyphs) }

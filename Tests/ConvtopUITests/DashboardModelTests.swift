@@ -280,3 +280,20 @@ struct FollowTraceTests {
         #expect(m.state.scenario.model == s.model && m.state.status.hasPrefix("cannot apply"))
     }
 }
+
+/// A click on an op in the branches panel jumps to its first kernel and inspects it.
+struct BranchClickTests {
+    @Test func clickingAnOpInspectsItsFirstKernel() throws {
+        let m = try fixedModel()
+        let lines = m.render(width: 120, height: 40).lines()
+        // The first op row of the branches panel: the line after the column headings ("branch1 …").
+        let heading = try #require(lines.firstIndex { $0.contains("branch1") && $0.contains("branch2") })
+        let row = heading + 1
+        let x = try #require(lines[row].firstIndex(of: "✓") ?? lines[row].firstIndex(of: "▶") ?? lines[row].firstIndex(of: "○") ?? lines[row].firstIndex(of: "·"))
+        _ = m.handle(.click(x: lines[row].distance(from: lines[row].startIndex, to: x), y: row))
+        #expect(m.state.showInspector && m.state.paused)
+        let rec = try #require(InspectorWidget.kernel(at: m.state.cursor, stream: m.state.inspectStream, m))
+        let op = m.workload.kernels.kernels[rec.kernel].op
+        #expect(m.workload.graph.nodes[op].name.hasSuffix("branch1.conv") || m.workload.graph.nodes[op].name.contains("branch1"))
+    }
+}

@@ -3,7 +3,9 @@ import ConvtopCore
 /// Branch parallelism: the fork–join region at the cursor, branches side by side with each op's state and stream,
 /// and a chart of available (ready + running ops) against exploited (kernels running) parallelism.
 enum BranchWidget {
-    static func draw(_ b: inout CellBuffer, _ r: Rect, _ s: AppState, _ m: DashboardModel, glyphs g: Glyphs) {
+    /// `onOp` learns where each op row was drawn (the dashboard maps clicks on ops with it).
+    static func draw(_ b: inout CellBuffer, _ r: Rect, _ s: AppState, _ m: DashboardModel, glyphs g: Glyphs,
+                     onOp: (Int, Rect) -> Void = { _, _ in }) {
         b.box(r, title: "branches", glyphs: g)
         let inner = r.inset(1)
         guard inner.width >= 10 && inner.height >= 3 else { return }
@@ -66,6 +68,7 @@ enum BranchWidget {
                     let tag = " s\(stream)"
                     let name = TextFit.shortName(within(op), max(1, col.width - 2 - tag.count), ellipsis: g.ellipsis)
                     let y = col.y + i
+                    onOp(op, Rect(x: col.x, y: y, width: col.width, height: 1))
                     // Under a stream filter, ops of other streams are dimmed.
                     let hidden = s.filterStream.map { $0 != stream } ?? false
                     b.put(col.x, y, glyph, hidden ? Style(.dim) : style, clip: col)
