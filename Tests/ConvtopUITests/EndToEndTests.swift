@@ -83,6 +83,20 @@ import Testing
         #expect(inspector.contains("registers a thread") && inspector.contains("waited"))
         _ = try tmux("send-keys", "-t", "e2e", "Escape")
         _ = try waitFor("the inspector to close") { !$0.contains("─ kernel ─") && $0.contains("SMs at cursor") }
+        // Search: / types into the footer, Enter jumps to a match.
+        _ = try tmux("send-keys", "-t", "e2e", "/")
+        _ = try tmux("send-keys", "-t", "e2e", "-l", "inception4b")
+        _ = try waitFor("the search being typed") { $0.contains("/inception4b_") }
+        _ = try tmux("send-keys", "-t", "e2e", "Enter")
+        _ = try waitFor("the search result") { $0.contains("'inception4b' 1 of ") }
+        _ = try tmux("send-keys", "-t", "e2e", "Escape")
+        // A/B against the previous policy (branch), then the stream filter.
+        _ = try tmux("send-keys", "-t", "e2e", "v")
+        _ = try waitFor("the A/B view") { $0.contains("─ A nimble ") && $0.contains("─ B branch ") }
+        _ = try tmux("send-keys", "-t", "e2e", "v")
+        _ = try waitFor("the A/B view to close") { $0.contains("┌─ streams") }
+        _ = try tmux("send-keys", "-t", "e2e", "f")
+        _ = try waitFor("the stream filter") { $0.contains("showing stream 0") }
         _ = try tmux("resize-window", "-t", "e2e", "-x", "90", "-y", "30")
         let small = try waitFor("the resized layout") { s in
             let lines = s.split(separator: "\n", omittingEmptySubsequences: false)

@@ -18,7 +18,7 @@ import Testing
 
     @Test(arguments: [(Panel.header, 120, 1), (.policy, 120, 1), (.timelines, 120, 14), (.sms, 150, 8),
                       (.branches, 90, 14), (.stats, 44, 14), (.footer, 160, 1), (.help, 100, 36), (.explain, 100, 16),
-                      (.inspector, 100, 14)])
+                      (.inspector, 100, 16)])
     func panel(_ p: (Panel, Int, Int)) throws {
         let m = try fixedModel()
         let b = m.renderPanel(p.0, width: p.1, height: p.2)

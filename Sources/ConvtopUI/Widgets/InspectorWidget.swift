@@ -49,7 +49,21 @@ enum InspectorWidget {
             ("work", String(format: "%.3g GFLOP · %.3g MB", k.flops / 1e9, k.bytes / 1e6)),
             ("times", "launched \(us(rec.launched)) · issued \(us(rec.issued)) · first block \(us(rec.start)) · end \(us(rec.end))"),
             ("ran", "\(us(rec.end - rec.start)) on \(rec.smsUsed) SMs · alone on the GPU \(us(alone))"),
+            ("SMs", smList(rec.kernel, m)),
             ("waited", waits.isEmpty ? "nothing: it started as soon as it could" : waits.joined(separator: " · ")),
         ]
+    }
+
+    /// The SMs the kernel's blocks ran on, as ranges ("0–27, 64–71"), from the iteration's block-group records.
+    static func smList(_ kernel: Int, _ m: DashboardModel) -> String {
+        let sms = Set(m.result.trace.groups.filter { Int($0.kernel) == kernel }.map { Int($0.sm) }).sorted()
+        guard !sms.isEmpty else { return "not recorded" }
+        var ranges: [String] = [], lo = sms[0], hi = sms[0]
+        for s in sms.dropFirst() {
+            if s == hi + 1 { hi = s; continue }
+            ranges.append(lo == hi ? "\(lo)" : "\(lo)–\(hi)"); lo = s; hi = s
+        }
+        ranges.append(lo == hi ? "\(lo)" : "\(lo)–\(hi)")
+        return ranges.joined(separator: ", ")
     }
 }
