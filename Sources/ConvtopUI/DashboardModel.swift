@@ -104,18 +104,13 @@ public final class DashboardModel {
             // A click on an op in the branches panel moves the cursor to its first kernel and inspects it.
             if action == nil, let hit = opHits.first(where: { $0.rect.contains(x: x, y: y) }), index.opStart[hit.op].isFinite {
                 let first = result.trace.kernels[workload.kernels.opKernels[hit.op][0]]
-                state.cursor = first.start + min(0.001, (first.end - first.start) / 2)
-                state.inspectStream = first.stream
-                state.showInspector = true
-                state.paused = true
+                inspect(at: Self.instant(in: first), stream: first.stream)
                 return []
             }
             // A click on a stream lane moves the cursor there and inspects that stream's kernel.
             if action == nil, let lane = laneHits.first(where: { $0.row == y && x >= $0.x0 && x < $0.x0 + $0.cols }) {
-                state.cursor = min(index.iterationUs, max(0, lane.start + (Double(x - lane.x0) + 0.5) / Double(lane.cols) * lane.span))
-                state.inspectStream = lane.stream
-                state.showInspector = true
-                state.paused = true
+                inspect(at: min(index.iterationUs, max(0, lane.start + (Double(x - lane.x0) + 0.5) / Double(lane.cols) * lane.span)),
+                        stream: lane.stream)
                 return []
             }
         }
@@ -166,6 +161,17 @@ public final class DashboardModel {
         say("new trace \(name): measured \(String(format: "%.3f", measured / 1000)) ms, serial \(String(format: "%.3f", result.metrics.serialMs)) ms, \(state.scenario.policy.rawValue) \(String(format: "%.3f", result.metrics.iterationMs)) ms")
     }
 
+    /// An instant just inside a kernel's run (a nanosecond after it starts, or its middle if shorter).
+    static func instant(in r: KernelRecord) -> Double { r.start + min(0.001, (r.end - r.start) / 2) }
+
+    /// Pauses at `t` with the inspector open on `stream`'s kernel there (clicks on lanes and ops).
+    func inspect(at t: Double, stream: Int) {
+        state.cursor = t
+        state.inspectStream = stream
+        state.showInspector = true
+        state.paused = true
+    }
+
     /// A key while the search is being typed: text, Backspace, Enter (jump to the first match after the cursor), Esc.
     func editSearch(_ key: Key) {
         switch key {
@@ -203,7 +209,7 @@ public final class DashboardModel {
         let i = forward ? (matches.firstIndex { $0.start > t + 1e-6 } ?? 0)
                         : (matches.lastIndex { $0.start < t - 1e-6 } ?? matches.count - 1)
         let r = matches[i]
-        state.cursor = r.start + min(0.001, (r.end - r.start) / 2)
+        state.cursor = Self.instant(in: r)
         state.paused = true
         state.inspectStream = r.stream
         let op = workload.kernels.graph.nodes[workload.kernels.kernels[r.kernel].op].name

@@ -86,21 +86,26 @@ struct PolicyTests {
     }
 }
 
+/// A → {B, C} → D of small element-wise ops, lowered for the H100, with hand-set standalone costs (µs) per op.
+func diamond(costs: [String: Double]) throws -> (Graph, KernelGraph, [Double]) {
+    let g = graph { b in
+        let x = b.input([1, 8])
+        let a = b.relu(x, name: "A")
+        let bb = b.relu(a, name: "B"), c = b.relu(a, name: "C")
+        _ = b.sum([bb, c], name: "D")
+    }
+    var cost = Array(repeating: 0.0, count: g.nodes.count)
+    for (name, us) in costs { cost[g.nodes.first { $0.name == name }!.id] = us }
+    return (g, Lowering.lower(g, gpu: try GPUCatalog.load("h100")), cost)
+}
+
 /// HEFT on a diamond with hand-set costs: A (5 µs) → B (10), C (4) → D (2), two streams, 3 µs per cross-stream wait.
 /// Ranks: A 17, B 12, C 6, D 2. A goes to stream 0 (finish 5); B finishes at 15 on stream 0 and 18 on stream 1 → 0;
 /// C finishes at 19 on stream 0 and 12 on stream 1 → 1; D finishes at 17 on stream 0 (B's 15, C's 12 + 3) and 20 on
 /// stream 1 → 0.
 struct HEFTTests {
     @Test func diamondByHand() throws {
-        let g = graph { b in
-            let x = b.input([1, 8])
-            let a = b.relu(x, name: "A")
-            let bb = b.relu(a, name: "B"), c = b.relu(a, name: "C")
-            _ = b.sum([bb, c], name: "D")
-        }
-        let kg = Lowering.lower(g, gpu: try GPUCatalog.load("h100"))
-        var cost = Array(repeating: 0.0, count: g.nodes.count)
-        for (name, us) in [("A", 5.0), ("B", 10.0), ("C", 4.0), ("D", 2.0)] { cost[g.nodes.first { $0.name == name }!.id] = us }
+        let (g, kg, cost) = try diamond(costs: ["A": 5, "B": 10, "C": 4, "D": 2])
         let s = PolicyKind.heft.schedule(kg, streams: 2, smCount: 132, cost: cost, syncUs: 3)
         let stream = { (n: String) in s.streamOfOp[g.nodes.first { $0.name == n }!.id] }
         let streams: [Int?] = [stream("A"), stream("B"), stream("C"), stream("D")]
@@ -215,15 +220,7 @@ struct GreenContextTests {
     /// 4 steps, the last branch also taking the 4 SMs left over, so B gets SMs 0–95 and C 96–131; the fork and the
     /// join use every SM.
     @Test func branchesGetWorkSharedPartitionsInArchitectureSteps() throws {
-        let g = graph { b in
-            let x = b.input([1, 8])
-            let a = b.relu(x, name: "A")
-            let bb = b.relu(a, name: "B"), c = b.relu(a, name: "C")
-            _ = b.sum([bb, c], name: "D")
-        }
-        let kg = Lowering.lower(g, gpu: try GPUCatalog.load("h100"))
-        var cost = Array(repeating: 0.0, count: g.nodes.count)
-        for (name, us) in [("A", 1.0), ("B", 3.0), ("C", 1.0), ("D", 1.0)] { cost[g.nodes.first { $0.name == name }!.id] = us }
+        let (g, kg, cost) = try diamond(costs: ["A": 1, "B": 3, "C": 1, "D": 1])
         let id = { (n: String) in g.nodes.first { $0.name == n }!.id }
         let s = PolicyKind.greenContexts.schedule(kg, streams: 8, smCount: 132, cost: cost, partitionGranularity: 8)
         #expect(s.smRangeOfOp[id("B")] == SMRange(0, 96) && s.smRangeOfOp[id("C")] == SMRange(96, 132))

@@ -13,11 +13,13 @@ public struct Workload: Sendable {
     /// For profiler traces: where the ops' dependencies came from.
     public let structureSource: String?
     public let trace: ProfilerTrace?
-    /// IOS's search result, computed once (on first use) and shared by copies of this workload.
-    let ios = IOSCache()
-
     /// What IOS's search did for this workload at its stream count (runs the search if it has not run).
-    public func iosStats() -> IOSSearch.Stats { ios.schedule(self, pool: max(1, scenario.streams)).1 }
+    public func iosStats() -> IOSSearch.Stats { iosSearch().1 }
+
+    /// IOS's search, run once per workload (on first use) and shared by its copies.
+    func iosSearch() -> (Schedule, IOSSearch.Stats) {
+        derived.ios.get(0) { IOSSearch().schedule(self, pool: max(1, scenario.streams)) }
+    }
 
     /// Builds the graph, lowers it and checks that every kernel fits on the GPU.
     public init(_ s: Scenario, gpu: GPUSpec? = nil) throws {
@@ -73,6 +75,7 @@ public struct Workload: Sendable {
         let regions = Memo<Int, [ForkJoinRegion]>()
         let schedules = Memo<PolicyKind, Schedule>()
         let serialUs = Memo<Int, Double>()
+        let ios = Memo<Int, (Schedule, IOSSearch.Stats)>()
     }
     let derived = Derived()
 
@@ -87,7 +90,7 @@ public struct Workload: Sendable {
 
     func makeSchedule(_ policy: PolicyKind) -> Schedule {
         if policy == .ios {
-            var s = ios.schedule(self, pool: max(1, scenario.streams)).0
+            var s = iosSearch().0
             if kernels.graph.mode == .training { Policies.backwardFollowsForward(kernels, into: &s) }
             return s
         }

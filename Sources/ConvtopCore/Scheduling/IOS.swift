@@ -1,5 +1,3 @@
-import Foundation
-
 /// IOS, inter-operator scheduling (Ding et al., "IOS: Inter-Operator Scheduler for CNN Acceleration", MLSys 2021).
 ///
 /// The ops are cut into blocks at the ops every path passes through; within a block, dynamic programming over the
@@ -45,10 +43,7 @@ public struct IOSSearch: Sendable {
             let stages = dp.run(&coster) ?? { stats.greedyBlocks += 1; return dp.greedy() }()
             for stage in stages {
                 stats.stages += 1
-                for (g, group) in units.groups(of: stage).enumerated() {
-                    for u in group { for v in units.members[u] { s.streamOfOp[od.ops[v]] = g % max(pool, 1) } }
-                }
-                s.launchOrder += stage.flatMap { units.members[$0] }.sorted().map { od.ops[$0] }
+                units.run(stage, pool: pool, into: &s)
             }
         }
         stats.stagesSimulated = coster.simulated
@@ -110,6 +105,14 @@ struct IOSUnits {
         }
         if !cur.isEmpty { out.append(cur) }
         return out
+    }
+
+    /// Appends a stage to a schedule: each group on its own stream of the pool, its ops launched in order.
+    func run(_ stage: [Int], pool: Int, into s: inout Schedule) {
+        for (g, group) in groups(of: stage).enumerated() {
+            for u in group { for v in members[u] { s.streamOfOp[od.ops[v]] = g % max(pool, 1) } }
+        }
+        s.launchOrder += stage.flatMap { members[$0] }.sorted().map { od.ops[$0] }
     }
 
     /// The groups of a stage: its units joined by dependency edges (connected components), in unit order.
@@ -323,26 +326,8 @@ extension Policies {
         s.launchOrder = []
         for block in units.blocks() {
             for stage in BlockSearch(units: units, block: block, search: IOSSearch()).greedy() {
-                for (g, group) in units.groups(of: stage).enumerated() {
-                    for u in group { for v in units.members[u] { s.streamOfOp[od.ops[v]] = g % max(pool, 1) } }
-                }
-                s.launchOrder += stage.flatMap { units.members[$0] }.sorted().map { od.ops[$0] }
+                units.run(stage, pool: pool, into: &s)
             }
         }
-    }
-}
-
-/// One IOS search per workload and stream count: the policy is asked for its schedule every iteration.
-final class IOSCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var done: [Int: (Schedule, IOSSearch.Stats)] = [:]
-
-    func schedule(_ w: Workload, pool: Int) -> (Schedule, IOSSearch.Stats) {
-        lock.lock()
-        defer { lock.unlock() }
-        if let d = done[pool] { return d }
-        let d = IOSSearch().schedule(w, pool: pool)
-        done[pool] = d
-        return d
     }
 }

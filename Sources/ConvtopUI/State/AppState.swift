@@ -31,6 +31,9 @@ public struct AppState: Sendable, Equatable {
     public var previousPolicy: PolicyKind? = nil
     /// The one stream shown in full (others dimmed in the timelines, SM bars and branches); nil: all.
     public var filterStream: Int? = nil
+
+    /// Whether the stream filter dims `stream` (another stream is shown alone).
+    public func dims(stream: Int) -> Bool { filterStream.map { $0 != stream } ?? false }
     public var inspectStream: Int? = nil
     public var recordingAvailable = false
     public var recording = false

@@ -70,7 +70,7 @@ enum BranchWidget {
                     let y = col.y + i
                     onOp(op, Rect(x: col.x, y: y, width: col.width, height: 1))
                     // Under a stream filter, ops of other streams are dimmed.
-                    let hidden = s.filterStream.map { $0 != stream } ?? false
+                    let hidden = s.dims(stream: stream)
                     b.put(col.x, y, glyph, hidden ? Style(.dim) : style, clip: col)
                     let end = b.text(col.x + 2, y, name, hidden ? Style(.dim) : (st == .running ? Style(.normal, bold: true) : Style(st == .done ? .dim : .normal)), clip: col)
                     b.text(max(end, col.maxX - tag.count), y, tag, hidden ? Style(.dim) : Style(.stream(stream)), clip: col)

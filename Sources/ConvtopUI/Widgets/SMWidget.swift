@@ -24,7 +24,7 @@ enum SMWidget {
             let f = occ[lo..<hi].reduce(0) { $0 + $1.fraction } / Double(hi - lo)
             let streams = occ[lo..<hi].filter { $0.stream >= 0 }.map(\.stream)
             let st = streams.isEmpty ? -1 : streams.max { a, b2 in streams.filter { $0 == a }.count < streams.filter { $0 == b2 }.count }!
-            let style = st >= 0 && (s.filterStream.map { $0 == st } ?? true) ? Style(.stream(st)) : Style(.dim)
+            let style = st >= 0 && !s.dims(stream: st) ? Style(.stream(st)) : Style(.dim)
             for row in 0..<barH {
                 let level = f * Double(barH) - Double(row)
                 let y = inner.y + barH - 1 - row

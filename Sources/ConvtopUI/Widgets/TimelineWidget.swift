@@ -59,7 +59,7 @@ enum TimelineWidget {
             let more = li == lanesShown - 1 && lanesShown < ix.streams.count
             let label = more ? "+\(ix.streams.count - lanesShown + 1) more" : "stream \(st)"
             if !more { hits.append(LaneHit(row: row, x0: x0, cols: cols, stream: st, start: start, span: span)) }
-            let laneHidden = !more && (s.filterStream.map { $0 != st } ?? false)
+            let laneHidden = !more && s.dims(stream: st)
             b.text(inner.x, row, TextFit.padRight(label, labelWidth - 1), laneHidden ? Style(.dim) : Style(.stream(st), bold: true), clip: inner)
             for c in 0..<cols { b.put(x0 + c, row, g.idle, Style(.dim), clip: inner) }
             let recs = more ? ix.streams[li...].flatMap { ix.lanes[$0]! } : ix.lanes[st]!
@@ -78,14 +78,14 @@ enum TimelineWidget {
             // Launched grids waiting in the dispatcher (no block on an SM yet): a dashed span where nothing runs.
             for q in ix.queuedSpans where (more ? ix.streams[li...].contains(q.stream) : q.stream == st) && q.start >= start && q.issued <= start + span {
                 for c in max(0, col(max(q.issued, start)))...min(cols - 1, max(0, col(min(q.start, start + span)))) where owner[c] < 0 {
-                    let hidden = s.filterStream.map { $0 != q.stream } ?? false
+                    let hidden = s.dims(stream: q.stream)
                     b.put(x0 + c, row, g.queuedSpan, hidden ? Style(.dim) : Style(.stream(q.stream), dim: q.issued > s.cursor), clip: inner)
                 }
             }
             for c in 0..<cols where owner[c] >= 0 {
                 let k = recs[owner[c]]
                 let f = min(busy[c], 1)
-                let hidden = s.filterStream.map { $0 != k.stream } ?? false
+                let hidden = s.dims(stream: k.stream)
                 b.put(x0 + c, row, f >= 0.75 ? g.stream(k.stream) : g.level(max(f, 1.0 / 8)),
                       hidden ? Style(.dim) : Style(.stream(k.stream), dim: k.start > s.cursor), clip: inner)
             }
@@ -97,7 +97,7 @@ enum TimelineWidget {
                 let width = c1 - c0 + 1
                 if width >= 6 && c0 > lastLabelEnd {
                     let name = TextFit.shortName(names[kernels[k.kernel].op].name, width - 2, ellipsis: g.ellipsis)
-                    let hidden = s.filterStream.map { $0 != k.stream } ?? false
+                    let hidden = s.dims(stream: k.stream)
                     b.text(x0 + c0 + 1, row, name, hidden ? Style(.dim) : Style(.stream(k.stream), bold: true, reverse: true, dim: future),
                            clip: Rect(x: x0 + c0, y: row, width: width, height: 1))
                     lastLabelEnd = c1
