@@ -45,3 +45,29 @@ struct ConfigFileTests {
         #expect(try ConfigFile.load(path: "/nonexistent/convtop/config.toml") == ConfigFile())
     }
 }
+
+/// Mutated config files (bytes flipped, inserted, deleted, lines cut) never trap: each parses or is one-line refused.
+struct ConfigFileFuzzTests {
+    @Test func mutatedFilesParseOrAreRefused() {
+        let valid = Array("model = \"googlenet\"\npolicy = \"ios\" # x\nbatch = 8\nmouse = false\ntheme = \"light\"\n".utf8)
+        var rng = SplitMix64(seed: 11)
+        var refused = 0, accepted = 0
+        for _ in 0..<3000 {
+            var b = valid
+            for _ in 0..<Int(rng.next() % 4 + 1) {
+                let i = Int(rng.next() % UInt64(max(b.count, 1)))
+                switch rng.next() % 3 {
+                case 0 where !b.isEmpty: b[i] = UInt8(truncatingIfNeeded: rng.next())
+                case 1: b.insert(UInt8(truncatingIfNeeded: rng.next()), at: min(i, b.count))
+                default: if !b.isEmpty { b.remove(at: i) }
+                }
+            }
+            let text = String(decoding: b, as: UTF8.self)
+            do { _ = try ConfigFile.parse(text, file: "c.toml"); accepted += 1 } catch let e as ConvtopError {
+                #expect(!e.message.contains("\n"))
+                refused += 1
+            } catch { Issue.record("unexpected \(error)") }
+        }
+        #expect(refused > 100 && accepted > 100)
+    }
+}
