@@ -16,6 +16,8 @@ struct SimulationFlags: ParsableArguments {
     @Option(help: "Seed for run-to-run variation.") var seed: UInt64 = 0
     @Flag(help: "IOS's operator merge: convolutions that read one tensor with the same kernel become one wider convolution.")
     var merge = false
+    @Option(help: "Kernels from the GPU's measured kernel catalog where it has them, or from convtop's model alone.")
+    var kernels = KernelSource.catalog
 
     func scenario(model: String) throws -> Scenario {
         var s = Scenario()
@@ -32,6 +34,7 @@ struct SimulationFlags: ParsableArguments {
         s.precision = precision
         s.optimizer = optimizer
         s.mergeConvolutions = merge ? true : nil
+        s.kernelSource = kernels == .model ? .model : nil
         try s.validate()
         return s
     }

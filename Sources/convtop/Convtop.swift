@@ -13,7 +13,7 @@ struct Convtop: ParsableCommand {
         discussion: "Run 'convtop MODEL' for the dashboard, or a subcommand for headless use.",
         version: version,
         subcommands: [Dashboard.self, Models.self, GPUs.self, Simulate.self, Compare.self, Bench.self, Validate.self,
-                      TraceExport.self, Explain.self, Replay.self, Summary.self, Import.self, SweepCommand.self, Plot.self, ScheduleCommand.self, Auto.self, Watch.self],
+                      TraceExport.self, Explain.self, Replay.self, Summary.self, Import.self, SweepCommand.self, Plot.self, ScheduleCommand.self, Auto.self, Watch.self, Calibrate.self],
         defaultSubcommand: Dashboard.self
     )
 

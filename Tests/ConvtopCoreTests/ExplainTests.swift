@@ -9,6 +9,8 @@ struct ExplainTests {
                      connections: Int? = nil) throws -> GapAttribution {
         var s = Scenario()
         s.model = "test"; s.gpu = "h200"; s.streams = streams; s.launch = launch; s.connections = connections; s.policy = policy
+        // These graphs are sized for the mechanism each test shows: the model's kernels, not the catalog's.
+        s.kernelSource = .model
         let w = try Workload(graph: g, scenario: s)
         return GapAttribution(workload: w, result: try w.run(policy, recordBlocks: false))
     }

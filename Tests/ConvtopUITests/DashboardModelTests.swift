@@ -172,7 +172,7 @@ struct InspectorTests {
         #expect(running.isEmpty || rec.blocks == running.map(\.blocks).max())
         let k = m.workload.kernels.kernels[rec.kernel]
         let text = m.render(width: 120, height: 40).text()
-        #expect(text.contains(k.name) && text.contains("grid \(k.grid)") && text.contains("per SM"))
+        #expect(text.contains(k.displayName) && text.contains("grid \(k.grid)") && text.contains("per SM"))
         _ = m.handle(.escape)
         #expect(!m.state.showInspector)
     }

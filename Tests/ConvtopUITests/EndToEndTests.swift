@@ -159,6 +159,25 @@ import Testing
         }
     }
 
+    /// `convtop calibrate` on a machine without PyTorch and CUDA: a one-line refusal; `--manifest-only` writes the
+    /// manifest and graph files into a new folder and refuses a folder that is not empty.
+    @Test func calibrateRefusesWhatItCannotDo() throws {
+        let missing = try sh([binary, "calibrate", "--python", "/nonexistent/python3", "-o", NSTemporaryDirectory() + "never"])
+        #expect(missing.status == 2 && missing.out.split(separator: "\n").count == 1)
+        #expect(missing.out.contains("convtop calibrate needs Python 3 with PyTorch and CUDA"), "\(missing.out)")
+        #expect(!FileManager.default.fileExists(atPath: NSTemporaryDirectory() + "never"))
+        let dir = NSTemporaryDirectory() + "convtop-e2e-cal-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let made = try sh([binary, "calibrate", "--manifest-only", "--models", "resnet18", "--batches", "1", "--no-sweep", "-o", dir])
+        #expect(made.status == 0, "\(made.out)")
+        let manifest = try String(contentsOfFile: dir + "/manifest.jsonl", encoding: .utf8)
+        #expect(manifest.split(separator: "\n").count > 20 && manifest.contains("\"key\":\"conv.forward|x=1,3,224,224|"))
+        #expect(FileManager.default.fileExists(atPath: dir + "/graphs/resnet18.json"))
+        let again = try sh([binary, "calibrate", "--manifest-only", "--models", "resnet18", "-o", dir])
+        #expect(again.status == 2 && again.out.contains("is not empty; name a new folder with -o"), "\(again.out)")
+    }
+
     /// Records a session in a real terminal with key presses, then replays it headless and summarises it.
     @Test func recordInATerminalThenReplay() throws {
         let dir = NSTemporaryDirectory() + "convtop-e2e-rec-\(getpid())"

@@ -22,6 +22,8 @@ public struct FidelityReport: Sendable {
     }
     public var networks: [NetworkRow]
     public var chains: [ChainRow]
+    /// convtop's zoo graphs run in PyTorch (`MeasuredRuns.zoo`).
+    public var zoo: [NetworkRow] = []
 
     /// Median and worst of absolute values.
     public static func medianWorst(_ xs: [Double]) -> (median: Double, worst: Double) {
@@ -32,8 +34,8 @@ public struct FidelityReport: Sendable {
     }
 
     /// Speedup errors of every row that has a measured speedup (networks and chains).
-    public var speedupErrors: [Double] { networks.compactMap(\.speedupError) + chains.map(\.speedupError) }
-    public var serialErrors: [Double] { networks.map(\.serialError) }
+    public var speedupErrors: [Double] { (networks + zoo).compactMap(\.speedupError) + chains.map(\.speedupError) }
+    public var serialErrors: [Double] { (networks + zoo).map(\.serialError) }
 
     /// Simulates every measured case on `gpu` (default: the H200 profile the measurements came from).
     public static func run(gpu: GPUSpec? = nil, networkFilter: (MeasuredRuns.Network) -> Bool = { _ in true },
@@ -44,7 +46,9 @@ public struct FidelityReport: Sendable {
         // Each case is independent and deterministic: results land at their index whatever the thread count.
         let netRows = try parallelMap(nets.count) { i in try network(nets[i], gpu: g) }
         let chainRows = try parallelMap(chains.count) { i in try chainCase(chains[i], gpu: g) }
-        return FidelityReport(networks: netRows, chains: chainRows.flatMap { $0 })
+        let zoo = try MeasuredRuns.zoo().filter { $0.serialGraphMs != nil && networkFilter($0) }
+        let zooRows = try parallelMap(zoo.count) { i in try network(zoo[i], gpu: g) }
+        return FidelityReport(networks: netRows, chains: chainRows.flatMap { $0 }, zoo: zooRows)
     }
 
     static func network(_ m: MeasuredRuns.Network, gpu: GPUSpec) throws -> NetworkRow {

@@ -48,11 +48,11 @@ public enum MeasuredRuns {
         }
     }
 
-    static func lines<T: Decodable>(_ file: String, as: T.Type) throws -> [T] {
-        guard let dir = AssetLocator.directory("calibration") else {
-            throw ConvtopError(.model, "cannot find convtop's Assets/calibration folder; set CONVTOP_ASSETS to the Assets directory")
+    static func lines<T: Decodable>(_ file: String, as: T.Type, folder: String = "calibration", sub: String = "/round2/") throws -> [T] {
+        guard let dir = AssetLocator.directory(folder) else {
+            throw ConvtopError(.model, "cannot find convtop's Assets/\(folder) folder; set CONVTOP_ASSETS to the Assets directory")
         }
-        let path = dir + "/round2/" + file
+        let path = dir + sub + file
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
         let d = JSONDecoder()
         var out: [T] = []
@@ -67,6 +67,12 @@ public enum MeasuredRuns {
     /// Network iterations: inference then training, in file order.
     public static func networks() throws -> [Network] {
         try lines("inference.jsonl", as: Network.self) + lines("training.jsonl", as: Network.self)
+    }
+
+    /// convtop's own zoo graphs (written by `GraphFileWriter`) run in PyTorch on the H200 by
+    /// `Assets/catalog/measure_catalog.py`: serial and branch rule, CUDA Graph replay, batch 1, 8, 32 and 64.
+    public static func zoo() throws -> [Network] {
+        try lines("networks.jsonl", as: Network.self, folder: "catalog", sub: "/h200/")
     }
 
     /// Concurrency grid records.

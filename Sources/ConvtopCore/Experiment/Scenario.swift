@@ -17,6 +17,9 @@ public struct Scenario: Sendable, Hashable, Codable {
     public var structure: String? = nil
     /// IOS's operator merge applied to the graph before lowering (nil, as in older recordings: off).
     public var mergeConvolutions: Bool? = nil
+    /// Kernels from the GPU's kernel catalog where it has them (nil, as in older recordings: the catalog) or from
+    /// convtop's model alone.
+    public var kernelSource: KernelSource? = nil
     public init() {}
 
     /// The largest batch and stream pool accepted anywhere (flags, dashboard keys).

@@ -36,8 +36,8 @@ public struct Workload: Sendable {
         } else {
             let graph = try ModelLoader.load(s.model, batch: s.batch, mode: s.mode, optimizer: s.optimizer,
                                              mergeConvolutions: s.mergeConvolutions ?? false)
-            try self.init(kernels: Lowering.lower(graph, gpu: spec, precision: s.precision), scenario: s, gpu: spec,
-                          structureSource: nil, trace: nil)
+            try self.init(kernels: Lowering.lower(graph, gpu: spec, precision: s.precision, catalog: Self.catalog(s, spec)),
+                          scenario: s, gpu: spec, structureSource: nil, trace: nil)
         }
     }
 
@@ -45,8 +45,13 @@ public struct Workload: Sendable {
     public init(graph: Graph, scenario s: Scenario, gpu: GPUSpec? = nil) throws {
         try s.validate()
         let spec = try gpu ?? GPUCatalog.load(s.gpu)
-        try self.init(kernels: Lowering.lower(graph, gpu: spec, precision: s.precision), scenario: s, gpu: spec,
-                      structureSource: nil, trace: nil)
+        try self.init(kernels: Lowering.lower(graph, gpu: spec, precision: s.precision, catalog: Self.catalog(s, spec)),
+                      scenario: s, gpu: spec, structureSource: nil, trace: nil)
+    }
+
+    /// The kernel catalog a scenario's lowering consults on `gpu` (none when it asks for the model alone).
+    static func catalog(_ s: Scenario, _ gpu: GPUSpec) -> CatalogSource {
+        s.kernelSource == .model ? .none : CatalogSource.forGPU(gpu)
     }
 
     init(kernels kg: KernelGraph, scenario s: Scenario, gpu spec: GPUSpec, structureSource: String?, trace: ProfilerTrace?) throws {

@@ -9,8 +9,19 @@ public enum GPUCatalog {
         return files.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
     }
 
-    /// Loads a profile by name (`h100`) or by path (`path/to/gpu.json`).
+    /// Loads a profile by name (`h100`), by path (`path/to/gpu.json`), or from a folder `convtop calibrate` wrote
+    /// (its `gpu.json`, with the kernel catalog beside it).
     public static func load(_ nameOrPath: String) throws -> GPUSpec {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: nameOrPath, isDirectory: &isDir), isDir.boolValue {
+            let profile = nameOrPath + "/gpu.json"
+            guard FileManager.default.fileExists(atPath: profile) else {
+                throw ConvtopError(.model, "\(nameOrPath) has no gpu.json; pass a folder convtop calibrate wrote, a .json profile or a GPU name")
+            }
+            var spec = try decode(try InputFile.read(profile, what: "GPU profile"), file: "gpu.json")
+            spec.catalogDirectory = nameOrPath
+            return spec
+        }
         let isPath = nameOrPath.hasSuffix(".json") || nameOrPath.contains("/")
         let path: String
         if isPath {

@@ -84,6 +84,8 @@ public struct GPUSpec: Sendable, Codable, Hashable {
     /// (fitted on NAME and carried over, scaled by this GPU's own peaks, bandwidth and limits). Absent: unknown.
     public var calibration: String?
     public var efficiency: KernelEfficiency
+    /// The folder a `convtop calibrate` profile was loaded from (its kernel catalog lies beside it); not in the JSON.
+    public var catalogDirectory: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case name, fullName = "full_name", computeCapability = "compute_capability", smCount = "sm_count"

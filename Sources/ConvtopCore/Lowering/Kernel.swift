@@ -34,8 +34,35 @@ public struct Kernel: Sendable, Hashable {
     public var precision: Precision
     /// Kernels that must finish before this one starts (the previous kernel of the op, producers' last kernels).
     public var deps: [Int]
+    /// Divides every rate the timing model gives this kernel (1 for modelled kernels). A kernel taken from the kernel
+    /// catalog gets the ratio of its measured to its modelled standalone time beyond the launch latency; a miss near
+    /// catalog entries gets their ratio (see `KernelCatalog`).
+    public var timeScale: Double = 1
+    /// Where the kernel's launch configuration and time come from.
+    public var origin: KernelOrigin = .model
 
     public var blocks: Int { grid.count }
+    /// The name as a person reads it: a measured library kernel's C++ signature shortened to its function name
+    /// (`void at::native::vectorized_elementwise_kernel<4, …>(…)` → `vectorized_elementwise_kernel`).
+    public var displayName: String { Self.shortName(name) }
+
+    public static func shortName(_ name: String) -> String {
+        var s = Substring(name)
+        if s.hasPrefix("void ") { s = s.dropFirst(5) }
+        var template: Substring = ""
+        if let cut = s.firstIndex(where: { $0 == "<" || $0 == "(" }) {
+            if s[cut] == "<" { template = s[s.index(after: cut)...].prefix { $0 != "," && $0 != ">" && $0 != "(" } }
+            s = s[..<cut]
+        }
+        if let colon = s.range(of: "::", options: .backwards) { s = s[colon.upperBound...] }
+        // CUTLASS wraps every kernel in `cutlass::Kernel<Config>`: the configuration is the name that tells.
+        if s.lowercased().hasPrefix("kernel"), !template.isEmpty {
+            s = template
+            if let colon = s.range(of: "::", options: .backwards) { s = s[colon.upperBound...] }
+        }
+        while s.last == " " { s = s.dropLast() }
+        return s.isEmpty ? name : String(s.prefix(72))
+    }
     public var threadsPerBlock: Int { block.count }
 }
 
@@ -57,6 +84,16 @@ public struct KernelGraph: Sendable {
     public var totalBlocks: Int { kernels.reduce(0) { $0 + $1.blocks } }
     /// Nodes that launch at least one kernel, in id order (a topological order).
     public var activeOps: [Int] { opKernels.indices.filter { !opKernels[$0].isEmpty } }
+}
+
+/// Where a kernel's launch configuration and time come from.
+public enum KernelOrigin: String, Sendable, Hashable, CaseIterable {
+    /// convtop's rules and roofline.
+    case model
+    /// Measured: the kernel catalog holds this op instance.
+    case catalog
+    /// Modelled kernels with the time of the nearest measured ops of the same family.
+    case near
 }
 
 /// Which convolution a kernel computes: the forward pass, the data gradient or the weight gradient.

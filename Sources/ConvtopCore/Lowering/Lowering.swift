@@ -6,7 +6,7 @@ public struct Lowering {
     public let gpu: GPUSpec
     public let precision: Precision
     let gemm: GemmShapes
-    private var kernels: [Kernel] = []
+    var kernels: [Kernel] = []
 
     public init(gpu: GPUSpec, precision: Precision = .tf32) {
         self.gpu = gpu
@@ -15,8 +15,11 @@ public struct Lowering {
     }
 
     /// Lowers every node; kernels of one op form a chain, and an op's first kernel waits for its producers.
-    public static func lower(_ graph: Graph, gpu: GPUSpec, precision: Precision = .tf32) -> KernelGraph {
+    /// With a catalog, ops it holds get their measured kernels and the others the time of their nearest measured
+    /// neighbours (`CatalogLowering`).
+    public static func lower(_ graph: Graph, gpu: GPUSpec, precision: Precision = .tf32, catalog: CatalogSource = .none) -> KernelGraph {
         var l = Lowering(gpu: gpu, precision: precision)
+        let measured = CatalogLowering(source: catalog, gpu: gpu, precision: precision)
         var opKernels = Array(repeating: [Int](), count: graph.nodes.count)
         // Last kernels an op's consumers must wait for (views pass their producers' through).
         var frontier = Array(repeating: [Int](), count: graph.nodes.count)
@@ -24,6 +27,7 @@ public struct Lowering {
             let deps = Array(Set(node.inputs.flatMap { frontier[$0] })).sorted()
             let start = l.kernels.count
             l.emit(node, graph: graph)
+            measured?.apply(to: &l, node: node, graph: graph, from: start)
             if l.kernels.count == start {
                 frontier[node.id] = deps
                 continue
@@ -196,7 +200,7 @@ public struct Lowering {
     }
 
     /// Emits the kernels of one node, by family.
-    private mutating func emit(_ node: Node, graph: Graph) {
+    mutating func emit(_ node: Node, graph: Graph) {
         switch node.kind {
         case .input, .flatten, .gradientView, .external, .view:
             return

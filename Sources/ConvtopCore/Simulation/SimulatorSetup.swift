@@ -31,6 +31,7 @@ extension Simulator.State {
         sms = Array(repeating: SMState(gpu), count: gpu.smCount)
         batchesOnSM = Array(repeating: [], count: gpu.smCount)
         smSeen = Array(repeating: -1, count: gpu.smCount)
+        smBatchStamp = Array(repeating: 0, count: gpu.smCount)
     }
 
     /// Flat per-kernel pricing inputs from the timing model (or from a trace's measured durations), and jitter.

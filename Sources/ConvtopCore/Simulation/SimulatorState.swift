@@ -20,6 +20,9 @@ extension Simulator {
         var records: [KernelRecord] = []
         var started: [Bool] = []
         var smSeen: [Int] = []
+        /// The batch being formed (a counter) and, per SM, the last batch that took it.
+        var batchStamp = 0
+        var smBatchStamp: [Int] = []
         // Connections (hardware queues).
         var fifo: [[Int]] = [], head: [Int] = [], tryPending: [Double] = []
         var residentGrids = 0
@@ -201,11 +204,16 @@ extension Simulator {
                     // The kernel's last group (which may hold fewer blocks) is placed on its own.
                     batchSMs.removeAll(keepingCapacity: true)
                     var batchUnits = 0
+                    batchStamp += 1
                     for (i, s) in sms.enumerated() where fitBuffer[i] > 0 && self.sms[s].resident == 0 {
+                        // The list of freed SMs can name an SM twice: it joins the batch once (else it would be
+                        // given two groups' worth of room it does not have).
+                        guard smBatchStamp[s] != batchStamp else { continue }
                         let u = min(fitBuffer[i], per)
                         if batchUnits == 0 { batchUnits = u }
                         guard u == batchUnits, (batchSMs.count + 1) * u < unitsLeft[k] else { break }
                         batchSMs.append(s)
+                        smBatchStamp[s] = batchStamp
                         fitBuffer[i] = 0
                     }
                     if !batchSMs.isEmpty {

@@ -1,5 +1,6 @@
 /// Prices thread blocks: a per-SM roofline with per-class efficiency, SM throughput shared among resident warps,
-/// DRAM bandwidth shared among co-running blocks, and a fixed per-kernel latency.
+/// DRAM bandwidth shared among co-running blocks, and a fixed per-kernel latency. A kernel's `timeScale` (from the
+/// kernel catalog) stretches every rate of it alike, so its standalone duration beyond the latency scales exactly.
 public struct TimingModel: Sendable {
     public let gpu: GPUSpec
 
@@ -9,12 +10,14 @@ public struct TimingModel: Sendable {
     public func smComputeRate(_ k: Kernel) -> Double {
         let e = gpu.efficiency
         let s = Double(gpu.smCount)
+        let rate: Double
         switch k.kernelClass {
-        case .tensorGemm: return gpu.tensorPeak(k.precision) * e.tensorGemm / s
-        case .cudaCore: return gpu.fp32TFLOPS * 1e12 * e.cudaCore / s
-        case .simtGemm: return gpu.fp32TFLOPS * 1e12 * (e.simtGemm ?? e.cudaCore) / s
-        case .elementwise, .reduction, .layout: return gpu.fp32TFLOPS * 1e12 * 0.5 / s
+        case .tensorGemm: rate = gpu.tensorPeak(k.precision) * e.tensorGemm / s
+        case .cudaCore: rate = gpu.fp32TFLOPS * 1e12 * e.cudaCore / s
+        case .simtGemm: rate = gpu.fp32TFLOPS * 1e12 * (e.simtGemm ?? e.cudaCore) / s
+        case .elementwise, .reduction, .layout: rate = gpu.fp32TFLOPS * 1e12 * 0.5 / s
         }
+        return rate / k.timeScale
     }
 
     /// Achievable DRAM bandwidth for this kernel class (whole chip), bytes/s.
@@ -27,7 +30,7 @@ public struct TimingModel: Sendable {
         default: f = e.memory
         }
         let l2 = k.bytes <= Double(gpu.l2Bytes) / 2 ? gpu.l2BandwidthBoost : 1
-        return gpu.dramBandwidthGBs * 1e9 * f * l2
+        return gpu.dramBandwidthGBs * 1e9 * f * l2 / k.timeScale
     }
 
     /// Bytes/s one SM can draw at most (a few times its fair share).
@@ -63,15 +66,15 @@ public struct TimingModel: Sendable {
         }
         let blocks = Double(max(k.blocks, 1))
         let warps = Double((k.threadsPerBlock + 31) / 32)
-        return k.bytes / blocks / (gpu.warpBandwidth * max(warps, 1)) * Self.us
+        return k.bytes / blocks / (gpu.warpBandwidth * max(warps, 1)) * Self.us * k.timeScale
     }
 
     /// Fixed cost of one block of this kernel (µs), by class.
     public func blockOverhead(_ k: Kernel) -> Double {
         switch k.kernelClass {
-        case .tensorGemm, .cudaCore, .simtGemm: return gpu.gemmBlockOverheadUs
-        case .layout: return gpu.layoutBlockOverheadUs
-        case .elementwise, .reduction: return gpu.blockOverheadUs
+        case .tensorGemm, .cudaCore, .simtGemm: return gpu.gemmBlockOverheadUs * k.timeScale
+        case .layout: return gpu.layoutBlockOverheadUs * k.timeScale
+        case .elementwise, .reduction: return gpu.blockOverheadUs * k.timeScale
         }
     }
 

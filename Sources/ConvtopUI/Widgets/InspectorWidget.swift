@@ -42,7 +42,7 @@ enum InspectorWidget {
         }
         let state = rec.start > s.cursor ? "starts in \(us(rec.start - s.cursor))" : "running"
         return [
-            ("kernel", "\(k.name) (\(k.kernelClass.rawValue)) · \(state)"),
+            ("kernel", "\(k.displayName) (\(k.kernelClass.rawValue)\(k.origin == .catalog ? ", measured" : "")) · \(state)"),
             ("op", "\(op.name) · \(op.kind.name) · stream \(rec.stream)"),
             ("launch", "grid \(k.grid) · block \(k.block) · \(k.blocks) blocks · \(fit) per SM (\(fit * gpu.smCount) per wave)"),
             ("resources", "\(k.registersPerThread) registers a thread · \(k.sharedMemoryPerBlock) B shared memory a block"),

@@ -18,8 +18,8 @@ struct Bench: ParsableCommand {
         }
     }
     struct Out: Encodable {
-        var cases: [Case]; var peakMemoryMB: Double
-        enum CodingKeys: String, CodingKey { case cases, peakMemoryMB = "peak_memory_mb" }
+        var cases: [Case]; var peakMemoryMB: Double; var catalogLoadMs: Double?
+        enum CodingKeys: String, CodingKey { case cases, peakMemoryMB = "peak_memory_mb", catalogLoadMs = "catalog_load_ms" }
     }
 
     static func measure(_ name: String, _ s: Scenario, repeats: Int, recordBlocks: Bool = false) throws -> Case {
@@ -65,12 +65,25 @@ struct Bench: ParsableCommand {
                 }
             }
         }
-        let out = Out(cases: cases, peakMemoryMB: Self.peakRSSMB())
+        let out = Out(cases: cases, peakMemoryMB: Self.peakRSSMB(), catalogLoadMs: Self.catalogLoadMs(repeats: repeats))
         if json { try printJSON(out); return }
         printTable(["case", "kernels", "blocks", "events", "ms / iteration", "blocks / s", "simulated ms"], cases.map {
             [$0.name, String($0.kernels), grouped($0.threadBlocks), grouped($0.events), fmt($0.msPerIteration, 2),
              String(format: "%.2fM", $0.blocksPerSecond / 1e6), fmt($0.simulatedIterationMs)]
         })
         print("peak memory: \(fmt(out.peakMemoryMB, 1)) MB")
+        if let ms = out.catalogLoadMs { print("kernel catalog (h200) read at start-up: \(fmt(ms, 1)) ms (median of \(repeats))") }
+    }
+
+    /// Wall-clock median of reading the H200 kernel catalog from disk (what a first simulation on an H200 or H100 adds).
+    static func catalogLoadMs(repeats: Int) -> Double? {
+        guard let dir = AssetLocator.directory("catalog") else { return nil }
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            guard (try? CatalogFile.load(path: dir + "/h200/" + CatalogFile.fileName)) != nil else { return nil }
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        }
+        return times.sorted()[times.count / 2]
     }
 }

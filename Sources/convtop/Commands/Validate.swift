@@ -56,5 +56,6 @@ struct Validate: ParsableCommand {
         printTable(["case", "speedup meas", "speedup sim"], r.pairs.map { [$0.label, fmt($0.measuredSpeedup, 3), fmt($0.simulatedSpeedup, 3)] })
         FidelityOutput.print(try FidelityReport.run(), allChains: all)
         FidelityOutput.printHeldOut(try HeldOutNetworks.run())
+        FidelityOutput.printCatalog(gpu: try GPUCatalog.load("h200"))
     }
 }

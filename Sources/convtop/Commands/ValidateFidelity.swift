@@ -4,14 +4,25 @@ import ConvtopCore
 enum FidelityOutput {
     static func pct(_ v: Double) -> String { String(format: "%+.1f%%", v * 100) }
 
-    static func print(_ r: FidelityReport, allChains: Bool) {
-        Swift.print("\nNetworks (H200 measured; serial = one stream, multi-stream = branch rule on 8 streams; CUDA Graph replay)")
+    /// Network rows: serial measured and simulated, error, speedups and their difference.
+    static func networkTable(_ rows: [FidelityReport.NetworkRow], speedupWhenMeasured: Bool = false) {
         printTable(["network", "serial meas ms", "serial sim ms", "error", "speedup meas", "speedup sim", "diff"],
-                   r.networks.map { n in
+                   rows.map { n in
                        [n.label, fmt(n.serialMeasuredMs), fmt(n.serialSimulatedMs), pct(n.serialError),
-                        n.speedupMeasured.map { fmt($0, 2) } ?? "–", fmt(n.speedupSimulated, 2),
+                        n.speedupMeasured.map { fmt($0, 2) } ?? "–",
+                        speedupWhenMeasured && n.speedupMeasured == nil ? "–" : fmt(n.speedupSimulated, 2),
                         n.speedupError.map { String(format: "%+.2f", $0) } ?? "–"]
                    })
+    }
+
+    static func print(_ r: FidelityReport, allChains: Bool) {
+        Swift.print("\nNetworks (H200 measured; serial = one stream, multi-stream = branch rule on 8 streams; CUDA Graph replay)")
+        networkTable(r.networks)
+        Swift.print("\nconvtop's zoo graphs run in PyTorch (Assets/catalog/h200/networks.jsonl; serial and branch rule, CUDA Graph replay)")
+        networkTable(r.zoo)
+        let b132 = r.zoo.filter { $0.label.hasSuffix(" b1") || $0.label.hasSuffix(" b32") }
+        let z = FidelityReport.medianWorst(b132.map(\.serialError)), zs = FidelityReport.medianWorst(r.zoo.compactMap(\.speedupError))
+        Swift.print("Zoo summary: serial time error at batch 1 and 32 median \(String(format: "%.1f%%", z.median * 100)), worst \(String(format: "%.1f%%", z.worst * 100)) over \(b132.count) sets; speedup error median \(fmt(zs.median, 3)), worst \(fmt(zs.worst, 3)) over \(r.zoo.count)")
         let chains = allChains ? r.chains : Array(r.chains.sorted { abs($0.speedupError) > abs($1.speedupError) }.prefix(12))
         Swift.print("\nIndependent convolution chains, one stream vs N (\(r.chains.count) cases\(allChains ? "" : "; the 12 worst shown, --all for every one"))")
         printTable(["case", "streams", "1 stream meas µs", "sim µs", "N streams meas µs", "sim µs", "speedup meas", "speedup sim", "diff"],
@@ -21,7 +32,7 @@ enum FidelityOutput {
         let se = FidelityReport.medianWorst(r.serialErrors)
         let spNet = FidelityReport.medianWorst(r.networks.compactMap(\.speedupError))
         let spCh = FidelityReport.medianWorst(r.chains.map(\.speedupError))
-        Swift.print("\nSummary: multi-stream speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)) (networks \(fmt(spNet.median, 3))/\(fmt(spNet.worst, 3)), chains \(fmt(spCh.median, 3))/\(fmt(spCh.worst, 3))); serial time error median \(String(format: "%.1f%%", se.median * 100)), worst \(String(format: "%.1f%%", se.worst * 100)) over \(r.networks.count) network sets")
+        Swift.print("\nSummary: multi-stream speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)) (networks \(fmt(spNet.median, 3))/\(fmt(spNet.worst, 3)), chains \(fmt(spCh.median, 3))/\(fmt(spCh.worst, 3))); serial time error median \(String(format: "%.1f%%", se.median * 100)), worst \(String(format: "%.1f%%", se.worst * 100)) over \(r.networks.count + r.zoo.count) network sets")
     }
 }
 
@@ -29,16 +40,26 @@ extension FidelityOutput {
     /// Networks outside every fit: their errors are what a user's own network should expect.
     static func printHeldOut(_ rows: [FidelityReport.NetworkRow]) {
         Swift.print("\nNetworks no parameter was fitted on (Assets/onnx: opset-17 exports simulated; the same networks measured in PyTorch on an H200)")
-        printTable(["network", "serial meas ms", "serial sim ms", "error", "speedup meas", "speedup sim", "diff"],
-                   rows.map { n in
-                       [n.label, fmt(n.serialMeasuredMs), fmt(n.serialSimulatedMs), pct(n.serialError),
-                        n.speedupMeasured.map { fmt($0, 2) } ?? "–", n.speedupMeasured == nil ? "–" : fmt(n.speedupSimulated, 2),
-                        n.speedupError.map { String(format: "%+.2f", $0) } ?? "–"]
-                   })
+        networkTable(rows, speedupWhenMeasured: true)
         let se = FidelityReport.medianWorst(rows.map(\.serialError))
         let sp = FidelityReport.medianWorst(rows.compactMap(\.speedupError))
         Swift.print("Held-out summary: serial time error median \(String(format: "%.1f%%", se.median * 100)), worst \(String(format: "%.1f%%", se.worst * 100)) over \(rows.count) sets; speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)) over \(rows.compactMap(\.speedupError).count)")
     }
+}
+
+extension FidelityOutput {
+    /// The kernel catalog's leave-one-layer-out cross-validation, per op family and pass.
+    static func printCatalog(gpu: GPUSpec) {
+        guard case .measured(let catalog) = CatalogSource.forGPU(gpu) else { return }
+        let cv = CatalogCrossValidation.run(catalog: catalog, gpu: gpu)
+        Swift.print("\nKernel catalog (\(catalog.count) ops measured on the \(catalog.gpuName)): each layer left out at every batch size and predicted from its 6 nearest measured neighbours")
+        printTable(["ops", "predicted", "of", "median error", "90th pct", "worst"],
+                   cv.rows.map { [$0.family.rawValue + " " + $0.pass.rawValue, String($0.predicted), String($0.total),
+                                  pct1($0.medianError), pct1($0.p90Error), pct1($0.worstError)] })
+        Swift.print("Catalog summary: left-out single-op error median \(pct1(cv.medianError)), worst \(pct1(cv.worstError)) over \(cv.predicted) of \(cv.total) ops (the rest have no neighbour within the distance and keep the model's time)")
+    }
+
+    static func pct1(_ v: Double) -> String { String(format: "%.1f%%", v * 100) }
 }
 
 /// `convtop validate --fit`: refits the timing parameters and cross-validates them.

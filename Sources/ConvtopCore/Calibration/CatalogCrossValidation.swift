@@ -1,0 +1,58 @@
+import Foundation
+
+/// How well the catalog predicts shapes it has not measured: each measured layer (all its batch sizes) is left out
+/// in turn and predicted from its nearest measured neighbours of the same family and pass, as the lowering does for
+/// a miss (`KernelCatalog.nearEstimateUs`). Errors are of the op's total kernel time.
+public struct CatalogCrossValidation: Sendable {
+    public struct Row: Sendable {
+        public var family: OpFamily
+        public var pass: OpPass
+        /// Left-out ops with a neighbour close enough to predict them (else the lowering uses the model).
+        public var predicted: Int
+        public var total: Int
+        public var medianError: Double
+        public var worstError: Double
+        /// The 90th percentile of absolute errors.
+        public var p90Error: Double
+    }
+    public var rows: [Row]
+    /// Median and worst over every predicted op.
+    public var medianError: Double, worstError: Double, predicted: Int, total: Int
+
+    public static func run(catalog: KernelCatalog, gpu: GPUSpec, maxDistance: Double = 1.5) -> CatalogCrossValidation {
+        var errors: [String: [Double]] = [:], totals: [String: Int] = [:]
+        let entries = catalog.allEntries
+        let predictions = (try? parallelMap(entries.count) { i -> Double? in
+            let e = entries[i]
+            guard let p = catalog.nearEstimateUs(family: e.family, pass: e.pass, shapeClass: e.shapeClass, flops: e.flops,
+                                                 bytes: e.bytes, logChannels: e.logChannels, logPositions: e.logPositions,
+                                                 gpu: gpu, excludingLayer: e.layerKey, maxDistance: maxDistance),
+                  e.totalUs > 0 else { return nil }
+            return p / e.totalUs - 1
+        }) ?? Array(repeating: nil, count: entries.count)
+        for (e, p) in zip(entries, predictions) {
+            let cls = "\(e.family.rawValue).\(e.pass.rawValue)"
+            totals[cls, default: 0] += 1
+            if let p { errors[cls, default: []].append(p) }
+        }
+        var rows: [Row] = []
+        for f in OpFamily.allCases {
+            for p in OpPass.allCases {
+                let cls = "\(f.rawValue).\(p.rawValue)"
+                guard let total = totals[cls] else { continue }
+                let errs = errors[cls] ?? []
+                let mw = FidelityReport.medianWorst(errs)
+                rows.append(Row(family: f, pass: p, predicted: errs.count, total: total, medianError: mw.median,
+                                worstError: mw.worst, p90Error: percentile(errs, 0.9)))
+            }
+        }
+        let all = errors.values.flatMap { $0 }
+        let mw = FidelityReport.medianWorst(all)
+        return CatalogCrossValidation(rows: rows, medianError: mw.median, worstError: mw.worst, predicted: all.count, total: entries.count)
+    }
+
+    static func percentile(_ xs: [Double], _ q: Double) -> Double {
+        let a = xs.map(abs).sorted()
+        return a.isEmpty ? 0 : a[min(a.count - 1, Int(Double(a.count) * q))]
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+
+/// The list of op instances a catalog measurement covers: every distinct op of the chosen networks at the chosen
+/// batch sizes and modes, then a generic sweep of convolution, depthwise, batch-norm and pooling shapes for networks
+/// convtop has never seen. One JSON object per line, read by `Assets/catalog/measure_catalog.py`.
+public struct CatalogManifest: Sendable {
+    /// One op to measure: its signature and convtop's FLOPs and bytes for it (the catalog's neighbour distance).
+    public struct Item: Sendable {
+        public var signature: OpSignature
+        public var flops: Double
+        public var bytes: Double
+        /// Where it came from: "resnet50 b32 training", or "sweep".
+        public var source: String
+    }
+    public var items: [Item] = []
+    private var seen: Set<String> = []
+
+    public init() {}
+
+    /// Adds every distinct op of `model` at each batch and mode (inference, and a training step with SGD).
+    public mutating func addNetwork(_ model: String, batches: [Int], modes: [GraphMode], gpu: GPUSpec) throws {
+        for batch in batches {
+            for mode in modes {
+                let graph = try ModelLoader.load(model, batch: batch, mode: mode)
+                add(graph, source: "\(model) b\(batch) \(mode.rawValue)", gpu: gpu)
+            }
+        }
+    }
+
+    /// Adds the distinct ops of a built graph.
+    public mutating func add(_ graph: Graph, source: String, gpu: GPUSpec, skipping: Set<OpFamily> = []) {
+        let kg = Lowering.lower(graph, gpu: gpu)
+        for node in graph.nodes {
+            guard let sig = OpSignature.of(node, in: graph, precision: .tf32), !seen.contains(sig.key),
+                  !skipping.contains(sig.family) else { continue }
+            let ks = kg.opKernels[node.id].map { kg.kernels[$0] }
+            guard !ks.isEmpty else { continue }
+            seen.insert(sig.key)
+            items.append(Item(signature: sig, flops: ks.reduce(0) { $0 + $1.flops }, bytes: ks.reduce(0) { $0 + $1.bytes }, source: source))
+        }
+    }
+
+    /// A generic sweep: convolutions (three passes) over batch 1–64, 32–768 channels, 7–56 maps, 1×1 and 3×3;
+    /// depthwise 3×3 and 5×5 at stride 1 and 2; batch norm (both modes) and 3×3 pooling on the same maps.
+    public mutating func addSweep(gpu: GPUSpec) {
+        // Each point is its own small training step (input → ReLU → op, so the op needs both gradients), lowered with
+        // its forward pass: the forward, data-gradient and weight-gradient ops all land in the manifest.
+        func point(_ dims: [Int], _ make: (inout GraphBuilder, Int) -> Int) {
+            var b = GraphBuilder(name: "sweep")
+            let x = b.input(dims, name: "x")
+            _ = make(&b, b.relu(x, name: "r"))
+            let g = b.build()
+            add(g, source: "sweep", gpu: gpu)
+            // The sweep's loss over a whole feature map is no op a network runs.
+            add(TrainingGraph.build(from: g), source: "sweep", gpu: gpu, skipping: [.loss])
+        }
+        for n in [1, 4, 16, 64] {
+            for c in [32, 96, 256, 768] {
+                for hw in [7, 14, 28, 56] {
+                    let dims = [n, c, hw, hw]
+                    point(dims) { $0.conv($1, c, k: (1, 1), name: "c1") }
+                    point(dims) { $0.conv($1, c, k: (3, 3), p: (1, 1), name: "c3") }
+                    point(dims) { $0.bn($1, name: "bn") }
+                    point(dims) { $0.maxPool($1, k: 3, s: 2, p: 1, name: "mp") }
+                    guard c <= 256 else { continue }
+                    // (depthwise: the channel counts MobileNets and EfficientNets use)
+                    for k in [3, 5] {
+                        for s in [1, 2] {
+                            point(dims) { $0.conv($1, c, k: (k, k), s: (s, s), p: (k / 2, k / 2), groups: c, name: "dw") }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The concurrency grid's convolutions (`Assets/calibration/round2/pairs.jsonl`: chains of same-size convolutions,
+    /// batch 1–64, 32–1024 channels, 7–112 maps, 1×1 and 3×3), so that overlap is simulated on measured kernels.
+    public mutating func addChainGrid(gpu: GPUSpec) {
+        for n in [1, 8, 32, 64] {
+            for c in [32, 128, 512, 1024] {
+                for hw in [7, 14, 28, 56, 112] {
+                    for k in [1, 3] {
+                        var b = GraphBuilder(name: "grid")
+                        let x = b.input([n, c, hw, hw], name: "x")
+                        _ = b.conv(b.relu(x, name: "r"), c, k: (k, k), p: (k / 2, k / 2), name: "c")
+                        let g = b.build()
+                        add(g, source: "sweep", gpu: gpu)
+                        add(TrainingGraph.build(from: g), source: "sweep", gpu: gpu, skipping: [.loss])
+                    }
+                }
+            }
+        }
+    }
+
+    /// Orders the items so that a measurement cut short by its time budget has the most used first: networks' ops at
+    /// `batches`, then their other batch sizes, then the sweep (stable within each group).
+    public mutating func prioritise(batches: Set<Int>) {
+        func rank(_ i: Item) -> Int { i.source == "sweep" ? 2 : (batches.contains(i.signature.batch) ? 0 : 1) }
+        items = items.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(\.element)
+    }
+
+    /// The manifest as JSON Lines: key, family, pass, parameters, FLOPs, bytes, source.
+    public func jsonLines() -> String {
+        items.map { item in
+            let s = item.signature
+            let params = s.params.map { "\"\($0.name)\":[\($0.value.map(String.init).joined(separator: ","))]" }.joined(separator: ",")
+            return "{\"key\":\"\(s.key)\",\"family\":\"\(s.family.rawValue)\",\"pass\":\"\(s.pass.rawValue)\",\"params\":{\(params)},"
+                + "\"flops\":\(Int(item.flops.rounded())),\"bytes\":\(Int(item.bytes.rounded())),\"source\":\"\(item.source)\"}"
+        }.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+
+/// One kernel a measured op launched: launch configuration and median standalone duration.
+public struct CatalogKernel: Sendable, Hashable {
+    public var name: String
+    public var grid: Dim3
+    public var block: Dim3
+    public var registersPerThread: Int
+    public var sharedMemory: Int
+    public var durationUs: Double
+    /// convtop's class for the kernel, from its name (`KernelClassifier`).
+    public var kernelClass: KernelClass
+}
+
+/// One measured op instance: its signature key, the work convtop counts for it, and the kernels it launched in order.
+public struct CatalogEntry: Sendable {
+    public var key: String
+    public var layerKey: String
+    public var family: OpFamily
+    public var pass: OpPass
+    /// FLOPs and bytes of convtop's kernels for the op when the manifest was written: the neighbour distance.
+    public var flops: Double
+    public var bytes: Double
+    public var kernels: [CatalogKernel]
+    public var totalUs: Double { kernels.reduce(0) { $0 + $1.durationUs } }
+    /// Kernel size, stride, grouping: what must match for neighbours (`KernelCatalog.shapeClass`).
+    public var shapeClass: String
+    var logFlops: Double { log(max(flops, 1)) }
+    var logBytes: Double { log(max(bytes, 1)) }
+    /// log channels and log positions from the key (`KernelCatalog.features`).
+    var logChannels: Double
+    var logPositions: Double
+}
+
+/// Real kernels per op instance, measured with PyTorch's profiler on one GPU (`Assets/catalog/<gpu>/catalog.tsv.gz`,
+/// written by `Assets/catalog/measure_catalog.py`, or a folder `convtop calibrate` made).
+///
+/// The lowering asks it per op: an exact key gives the measured kernels; a miss gets convtop's modelled kernels with
+/// their time scaled like the nearest measured ops of the same family and pass (`nearScale`).
+public final class KernelCatalog: @unchecked Sendable {  // mutable state: the decode caches, under `lock`
+    /// The GPU the catalog was measured on (profile name) and its compute capability major.
+    public let gpuName: String
+    public let ccMajor: Int
+    /// Entries given whole (tests, merged catalogs).
+    private let given: [String: CatalogEntry]
+    /// Entries read from a file: the file's bytes, its kernel names, and each key's line (decoded on first use, so
+    /// that start-up reads only the keys).
+    private let text: [UInt8]
+    private let names: [Int: String]
+    private let lines: [String: Range<Int>]
+    private let lock = NSLock()
+    private var decoded: [String: CatalogEntry?] = [:]
+    /// Kernel classes by name index: classifying a long library name is slow, and a catalog has few distinct names.
+    private var classes: [Int: KernelClass] = [:]
+    private var pools: [String: [CatalogEntry]]?
+
+    public init(gpuName: String, ccMajor: Int, entries: [CatalogEntry]) {
+        self.gpuName = gpuName
+        self.ccMajor = ccMajor
+        var map: [String: CatalogEntry] = [:]
+        for e in entries { map[e.key] = e }
+        given = map
+        text = []; names = [:]; lines = [:]
+    }
+
+    init(gpuName: String, ccMajor: Int, text: [UInt8], names: [Int: String], lines: [String: Range<Int>]) {
+        self.gpuName = gpuName; self.ccMajor = ccMajor
+        given = [:]
+        self.text = text; self.names = names; self.lines = lines
+    }
+
+    /// How many op instances the catalog holds.
+    public var count: Int { given.count + lines.count }
+
+    /// The measured op with this signature key, if any (nil too for a line that does not decode).
+    public func entry(_ key: String) -> CatalogEntry? {
+        if let e = given[key] { return e }
+        guard let range = lines[key] else { return nil }
+        lock.lock(); defer { lock.unlock() }
+        if let e = decoded[key] { return e }
+        let e = CatalogFile.decodeEntry(key: key, fields: text[range], names: names) { i, name in
+            if let c = classes[i] { return c }
+            let c = KernelClassifier.classify(name)
+            classes[i] = c
+            return c
+        }
+        decoded[key] = e
+        return e
+    }
+
+    /// Every entry that decodes, sorted by key.
+    public var allEntries: [CatalogEntry] {
+        (Array(given.keys) + Array(lines.keys)).sorted().compactMap { entry($0) }
+    }
+
+    /// Entries by family and pass, for neighbour searches (built on the first miss).
+    func pool(_ cls: String) -> [CatalogEntry] {
+        if let p = lock.withLock({ pools }) { return p[cls] ?? [] }
+        var groups: [String: [CatalogEntry]] = [:]
+        for e in allEntries { groups["\(e.family.rawValue).\(e.pass.rawValue)", default: []].append(e) }
+        lock.withLock { pools = groups }
+        return groups[cls] ?? []
+    }
+
+    /// Time factor for an op the catalog lacks, from its nearest measured neighbours of the same family and pass:
+    /// each neighbour's measured time over a roofline time of its FLOPs and bytes, the geometric mean over the `k`
+    /// nearest in log FLOPs and log bytes (kernel size and grouping must match for convolutions). Returns measured ÷
+    /// roofline, to multiply the op's own roofline time by; nil with no neighbour.
+    public func nearEstimateUs(_ sig: OpSignature, flops: Double, bytes: Double, gpu: GPUSpec,
+                               excludingLayer: String? = nil, maxDistance: Double = 1.5, k: Int = 6) -> Double? {
+        let f = Self.features(sig.key)
+        return nearEstimateUs(family: sig.family, pass: sig.pass, shapeClass: Self.shapeClass(sig.key), flops: flops, bytes: bytes,
+                              logChannels: f.channels, logPositions: f.positions, gpu: gpu, excludingLayer: excludingLayer,
+                              maxDistance: maxDistance, k: k)
+    }
+
+    /// The estimate: the `k` nearest measured ops of the family and pass (same `shapeClass`), by the sum of |log ratio|
+    /// of FLOPs and bytes — plus, where kernel choice and grid follow them (convolutions, batch norm, concatenation,
+    /// linear layers, adaptive pooling), of channels and of positions (N·H·W) — within `maxDistance` per feature used.
+    /// Their log time is regressed on the log of a roofline time (FLOPs at TF32 peak or bytes at DRAM bandwidth,
+    /// whichever is longer), weighted by closeness, the slope kept within 0 (fixed costs) and 1.2; the estimate is
+    /// the fit at the op's own roofline time. Returns µs, or nil with no neighbour.
+    public func nearEstimateUs(family: OpFamily, pass: OpPass, shapeClass: String, flops: Double, bytes: Double,
+                               logChannels: Double, logPositions: Double, gpu: GPUSpec, excludingLayer: String? = nil,
+                               maxDistance: Double = 1.5, k: Int = 6) -> Double? {
+        let pool = self.pool("\(family.rawValue).\(pass.rawValue)")
+        let lf = log(max(flops, 1)), lb = log(max(bytes, 1))
+        let w = Self.shapeWeight(family)
+        let limit = maxDistance * (1 + 2 * w)
+        var best: [(d: Double, e: CatalogEntry)] = []
+        for e in pool where e.shapeClass == shapeClass && e.layerKey != excludingLayer {
+            let d = abs(e.logFlops - lf) + abs(e.logBytes - lb) + w * (abs(e.logChannels - logChannels) + abs(e.logPositions - logPositions))
+            guard d <= limit else { continue }
+            if best.count < k || d < best[best.count - 1].d || (d == best[best.count - 1].d && e.key < best[best.count - 1].e.key) {
+                best.append((d, e))
+                best.sort { $0.d != $1.d ? $0.d < $1.d : $0.e.key < $1.e.key }
+                if best.count > k { best.removeLast() }
+            }
+        }
+        guard !best.isEmpty else { return nil }
+        let target = log(Self.roofline(flops: flops, bytes: bytes, gpu: gpu))
+        var sw = 0.0, sx = 0.0, sy = 0.0
+        let pts = best.map { n -> (x: Double, y: Double, w: Double) in
+            (log(Self.roofline(flops: n.e.flops, bytes: n.e.bytes, gpu: gpu)), log(max(n.e.totalUs, 0.01)), 1 / (n.d + 0.05))
+        }
+        for p in pts { sw += p.w; sx += p.w * p.x; sy += p.w * p.y }
+        let xm = sx / sw, ym = sy / sw
+        var sxx = 0.0, sxy = 0.0
+        for p in pts { sxx += p.w * (p.x - xm) * (p.x - xm); sxy += p.w * (p.x - xm) * (p.y - ym) }
+        let slope = sxx > 1e-3 * sw ? sxy / sxx : (target > log(5) ? 1 : 0.5)
+        return exp(ym + min(max(slope, 0), 1.2) * (target - xm))
+    }
+
+    /// How much channels and positions count in the neighbour distance: for ops whose kernel choice and grid follow
+    /// them; element-wise ops depend on their size alone.
+    static func shapeWeight(_ f: OpFamily) -> Double {
+        switch f {
+        case .conv, .batchnorm, .concat, .linear, .adaptivePool: return 1
+        case .relu, .add, .dropout, .pool, .loss: return 0
+        }
+    }
+
+    /// log channels and log positions (N·H·W; rows for 2-D inputs; all inputs' positions for a concatenation) of a key.
+    static func features(_ key: String) -> (channels: Double, positions: Double) {
+        var x: [Int] = [], n: [Int] = [], c: [Int] = []
+        for part in key.split(separator: "|").dropFirst() {
+            let kv = part.split(separator: "=", maxSplits: 1)
+            guard kv.count == 2 else { continue }
+            let v = kv[1].split(separator: ",").compactMap { Int($0) }
+            switch kv[0] { case "x": x = v; case "n": n = v; case "c": c = v; default: break }
+        }
+        if x.count == 4 { return (log(Double(max(x[1], 1))), log(Double(max(x[0] * x[2] * x[3], 1)))) }
+        if x.count == 2 { return (log(Double(max(x[1], 1))), log(Double(max(x[0], 1)))) }
+        if n.count == 3 { return (log(Double(max(c.reduce(0, +), 1))), log(Double(max(n[0] * n[1] * n[2] * c.count, 1)))) }
+        return (0, 0)
+    }
+
+    /// µs of an op's FLOPs at TF32 tensor peak and its bytes at DRAM bandwidth, whichever is longer: the scale the
+    /// neighbours' times are carried over by.
+    static func roofline(flops: Double, bytes: Double, gpu: GPUSpec) -> Double {
+        max(flops / (gpu.tf32TFLOPS * 1e6), bytes / (gpu.dramBandwidthGBs * 1e3), 0.01)
+    }
+
+    /// Parameters that change the kernel choice outright and so must match between neighbours: for convolutions the
+    /// kernel size, stride and whether the op is depthwise or grouped; for pooling the window; else the family.
+    static func shapeClass(_ key: String) -> String {
+        let parts = key.split(separator: "|").map(String.init)
+        let keep = parts.filter { $0.hasPrefix("k=") || $0.hasPrefix("s=") || $0.hasPrefix("max=") || $0.hasPrefix("six=") || $0.hasPrefix("train=") }
+        let groups = parts.first { $0.hasPrefix("g=") }.map { $0 == "g=1" ? "dense" : "grouped" } ?? ""
+        return (keep + [groups]).joined(separator: "|")
+    }
+}

@@ -1,0 +1,116 @@
+/// The op families the kernel catalog measures.
+public enum OpFamily: String, Sendable, Hashable, CaseIterable {
+    case conv, batchnorm, relu, pool, adaptivePool = "apool", concat, add, linear, loss, dropout
+}
+
+/// Which computation of an op a catalog entry holds.
+public enum OpPass: String, Sendable, Hashable, CaseIterable {
+    case forward, dgrad, wgrad, backward
+}
+
+/// What identifies one op instance for the kernel catalog: its family, pass and parameters (shapes included), in
+/// fp32 tensors with TF32 convolutions. The same key is written to the measuring manifest and read back from the
+/// catalog, so convtop and the measuring script agree on what was measured without parsing each other's names.
+public struct OpSignature: Sendable, Hashable {
+    public var family: OpFamily
+    public var pass: OpPass
+    /// Parameters in a fixed order; every value is a list of integers.
+    public var params: [(name: String, value: [Int])]
+
+    /// `conv.fprop|x=32,64,56,56|cout=64|...`: family, pass and parameters.
+    public var key: String {
+        "\(family.rawValue).\(pass.rawValue)|" + params.map { "\($0.name)=" + $0.value.map(String.init).joined(separator: ",") }
+            .joined(separator: "|")
+    }
+
+    /// The key without the batch size: the layer, whatever the batch (cross-validation leaves whole layers out).
+    public var layerKey: String {
+        "\(family.rawValue).\(pass.rawValue)|" + params.map { p in
+            "\(p.name)=" + (p.name == "x" || p.name == "n" ? Array(p.value.dropFirst()) : p.value).map(String.init).joined(separator: ",")
+        }.joined(separator: "|")
+    }
+
+    public var batch: Int { params.first { $0.name == "x" || $0.name == "n" }?.value.first ?? 1 }
+
+    public static func == (a: OpSignature, b: OpSignature) -> Bool { a.key == b.key }
+    public func hash(into h: inout Hasher) { h.combine(key) }
+
+    init(_ family: OpFamily, _ pass: OpPass, _ params: [(String, [Int])]) {
+        self.family = family; self.pass = pass; self.params = params.map { (name: $0.0, value: $0.1) }
+    }
+
+    /// The signature of a node, or nil where the catalog has no family for it (views, tensor ops of imported
+    /// transformers, optimizer updates) or the precision is not the measured one (fp32 tensors, TF32 convolutions).
+    public static func of(_ node: Node, in graph: Graph, precision: Precision) -> OpSignature? {
+        guard precision == .tf32 else { return nil }
+        let nodes = graph.nodes
+        func input(_ i: Int = 0) -> TensorShape { node.inputs.count > i ? nodes[node.inputs[i]].shape : node.shape }
+        let forward = node.forwardOf.map { nodes[$0] }
+        let forwardInput = forward.flatMap { f in f.inputs.first.map { nodes[$0].shape } }
+        let training = graph.mode == .training ? 1 : 0
+        switch node.kind {
+        case .conv(let a): return conv(a, x: input(), pass: .forward)
+        case .convDataGrad(let a): return forwardInput.flatMap { conv(a, x: $0, pass: .dgrad) }
+        case .convWeightGrad(let a): return forwardInput.flatMap { conv(a, x: $0, pass: .wgrad) }
+        case .batchNorm: return OpSignature(.batchnorm, .forward, [("x", node.shape.dims), ("train", [training])])
+        case .batchNormBackward: return OpSignature(.batchnorm, .backward, [("x", node.shape.dims), ("train", [1])])
+        case .relu, .relu6:
+            return OpSignature(.relu, .forward, [("x", node.shape.dims), ("six", [node.kind == .relu6 ? 1 : 0])])
+        case .reluBackward:
+            let six = forward?.kind == .relu6 ? 1 : 0
+            return OpSignature(.relu, .backward, [("x", node.shape.dims), ("six", [six])])
+        case .maxPool(let a): return pool(a, max: true, x: input(), pass: .forward)
+        case .avgPool(let a): return pool(a, max: false, x: input(), pass: .forward)
+        case .poolBackward:
+            guard let f = forward, let x = forwardInput else { return nil }
+            switch f.kind {
+            case .maxPool(let a): return pool(a, max: true, x: x, pass: .backward)
+            case .avgPool(let a): return pool(a, max: false, x: x, pass: .backward)
+            default: return nil
+            }
+        case .adaptiveAvgPool:
+            return OpSignature(.adaptivePool, .forward, [("x", input().dims), ("o", [node.shape.height])])
+        case .adaptiveAvgPoolBackward:
+            guard let f = forward, let x = forwardInput else { return nil }
+            return OpSignature(.adaptivePool, .backward, [("x", x.dims), ("o", [f.shape.height])])
+        case .concat:
+            let shapes = node.inputs.map { nodes[$0].shape }
+            guard shapes.allSatisfy({ $0.rank == 4 }) else { return nil }
+            return OpSignature(.concat, .forward, [("n", [node.shape.batch, node.shape.height, node.shape.width]),
+                                                   ("c", shapes.map(\.channels))])
+        case .add, .gradAccumulate:
+            return OpSignature(.add, .forward, [("x", node.shape.dims), ("inputs", [node.inputs.count])])
+        case .linear(let i, let o, let bias):
+            return OpSignature(.linear, .forward, [("x", [input().elements / max(i, 1), i]), ("out", [o]), ("bias", [bias ? 1 : 0])])
+        case .linearDataGrad(let i, let o):
+            return OpSignature(.linear, .dgrad, [("x", [node.shape.elements / max(i, 1), i]), ("out", [o]), ("bias", [0])])
+        case .linearWeightGrad(let i, let o, let bias):
+            guard let x = forwardInput else { return nil }
+            return OpSignature(.linear, .wgrad, [("x", [x.elements / max(i, 1), i]), ("out", [o]), ("bias", [bias ? 1 : 0])])
+        case .softmaxCrossEntropy:
+            return OpSignature(.loss, .forward, [("x", [input().batch, input().elements / max(input().batch, 1)])])
+        case .lossBackward:
+            return OpSignature(.loss, .backward, [("x", [node.shape.batch, node.shape.elements / max(node.shape.batch, 1)])])
+        case .dropout:
+            // Inference dropout launches nothing; the catalog measures the training kernel.
+            return training == 1 ? OpSignature(.dropout, .forward, [("x", node.shape.dims)]) : nil
+        case .dropoutBackward:
+            return OpSignature(.dropout, .backward, [("x", node.shape.dims)])
+        default:
+            return nil
+        }
+    }
+
+    static func conv(_ a: ConvAttributes, x: TensorShape, pass: OpPass) -> OpSignature? {
+        guard x.rank == 4 else { return nil }
+        return OpSignature(.conv, pass, [("x", x.dims), ("cout", [a.outChannels]), ("k", [a.kernelH, a.kernelW]),
+                                         ("s", [a.strideH, a.strideW]), ("p", [a.padH, a.padW]),
+                                         ("d", [a.dilationH, a.dilationW]), ("g", [a.groups]), ("bias", [a.bias ? 1 : 0])])
+    }
+
+    static func pool(_ a: PoolAttributes, max: Bool, x: TensorShape, pass: OpPass) -> OpSignature? {
+        guard x.rank == 4 else { return nil }
+        return OpSignature(.pool, pass, [("x", x.dims), ("max", [max ? 1 : 0]), ("k", [a.kernel]), ("s", [a.stride]),
+                                         ("p", [a.padding]), ("ceil", [a.ceilMode ? 1 : 0])])
+    }
+}

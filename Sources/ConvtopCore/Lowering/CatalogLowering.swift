@@ -1,0 +1,89 @@
+/// Puts the kernel catalog's measurements into a lowering: an op the catalog holds launches its measured kernels
+/// (names, grids, blocks, registers, shared memory) and each takes its measured time; an op it lacks keeps convtop's
+/// modelled kernels, their time scaled to the nearest measured ops of its family and pass.
+///
+/// A measured kernel is priced by the same timing model as any other, its rates divided by `timeScale` so that its
+/// standalone time is the measured one: under concurrency it still shares SMs, issue slots and DRAM bandwidth by
+/// what it does (FLOPs to the op's GEMM kernels, bytes to all, both in proportion to measured time).
+/// On a GPU the catalog was not measured on (same architecture), times are carried over op by op by the ratio of
+/// the two GPUs' modelled times.
+struct CatalogLowering {
+    let catalog: KernelCatalog
+    let gpu: GPUSpec
+    let precision: Precision
+    let timing: TimingModel
+    /// The GPU the catalog was measured on, when it is not `gpu`.
+    let measuredOn: GPUSpec?
+    /// Neighbours farther than this (per feature of the distance, `KernelCatalog.nearEstimateUs`) leave the model's
+    /// time alone.
+    static let nearestDistance = 1.5
+
+    init?(source: CatalogSource, gpu: GPUSpec, precision: Precision) {
+        switch source {
+        case .none: return nil
+        case .measured(let c): catalog = c; measuredOn = nil
+        case .derived(let c, let on): catalog = c; measuredOn = on
+        }
+        self.gpu = gpu
+        self.precision = precision
+        timing = TimingModel(gpu: gpu)
+    }
+
+    /// Replaces or rescales the kernels `l` emitted for `node` (from index `start`).
+    func apply(to l: inout Lowering, node: Node, graph: Graph, from start: Int) {
+        guard l.kernels.count > start, let sig = OpSignature.of(node, in: graph, precision: precision) else { return }
+        let modelled = Array(l.kernels[start...])
+        let flops = modelled.reduce(0) { $0 + $1.flops }, bytes = modelled.reduce(0) { $0 + $1.bytes }
+        let ratio = transferRatio(node, graph: graph, modelled: modelled)
+        if let entry = catalog.entry(sig.key) {
+            l.kernels.removeSubrange(start...)
+            let gemmUs = entry.kernels.filter { Self.isGemm($0.kernelClass) }.reduce(0) { $0 + $1.durationUs }
+            let allUs = max(entry.totalUs, 1e-9)
+            for m in entry.kernels {
+                let cls = m.kernelClass
+                let flopShare = gemmUs > 0 ? (Self.isGemm(cls) ? m.durationUs / gemmUs : 0) : m.durationUs / allUs
+                var k = Kernel(id: 0, op: 0, name: m.name, kernelClass: cls, grid: m.grid, block: m.block,
+                               registersPerThread: l.gemm.fitRegisters(m.registersPerThread, threads: m.block.count),
+                               sharedMemoryPerBlock: l.gemm.fitShared(m.sharedMemory), flops: flops * flopShare,
+                               bytes: bytes * m.durationUs / allUs,
+                               precision: cls == .tensorGemm ? precision : .fp32, deps: [])
+                k.timeScale = scale(k, toUs: m.durationUs * ratio)
+                k.origin = .catalog
+                l.kernels.append(k)
+            }
+            return
+        }
+        let reference = measuredOn ?? gpu
+        guard let estimate = catalog.nearEstimateUs(sig, flops: flops, bytes: bytes, gpu: reference,
+                                                    maxDistance: Self.nearestDistance) else { return }
+        // (the estimate is on the measured GPU; `ratio` carries it over)
+        let modelledUs = modelled.reduce(0) { $0 + timing.standaloneDuration($1) }
+        let latency = gpu.kernelLatencyUs * Double(modelled.count)
+        let s = max(estimate * ratio - latency, TimingModel.minimumGroupUs) / max(modelledUs - latency, TimingModel.minimumGroupUs)
+        for i in start..<l.kernels.count {
+            l.kernels[i].timeScale = min(max(s, 0.1), 10)
+            l.kernels[i].origin = .near
+        }
+    }
+
+    static func isGemm(_ c: KernelClass) -> Bool { c == .tensorGemm || c == .cudaCore || c == .simtGemm }
+
+    /// The factor that makes `k` take `us` alone (beyond the launch latency). Not bounded: a measured kernel that
+    /// holds a large share of its op's FLOPs in one block (cuDNN's workspace initialiser) needs a tiny factor.
+    func scale(_ k: Kernel, toUs us: Double) -> Double {
+        let modelled = timing.standaloneDuration(k) - gpu.kernelLatencyUs
+        let wanted = us - gpu.kernelLatencyUs
+        return max(wanted, TimingModel.minimumGroupUs) / max(modelled, TimingModel.minimumGroupUs)
+    }
+
+    /// This GPU's modelled time for the op over the measured GPU's (1 on the measured GPU itself).
+    func transferRatio(_ node: Node, graph: Graph, modelled: [Kernel]) -> Double {
+        guard let other = measuredOn else { return 1 }
+        var l = Lowering(gpu: other, precision: precision)
+        l.emit(node, graph: graph)
+        let there = TimingModel(gpu: other)
+        let a = modelled.reduce(0) { $0 + timing.standaloneDuration($1) }
+        let b = l.kernels.reduce(0) { $0 + there.standaloneDuration($1) }
+        return b > 0 && a > 0 ? a / b : 1
+    }
+}

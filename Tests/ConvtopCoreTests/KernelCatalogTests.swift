@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+@testable import ConvtopCore
+
+/// The kernel catalog: its file format, the keys convtop and the measuring script share, exact hits, near misses,
+/// derived GPUs, the cross-validation and the calibrate profile.
+struct KernelCatalogTests {
+    /// x (1×64×56×56) → ReLU → 3×3 stride-2 convolution to 128 channels.
+    static let net = graph("cat") { b in
+        let x = b.input([1, 64, 56, 56], name: "x")
+        _ = b.conv(b.relu(x, name: "r"), 128, k: (3, 3), s: (2, 2), p: (1, 1), name: "c")
+    }
+    static let convKey = "conv.forward|x=1,64,56,56|cout=128|k=3,3|s=2,2|p=1,1|d=1,1|g=1|bias=0"
+
+    static func catalog(_ lines: [String]) throws -> KernelCatalog {
+        try CatalogFile.parse((["convtop-catalog\t1\th200\t9.0"] + lines).joined(separator: "\n"), file: "t.tsv").catalog
+    }
+
+    @Test func keysNameTheOpsParametersAndPass() throws {
+        let t = TrainingGraph.build(from: Self.net)
+        let keys = t.nodes.compactMap { OpSignature.of($0, in: t, precision: .tf32)?.key }
+        #expect(keys.contains(Self.convKey))
+        #expect(keys.contains("conv.dgrad|x=1,64,56,56|cout=128|k=3,3|s=2,2|p=1,1|d=1,1|g=1|bias=0"))
+        #expect(keys.contains("conv.wgrad|x=1,64,56,56|cout=128|k=3,3|s=2,2|p=1,1|d=1,1|g=1|bias=0"))
+        #expect(keys.contains("relu.forward|x=1,64,56,56|six=0"))
+        #expect(keys.contains("relu.backward|x=1,64,56,56|six=0"))
+        // Other precisions are not what the catalog measured.
+        #expect(OpSignature.of(Self.net.nodes[2], in: Self.net, precision: .fp16) == nil)
+        let sig = try #require(OpSignature.of(Self.net.nodes[2], in: Self.net, precision: .tf32))
+        #expect(sig.layerKey == "conv.forward|x=64,56,56|cout=128|k=3,3|s=2,2|p=1,1|d=1,1|g=1|bias=0")
+        #expect(sig.batch == 1)
+    }
+
+    @Test func libraryKernelNamesShortenToTheirFunction() {
+        #expect(Kernel.shortName("void at::native::vectorized_elementwise_kernel<4, at::native::clamp>(int, float)") == "vectorized_elementwise_kernel")
+        #expect(Kernel.shortName("void cutlass::Kernel2<cutlass_80_tensorop_s1688gemm_64x64_32x6_nn_align4>(Params)") == "cutlass_80_tensorop_s1688gemm_64x64_32x6_nn_align4")
+        #expect(Kernel.shortName("sm90_xmma_fprop_implicit_gemm_f32f32") == "sm90_xmma_fprop_implicit_gemm_f32f32")
+        #expect(Kernel.shortName("Memset (Device)") == "Memset")
+    }
+
+    @Test func fileParsesAndEntriesDecodeOnUse() throws {
+        let c = try Self.catalog([
+            "N\t0\tsm90_xmma_fprop_implicit_gemm_tf32f32_tensorop",
+            "N\t1\tvoid at::native::vectorized_elementwise_kernel<4, clamp>",
+            "E\t\(Self.convKey)\t1000\t2000\t0,3,4,1,128,1,1,90,1024,40.5",
+            "E\trelu.forward|x=1,64,56,56|six=0\t10\t20\t1,196,1,1,128,1,1,28,0,2.0",
+            "garbage line",
+            "E\trelu.forward|x=2,64,56,56|six=0\t10\t20\t9,1,1,1,1,1,1,1,1,1",   // unknown name index: dropped when decoded
+        ])
+        #expect(c.count == 3)
+        #expect(c.gpuName == "h200" && c.ccMajor == 9)
+        let e = try #require(c.entry(Self.convKey))
+        #expect(e.kernels.count == 1)
+        #expect(e.kernels[0].grid == Dim3(3, 4, 1) && e.kernels[0].block == Dim3(128))
+        #expect(e.kernels[0].registersPerThread == 90 && e.kernels[0].sharedMemory == 1024 && e.kernels[0].durationUs == 40.5)
+        #expect(e.kernels[0].kernelClass == .tensorGemm)
+        #expect(e.family == .conv && e.pass == .forward)
+        #expect(c.entry("relu.forward|x=2,64,56,56|six=0") == nil)
+        #expect(c.entry("relu.forward|x=1,64,56,56|six=0")?.kernels[0].kernelClass == .elementwise)
+        #expect(throws: ConvtopError.self) { try CatalogFile.parse("not a catalog\n", file: "x") }
+    }
+
+    @Test func anExactHitLaunchesTheMeasuredKernelsAtTheirMeasuredTimes() throws {
+        let gpu = try GPUCatalog.load("h200")
+        let c = try Self.catalog([
+            "N\t0\tnchwToNhwcKernel", "N\t1\tsm90_xmma_fprop_implicit_gemm_tf32f32_tensorop",
+            "E\t\(Self.convKey)\t231211008\t3211264\t0,98,2,1,256,1,1,32,4224,3.5;1,60,1,1,384,1,1,168,200000,21.25",
+        ])
+        let kg = Lowering.lower(Self.net, gpu: gpu, catalog: .measured(c))
+        let conv = kg.opKernels[2].map { kg.kernels[$0] }
+        #expect(conv.map(\.name) == ["nchwToNhwcKernel", "sm90_xmma_fprop_implicit_gemm_tf32f32_tensorop"])
+        #expect(conv.map(\.grid) == [Dim3(98, 2), Dim3(60)])
+        #expect(conv.allSatisfy { $0.origin == .catalog })
+        let t = TimingModel(gpu: gpu)
+        #expect(abs(t.standaloneDuration(conv[0]) - 3.5) < 1e-6)
+        #expect(abs(t.standaloneDuration(conv[1]) - 21.25) < 1e-6)
+        // The op's FLOPs go to its GEMM kernel, its bytes to both in proportion to time.
+        #expect(conv[0].flops == 0 && conv[1].flops > 0)
+        // The ReLU has no entry and no neighbour: the model's kernel.
+        #expect(kg.kernels[kg.opKernels[1][0]].origin == .model)
+    }
+
+    @Test func aMissTakesTheTimeOfItsNeighbours() throws {
+        let gpu = try GPUCatalog.load("h200")
+        // Measured ReLUs take exactly twice their roofline time (bytes at DRAM bandwidth): 8 bytes per element.
+        var lines = ["N\t0\tvectorized_elementwise_kernel"]
+        for n in [2, 3, 4, 5, 6, 7] {
+            // FLOPs and bytes as the manifest records them: the model's (one operation and 8 bytes per element).
+            let bytes = Double(n * 64 * 56 * 56 * 8)
+            let us = 2 * bytes / (gpu.dramBandwidthGBs * 1e3)
+            lines.append("E\trelu.forward|x=1,\(n * 64),56,56|six=0\t\(n * 64 * 56 * 56)\t\(Int(bytes))\t0,1,1,1,128,1,1,28,0,\(us)")
+        }
+        let c = try Self.catalog(lines)
+        let g = graph { b in _ = b.relu(b.input([1, 288, 56, 56], name: "x")) }
+        let kg = Lowering.lower(g, gpu: gpu, catalog: .measured(c))
+        let k = kg.kernels[kg.opKernels[1][0]]
+        #expect(k.origin == .near)
+        let expected = 2 * k.bytes / (gpu.dramBandwidthGBs * 1e3)
+        #expect(abs(TimingModel(gpu: gpu).standaloneDuration(k) / expected - 1) < 0.01)
+        // Left out one layer at a time (here each layer has one batch size), each is predicted from the others as exactly.
+        let cv = CatalogCrossValidation.run(catalog: c, gpu: gpu)
+        #expect(cv.predicted == 6 && cv.worstError < 0.01)
+    }
+
+    @Test func aDerivedGPUScalesMeasuredTimesByTheModelledRatio() throws {
+        let h200 = try GPUCatalog.load("h200"), h100 = try GPUCatalog.load("h100")
+        // A big ReLU (memory-bound: 1×64×560×560) measured at 30 µs on the H200.
+        let net = graph { b in _ = b.relu(b.input([1, 64, 560, 560], name: "x")) }
+        let c = try Self.catalog(["N\t0\tvectorized_elementwise_kernel",
+                                  "E\trelu.forward|x=1,64,560,560|six=0\t20070400\t160563200\t0,19600,1,1,128,1,1,28,0,30"])
+        let here = Lowering.lower(net, gpu: h100, catalog: .derived(c, measuredOn: h200))
+        let k = here.kernels[here.opKernels[1][0]]
+        func modelled(_ gpu: GPUSpec) -> Double {
+            let kg = Lowering.lower(net, gpu: gpu)
+            return kg.opKernels[1].reduce(0) { $0 + TimingModel(gpu: gpu).standaloneDuration(kg.kernels[$1]) }
+        }
+        let expected = 30 * modelled(h100) / modelled(h200)
+        #expect(abs(TimingModel(gpu: h100).standaloneDuration(k) - expected) < 1e-6)
+        #expect(expected > 40)   // the H100's 3.35 TB/s against the H200's 4.8 make the same kernel slower
+    }
+
+    @Test func theShippedCatalogCoversTheZoo() throws {
+        let gpu = try GPUCatalog.load("h200")
+        guard case .measured(let c) = CatalogSource.forGPU(gpu) else { Issue.record("no H200 catalog"); return }
+        #expect(c.count > 19_000)
+        let kg = Lowering.lower(try ModelLoader.load("resnet50", batch: 32, mode: .training), gpu: gpu, catalog: .measured(c))
+        let fromCatalog = kg.kernels.filter { $0.origin == .catalog }.count
+        #expect(Double(fromCatalog) / Double(kg.kernels.count) > 0.8)
+        if case .derived(_, let on) = CatalogSource.forGPU(try GPUCatalog.load("h100")) { #expect(on.name == "h200") } else {
+            Issue.record("the H100 should derive from the H200 catalog")
+        }
+        if case .none = CatalogSource.forGPU(try GPUCatalog.load("v100")) {} else { Issue.record("V100 has no catalog") }
+    }
+
+    @Test func theManifestListsEachDistinctOpOnce() throws {
+        var m = CatalogManifest()
+        try m.addNetwork("resnet18", batches: [1], modes: [.inference], gpu: try GPUCatalog.load("h200"))
+        // ResNet-18's convolutions: the stem, one 3×3 in layer 1 (repeated), and per later stage a strided 3×3,
+        // a 3×3 and a 1×1 downsample: 1 + 1 + 3 × 3.
+        #expect(m.items.filter { $0.signature.family == .conv }.count == 11)
+        let lines = m.jsonLines().split(separator: "\n")
+        #expect(lines.count == m.items.count)
+        let first = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(first["key"] as? String == m.items[0].signature.key)
+        #expect((first["params"] as? [String: Any])?["x"] as? [Int] == [1, 3, 224, 224])
+    }
+
+    @Test func graphFilesRoundTrip() throws {
+        let g = try ModelLoader.load("googlenet", batch: 2, mode: .inference)
+        let back = try GraphFile.parse(data: Data(try GraphFileWriter.json(g).utf8), file: "g.json")
+        #expect(back.nodes.count == g.nodes.count)
+        #expect(back.nodes.map(\.kind) == g.nodes.map(\.kind))
+        #expect(back.nodes.map(\.shape) == g.nodes.map(\.shape))
+        #expect(throws: ConvtopError.self) { try GraphFileWriter.json(TrainingGraph.build(from: g)) }
+    }
+
+    @Test func aCalibratedProfileTakesTheDevicesNumbers() throws {
+        // The H200's device.json from the catalog run (Assets/catalog/h200/device.json).
+        let device: [String: Any] = ["name": "NVIDIA H200", "major": 9, "minor": 0, "sm_count": 132, "l2_bytes": 62914560,
+                                     "max_threads_per_sm": 2048, "registers_per_sm": 65536, "shared_memory_per_sm": 233472,
+                                     "copy_gbs": 4177.3, "fp32_tflops": 51.15, "bf16_tflops": 780.73]
+        let json = try CalibratedProfile.profileJSON(device: device, name: "my_h200")
+        let p = try GPUCatalog.decode(Data(json.utf8), file: "gpu.json")
+        #expect(p.name == "my_h200" && p.fullName == "NVIDIA H200" && p.smCount == 132)
+        #expect(p.dramBandwidthGBs == 4641)        // 4177.3 / 0.9, rounded
+        #expect(p.bf16TFLOPS == 975.9)              // 780.73 / 0.8
+        #expect(p.tf32TFLOPS == 488)                // half of that
+        #expect(p.fp32TFLOPS == 63.9)               // 51.15 / 0.8
+        // Fitted values come from the nearest shipped profile of the same architecture.
+        #expect(p.kernelLatencyUs == (try GPUCatalog.load("h200")).kernelLatencyUs)
+    }
+}
