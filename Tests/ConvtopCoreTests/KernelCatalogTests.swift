@@ -132,6 +132,20 @@ struct KernelCatalogTests {
         if case .none = CatalogSource.forGPU(try GPUCatalog.load("v100")) {} else { Issue.record("V100 has no catalog") }
     }
 
+    /// The folder `convtop calibrate` wrote on the H200 device (ResNet-18 at batch 1 and 32 plus the sweep), used as
+    /// `--gpu DIR`: its profile, and its catalog for the kernels.
+    @Test func aCalibratedFolderIsAGPU() throws {
+        let gpu = try GPUCatalog.load(Fixture.path("calibrated_h200"))
+        #expect(gpu.name == "nvidia_h200" && gpu.smCount == 132 && gpu.catalogDirectory != nil)
+        guard case .measured(let c) = CatalogSource.forGPU(gpu) else { Issue.record("the folder's catalog is not used"); return }
+        #expect(c.count == 1540)
+        var s = Scenario()
+        s.model = "resnet18"; s.batch = 32; s.gpu = gpu.name
+        let w = try Workload(s, gpu: gpu)
+        #expect(w.kernels.kernels.filter { $0.origin == .catalog }.count > w.kernels.kernels.count * 9 / 10)
+        #expect(throws: ConvtopError.self) { try GPUCatalog.load(Fixture.dir) }   // a folder without gpu.json
+    }
+
     @Test func theManifestListsEachDistinctOpOnce() throws {
         var m = CatalogManifest()
         try m.addNetwork("resnet18", batches: [1], modes: [.inference], gpu: try GPUCatalog.load("h200"))

@@ -86,7 +86,7 @@ public enum CatalogFile {
                                          registersPerThread: min(max(n[6], 1), 255), sharedMemory: n[7], durationUs: us,
                                          kernelClass: classify(ni, name)))
         }
-        guard !kernels.isEmpty, kernels.count <= 64 else { return nil }
+        guard !kernels.isEmpty, kernels.count <= 1024 else { return nil }   // cuDNN runs some grouped convolutions one group at a time
         let shape = KernelCatalog.features(key)
         return CatalogEntry(key: key, layerKey: sig.layerKey, family: sig.family, pass: sig.pass, flops: flops, bytes: bytes,
                             kernels: kernels, shapeClass: KernelCatalog.shapeClass(key), logChannels: shape.channels, logPositions: shape.positions)

@@ -93,6 +93,27 @@ public struct CatalogManifest: Sendable {
         }
     }
 
+    /// Grouped convolutions (ResNeXt, RegNet): 3×3 at stride 1 and 2, 32–1024 channels in groups of 4–64 channels,
+    /// batch 1–32, 7–56 maps, all three passes.
+    public mutating func addGroupedSweep(gpu: GPUSpec) {
+        for n in [1, 8, 32] {
+            for c in [32, 64, 128, 256, 512, 1024] {
+                for width in [4, 8, 16, 32, 64] where c / width >= 2 {
+                    for hw in [7, 14, 28, 56] {
+                        for s in [1, 2] {
+                            var b = GraphBuilder(name: "grouped")
+                            let x = b.input([n, c, hw, hw], name: "x")
+                            _ = b.conv(b.relu(x, name: "r"), c, k: (3, 3), s: (s, s), p: (1, 1), groups: c / width, name: "g")
+                            let g = b.build()
+                            add(g, source: "sweep", gpu: gpu)
+                            add(TrainingGraph.build(from: g), source: "sweep", gpu: gpu, skipping: [.loss])
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Orders the items so that a measurement cut short by its time budget has the most used first: networks' ops at
     /// `batches`, then their other batch sizes, then the sweep (stable within each group).
     public mutating func prioritise(batches: Set<Int>) {

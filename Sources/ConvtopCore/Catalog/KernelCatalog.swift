@@ -182,11 +182,16 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
     }
 
     /// Parameters that change the kernel choice outright and so must match between neighbours: for convolutions the
-    /// kernel size, stride and whether the op is depthwise or grouped; for pooling the window; else the family.
+    /// kernel size, stride and whether the op is dense, depthwise or grouped; for pooling the window; else the family.
     static func shapeClass(_ key: String) -> String {
         let parts = key.split(separator: "|").map(String.init)
         let keep = parts.filter { $0.hasPrefix("k=") || $0.hasPrefix("s=") || $0.hasPrefix("max=") || $0.hasPrefix("six=") || $0.hasPrefix("train=") }
-        let groups = parts.first { $0.hasPrefix("g=") }.map { $0 == "g=1" ? "dense" : "grouped" } ?? ""
-        return (keep + [groups]).joined(separator: "|")
+        var grouping = ""
+        if let g = parts.first(where: { $0.hasPrefix("g=") }).flatMap({ Int($0.dropFirst(2)) }) {
+            let channels = parts.first { $0.hasPrefix("x=") }.map { $0.dropFirst(2).split(separator: ",") }.flatMap { $0.count > 1 ? Int($0[1]) : nil }
+            // Depthwise (a group per channel) and grouped convolutions (ResNeXt, RegNet) run different kernels.
+            grouping = g == 1 ? "dense" : (g == channels ? "depthwise" : "grouped")
+        }
+        return (keep + [grouping]).joined(separator: "|")
     }
 }

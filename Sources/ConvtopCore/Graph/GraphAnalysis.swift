@@ -134,6 +134,10 @@ public struct DAG: Sendable {
         return (0..<count).map { ipdom[$0] == exit ? nil : ipdom[$0] }
     }
 
+    /// How many fork–join regions there are (nodes with two or more consumers), without listing their branches:
+    /// linear, where listing them is not (nested regions repeat their inner nodes).
+    public var forkJoinRegionCount: Int { (0..<count).filter { successors[$0].count >= 2 }.count }
+
     /// Fork–join regions: every node with two or more consumers, its join, and the branches between them.
     public func forkJoinRegions() -> [ForkJoinRegion] {
         let ipdom = immediatePostDominators()

@@ -47,7 +47,7 @@ struct Models: ParsableCommand {
         for name in ModelZoo.names {
             let g = try ModelZoo.build(name, batch: 1)
             rows.append(Row(name: name, parameters: g.parameters, forwardMacs: g.forwardMACs, operations: g.operationCount,
-                            maxWidth: g.maxWidth(), forkJoinRegions: g.forkJoinRegions().count))
+                            maxWidth: g.maxWidth(), forkJoinRegions: g.dag().forkJoinRegionCount))
         }
         if json { try printJSON(rows); return }
         printTable(["model", "parameters", "MACs (b1)", "ops", "width", "fork-joins"], rows.map {
@@ -69,7 +69,7 @@ struct Models: ParsableCommand {
         for k in w.kernels.kernels { classes[k.kernelClass.rawValue, default: 0] += 1 }
         let detail = Detail(name: g.name, mode: s.mode.rawValue, batch: batch, gpu: w.gpu.name, precision: s.precision.rawValue,
                             parameters: g.parameters, forwardMacs: g.forwardMACs, totalMacs: g.totalMACs,
-                            operations: g.operationCount, maxWidth: g.maxWidth(), forkJoinRegions: w.regions.count,
+                            operations: g.operationCount, maxWidth: g.maxWidth(), forkJoinRegions: d.forkJoinRegionCount,
                             kernels: w.kernels.kernels.count, threadBlocks: w.kernels.totalBlocks, totalFlops: w.kernels.totalFLOPs,
                             criticalPathOps: cp.path.filter { !w.kernels.opKernels[$0].isEmpty }.count, kernelClasses: classes)
         if json { try printJSON(detail); return }
@@ -80,7 +80,7 @@ struct Models: ParsableCommand {
             ["all MACs (incl. backward)", giga(Double(g.totalMACs))],
             ["operations", String(g.operationCount)],
             ["max width (ops at once)", String(detail.maxWidth)],
-            ["fork-join regions", String(w.regions.count)],
+            ["fork-join regions", String(d.forkJoinRegionCount)],
             ["kernels", String(w.kernels.kernels.count)],
             ["thread blocks", grouped(w.kernels.totalBlocks)],
             ["total FLOPs", giga(w.kernels.totalFLOPs) + "FLOP"],
