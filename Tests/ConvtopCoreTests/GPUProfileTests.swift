@@ -31,7 +31,7 @@ struct GPUProfileTests {
         for n in GPUCatalog.names() {
             let g = try GPUCatalog.load(n)
             for p in ParameterFit.parameters {
-                let want = p.name == "graph_launch_us" ? 26.62 : try #require(fitted[p.name])
+                let want = try #require(fitted[p.name])
                 #expect(abs(p.get(g) - want) <= 1e-3 * max(1, want), "\(n): \(p.name) is \(p.get(g)), the fit gave \(want)")
             }
         }
