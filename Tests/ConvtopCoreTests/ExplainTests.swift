@@ -59,7 +59,7 @@ struct ExplainTests {
     /// critical path runs through, waits behind it.
     @Test func aBigGridAheadBlocksTheDispatcher() throws {
         let g = graph { b in
-            _ = b.relu(b.input([64, 256, 56, 56], name: "big"))
+            _ = b.relu(b.input([64, 256, 42, 42], name: "big"))
             var y = b.input([1, 64, 8, 8], name: "small")
             for _ in 0..<20 { y = b.relu(y) }
         }
