@@ -12,7 +12,9 @@ let package = Package(
     ],
     targets: [
         // Pure, deterministic simulation core: graphs, zoo, lowering, GPU model, policies, simulator.
-        .target(name: "ConvtopCore", dependencies: ["CZlib"]),
+        // Optimised in debug builds too: the tests simulate whole networks (the README examples run `convtop validate`
+        // and an IOS search), which unoptimised code makes ten times slower; debugging the core wants -Onone back.
+        .target(name: "ConvtopCore", dependencies: ["CZlib"], swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Terminal-free UI: state, reducer, key table, layout and widgets drawing into a cell buffer.
         .target(name: "ConvtopUI", dependencies: ["ConvtopCore"]),
         // ncursesw binding (the only C in the project).

@@ -93,11 +93,11 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
         (Array(given.keys) + Array(lines.keys)).sorted().compactMap { entry($0) }
     }
 
-    /// Entries by family and pass, for neighbour searches (built on the first miss).
+    /// Entries by family, pass and shape class (`shapeClass`), for neighbour searches (built on the first miss).
     func pool(_ cls: String) -> [CatalogEntry] {
         if let p = lock.withLock({ pools }) { return p[cls] ?? [] }
         var groups: [String: [CatalogEntry]] = [:]
-        for e in allEntries { groups["\(e.family.rawValue).\(e.pass.rawValue)", default: []].append(e) }
+        for e in allEntries { groups["\(e.family.rawValue).\(e.pass.rawValue)|\(e.shapeClass)", default: []].append(e) }
         lock.withLock { pools = groups }
         return groups[cls] ?? []
     }
@@ -123,12 +123,12 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
     public func nearEstimateUs(family: OpFamily, pass: OpPass, shapeClass: String, flops: Double, bytes: Double,
                                logChannels: Double, logPositions: Double, gpu: GPUSpec, excludingLayer: String? = nil,
                                maxDistance: Double = 1.5, k: Int = 6) -> Double? {
-        let pool = self.pool("\(family.rawValue).\(pass.rawValue)")
+        let pool = self.pool("\(family.rawValue).\(pass.rawValue)|\(shapeClass)")
         let lf = log(max(flops, 1)), lb = log(max(bytes, 1))
         let w = Self.shapeWeight(family)
         let limit = maxDistance * (1 + 2 * w)
         var best: [(d: Double, e: CatalogEntry)] = []
-        for e in pool where e.shapeClass == shapeClass && e.layerKey != excludingLayer {
+        for e in pool where e.layerKey != excludingLayer {
             let d = abs(e.logFlops - lf) + abs(e.logBytes - lb) + w * (abs(e.logChannels - logChannels) + abs(e.logPositions - logPositions))
             guard d <= limit else { continue }
             if best.count < k || d < best[best.count - 1].d || (d == best[best.count - 1].d && e.key < best[best.count - 1].e.key) {
