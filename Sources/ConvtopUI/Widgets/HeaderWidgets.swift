@@ -9,11 +9,13 @@ enum HeaderWidgets {
         let sc = s.scenario
         var x = b.text(r.x + 1, r.y, "convtop", Style(.title, bold: true, reverse: true), clip: r)
         let streams = streamsUsed < sc.streams ? "\(streamsUsed) of \(sc.streams) streams" : "\(sc.streams) streams"
-        let full = [sc.model, sc.mode.rawValue, "batch \(sc.batch)", sc.gpu, sc.policy.rawValue, streams,
+        // A profile file or a calibrated folder shows by its last path component.
+        let gpu = sc.gpu.split(separator: "/").last.map(String.init) ?? sc.gpu
+        let full = [sc.model, sc.mode.rawValue, "batch \(sc.batch)", gpu, sc.policy.rawValue, streams,
                     sc.launch == .graph ? "CUDA Graph" : "eager launch", precision, "iter \(s.iteration + 1)"]
-        let compact = [sc.model, sc.mode == .training ? "train" : "infer", "b\(sc.batch)", sc.gpu, sc.policy.rawValue,
+        let compact = [sc.model, sc.mode == .training ? "train" : "infer", "b\(sc.batch)", gpu, sc.policy.rawValue,
                        streamsUsed < sc.streams ? "\(streamsUsed)/\(sc.streams)str" : "\(sc.streams)str", sc.launch == .graph ? "graph" : "eager", "it \(s.iteration + 1)"]
-        let medium = [sc.model, sc.mode.rawValue, "batch \(sc.batch)", sc.gpu, sc.policy.rawValue, streams,
+        let medium = [sc.model, sc.mode.rawValue, "batch \(sc.batch)", gpu, sc.policy.rawValue, streams,
                       sc.launch == .graph ? "graph" : "eager", "iter \(s.iteration + 1)"]
         // The right side first (state, speed, recording), so the model line never hides it.
         // Speed ×1 plays one iteration in `secondsPerIteration` of wall time: say so, so that ×1 has a unit.
