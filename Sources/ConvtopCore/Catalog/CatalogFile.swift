@@ -74,7 +74,7 @@ public enum CatalogFile {
     static func decodeEntry(key: String, fields: ArraySlice<UInt8>, names: [Int: String],
                             classify: (Int, String) -> KernelClass) -> CatalogEntry? {
         let f = String(decoding: fields, as: UTF8.self).split(separator: "\t", omittingEmptySubsequences: false)
-        guard f.count == 3, let sig = signatureParts(key), let flops = Double(f[0]), let bytes = Double(f[1]),
+        guard f.count == 3, let sig = OpSignature(key: key), let flops = Double(f[0]), let bytes = Double(f[1]),
               flops.isFinite, bytes.isFinite, flops >= 0, bytes >= 0 else { return nil }
         var kernels: [CatalogKernel] = []
         for k in f[2].split(separator: ";") {
@@ -87,22 +87,9 @@ public enum CatalogFile {
                                          kernelClass: classify(ni, name)))
         }
         guard !kernels.isEmpty, kernels.count <= 1024 else { return nil }   // cuDNN runs some grouped convolutions one group at a time
-        let shape = KernelCatalog.features(key)
+        let shape = sig.logShape
         return CatalogEntry(key: key, layerKey: sig.layerKey, family: sig.family, pass: sig.pass, flops: flops, bytes: bytes,
-                            kernels: kernels, shapeClass: KernelCatalog.shapeClass(key), logChannels: shape.channels, logPositions: shape.positions)
-    }
-
-    /// Family, pass and batch-free key from a signature key (`family.pass|name=v,…|…`).
-    static func signatureParts(_ key: String) -> (family: OpFamily, pass: OpPass, layerKey: String)? {
-        let parts = key.split(separator: "|", omittingEmptySubsequences: false)
-        let head = parts[0].split(separator: ".")
-        guard head.count == 2, let fam = OpFamily(rawValue: String(head[0])), let pass = OpPass(rawValue: String(head[1])) else { return nil }
-        let rest = parts.dropFirst().map { p -> String in
-            guard p.hasPrefix("x=") || p.hasPrefix("n=") else { return String(p) }
-            let name = p.prefix(2)
-            return name + p.dropFirst(2).split(separator: ",").dropFirst().joined(separator: ",")
-        }
-        return (fam, pass, ([String(parts[0])] + rest).joined(separator: "|"))
+                            kernels: kernels, shapeClass: sig.shapeClass, logChannels: shape.channels, logPositions: shape.positions)
     }
 
     /// Catalogs already read, by path (start-up reads each once per process).

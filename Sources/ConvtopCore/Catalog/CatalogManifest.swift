@@ -43,17 +43,7 @@ public struct CatalogManifest: Sendable {
     /// A generic sweep: convolutions (three passes) over batch 1–64, 32–768 channels, 7–56 maps, 1×1 and 3×3;
     /// depthwise 3×3 and 5×5 at stride 1 and 2; batch norm (both modes) and 3×3 pooling on the same maps.
     public mutating func addSweep(gpu: GPUSpec) {
-        // Each point is its own small training step (input → ReLU → op, so the op needs both gradients), lowered with
-        // its forward pass: the forward, data-gradient and weight-gradient ops all land in the manifest.
-        func point(_ dims: [Int], _ make: (inout GraphBuilder, Int) -> Int) {
-            var b = GraphBuilder(name: "sweep")
-            let x = b.input(dims, name: "x")
-            _ = make(&b, b.relu(x, name: "r"))
-            let g = b.build()
-            add(g, source: "sweep", gpu: gpu)
-            // The sweep's loss over a whole feature map is no op a network runs.
-            add(TrainingGraph.build(from: g), source: "sweep", gpu: gpu, skipping: [.loss])
-        }
+        func point(_ dims: [Int], _ make: (inout GraphBuilder, Int) -> Int) { addPoint(dims, gpu: gpu, make) }
         for n in [1, 4, 16, 64] {
             for c in [32, 96, 256, 768] {
                 for hw in [7, 14, 28, 56] {
@@ -81,12 +71,7 @@ public struct CatalogManifest: Sendable {
             for c in [32, 128, 512, 1024] {
                 for hw in [7, 14, 28, 56, 112] {
                     for k in [1, 3] {
-                        var b = GraphBuilder(name: "grid")
-                        let x = b.input([n, c, hw, hw], name: "x")
-                        _ = b.conv(b.relu(x, name: "r"), c, k: (k, k), p: (k / 2, k / 2), name: "c")
-                        let g = b.build()
-                        add(g, source: "sweep", gpu: gpu)
-                        add(TrainingGraph.build(from: g), source: "sweep", gpu: gpu, skipping: [.loss])
+                        addPoint([n, c, hw, hw], gpu: gpu) { $0.conv($1, c, k: (k, k), p: (k / 2, k / 2), name: "c") }
                     }
                 }
             }
@@ -101,17 +86,24 @@ public struct CatalogManifest: Sendable {
                 for width in [4, 8, 16, 32, 64] where c / width >= 2 {
                     for hw in [7, 14, 28, 56] {
                         for s in [1, 2] {
-                            var b = GraphBuilder(name: "grouped")
-                            let x = b.input([n, c, hw, hw], name: "x")
-                            _ = b.conv(b.relu(x, name: "r"), c, k: (3, 3), s: (s, s), p: (1, 1), groups: c / width, name: "g")
-                            let g = b.build()
-                            add(g, source: "sweep", gpu: gpu)
-                            add(TrainingGraph.build(from: g), source: "sweep", gpu: gpu, skipping: [.loss])
+                            addPoint([n, c, hw, hw], gpu: gpu) { $0.conv($1, c, k: (3, 3), s: (s, s), p: (1, 1), groups: c / width, name: "g") }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// One sweep point: its own small training step (input → ReLU → op, so the op needs both gradients), lowered
+    /// with its forward pass, so the forward, data-gradient and weight-gradient ops all land in the manifest.
+    private mutating func addPoint(_ dims: [Int], gpu: GPUSpec, _ make: (inout GraphBuilder, Int) -> Int) {
+        var b = GraphBuilder(name: "sweep")
+        let x = b.input(dims, name: "x")
+        _ = make(&b, b.relu(x, name: "r"))
+        let g = b.build()
+        add(g, source: "sweep", gpu: gpu)
+        // The sweep's loss over a whole feature map is no op a network runs.
+        add(TrainingGraph.build(from: g), source: "sweep", gpu: gpu, skipping: [.loss])
     }
 
     /// Orders the items so that a measurement cut short by its time budget has the most used first: networks' ops at

@@ -10,7 +10,7 @@ public enum KernelSource: String, Sendable, Hashable, Codable, CaseIterable {
 public enum CatalogSource: Sendable {
     case measured(KernelCatalog)
     /// Measured on `catalog.gpuName`; this GPU's times are the measured ones × (this GPU's modelled time ÷ the
-    /// measured GPU's modelled time), kernel by kernel.
+    /// measured GPU's modelled time), op by op (`CatalogLowering.transferRatio`).
     case derived(KernelCatalog, measuredOn: GPUSpec)
     case none
 

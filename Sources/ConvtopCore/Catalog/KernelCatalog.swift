@@ -23,11 +23,11 @@ public struct CatalogEntry: Sendable {
     public var bytes: Double
     public var kernels: [CatalogKernel]
     public var totalUs: Double { kernels.reduce(0) { $0 + $1.durationUs } }
-    /// Kernel size, stride, grouping: what must match for neighbours (`KernelCatalog.shapeClass`).
+    /// Kernel size, stride, grouping: what must match for neighbours (`OpSignature.shapeClass`).
     public var shapeClass: String
     var logFlops: Double { log(max(flops, 1)) }
     var logBytes: Double { log(max(bytes, 1)) }
-    /// log channels and log positions from the key (`KernelCatalog.features`).
+    /// log channels and log positions from the key (`OpSignature.logShape`).
     var logChannels: Double
     var logPositions: Double
 }
@@ -36,7 +36,7 @@ public struct CatalogEntry: Sendable {
 /// written by `Assets/catalog/measure_catalog.py`, or a folder `convtop calibrate` made).
 ///
 /// The lowering asks it per op: an exact key gives the measured kernels; a miss gets convtop's modelled kernels with
-/// their time scaled like the nearest measured ops of the same family and pass (`nearScale`).
+/// their time estimated from the nearest measured ops of the same family and pass (`nearEstimateUs`).
 public final class KernelCatalog: @unchecked Sendable {  // mutable state: the decode caches, under `lock`
     /// The GPU the catalog was measured on (profile name) and its compute capability major.
     public let gpuName: String
@@ -102,14 +102,11 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
         return groups[cls] ?? []
     }
 
-    /// Time factor for an op the catalog lacks, from its nearest measured neighbours of the same family and pass:
-    /// each neighbour's measured time over a roofline time of its FLOPs and bytes, the geometric mean over the `k`
-    /// nearest in log FLOPs and log bytes (kernel size and grouping must match for convolutions). Returns measured ÷
-    /// roofline, to multiply the op's own roofline time by; nil with no neighbour.
+    /// The time (µs) of an op the catalog lacks, estimated from its nearest measured neighbours (below).
     public func nearEstimateUs(_ sig: OpSignature, flops: Double, bytes: Double, gpu: GPUSpec,
                                excludingLayer: String? = nil, maxDistance: Double = 1.5, k: Int = 6) -> Double? {
-        let f = Self.features(sig.key)
-        return nearEstimateUs(family: sig.family, pass: sig.pass, shapeClass: Self.shapeClass(sig.key), flops: flops, bytes: bytes,
+        let f = sig.logShape
+        return nearEstimateUs(family: sig.family, pass: sig.pass, shapeClass: sig.shapeClass, flops: flops, bytes: bytes,
                               logChannels: f.channels, logPositions: f.positions, gpu: gpu, excludingLayer: excludingLayer,
                               maxDistance: maxDistance, k: k)
     }
@@ -160,38 +157,9 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
         }
     }
 
-    /// log channels and log positions (N·H·W; rows for 2-D inputs; all inputs' positions for a concatenation) of a key.
-    static func features(_ key: String) -> (channels: Double, positions: Double) {
-        var x: [Int] = [], n: [Int] = [], c: [Int] = []
-        for part in key.split(separator: "|").dropFirst() {
-            let kv = part.split(separator: "=", maxSplits: 1)
-            guard kv.count == 2 else { continue }
-            let v = kv[1].split(separator: ",").compactMap { Int($0) }
-            switch kv[0] { case "x": x = v; case "n": n = v; case "c": c = v; default: break }
-        }
-        if x.count == 4 { return (log(Double(max(x[1], 1))), log(Double(max(x[0] * x[2] * x[3], 1)))) }
-        if x.count == 2 { return (log(Double(max(x[1], 1))), log(Double(max(x[0], 1)))) }
-        if n.count == 3 { return (log(Double(max(c.reduce(0, +), 1))), log(Double(max(n[0] * n[1] * n[2] * c.count, 1)))) }
-        return (0, 0)
-    }
-
     /// µs of an op's FLOPs at TF32 tensor peak and its bytes at DRAM bandwidth, whichever is longer: the scale the
     /// neighbours' times are carried over by.
     static func roofline(flops: Double, bytes: Double, gpu: GPUSpec) -> Double {
         max(flops / (gpu.tf32TFLOPS * 1e6), bytes / (gpu.dramBandwidthGBs * 1e3), 0.01)
-    }
-
-    /// Parameters that change the kernel choice outright and so must match between neighbours: for convolutions the
-    /// kernel size, stride and whether the op is dense, depthwise or grouped; for pooling the window; else the family.
-    static func shapeClass(_ key: String) -> String {
-        let parts = key.split(separator: "|").map(String.init)
-        let keep = parts.filter { $0.hasPrefix("k=") || $0.hasPrefix("s=") || $0.hasPrefix("max=") || $0.hasPrefix("six=") || $0.hasPrefix("train=") }
-        var grouping = ""
-        if let g = parts.first(where: { $0.hasPrefix("g=") }).flatMap({ Int($0.dropFirst(2)) }) {
-            let channels = parts.first { $0.hasPrefix("x=") }.map { $0.dropFirst(2).split(separator: ",") }.flatMap { $0.count > 1 ? Int($0[1]) : nil }
-            // Depthwise (a group per channel) and grouped convolutions (ResNeXt, RegNet) run different kernels.
-            grouping = g == 1 ? "dense" : (g == channels ? "depthwise" : "grouped")
-        }
-        return (keep + [grouping]).joined(separator: "|")
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The op families the kernel catalog measures.
 public enum OpFamily: String, Sendable, Hashable, CaseIterable {
     case conv, batchnorm, relu, pool, adaptivePool = "apool", concat, add, linear, loss, dropout
@@ -31,6 +33,49 @@ public struct OpSignature: Sendable, Hashable {
     }
 
     public var batch: Int { params.first { $0.name == "x" || $0.name == "n" }?.value.first ?? 1 }
+
+    /// The parameters that change the kernel choice outright and so must match between catalog neighbours: for
+    /// convolutions the kernel size, stride and whether the op is dense, depthwise or grouped; for pooling the window
+    /// and kind; for activations and batch norm their variant; else nothing beyond the family.
+    public var shapeClass: String {
+        let keep = params.filter { ["k", "s", "max", "six", "train"].contains($0.name) }
+            .map { "\($0.name)=" + $0.value.map(String.init).joined(separator: ",") }
+        var grouping = ""
+        if let g = value("g")?.first {
+            // Depthwise (a group per channel) and grouped convolutions (ResNeXt, RegNet) run different kernels.
+            let channels = value("x").flatMap { $0.count > 1 ? $0[1] : nil }
+            grouping = g == 1 ? "dense" : (g == channels ? "depthwise" : "grouped")
+        }
+        return (keep + [grouping]).joined(separator: "|")
+    }
+
+    /// log channels and log positions (N·H·W; rows for 2-D inputs; all inputs' positions for a concatenation): the
+    /// shape part of the catalog's neighbour distance.
+    public var logShape: (channels: Double, positions: Double) {
+        let x = value("x") ?? [], n = value("n") ?? [], c = value("c") ?? []
+        if x.count == 4 { return (log(Double(max(x[1], 1))), log(Double(max(x[0] * x[2] * x[3], 1)))) }
+        if x.count == 2 { return (log(Double(max(x[1], 1))), log(Double(max(x[0], 1)))) }
+        if n.count == 3 { return (log(Double(max(c.reduce(0, +), 1))), log(Double(max(n[0] * n[1] * n[2] * c.count, 1)))) }
+        return (0, 0)
+    }
+
+    func value(_ name: String) -> [Int]? { params.first { $0.name == name }?.value }
+
+    /// Parses a key (`family.pass|name=v,…|…`, as `key` writes it); nil when it is not one.
+    public init?(key: String) {
+        let parts = key.split(separator: "|", omittingEmptySubsequences: false)
+        let head = parts[0].split(separator: ".")
+        guard head.count == 2, let f = OpFamily(rawValue: String(head[0])), let p = OpPass(rawValue: String(head[1])) else { return nil }
+        var params: [(String, [Int])] = []
+        for part in parts.dropFirst() {
+            let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard kv.count == 2, !kv[0].isEmpty else { return nil }
+            let values = kv[1].split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+            guard values.allSatisfy({ $0 != nil }) else { return nil }
+            params.append((String(kv[0]), values.map { $0! }))
+        }
+        self.init(f, p, params)
+    }
 
     public static func == (a: OpSignature, b: OpSignature) -> Bool { a.key == b.key }
     public func hash(into h: inout Hasher) { h.combine(key) }
