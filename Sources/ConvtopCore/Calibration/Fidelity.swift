@@ -20,8 +20,19 @@ public struct FidelityReport: Sendable {
         public var serialMeasuredUs: Double, parallelMeasuredUs: Double, serialSimulatedUs: Double, parallelSimulatedUs: Double
         public var speedupError: Double { speedupSimulated - speedupMeasured }
     }
+    /// One front-end case: tiny kernels of `blocks` blocks as `streams` independent chains (µs per kernel after the
+    /// graph-launch floor), and the speedup over the same kernels as one chain.
+    public struct FrontEndRow: Sendable {
+        public var blocks: Int, streams: Int
+        public var perKernelMeasuredUs: Double, perKernelSimulatedUs: Double
+        public var speedupMeasured: Double, speedupSimulated: Double
+        public var speedupError: Double { speedupSimulated - speedupMeasured }
+        public var perKernelError: Double { perKernelSimulatedUs / perKernelMeasuredUs - 1 }
+    }
     public var networks: [NetworkRow]
     public var chains: [ChainRow]
+    /// The front-end microbenchmark (`MeasuredRuns.frontEnd`).
+    public var frontEnd: [FrontEndRow] = []
     /// convtop's zoo graphs run in PyTorch (`MeasuredRuns.zoo`).
     public var zoo: [NetworkRow] = []
 
@@ -34,7 +45,9 @@ public struct FidelityReport: Sendable {
     }
 
     /// Speedup errors of every row that has a measured speedup (networks and chains).
-    public var speedupErrors: [Double] { (networks + zoo).compactMap(\.speedupError) + chains.map(\.speedupError) }
+    public var speedupErrors: [Double] {
+        (networks + zoo).compactMap(\.speedupError) + chains.map(\.speedupError) + frontEnd.filter { $0.streams > 1 }.map(\.speedupError)
+    }
     public var serialErrors: [Double] { (networks + zoo).map(\.serialError) }
 
     /// Simulates every measured case on `gpu` (default: the H200 profile the measurements came from).
@@ -48,7 +61,40 @@ public struct FidelityReport: Sendable {
         let chainRows = try parallelMap(chains.count) { i in try chainCase(chains[i], gpu: g) }
         let zoo = try MeasuredRuns.zoo().filter { $0.serialGraphMs != nil && networkFilter($0) }
         let zooRows = try parallelMap(zoo.count) { i in try network(zoo[i], gpu: g) }
-        return FidelityReport(networks: netRows, chains: chainRows.flatMap { $0 }, zoo: zooRows)
+        let fe = try frontEndRows(gpu: g)
+        return FidelityReport(networks: netRows, chains: chainRows.flatMap { $0 }, frontEnd: fe, zoo: zooRows)
+    }
+
+    /// The graph of a front-end case: `kernels` ReLUs on `blocks` × 1024 elements (one block each 1024, as PyTorch's
+    /// vectorised kernel), as `streams` independent chains.
+    static func frontEndGraph(blocks: Int, streams: Int, kernels: Int) -> Graph {
+        var b = GraphBuilder(name: "frontend")
+        for i in 0..<streams {
+            var y = b.input([1, blocks * 1024, 1, 1], name: "input\(i)")
+            for _ in 0..<(kernels / streams) { y = b.relu(y) }
+        }
+        return b.build()
+    }
+
+    /// Every front-end case simulated with as many streams as it has chains (branch rule), per kernel after the
+    /// graph launch, and its speedup over the one-chain case of the same block count.
+    static func frontEndRows(gpu: GPUSpec) throws -> [FrontEndRow] {
+        let cases = try MeasuredRuns.frontEnd()
+        let sims = try parallelMap(cases.count) { i -> Double in
+            let c = cases[i]
+            var sc = Scenario()
+            sc.gpu = gpu.name; sc.streams = c.streams!; sc.launch = .graph
+            let w = try Workload(graph: frontEndGraph(blocks: c.blocks!, streams: c.streams!, kernels: c.kernels!), scenario: sc, gpu: gpu)
+            let t = try w.simulate(c.streams! == 1 ? .serial : .branch, recordBlocks: false).1.iterationTime
+            return (t - gpu.graphLaunchUs) / Double(c.kernels!)
+        }
+        var rows: [FrontEndRow] = []
+        for (i, c) in cases.enumerated() {
+            guard let one = cases.indices.first(where: { cases[$0].blocks == c.blocks && cases[$0].streams == 1 }) else { continue }
+            rows.append(FrontEndRow(blocks: c.blocks!, streams: c.streams!, perKernelMeasuredUs: c.perKernelUs!, perKernelSimulatedUs: sims[i],
+                                    speedupMeasured: cases[one].perKernelUs! / c.perKernelUs!, speedupSimulated: sims[one] / sims[i]))
+        }
+        return rows
     }
 
     static func network(_ m: MeasuredRuns.Network, gpu: GPUSpec) throws -> NetworkRow {

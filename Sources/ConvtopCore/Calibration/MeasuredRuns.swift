@@ -48,6 +48,18 @@ public enum MeasuredRuns {
         }
     }
 
+    /// The front-end microbenchmark (`measure_frontend.py`): 512 tiny element-wise kernels of `blocks` thread blocks
+    /// as `streams` independent chains in one CUDA Graph; per-kernel time after the empty graph's floor.
+    public struct FrontEnd: Sendable, Decodable {
+        public var kind: String
+        public var blocks: Int?, streams: Int?, kernels: Int?
+        public var perKernelUs: Double?, kernelUs: Double?
+        enum CodingKeys: String, CodingKey {
+            case kind, blocks, streams, kernels
+            case perKernelUs = "per_kernel_us", kernelUs = "kernel_us"
+        }
+    }
+
     static func lines<T: Decodable>(_ file: String, as: T.Type, folder: String = "calibration", sub: String = "/round2/") throws -> [T] {
         guard let dir = AssetLocator.directory(folder) else {
             throw ConvtopError(.model, "cannot find convtop's Assets/\(folder) folder; set CONVTOP_ASSETS to the Assets directory")
@@ -73,6 +85,13 @@ public enum MeasuredRuns {
     /// `Assets/catalog/measure_catalog.py`: serial and branch rule, CUDA Graph replay, batch 1, 8, 32 and 64.
     public static func zoo() throws -> [Network] {
         try lines("networks.jsonl", as: Network.self, folder: "catalog", sub: "/h200/")
+    }
+
+    /// Front-end microbenchmark records (Assets/calibration/round3/frontend.jsonl), device line dropped.
+    public static func frontEnd() throws -> [FrontEnd] {
+        try lines("frontend.jsonl", as: FrontEnd.self, sub: "/round3/").filter {
+            $0.kind == "frontend" && $0.blocks != nil && $0.streams != nil && $0.perKernelUs != nil && ($0.kernels ?? 0) > 0
+        }
     }
 
     /// Concurrency grid records.

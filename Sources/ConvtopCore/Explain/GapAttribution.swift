@@ -64,15 +64,14 @@ public struct GapAttribution: Sendable {
 /// What each kernel of a simulated iteration waited for and why it ran longer than alone on an idle GPU.
 struct KernelWaits {
     let kg: KernelGraph, gpu: GPUSpec, recs: [KernelRecord], timing: TimingModel
-    /// The gap after a dependency, and the latency from issue to the first block.
-    let gap: Double, latency: Double
+    /// The gap after a dependency.
+    let gap: Double
     /// Each kernel's predecessor on its stream in launch order (-1: none).
     let streamPred: [Int]
 
     init(_ w: Workload, _ r: IterationResult) {
         kg = w.kernels; gpu = w.gpu; recs = r.trace.kernels; timing = TimingModel(gpu: w.gpu)
         gap = w.scenario.launch == .graph ? gpu.kernelGapGraphUs : gpu.kernelGapEagerUs
-        latency = gpu.kernelLatencyUs / 2 + gpu.gridLaunchIntervalUs
         let graph = w.kernels, records = r.trace.kernels
         var pred = Array(repeating: -1, count: graph.kernels.count)
         var last: [Int: Int] = [:]
@@ -112,7 +111,8 @@ struct KernelWaits {
         let orderEnd = sp >= 0 && !kg.kernels[k].deps.contains(sp) ? min(max(recs[sp].end, gapEnd), r.start) : gapEnd
         let hostEnd = min(max(r.launched, orderEnd), r.start)
         let issueEnd = min(max(r.issued, hostEnd), r.start)
-        let latEnd = min(max(r.issued + latency, issueEnd), r.start)
+        // Launch latency: the front end's launch work, shared with the grids launching beside it.
+        let latEnd = min(max(r.ready, issueEnd), r.start)
         c[.dependencies] = orderEnd - gapEnd
         c[.hostLaunch] = hostEnd - orderEnd
         c[.hardwareQueues] = issueEnd - hostEnd

@@ -34,62 +34,77 @@ extension Simulator.State {
     /// Relative change in the chip's DRAM contention factor below which running batches are not re-priced for it.
     static let contentionTolerance = 0.02
 
-    /// Duration and nominal DRAM demand of batch `b` under the SM share and DRAM contention of this instant.
+    /// Duration of one group of batch `b` at the SM share of this instant, before DRAM contention.
     ///
-    /// DRAM is shared in proportion to demand: when the running batches ask for more bytes/µs than the chip
-    /// delivers, every batch that moves bytes stretches by the same factor, so the bytes delivered never exceed
-    /// the chip's bandwidth (`Trace.peakDRAMUse` records the highest ratio reached).
-    func price(_ b: Int) -> (duration: Double, demand: Double, contention: Double) {
+    /// `mutating` only so that callers pass the state in place: a non-mutating call from a mutating method copied
+    /// the whole state (a kilobyte) on every pricing, 17% of a ResNet-50 training iteration.
+    mutating func alone(_ b: Int) -> Double {
         // Fields are read in place: copying the batch struct on every pricing cost more than the arithmetic.
         let k = batches[b].kernel
         let resident = sim.gpu.maxWarpsPerSM - sms[batches[b].sm].warps
         let share = sim.timing.share(warps: foot[k].warps, residentWarps: resident, saturation: saturation[k])
         let compute = batches[b].compute / share + batches[b].overhead
         let memory = max(batches[b].memory / share, batches[b].memoryFloor)
-        let alone = max(compute, memory, Self.minimumGroupUs)
-        let bytes = batches[b].bytes
-        let contention = bytes > 0 ? max(1, dramDemand / chipBytesPerUs[k]) : 1
-        return (alone * contention, bytes / alone, contention)
+        return max(compute, memory, Self.minimumGroupUs)
     }
 
-    /// Starts batch `b` (already appended) at `now`: prices it with its own demand counted, then schedules its end.
+    /// Sets batch `b`'s nominal DRAM demand (bytes/µs at its share, before contention) and the chip's total.
+    mutating func setDemand(_ b: Int, alone: Double) {
+        let demand = batches[b].bytes / alone
+        dramDemand += (demand - batches[b].demand) * Double(batches[b].count)
+        batches[b].demand = demand
+    }
+
+    /// The DRAM contention factor batch `b` sees now (≥ 1).
+    ///
+    /// DRAM is shared in proportion to demand: when the running batches ask for more bytes/µs than the chip
+    /// delivers, every batch that moves bytes stretches by the same factor, so the bytes delivered never exceed
+    /// the chip's bandwidth (`Trace.peakDRAMUse` records the highest ratio reached).
+    /// Notes the demand it is read at, so that a later re-pricing of every batch knows how stale prices may be.
+    mutating func contention(_ b: Int) -> Double {
+        guard batches[b].bytes > 0 else { return 1 }
+        pricedLow = min(pricedLow, dramDemand)
+        pricedHigh = max(pricedHigh, dramDemand)
+        return max(1, dramDemand / chipBytesPerUs[batches[b].kernel])
+    }
+
+    /// Starts batch `b` (already appended) at `now`: its demand joins the chip's, the groups its SMs share are
+    /// re-priced, and then it is priced and its end scheduled.
     mutating func startBatch(_ b: Int, now: Double) {
         batches[b].since = now
-        let nominal = price(b)
-        let count = Double(batches[b].count)
-        dramDemand += nominal.demand * count
-        batches[b].demand = nominal.demand
-        let p = price(b)
-        let end = now + p.duration
-        batches[b].duration = p.duration
-        batches[b].contention = p.contention
-        batches[b].end = end
-        batches[b].armed = end
-        deliver(batches[b].bytes * count / p.duration)
+        let a = alone(b)
+        setDemand(b, alone: a)
         batches[b].aliveSlot = alive.count
         alive.append(b)
-        push(end, .batchEnd(batch: Int32(b)))
+        batches[b].duration = .infinity
         let first = batches[b].firstInfo
         repriceAfterChange(infos: first..<(first + batches[b].count), now: now, except: b)
-        recordDRAMUse()
+        let c = contention(b)
+        let duration = a * c
+        let end = now + duration
+        batches[b].duration = duration
+        batches[b].contention = c
+        batches[b].end = end
+        batches[b].armed = end
+        deliver(batches[b].bytes * Double(batches[b].count) / duration)
+        push(end, .batchEnd(batch: Int32(b)))
     }
 
-    /// Re-prices one batch at `now`: credits the progress made at the old rate, and moves its end if the rate changed.
-    mutating func reprice(_ b: Int, now: Double) {
+    /// Re-prices one batch at `now` from its share-dependent duration `a` (its demand already set): credits the
+    /// progress made at the old rate, and moves its end if the rate changed.
+    mutating func reprice(_ b: Int, now: Double, alone a: Double) {
         guard batches[b].alive else { return }
         let old = batches[b].duration
         batches[b].progress = min(1, batches[b].progress + (now - batches[b].since) / max(old, 1e-9))
         account(b, until: now)
         batches[b].since = now
-        let p = price(b)
-        let count = Double(batches[b].count)
-        dramDemand += (p.demand - batches[b].demand) * count
-        batches[b].demand = p.demand
-        batches[b].contention = p.contention
-        guard abs(p.duration - old) > Self.repriceTolerance * old else { return }
-        deliver(batches[b].bytes * count * (1 / p.duration - 1 / old))
-        batches[b].duration = p.duration
-        let end = now + (1 - batches[b].progress) * p.duration
+        let c = contention(b)
+        let duration = a * c
+        batches[b].contention = c
+        guard abs(duration - old) > Self.repriceTolerance * old else { return }
+        deliver(batches[b].bytes * Double(batches[b].count) * (1 / duration - 1 / old))
+        batches[b].duration = duration
+        let end = now + (1 - batches[b].progress) * duration
         batches[b].end = end
         // An earlier end needs a new event; a later one re-arms when the current event fires.
         if end < batches[b].armed {
@@ -98,23 +113,56 @@ extension Simulator.State {
         }
     }
 
-    /// After residency on the SMs of `infos` or DRAM demand changed: re-prices the batches whose share those SMs set
-    /// (their demand may change), then every running batch that moves bytes if contention moved by more than the
-    /// tolerance since they were last priced for it.
+    /// After residency on the SMs of `infos` or DRAM demand changed. First every batch whose share those SMs set
+    /// takes its new demand, then those batches are re-priced; if the chip's contention moved by more than the
+    /// tolerance since running batches were last priced for it, every running batch is re-priced too, once, after
+    /// every change of this instant is in (an event at the same time). Pricing a batch before the others' demand had
+    /// settled let a start or end that changed many shares at once leave batches priced at a demand a third below
+    /// the real one, and DRAM delivered 20% above the chip's; re-pricing everything at each of an instant's starts
+    /// did the same work dozens of times over.
     mutating func repriceAfterChange(infos: Range<Int>, now: Double, except: Int = -1) {
+        localBatches.removeAll(keepingCapacity: true)
+        localAlone.removeAll(keepingCapacity: true)
         for g in infos {
             let sm = Int(groupInfo[g].sm)
             if batchesOnSM[sm].isEmpty { continue }
             // A local reference (re-pricing does not touch these lists, so nothing is copied).
             let list = batchesOnSM[sm]
-            for b in list where b != except { reprice(b, now: now) }
+            for b in list where b != except && batches[b].alive {
+                let a = alone(b)
+                setDemand(b, alone: a)
+                localBatches.append(b)
+                localAlone.append(a)
+            }
         }
+        for i in localBatches.indices { reprice(localBatches[i], now: now, alone: localAlone[i]) }
+        if !repricePending && contentionMoved {
+            repricePending = true
+            push(now, .repriceAll)
+        }
+    }
+
+    /// Whether some running batch was priced at a DRAM contention more than the tolerance away from this instant's.
+    var contentionMoved: Bool {
         let chip = minChipBytesPerUs
-        let factorNow = max(1, dramDemand / chip), factorPriced = max(1, pricedDemand / chip)
-        guard abs(factorNow / factorPriced - 1) > Self.contentionTolerance else { return }
-        pricedDemand = dramDemand
+        let now = max(1, dramDemand / chip), low = max(1, pricedLow / chip), high = max(1, pricedHigh / chip)
+        return now / low - 1 > Self.contentionTolerance || 1 - now / high > Self.contentionTolerance
+    }
+
+    /// Re-prices every running batch that moves bytes: shares first (their demands), then durations at the demand
+    /// they add up to.
+    mutating func repriceAllIfContentionMoved(_ now: Double) {
+        guard contentionMoved else { return }
         let running = alive
-        for b in running where batches[b].bytes > 0 { reprice(b, now: now) }
+        runningAlone.removeAll(keepingCapacity: true)
+        for b in running {
+            guard batches[b].bytes > 0 else { runningAlone.append(0); continue }
+            let a = alone(b)
+            setDemand(b, alone: a)
+            runningAlone.append(a)
+        }
+        pricedLow = dramDemand; pricedHigh = dramDemand
+        for (i, b) in running.enumerated() where runningAlone[i] > 0 { reprice(b, now: now, alone: runningAlone[i]) }
     }
 
     /// Accounts the time since the batch's last pricing: how much of it DRAM contention stretched, per kernel.
@@ -130,7 +178,8 @@ extension Simulator.State {
         deliveredBytesPerUs = max(0, deliveredBytesPerUs + delta)
     }
 
-    /// Records the delivered traffic against the chip's bandwidth once an instant's re-pricing is complete.
+    /// Records the delivered traffic against the chip's bandwidth for a stretch of time that passed (called as the
+    /// clock advances, so an instant's intermediate states, which last no time, do not count).
     mutating func recordDRAMUse() {
         if maxChipBytesPerUs > 0 { peakDRAMUse = max(peakDRAMUse, deliveredBytesPerUs / maxChipBytesPerUs) }
     }
@@ -173,10 +222,10 @@ extension Simulator.State {
             for p in partitions.indices where partitions[p].lower <= s && s < partitions[p].upper { dirty[p].append(s) }
         }
         if let i = batchesOnSM[batch.sm].firstIndex(of: b) { batchesOnSM[batch.sm].remove(at: i) }
-        repriceAfterChange(infos: batch.firstInfo..<(batch.firstInfo + batch.count), now: now)
-        recordDRAMUse()
         running[k] -= batch.count
-        if unitsLeft[k] == 0 && running[k] == 0 { push(now + latencyHalf, .complete(kernel: Int32(k))) }
+        let done = unitsLeft[k] == 0 && running[k] == 0
+        repriceAfterChange(infos: batch.firstInfo..<(batch.firstInfo + batch.count), now: now)
+        if done { push(now + latencyHalf, .complete(kernel: Int32(k))) }
         for p in partitions.indices where !dirty[p].isEmpty && !queues[p].isEmpty { requestDispatch(p, now) }
     }
 }

@@ -38,12 +38,16 @@ public struct Simulator {
         case tryIssue(connection: Int32)
         /// The front end has started a grid; it joins its partition's dispatch queue.
         case gridReady(kernel: Int32)
+        /// The front end's oldest grid may have finished its launch work (stale unless `stamp` is the latest).
+        case frontEnd(stamp: Int32)
         /// A partition's dispatcher runs once the groups ending at this instant have freed their SMs.
         case dispatch(partition: Int32)
         /// A running batch of block groups ends (see FluidPricing).
         case batchEnd(batch: Int32)
         /// A kernel's last block has ended and its completion is visible to dependants.
         case complete(kernel: Int32)
+        /// DRAM contention moved at this instant: every running batch is re-priced once the instant's changes are in.
+        case repriceAll
     }
 
     struct Event: Comparable {

@@ -91,6 +91,7 @@ extension Simulator.State {
         consumers = Array(repeating: [], count: n)
         depsLeft = Array(repeating: 0, count: n)
         eligibleAt = Array(repeating: 0, count: n)
+        frontFinish = Array(repeating: 0, count: n)
         arrived = Array(repeating: false, count: n)
         crossStreamWaits = Array(repeating: 0, count: n)
         var lastOnStream: [Int: Int] = [:]

@@ -27,6 +27,12 @@ extension Simulator {
         var fifo: [[Int]] = [], head: [Int] = [], tryPending: [Double] = []
         var residentGrids = 0
         var lastGridStart = -Double.infinity
+        /// The front end, processor-shared: grids in launch (arrival order, which is also finishing order since each
+        /// needs the same work), the virtual work each has received, when it was last advanced, and the live event.
+        var frontQueue: [Int] = [], frontHead = 0
+        var frontFinish: [Double] = []
+        var frontWork = 0.0, frontSince = 0.0
+        var frontStamp: Int32 = 0
         var waitingForGridSlot = false
         // Partitions of SMs and their dispatch queues.
         var partitions: [SMRange] = []
@@ -43,8 +49,10 @@ extension Simulator {
         /// Running batches, and those whose share is set by each SM.
         var alive: [Int] = []
         var batchesOnSM: [[Int]] = []
-        /// DRAM demand when every batch was last re-priced for contention.
-        var pricedDemand = 0.0
+        /// The lowest and highest DRAM demand any running batch that moves bytes was priced at since every batch was
+        /// last re-priced for contention, and whether such a re-pricing is queued for the current instant.
+        var pricedLow = 0.0, pricedHigh = 0.0
+        var repricePending = false
         /// The smallest chip bandwidth any kernel class gets (bytes/µs): below it there is no contention.
         var minChipBytesPerUs = Double.infinity
         var maxChipBytesPerUs = 0.0
@@ -53,6 +61,8 @@ extension Simulator {
         var peakDRAMUse = 0.0
         /// Per kernel: group-time run, and group-time stretched by DRAM contention (for `KernelRecord.dramStretch`).
         var stretchTime: [Double] = [], stretchDRAM: [Double] = []
+        /// Scratch: batches re-priced after a change and their share-dependent durations; the same for every running batch.
+        var localBatches: [Int] = [], localAlone: [Double] = [], runningAlone: [Double] = []
         /// Scratch: idle SMs of the current dispatch pass, and a one-SM list for single placements.
         var batchSMs: [Int] = []
         var singleSM: [Int] = [0]
@@ -94,6 +104,7 @@ extension Simulator {
 
         mutating func advance(to t: Double) {
             if t > lastT {
+                recordDRAMUse()
                 let dt = t - lastT
                 runningIntegral += Double(runningNow) * dt
                 if runningNow > 0 { activeTime += dt }
@@ -114,6 +125,8 @@ extension Simulator {
                     tryIssue(Int(c), e.time)
                 case .gridReady(let k):
                     enqueue(Int(k))
+                case .frontEnd(let stamp):
+                    if stamp == frontStamp { frontEndProgress(e.time) }
                 case .dispatch(let p):
                     dispatchPending[Int(p)] = false
                     dispatch(partition: Int(p), now: e.time)
@@ -121,6 +134,9 @@ extension Simulator {
                     batchEndEvent(Int(b), e.time)
                 case .complete(let k):
                     complete(Int(k), e.time)
+                case .repriceAll:
+                    repricePending = false
+                    repriceAllIfContentionMoved(e.time)
                 }
             }
             guard completed == n else { throw ConvtopError(.simulation, "the simulation stalled with \(n - completed) kernels unfinished (a scheduling deadlock); please report this model and policy") }
@@ -147,13 +163,57 @@ extension Simulator {
                 guard residentGrids < sim.gpu.maxResidentGrids else { waitingForGridSlot = true; return }
                 residentGrids += 1
                 records[k].issued = now
-                // The front end starts grids one at a time, across all queues: at most one per grid-launch interval
-                // (per-queue pacing overstated network speedups, e.g. GoogLeNet b1 2.14× vs 1.52× measured).
-                let ready = max(now + latencyHalf, lastGridStart + sim.gpu.gridLaunchIntervalUs)
-                lastGridStart = ready
-                push(ready, .gridReady(kernel: Int32(k)))
                 head[c] += 1
+                startFrontEnd(k, now)
             }
+        }
+
+        /// A grid enters the front end. Its launch work (half the kernel latency) is processor-shared with every
+        /// grid in launch at the same time: n grids launching together all take n times as long, which is what
+        /// Assets/calibration/round3/frontend.jsonl shows (a dependent step of tiny kernels costs 1.2 µs + 0.48 µs
+        /// per chain in flight; a first-come-first-served front end would have kept it flat up to saturation).
+        mutating func startFrontEnd(_ k: Int, _ now: Double) {
+            guard latencyHalf > 0 else { leaveFrontEnd(k, now); return }
+            advanceFrontEnd(now)
+            frontFinish[k] = frontWork + latencyHalf
+            frontQueue.append(k)
+            scheduleFrontEnd(now)
+        }
+
+        /// Credits each grid in launch with its share of the front end since the last change.
+        mutating func advanceFrontEnd(_ now: Double) {
+            let n = frontQueue.count - frontHead
+            if n > 0 { frontWork += (now - frontSince) / Double(n) }
+            frontSince = now
+        }
+
+        /// Arms one event for the oldest grid's end of launch at the current share.
+        mutating func scheduleFrontEnd(_ now: Double) {
+            let n = frontQueue.count - frontHead
+            guard n > 0 else { frontQueue.removeAll(keepingCapacity: true); frontHead = 0; return }
+            frontStamp &+= 1
+            let t = now + max(0, frontFinish[frontQueue[frontHead]] - frontWork) * Double(n)
+            push(t, .frontEnd(stamp: frontStamp))
+        }
+
+        /// The oldest grids whose launch work is done leave the front end.
+        mutating func frontEndProgress(_ now: Double) {
+            advanceFrontEnd(now)
+            while frontHead < frontQueue.count && frontFinish[frontQueue[frontHead]] <= frontWork + 1e-9 {
+                let k = frontQueue[frontHead]
+                frontHead += 1
+                leaveFrontEnd(k, now)
+            }
+            scheduleFrontEnd(now)
+        }
+
+        /// A launched grid joins its partition's dispatch queue, no sooner than the grid-launch interval after the
+        /// previous grid (a first-come-first-served floor; 0 where the shared front end is the whole limit).
+        mutating func leaveFrontEnd(_ k: Int, _ now: Double) {
+            let ready = max(now, lastGridStart + sim.gpu.gridLaunchIntervalUs)
+            lastGridStart = ready
+            records[k].ready = ready
+            push(ready, .gridReady(kernel: Int32(k)))
         }
 
         mutating func enqueue(_ k: Int) {

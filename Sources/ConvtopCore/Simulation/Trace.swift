@@ -28,8 +28,11 @@ public struct KernelRecord: Sendable, Hashable {
     public var stream: Int
     /// When the host finished launching it.
     public var launched: Double
-    /// When the hardware queue handed it to the block dispatcher.
+    /// When the hardware queue handed it to the front end.
     public var issued: Double
+    /// When the front end finished launching it and it joined the block dispatcher's queue (issued plus the shared
+    /// launch work, and any grid-launch interval).
+    public var ready: Double = 0
     /// First block dispatched.
     public var start: Double
     public var end: Double

@@ -60,14 +60,13 @@ public struct PlaybackIndex: Sendable {
             let op = kg.kernels[k.kernel].op
             start[op] = min(start[op], k.start); end[op] = max(end[op], k.end)
         }
-        // Launch latency and the front end's grid pacing pass for every grid; longer than that, the grid waited for
-        // the dispatcher (an earlier grid not fully dispatched, or no SM with room).
-        let routine = w.gpu.kernelLatencyUs / 2 + w.gpu.gridLaunchIntervalUs
-        queuedSpans = t.kernels.filter { $0.start - $0.issued > routine + 0.5 }.map { ($0.issued + routine, $0.start, $0.stream) }
+        // Every grid spends its launch in the front end (until `ready`); waiting longer than that, it waited for the
+        // dispatcher (an earlier grid not fully dispatched, or no SM with room).
+        queuedSpans = t.kernels.filter { $0.start - $0.ready > 0.5 }.map { ($0.ready, $0.start, $0.stream) }
         var queuedFrom = Array(repeating: Double.infinity, count: n)
         for op in kg.activeOps {
             let first = t.kernels[kg.opKernels[op][0]]
-            if first.start - first.issued > routine + 0.5 { queuedFrom[op] = first.issued + routine }
+            if first.start - first.ready > 0.5 { queuedFrom[op] = first.ready }
         }
         opQueuedFrom = queuedFrom
         var ready = Array(repeating: 0.0, count: n)

@@ -28,15 +28,29 @@ enum FidelityOutput {
         printTable(["case", "streams", "1 stream meas µs", "sim µs", "N streams meas µs", "sim µs", "speedup meas", "speedup sim", "diff"],
                    chains.map { [$0.label, String($0.streams), fmt($0.serialMeasuredUs, 1), fmt($0.serialSimulatedUs, 1), fmt($0.parallelMeasuredUs, 1),
                                  fmt($0.parallelSimulatedUs, 1), fmt($0.speedupMeasured, 2), fmt($0.speedupSimulated, 2), String(format: "%+.2f", $0.speedupError)] })
+        printFrontEnd(r.frontEnd)
         let sp = FidelityReport.medianWorst(r.speedupErrors)
         let se = FidelityReport.medianWorst(r.serialErrors)
         let spNet = FidelityReport.medianWorst(r.networks.compactMap(\.speedupError))
         let spCh = FidelityReport.medianWorst(r.chains.map(\.speedupError))
-        Swift.print("\nSummary: multi-stream speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)) (networks \(fmt(spNet.median, 3))/\(fmt(spNet.worst, 3)), chains \(fmt(spCh.median, 3))/\(fmt(spCh.worst, 3))); serial time error median \(String(format: "%.1f%%", se.median * 100)), worst \(String(format: "%.1f%%", se.worst * 100)) over \(r.networks.count + r.zoo.count) network sets")
+        let spFE = FidelityReport.medianWorst(r.frontEnd.filter { $0.streams > 1 }.map(\.speedupError))
+        Swift.print("\nSummary: multi-stream speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)) (networks \(fmt(spNet.median, 3))/\(fmt(spNet.worst, 3)), chains \(fmt(spCh.median, 3))/\(fmt(spCh.worst, 3)), front end \(fmt(spFE.median, 3))/\(fmt(spFE.worst, 3))); serial time error median \(String(format: "%.1f%%", se.median * 100)), worst \(String(format: "%.1f%%", se.worst * 100)) over \(r.networks.count + r.zoo.count) network sets")
     }
 }
 
 extension FidelityOutput {
+    /// The front-end microbenchmark: tiny kernels as independent chains, µs per kernel and speedup over one chain.
+    static func printFrontEnd(_ rows: [FidelityReport.FrontEndRow]) {
+        guard !rows.isEmpty else { return }
+        Swift.print("\nFront end: 512 tiny element-wise kernels as N independent chains in one CUDA Graph (Assets/calibration/round3/frontend.jsonl; µs per kernel after the graph-launch floor)")
+        printTable(["blocks per kernel", "chains", "meas µs", "sim µs", "error", "speedup meas", "speedup sim", "diff"],
+                   rows.map { [String($0.blocks), String($0.streams), fmt($0.perKernelMeasuredUs, 2), fmt($0.perKernelSimulatedUs, 2), pct($0.perKernelError),
+                               fmt($0.speedupMeasured, 2), fmt($0.speedupSimulated, 2), String(format: "%+.2f", $0.speedupError)] })
+        let pk = FidelityReport.medianWorst(rows.map(\.perKernelError))
+        let sp = FidelityReport.medianWorst(rows.filter { $0.streams > 1 }.map(\.speedupError))
+        Swift.print("Front-end summary: per-kernel time error median \(pct1(pk.median)), worst \(pct1(pk.worst)); speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)) over \(rows.filter { $0.streams > 1 }.count) multi-chain cases")
+    }
+
     /// Networks outside every fit: their errors are what a user's own network should expect.
     static func printHeldOut(_ rows: [FidelityReport.NetworkRow]) {
         Swift.print("\nNetworks no parameter was fitted on (Assets/onnx: opset-17 exports simulated; the same networks measured in PyTorch on an H200)")
