@@ -16,11 +16,9 @@ struct GPUProfileTests {
     }
 
     /// The fitted fields of every shipped profile are the values `convtop validate --fit` printed
-    /// (Assets/calibration/round2/fit_h200.txt), except the graph launch cost, which the README says is kept at
-    /// 26.62 µs (an earlier fit's value, near the 20–25 µs floor single-chain replays show) rather than the 40 µs bound
-    /// this fit ran into.
+    /// (Assets/calibration/round3/fit_h200.txt).
     @Test func fittedFieldsAreTheFitLogsValues() throws {
-        let log = try String(contentsOfFile: AssetLocator.directory("calibration")! + "/round2/fit_h200.txt", encoding: .utf8)
+        let log = try String(contentsOfFile: AssetLocator.directory("calibration")! + "/round3/fit_h200.txt", encoding: .utf8)
         let section = try #require(log.components(separatedBy: "Fitted values (to copy into the GPU profile):").last)
         var fitted: [String: Double] = [:]
         for line in section.split(separator: "\n") {
@@ -34,6 +32,30 @@ struct GPUProfileTests {
                 let want = try #require(fitted[p.name])
                 #expect(abs(p.get(g) - want) <= 1e-3 * max(1, want), "\(n): \(p.name) is \(p.get(g)), the fit gave \(want)")
             }
+        }
+    }
+
+    /// The front-end fields are what the front-end benchmark gives (Assets/calibration/round3/frontend.jsonl): for
+    /// tiny kernels (1–66 blocks) a chain's step takes time linear in the chains in flight; twice the slope (the
+    /// launch work each grid shares) is the kernel latency, and one chain's step less that latency and the shortest
+    /// group is the graph gap.
+    @Test func frontEndFieldsAreTheBenchmarksFigures() throws {
+        let rows = try MeasuredRuns.frontEnd().filter { $0.blocks! <= 66 }
+        var slopes: [Double] = [], single: [Double] = []
+        for b in Set(rows.map { $0.blocks! }) {
+            let pts = rows.filter { $0.blocks == b && $0.streams! > 1 }.map { (Double($0.streams!), Double($0.streams!) * $0.perKernelUs!) }
+            let mx = pts.map(\.0).reduce(0, +) / Double(pts.count), my = pts.map(\.1).reduce(0, +) / Double(pts.count)
+            slopes.append(pts.map { ($0.0 - mx) * ($0.1 - my) }.reduce(0, +) / pts.map { ($0.0 - mx) * ($0.0 - mx) }.reduce(0, +))
+            single.append(try #require(rows.first { $0.blocks == b && $0.streams == 1 }).perKernelUs!)
+        }
+        #expect(slopes.count == 4)
+        let latency = 2 * slopes.reduce(0, +) / Double(slopes.count)
+        let gap = single.reduce(0, +) / Double(single.count) - latency - TimingModel.minimumGroupUs
+        for n in GPUCatalog.names() {
+            let g = try GPUCatalog.load(n)
+            #expect(abs(g.kernelLatencyUs - latency) < 0.01, "\(n): latency \(g.kernelLatencyUs), the benchmark gives \(latency)")
+            #expect(abs(g.kernelGapGraphUs - gap) < 0.01, "\(n): graph gap \(g.kernelGapGraphUs), the benchmark gives \(gap)")
+            #expect(g.gridLaunchIntervalUs == 0)
         }
     }
 

@@ -220,11 +220,10 @@ extension Simulator {
             let p = part[k]
             readySeq[k] = nextReady
             nextReady += 1
-            var q = queues[p]
-            var i = q.count
-            while i > 0 && prio[q[i - 1]] < prio[k] { i -= 1 }
-            q.insert(k, at: i)
-            queues[p] = q
+            // In place: a local copy of the queue, inserted into, would have copied its buffer every time.
+            var i = queues[p].count
+            while i > 0 && prio[queues[p][i - 1]] < prio[k] { i -= 1 }
+            queues[p].insert(k, at: i)
             dispatch(partition: p, now: lastT)
         }
 

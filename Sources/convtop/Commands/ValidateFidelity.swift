@@ -78,8 +78,11 @@ extension FidelityOutput {
 
 /// `convtop validate --fit`: refits the timing parameters and cross-validates them.
 enum FitOutput {
+    /// The fitted sets only: the front-end benchmark is measured into the profile, not fitted, and is the same in
+    /// every fold.
     static func summary(_ r: FidelityReport) -> String {
-        let sp = FidelityReport.medianWorst(r.speedupErrors), se = FidelityReport.medianWorst(r.serialErrors)
+        let fitted = (r.networks + r.zoo).compactMap(\.speedupError) + r.chains.map(\.speedupError)
+        let sp = FidelityReport.medianWorst(fitted), se = FidelityReport.medianWorst(r.serialErrors)
         return String(format: "speedup error median %.3f worst %.3f; serial error median %.1f%% worst %.1f%% (%d networks, %d chain cases)",
                       sp.median, sp.worst, se.median * 100, se.worst * 100, r.networks.count, r.chains.count)
     }
