@@ -196,10 +196,13 @@ extension Simulator {
             push(t, .frontEnd(stamp: frontStamp))
         }
 
-        /// The oldest grids whose launch work is done leave the front end.
+        /// The oldest grid leaves the front end (its live event was armed for its end), and with it every grid whose
+        /// launch work is done too. Leaving unconditionally keeps rounding from re-arming the same instant forever.
         mutating func frontEndProgress(_ now: Double) {
             advanceFrontEnd(now)
-            while frontHead < frontQueue.count && frontFinish[frontQueue[frontHead]] <= frontWork + 1e-9 {
+            var first = true
+            while frontHead < frontQueue.count && (first || frontFinish[frontQueue[frontHead]] <= frontWork + 1e-9) {
+                first = false
                 let k = frontQueue[frontHead]
                 frontHead += 1
                 leaveFrontEnd(k, now)
