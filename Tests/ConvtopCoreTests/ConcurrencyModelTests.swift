@@ -160,3 +160,51 @@ struct FrontEndTests {
         #expect(abs(perKernel / c.1 - 1) < 0.12, "\(c.0) chains: \(perKernel) µs per kernel, measured \(c.1)")
     }
 }
+
+/// Memset nodes in a CUDA Graph (cuDNN zeroes split-K outputs with one) cost more than a kernel's gap: profiled
+/// replays of five torchvision networks (Assets/calibration/round3/graph_gaps.jsonl.gz) put a median 1.18 µs before
+/// one and 4.29 µs after it, where kernels follow each other within 0.1–0.35 µs.
+struct MemsetGapTests {
+    /// The profile's fields are the medians of the profiled replays.
+    @Test func memsetGapsAreTheProfiledMedians() throws {
+        let dir = try #require(AssetLocator.directory("calibration"))
+        let data = try #require(FileManager.default.contents(atPath: dir + "/round3/graph_gaps.jsonl.gz"))
+        let text = String(decoding: try Inflate.gunzip([UInt8](data)), as: UTF8.self)
+        struct Activity: Decodable { var kind: String; var model: String?; var mode: String?; var cat: String?; var ts: Double?; var dur: Double? }
+        var byRun: [String: [Activity]] = [:]
+        for line in text.split(separator: "\n") {
+            let a = try JSONDecoder().decode(Activity.self, from: Data(line.utf8))
+            if a.kind == "activity" { byRun["\(a.model!) \(a.mode!)", default: []].append(a) }
+        }
+        var into: [Double] = [], out: [Double] = []
+        for acts in byRun.values where acts.count > 2 {
+            for i in 1..<(acts.count - 1) where acts[i].cat == "gpu_memset" {
+                into.append(acts[i].ts! - acts[i - 1].ts! - acts[i - 1].dur!)
+                out.append(acts[i + 1].ts! - acts[i].ts! - acts[i].dur!)
+            }
+        }
+        func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
+        #expect(into.count == 15)
+        let gpu = try GPUCatalog.load("h200")
+        #expect(abs(try #require(gpu.memsetGapInGraphUs) - median(into)) < 0.01)
+        #expect(abs(try #require(gpu.memsetGapOutGraphUs) - median(out)) < 0.01)
+    }
+
+    /// In a simulated graph replay a kernel after a memset is issued the gap out of it after the memset completes (AlexNet's convolutions carry cuDNN's memsets in the H200 catalog).
+    @Test func theKernelAfterAMemsetWaitsForTheMemsetGap() throws {
+        let w = try Workload(scenario("alexnet", batch: 1, gpu: "h200"))
+        let t = try w.simulate(.serial, recordBlocks: false).1
+        let gpu = w.gpu
+        var checked = 0
+        for op in w.kernels.activeOps {
+            let ks = w.kernels.opKernels[op]
+            for (i, k) in ks.enumerated().dropLast() where w.kernels.kernels[k].name.hasPrefix("Memset") {
+                let next = t.kernels[ks[i + 1]], memset = t.kernels[k]
+                #expect(next.issued >= memset.end + gpu.memsetGapOutGraphUs! - 1e-6)
+                #expect(next.issued < memset.end + gpu.memsetGapOutGraphUs! + gpu.kernelGapGraphUs)
+                checked += 1
+            }
+        }
+        #expect(checked > 0)
+    }
+}

@@ -80,6 +80,9 @@ public struct GPUSpec: Sendable, Codable, Hashable {
     /// law). It caps kernels with few warps per SM, such as batch-norm training kernels with one block per channel.
     /// Optional in profile files; `warpBandwidth` supplies the default.
     public var warpBandwidthGBs: Double?
+    /// In CUDA Graph replay, the gaps into and out of a memset node (cuDNN zeroes split-K outputs with one), in place
+    /// of `kernelGapGraphUs`. Optional in profile files (absent: the ordinary graph gap).
+    public var memsetGapInGraphUs: Double?, memsetGapOutGraphUs: Double?
     /// Where the timing fields come from: "measured" (fitted on this GPU's own measurements) or "derived from NAME"
     /// (fitted on NAME and carried over, scaled by this GPU's own peaks, bandwidth and limits). Absent: unknown.
     public var calibration: String?
@@ -105,6 +108,7 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         case l2BandwidthBoost = "l2_bandwidth_boost", gemmBlockOverheadUs = "gemm_block_overhead_us"
         case gridLaunchIntervalUs = "grid_launch_interval_us", layoutBlockOverheadUs = "layout_block_overhead_us"
         case warpBandwidthGBs = "warp_bandwidth_gbs", calibration
+        case memsetGapInGraphUs = "memset_gap_in_graph_us", memsetGapOutGraphUs = "memset_gap_out_graph_us"
     }
 
     /// Per-warp DRAM bandwidth in bytes/s. Default 1.25 GB/s: a 16-warp batch-norm training block streamed
@@ -163,6 +167,9 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         try need(gemmSaturationWarps >= 1 && gemmSaturationWarps <= maxWarpsPerSM, "gemm_saturation_warps", "must be between 1 and max_warps_per_sm")
         try need(blockOverheadUs >= 0 && blockOverheadUs < 100, "block_overhead_us", "must be between 0 and 100 microseconds")
         try need(gemmBlockOverheadUs >= 0 && gemmBlockOverheadUs < 100, "gemm_block_overhead_us", "must be between 0 and 100 microseconds")
+        for (v, f) in [(memsetGapInGraphUs, "memset_gap_in_graph_us"), (memsetGapOutGraphUs, "memset_gap_out_graph_us")] {
+            try need((v ?? 0) >= 0 && (v ?? 0) < 100, f, "must be between 0 and 100 microseconds")
+        }
         try need(layoutBlockOverheadUs >= 0 && layoutBlockOverheadUs < 100, "layout_block_overhead_us", "must be between 0 and 100 microseconds")
         try need(gridLaunchIntervalUs >= 0 && gridLaunchIntervalUs < 100, "grid_launch_interval_us", "must be between 0 and 100 microseconds")
         try need(l2BandwidthBoost >= 1 && l2BandwidthBoost <= 10, "l2_bandwidth_boost", "must be between 1 and 10")

@@ -5,6 +5,9 @@ extension Simulator {
         let n: Int
         let latencyHalf: Double
         let gap: Double
+        /// Gaps into and out of a memset node (graph replay), and which kernels are memsets.
+        let memsetGapIn: Double, memsetGapOut: Double
+        var isMemset: [Bool] = []
         // Per kernel.
         var stream: [Int] = [], conn: [Int] = [], prio: [Int] = [], part: [Int] = []
         var foot: [BlockFootprint] = []
@@ -89,6 +92,9 @@ extension Simulator {
             n = s.kg.kernels.count
             latencyHalf = s.gpu.kernelLatencyUs / 2
             gap = s.options.launch == .graph ? s.gpu.kernelGapGraphUs : s.gpu.kernelGapEagerUs
+            memsetGapIn = s.options.launch == .graph ? s.gpu.memsetGapInGraphUs ?? gap : gap
+            memsetGapOut = s.options.launch == .graph ? s.gpu.memsetGapOutGraphUs ?? gap : gap
+            isMemset = s.kg.kernels.map { $0.name.hasPrefix("Memset") }
             try Simulator.checkFits(s.kg, gpu: s.gpu)
             setUpPartitions()
             setUpPricing()
@@ -344,7 +350,8 @@ extension Simulator {
             residentGrids -= 1
             for c in consumers[k] {
                 depsLeft[c] -= 1
-                eligibleAt[c] = max(eligibleAt[c], now + gap)
+                let g = isMemset[k] ? memsetGapOut : (isMemset[c] ? memsetGapIn : gap)
+                eligibleAt[c] = max(eligibleAt[c], now + g)
                 if depsLeft[c] == 0 { tryIssue(conn[c], now) }
             }
             if waitingForGridSlot {
