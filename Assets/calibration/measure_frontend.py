@@ -19,32 +19,12 @@ import sys
 
 import torch
 
+from cuda_timing import capture, timed
+
 DEV = "cuda"
 KERNELS = 512
 BLOCKS = [1, 8, 33, 66, 132, 264, 528, 1056, 2112, 4224]
 STREAMS = [1, 2, 4, 8, 16]
-
-
-def timed(fn, reps=30, warm=5):
-    for _ in range(warm): fn()
-    torch.cuda.synchronize()
-    ts = []
-    for _ in range(reps):
-        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        a.record(); fn(); b.record(); b.synchronize()
-        ts.append(a.elapsed_time(b))
-    return statistics.median(ts)
-
-
-def graph_of(fn):
-    s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(s):
-        fn()
-    torch.cuda.current_stream().wait_stream(s); torch.cuda.synchronize()
-    g = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(g):
-        fn()
-    return g
 
 
 def chains(blocks, streams):
@@ -80,16 +60,16 @@ def kernel_info(blocks):
 
 def main():
     out = open(sys.argv[1] if len(sys.argv) > 1 else "frontend.jsonl", "w")
-    empty = graph_of(lambda: None)
-    floor = timed(lambda: empty.replay())
+    empty = capture(lambda: None)
+    floor = timed(lambda: empty.replay(), reps=30, warm=5)
     prop = torch.cuda.get_device_properties(0)
     out.write(json.dumps({"kind": "device", "name": prop.name, "sms": prop.multi_processor_count,
                           "torch": torch.__version__, "cuda": torch.version.cuda, "empty_graph_ms": floor}) + "\n")
     for b in BLOCKS:
         dur, grid = kernel_info(b)
         for s in STREAMS:
-            g = graph_of(chains(b, s))
-            ms = timed(lambda: g.replay())
+            g = capture(chains(b, s))
+            ms = timed(lambda: g.replay(), reps=30, warm=5)
             rec = {"kind": "frontend", "blocks": b, "threads": 128, "streams": s, "kernels": KERNELS, "graph_ms": ms, "grid": grid,
                    "empty_graph_ms": floor, "kernel_us": dur,
                    "per_kernel_us": (ms - floor) * 1000 / KERNELS}
