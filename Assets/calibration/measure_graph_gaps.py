@@ -44,9 +44,10 @@ def activities(g):
 
 def network(name, mode):
     torch.manual_seed(0)
-    model = getattr(torchvision.models, name)(weights=None).to(DEV)
     if name == "googlenet":
         model = torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=False).to(DEV)
+    else:
+        model = getattr(torchvision.models, name)(weights=None).to(DEV)
     x = torch.randn(1, 3, 224, 224, device=DEV)
     if mode == "inference":
         model.eval()

@@ -198,7 +198,7 @@ struct MemsetGapTests {
         var checked = 0
         for op in w.kernels.activeOps {
             let ks = w.kernels.opKernels[op]
-            for (i, k) in ks.enumerated().dropLast() where w.kernels.kernels[k].name.hasPrefix("Memset") {
+            for (i, k) in ks.enumerated().dropLast() where w.kernels.kernels[k].isMemset {
                 let next = t.kernels[ks[i + 1]], memset = t.kernels[k]
                 #expect(next.issued >= memset.end + gpu.memsetGapOutGraphUs! - 1e-6)
                 #expect(next.issued < memset.end + gpu.memsetGapOutGraphUs! + gpu.kernelGapGraphUs)

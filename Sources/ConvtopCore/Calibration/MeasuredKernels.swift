@@ -17,6 +17,9 @@ public struct MeasuredKernel: Sendable, Hashable {
 
 /// Assigns real kernel names (cuDNN, CUTLASS, cuBLAS, PyTorch) to convtop's kernel classes.
 public enum KernelClassifier {
+    /// A memset node rather than a kernel: profilers name them "Memset (Device)", convtop's trace import "Memset".
+    public static func isMemset(_ name: String) -> Bool { name.hasPrefix("Memset") }
+
     public static func classify(_ name: String) -> KernelClass {
         let n = name.lowercased()
         func has(_ s: String...) -> Bool { s.contains { n.contains($0) } }
@@ -119,7 +122,7 @@ public enum CalibrationData {
             let n = f.map { Int($0) ?? 0 }
             rows.append(MeasuredKernel(node: f[0], name: f[2], grid: Dim3(n[3], n[4], n[5]), block: Dim3(n[6], n[7], n[8]),
                                        registersPerThread: n[9], sharedMemory: n[10], durationUs: d,
-                                       isMemset: f[1] != "kernel" || f[2].hasPrefix("Memset")))
+                                       isMemset: f[1] != "kernel" || KernelClassifier.isMemset(f[2])))
         }
         return rows
     }

@@ -57,7 +57,7 @@ public enum ParameterFit {
     /// Coordinate descent with shrinking multiplicative steps. `log` receives one line per accepted step.
     public static func fit(_ start: GPUSpec, on fold: Fold, log: (String) -> Void = { _ in }) throws -> (GPUSpec, Double) {
         var best = start
-        var bestLoss = loss(try FidelityReport.run(gpu: best, networkFilter: fold.networks, chainFilter: fold.chains))
+        var bestLoss = loss(try FidelityReport.run(gpu: best, networkFilter: fold.networks, chainFilter: fold.chains, frontEnd: false))
         log(String(format: "start: loss %.4f", bestLoss))
         // Two passes, coarse then fine; each parameter moves at most two steps per pass.
         for step in [1.25, 1.08] {
@@ -71,7 +71,7 @@ public enum ParameterFit {
                         let v = min(max(p.get(best) * factor, p.range.lowerBound), p.range.upperBound)
                         guard v != p.get(best) else { continue }
                         p.set(&trial, v)
-                        let l = loss(try FidelityReport.run(gpu: trial, networkFilter: fold.networks, chainFilter: fold.chains))
+                        let l = loss(try FidelityReport.run(gpu: trial, networkFilter: fold.networks, chainFilter: fold.chains, frontEnd: false))
                         if l < bestLoss - minimumImprovement {
                             best = trial; bestLoss = l; improved = true
                             log(String(format: "%@ → %.4g: loss %.4f", p.name, v, l))

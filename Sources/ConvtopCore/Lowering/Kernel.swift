@@ -45,6 +45,8 @@ public struct Kernel: Sendable, Hashable {
     /// The name as a person reads it: a measured library kernel's C++ signature shortened to its function name
     /// (`void at::native::vectorized_elementwise_kernel<4, …>(…)` → `vectorized_elementwise_kernel`).
     public var displayName: String { Self.shortName(name) }
+    /// A memset node (the catalog keeps cuDNN's among a convolution's kernels).
+    public var isMemset: Bool { KernelClassifier.isMemset(name) }
 
     public static func shortName(_ name: String) -> String {
         var s = Substring(name)

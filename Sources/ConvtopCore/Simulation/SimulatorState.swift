@@ -7,7 +7,7 @@ extension Simulator {
         let gap: Double
         /// Gaps into and out of a memset node (graph replay), and which kernels are memsets.
         let memsetGapIn: Double, memsetGapOut: Double
-        var isMemset: [Bool] = []
+        let isMemset: [Bool]
         // Per kernel.
         var stream: [Int] = [], conn: [Int] = [], prio: [Int] = [], part: [Int] = []
         var foot: [BlockFootprint] = []
@@ -94,7 +94,7 @@ extension Simulator {
             gap = s.options.launch == .graph ? s.gpu.kernelGapGraphUs : s.gpu.kernelGapEagerUs
             memsetGapIn = s.options.launch == .graph ? s.gpu.memsetGapInGraphUs ?? gap : gap
             memsetGapOut = s.options.launch == .graph ? s.gpu.memsetGapOutGraphUs ?? gap : gap
-            isMemset = s.kg.kernels.map { $0.name.hasPrefix("Memset") }
+            isMemset = s.kg.kernels.map(\.isMemset)
             try Simulator.checkFits(s.kg, gpu: s.gpu)
             setUpPartitions()
             setUpPricing()
@@ -176,8 +176,8 @@ extension Simulator {
 
         /// A grid enters the front end. Its launch work (half the kernel latency) is processor-shared with every
         /// grid in launch at the same time: n grids launching together all take n times as long, which is what
-        /// Assets/calibration/round3/frontend.jsonl shows (a dependent step of tiny kernels costs 1.2 µs + 0.48 µs
-        /// per chain in flight; a first-come-first-served front end would have kept it flat up to saturation).
+        /// Assets/calibration/round3/frontend.jsonl shows (a dependent step of tiny kernels costs about 1.0 µs plus
+        /// 0.53 µs per chain in flight; a first-come-first-served front end would have kept it flat up to saturation).
         mutating func startFrontEnd(_ k: Int, _ now: Double) {
             guard latencyHalf > 0 else { leaveFrontEnd(k, now); return }
             advanceFrontEnd(now)

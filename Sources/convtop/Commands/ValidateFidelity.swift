@@ -28,27 +28,28 @@ enum FidelityOutput {
         printTable(["case", "streams", "1 stream meas µs", "sim µs", "N streams meas µs", "sim µs", "speedup meas", "speedup sim", "diff"],
                    chains.map { [$0.label, String($0.streams), fmt($0.serialMeasuredUs, 1), fmt($0.serialSimulatedUs, 1), fmt($0.parallelMeasuredUs, 1),
                                  fmt($0.parallelSimulatedUs, 1), fmt($0.speedupMeasured, 2), fmt($0.speedupSimulated, 2), String(format: "%+.2f", $0.speedupError)] })
-        printFrontEnd(r.frontEnd)
+        printFrontEnd(r)
         let sp = FidelityReport.medianWorst(r.speedupErrors)
         let se = FidelityReport.medianWorst(r.serialErrors)
         let spNet = FidelityReport.medianWorst(r.networks.compactMap(\.speedupError))
         let spCh = FidelityReport.medianWorst(r.chains.map(\.speedupError))
-        let spFE = FidelityReport.medianWorst(r.frontEnd.filter { $0.streams > 1 }.map(\.speedupError))
+        let spFE = FidelityReport.medianWorst(r.frontEndSpeedupErrors)
         Swift.print("\nSummary: multi-stream speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)) (networks \(fmt(spNet.median, 3))/\(fmt(spNet.worst, 3)), chains \(fmt(spCh.median, 3))/\(fmt(spCh.worst, 3)), front end \(fmt(spFE.median, 3))/\(fmt(spFE.worst, 3))); serial time error median \(String(format: "%.1f%%", se.median * 100)), worst \(String(format: "%.1f%%", se.worst * 100)) over \(r.networks.count + r.zoo.count) network sets")
     }
 }
 
 extension FidelityOutput {
     /// The front-end microbenchmark: tiny kernels as independent chains, µs per kernel and speedup over one chain.
-    static func printFrontEnd(_ rows: [FidelityReport.FrontEndRow]) {
+    static func printFrontEnd(_ r: FidelityReport) {
+        let rows = r.frontEnd
         guard !rows.isEmpty else { return }
         Swift.print("\nFront end: 512 tiny element-wise kernels as N independent chains in one CUDA Graph (Assets/calibration/round3/frontend.jsonl; µs per kernel after the graph-launch floor)")
         printTable(["blocks per kernel", "chains", "meas µs", "sim µs", "error", "speedup meas", "speedup sim", "diff"],
                    rows.map { [String($0.blocks), String($0.streams), fmt($0.perKernelMeasuredUs, 2), fmt($0.perKernelSimulatedUs, 2), pct($0.perKernelError),
                                fmt($0.speedupMeasured, 2), fmt($0.speedupSimulated, 2), String(format: "%+.2f", $0.speedupError)] })
         let pk = FidelityReport.medianWorst(rows.map(\.perKernelError))
-        let sp = FidelityReport.medianWorst(rows.filter { $0.streams > 1 }.map(\.speedupError))
-        Swift.print("Front-end summary: per-kernel time error median \(pct1(pk.median)), worst \(pct1(pk.worst)); speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)) over \(rows.filter { $0.streams > 1 }.count) multi-chain cases")
+        let sp = FidelityReport.medianWorst(r.frontEndSpeedupErrors)
+        Swift.print("Front-end summary: per-kernel time error median \(pct1(pk.median)), worst \(pct1(pk.worst)); speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)) over \(r.frontEndSpeedupErrors.count) multi-chain cases")
     }
 
     /// Networks outside every fit: their errors are what a user's own network should expect.
@@ -81,8 +82,7 @@ enum FitOutput {
     /// The fitted sets only: the front-end benchmark is measured into the profile, not fitted, and is the same in
     /// every fold.
     static func summary(_ r: FidelityReport) -> String {
-        let fitted = (r.networks + r.zoo).compactMap(\.speedupError) + r.chains.map(\.speedupError)
-        let sp = FidelityReport.medianWorst(fitted), se = FidelityReport.medianWorst(r.serialErrors)
+        let sp = FidelityReport.medianWorst(r.fittedSpeedupErrors), se = FidelityReport.medianWorst(r.serialErrors)
         return String(format: "speedup error median %.3f worst %.3f; serial error median %.1f%% worst %.1f%% (%d networks, %d chain cases)",
                       sp.median, sp.worst, se.median * 100, se.worst * 100, r.networks.count, r.chains.count)
     }
@@ -92,15 +92,15 @@ enum FitOutput {
         for (train, test) in folds {
             print("Fit on \(train.name):")
             let (fitted, loss) = try ParameterFit.fit(gpu, on: train) { print("  " + $0) }
-            let trainReport = try FidelityReport.run(gpu: fitted, networkFilter: train.networks, chainFilter: train.chains)
-            let testReport = try FidelityReport.run(gpu: fitted, networkFilter: test.networks, chainFilter: test.chains)
+            let trainReport = try FidelityReport.run(gpu: fitted, networkFilter: train.networks, chainFilter: train.chains, frontEnd: false)
+            let testReport = try FidelityReport.run(gpu: fitted, networkFilter: test.networks, chainFilter: test.chains, frontEnd: false)
             print(String(format: "  fitted loss %.4f", loss))
             print("  on its own sets:  " + summary(trainReport))
             print("  on held-out sets: " + summary(testReport))
         }
         print("Fit on all sets:")
         let (fitted, _) = try ParameterFit.fit(gpu, on: ParameterFit.all) { print("  " + $0) }
-        print("  " + summary(try FidelityReport.run(gpu: fitted)))
+        print("  " + summary(try FidelityReport.run(gpu: fitted, frontEnd: false)))
         print("Fitted values (to copy into the GPU profile):")
         for p in ParameterFit.parameters { print(String(format: "  %@ = %.4g", p.name, p.get(fitted))) }
     }
