@@ -3,8 +3,9 @@
 /// conserved at every instant (no group keeps a share it had when it started, and none is stuck with the share it
 /// got while a short kernel was co-resident).
 struct RunningBatch {
-    /// Kernel, first entry in `groupInfo`, number of SMs, and the SM whose residency sets the share.
-    var kernel: Int, firstInfo: Int, count: Int, sm: Int
+    /// Kernel, number of SMs (listed in the state's `slotSMs` at the batch's slot), the SM whose residency sets the
+    /// share, and the block units each group holds.
+    var kernel: Int, count: Int, sm: Int, units: Int
     /// Work of one group at a full SM share (µs): share-scaled compute, fixed overhead, share-scaled memory.
     var compute: Double, overhead: Double, memory: Double
     /// Memory time no share can shorten (per-warp bandwidth of the group's own warps).
@@ -18,6 +19,8 @@ struct RunningBatch {
     /// Time of the batch's live end event: at or before `end` (an end that moved later is re-armed lazily).
     var armed = 0.0
     var alive = true
+    /// End events in the heap that name this slot; a finished batch's slot is reused only once none is left.
+    var events = 0
     /// Position in the state's `alive` list while running (for O(1) removal).
     var aliveSlot = -1
     /// The DRAM contention factor of the current pricing (≥ 1).
@@ -77,8 +80,7 @@ extension Simulator.State {
         batches[b].aliveSlot = alive.count
         alive.append(b)
         batches[b].duration = .infinity
-        let first = batches[b].firstInfo
-        repriceAfterChange(infos: first..<(first + batches[b].count), now: now, except: b)
+        repriceAfterChange(slot: b, now: now, except: b)
         let c = contention(b)
         let duration = a * c
         let end = now + duration
@@ -87,7 +89,7 @@ extension Simulator.State {
         batches[b].end = end
         batches[b].armed = end
         deliver(batches[b].bytes * Double(batches[b].count) / duration)
-        push(end, .batchEnd(batch: Int32(b)))
+        pushEnd(b, end)
     }
 
     /// Re-prices one batch at `now` from its share-dependent duration `a` (its demand already set): credits the
@@ -109,22 +111,29 @@ extension Simulator.State {
         // An earlier end needs a new event; a later one re-arms when the current event fires.
         if end < batches[b].armed {
             batches[b].armed = end
-            push(end, .batchEnd(batch: Int32(b)))
+            pushEnd(b, end)
         }
     }
 
-    /// After residency on the SMs of `infos` or DRAM demand changed. First every batch whose share those SMs set
+    /// Arms an end event for batch `b` at `time`.
+    mutating func pushEnd(_ b: Int, _ time: Double) {
+        batches[b].events += 1
+        push(time, .batchEnd(batch: Int32(b)))
+    }
+
+    /// After residency on the SMs of batch `slot` or DRAM demand changed. First every batch whose share those SMs set
     /// takes its new demand, then those batches are re-priced; if the chip's contention moved by more than the
     /// tolerance since running batches were last priced for it, every running batch is re-priced too, once, after
     /// every change of this instant is in (an event at the same time). Pricing a batch before the others' demand had
     /// settled let a start or end that changed many shares at once leave batches priced at a demand a third below
     /// the real one, and DRAM delivered 20% above the chip's; re-pricing everything at each of an instant's starts
     /// did the same work dozens of times over.
-    mutating func repriceAfterChange(infos: Range<Int>, now: Double, except: Int = -1) {
+    mutating func repriceAfterChange(slot: Int, now: Double, except: Int = -1) {
         localBatches.removeAll(keepingCapacity: true)
         localAlone.removeAll(keepingCapacity: true)
-        for g in infos {
-            let sm = Int(groupInfo[g].sm)
+        let base = slot * slotStride
+        for g in base..<(base + batches[slot].count) {
+            let sm = Int(slotSMs[g])
             if batchesOnSM[sm].isEmpty { continue }
             // A local reference (re-pricing does not touch these lists, so nothing is copied).
             let list = batchesOnSM[sm]
@@ -185,12 +194,28 @@ extension Simulator.State {
     }
 
     /// A batch's end event fired at `now`: finish it, re-arm it if its end moved later, or ignore a stale event.
+    /// A finished batch's slot is free once no event names it.
     mutating func batchEndEvent(_ b: Int, _ now: Double) {
-        let batch = batches[b]
-        guard batch.alive, now == batch.armed else { return }
-        if now >= batch.end { finishBatch(b, now); return }
-        batches[b].armed = batch.end
-        push(batch.end, .batchEnd(batch: Int32(b)))
+        batches[b].events -= 1
+        guard batches[b].alive, now == batches[b].armed else {
+            if !batches[b].alive && batches[b].events == 0 { freeSlots.append(b) }
+            return
+        }
+        if now >= batches[b].end {
+            finishBatch(b, now)
+            if batches[b].events == 0 { freeSlots.append(b) }
+            return
+        }
+        batches[b].armed = batches[b].end
+        pushEnd(b, batches[b].end)
+    }
+
+    /// A slot for a new batch: a free one, or a new one at the end (with room for a group on every SM).
+    mutating func takeSlot() -> Int {
+        if let b = freeSlots.popLast() { return b }
+        slotSMs.append(contentsOf: repeatElement(0, count: slotStride))
+        batches.append(RunningBatch(kernel: 0, count: 0, sm: 0, units: 0, compute: 0, overhead: 0, memory: 0, memoryFloor: 0, bytes: 0))
+        return batches.count - 1
     }
 
     /// Ends batch `b`: frees its SMs, re-prices what shared them, and dispatches onto them.
@@ -212,10 +237,10 @@ extension Simulator.State {
         if batch.firstGroup >= 0 {
             for g in batch.firstGroup..<(batch.firstGroup + batch.count) { groups[g].end = now }
         }
-        for g in batch.firstInfo..<(batch.firstInfo + batch.count) {
-            let info = groupInfo[g]
-            let s = Int(info.sm)
-            let units = Int(info.units)
+        let units = batch.units
+        let base = b * slotStride
+        for g in base..<(base + batch.count) {
+            let s = Int(slotSMs[g])
             sms[s].give(foot[k], units)
             sms[s].resident -= units
             if sms[s].resident == 0 { sms[s].busyTime += now - sms[s].busySince }
@@ -224,7 +249,7 @@ extension Simulator.State {
         if let i = batchesOnSM[batch.sm].firstIndex(of: b) { batchesOnSM[batch.sm].remove(at: i) }
         running[k] -= batch.count
         let done = unitsLeft[k] == 0 && running[k] == 0
-        repriceAfterChange(infos: batch.firstInfo..<(batch.firstInfo + batch.count), now: now)
+        repriceAfterChange(slot: b, now: now)
         if done { push(now + latencyHalf, .complete(kernel: Int32(k))) }
         for p in partitions.indices where !dirty[p].isEmpty && !queues[p].isEmpty { requestDispatch(p, now) }
     }

@@ -46,9 +46,13 @@ extension Simulator {
         // SMs.
         var sms: [SMState] = []
         var groups: [BlockGroup] = []
-        var groupInfo: [(sm: Int32, units: Int32)] = []
-        /// Groups that start together (contiguous in groupInfo), priced and ended as one; see FluidPricing.
+        /// Groups that start together, priced and ended as one (see FluidPricing), in slots reused once a batch has
+        /// ended and no event names it; the SMs of the batch in slot `b` are `slotSMs[b * slotStride ..< + count]`.
+        /// (Appending every batch and its groups for the whole run made array growth a third of the run time.)
         var batches: [RunningBatch] = []
+        var freeSlots: [Int] = []
+        var slotSMs: [Int32] = []
+        let slotStride: Int
         /// Running batches, and those whose share is set by each SM.
         var alive: [Int] = []
         var batchesOnSM: [[Int]] = []
@@ -95,6 +99,7 @@ extension Simulator {
             memsetGapIn = s.options.launch == .graph ? s.gpu.memsetGapInGraphUs ?? gap : gap
             memsetGapOut = s.options.launch == .graph ? s.gpu.memsetGapOutGraphUs ?? gap : gap
             isMemset = s.kg.kernels.map(\.isMemset)
+            slotStride = max(s.gpu.smCount, 1)
             try Simulator.checkFits(s.kg, gpu: s.gpu)
             setUpPartitions()
             setUpPricing()
@@ -326,21 +331,23 @@ extension Simulator {
             }
             running[k] += n
             let perUnit = Double(blocks) / Double(units)
-            var batch = RunningBatch(kernel: k, firstInfo: groupInfo.count, count: n, sm: smList[0],
+            let b = takeSlot()
+            var batch = RunningBatch(kernel: k, count: n, sm: smList[0], units: units,
                                      compute: computeUsPerBlock[k] * perUnit * jitter[k], overhead: overheadUs[k] * perUnit * jitter[k],
                                      memory: memoryUsPerBlock[k] * perUnit * jitter[k], memoryFloor: memoryFloorUs[k] * perUnit * jitter[k],
                                      bytes: bytesPerBlock[k] * Double(blocks))
             if sim.options.recordBlocks { batch.firstGroup = groups.count }
-            for s in smList {
+            let base = b * slotStride
+            for (j, s) in smList.enumerated() {
                 if sim.options.recordBlocks {
                     groups.append(BlockGroup(sm: Int32(s), kernel: Int32(k), blocks: Int32(blocks), warps: Int32(foot[k].warps * units),
                                              start: now, end: now))
                 }
-                groupInfo.append((Int32(s), Int32(units)))
+                slotSMs[base + j] = Int32(s)
             }
-            batches.append(batch)
-            batchesOnSM[smList[0]].append(batches.count - 1)
-            startBatch(batches.count - 1, now: now)
+            batches[b] = batch
+            batchesOnSM[smList[0]].append(b)
+            startBatch(b, now: now)
         }
 
         mutating func complete(_ k: Int, _ now: Double) {
