@@ -19,8 +19,6 @@ struct RunningBatch {
     /// Time of the batch's live end event: at or before `end` (an end that moved later is re-armed lazily).
     var armed = 0.0
     var alive = true
-    /// End events in the heap that name this slot; a finished batch's slot is reused only once none is left.
-    var events = 0
     /// Position in the state's `alive` list while running (for O(1) removal).
     var aliveSlot = -1
     /// The DRAM contention factor of the current pricing (≥ 1).
@@ -89,7 +87,7 @@ extension Simulator.State {
         batches[b].end = end
         batches[b].armed = end
         deliver(batches[b].bytes * Double(batches[b].count) / duration)
-        pushEnd(b, end)
+        push(end, .batchEnd(batch: Int32(b)))
     }
 
     /// Re-prices one batch at `now` from its share-dependent duration `a` (its demand already set): credits the
@@ -108,17 +106,12 @@ extension Simulator.State {
         batches[b].duration = duration
         let end = now + (1 - batches[b].progress) * duration
         batches[b].end = end
-        // An earlier end needs a new event; a later one re-arms when the current event fires.
+        // An earlier end moves the event; a later one re-arms when the current event fires.
         if end < batches[b].armed {
             batches[b].armed = end
-            pushEnd(b, end)
+            heap.moveEarlier(batch: b, to: Simulator.Event(time: end, seq: seq, kind: .batchEnd(batch: Int32(b))))
+            seq += 1
         }
-    }
-
-    /// Arms an end event for batch `b` at `time`.
-    mutating func pushEnd(_ b: Int, _ time: Double) {
-        batches[b].events += 1
-        push(time, .batchEnd(batch: Int32(b)))
     }
 
     /// After residency on the SMs of batch `slot` or DRAM demand changed. First every batch whose share those SMs set
@@ -129,8 +122,8 @@ extension Simulator.State {
     /// the real one, and DRAM delivered 20% above the chip's; re-pricing everything at each of an instant's starts
     /// did the same work dozens of times over.
     mutating func repriceAfterChange(slot: Int, now: Double, except: Int = -1) {
-        localBatches.removeAll(keepingCapacity: true)
-        localAlone.removeAll(keepingCapacity: true)
+        localBatches.clear()
+        localAlone.clear()
         let base = slot * slotStride
         for g in base..<(base + batches[slot].count) {
             let sm = Int(slotSMs[g])
@@ -163,7 +156,7 @@ extension Simulator.State {
     mutating func repriceAllIfContentionMoved(_ now: Double) {
         guard contentionMoved else { return }
         let running = alive
-        runningAlone.removeAll(keepingCapacity: true)
+        runningAlone.clear()
         for b in running {
             guard batches[b].bytes > 0 else { runningAlone.append(0); continue }
             let a = alone(b)
@@ -193,24 +186,19 @@ extension Simulator.State {
         if maxChipBytesPerUs > 0 { peakDRAMUse = max(peakDRAMUse, deliveredBytesPerUs / maxChipBytesPerUs) }
     }
 
-    /// A batch's end event fired at `now`: finish it, re-arm it if its end moved later, or ignore a stale event.
-    /// A finished batch's slot is free once no event names it.
+    /// A batch's end event fired at `now`: finish it (its slot is free again), or re-arm it if its end moved later.
     mutating func batchEndEvent(_ b: Int, _ now: Double) {
-        batches[b].events -= 1
-        guard batches[b].alive, now == batches[b].armed else {
-            if !batches[b].alive && batches[b].events == 0 { freeSlots.append(b) }
-            return
-        }
+        guard batches[b].alive else { return }
         if now >= batches[b].end {
             finishBatch(b, now)
-            if batches[b].events == 0 { freeSlots.append(b) }
+            freeSlots.append(b)
             return
         }
         batches[b].armed = batches[b].end
-        pushEnd(b, batches[b].end)
+        push(batches[b].end, .batchEnd(batch: Int32(b)))
     }
 
-    /// A slot for a new batch: a free one, or a new one at the end (with room for a group on every SM).
+    /// A slot for a new batch (it has no end event queued): a free one, or a new one at the end (with room for a group on every SM).
     mutating func takeSlot() -> Int {
         if let b = freeSlots.popLast() { return b }
         slotSMs.append(contentsOf: repeatElement(0, count: slotStride))
@@ -237,14 +225,24 @@ extension Simulator.State {
         if batch.firstGroup >= 0 {
             for g in batch.firstGroup..<(batch.firstGroup + batch.count) { groups[g].end = now }
         }
-        let units = batch.units
+        let units = batch.units, f = foot[k]
         let base = b * slotStride
         for g in base..<(base + batch.count) {
             let s = Int(slotSMs[g])
-            sms[s].give(foot[k], units)
+            sms[s].give(f, units)
             sms[s].resident -= units
             if sms[s].resident == 0 { sms[s].busyTime += now - sms[s].busySince }
-            for p in partitions.indices where partitions[p].lower <= s && s < partitions[p].upper { dirty[p].append(s) }
+        }
+        // The freed SMs become dirty for every partition that holds them (all of them, for a partition of the whole GPU).
+        for p in partitions.indices {
+            if partitions[p].lower == 0 && partitions[p].upper >= sms.count {
+                dirty[p].append(contentsOf: slotSMs[base..<(base + batch.count)])
+            } else {
+                for g in base..<(base + batch.count) {
+                    let s = slotSMs[g]
+                    if partitions[p].lower <= Int(s) && Int(s) < partitions[p].upper { dirty[p].append(s) }
+                }
+            }
         }
         if let i = batchesOnSM[batch.sm].firstIndex(of: b) { batchesOnSM[batch.sm].remove(at: i) }
         running[k] -= batch.count

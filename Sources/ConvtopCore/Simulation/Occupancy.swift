@@ -51,6 +51,12 @@ struct SMState {
         registers = gpu.registersPerSM; sharedMemory = gpu.sharedMemoryPerSM
     }
 
+    /// Whether `other` has exactly this SM's free resources and resident blocks (so a group prices the same on both).
+    func sameRoom(as other: SMState) -> Bool {
+        warps == other.warps && blocks == other.blocks && registers == other.registers
+            && sharedMemory == other.sharedMemory && resident == other.resident
+    }
+
     func fits(_ f: BlockFootprint) -> Int {
         var n = min(blocks, warps / max(f.warps, 1))
         if f.registers > 0 { n = min(n, registers / f.registers) }

@@ -23,7 +23,7 @@ extension Simulator.State {
         queues = Array(repeating: [], count: parts.count)
         dispatchPending = Array(repeating: false, count: parts.count)
         dirty = Array(repeating: [], count: parts.count)
-        partitionSMs = parts.map { Array($0.lower..<$0.upper) }
+        partitionSMs = parts.map { ($0.lower..<$0.upper).map { Int32($0) } }
         lastHead = Array(repeating: -1, count: parts.count)
         fifo = Array(repeating: [], count: connections)
         head = Array(repeating: 0, count: connections)

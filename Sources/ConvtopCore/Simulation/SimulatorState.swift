@@ -47,7 +47,7 @@ extension Simulator {
         var sms: [SMState] = []
         var groups: [BlockGroup] = []
         /// Groups that start together, priced and ended as one (see FluidPricing), in slots reused once a batch has
-        /// ended and no event names it; the SMs of the batch in slot `b` are `slotSMs[b * slotStride ..< + count]`.
+        /// ended; the SMs of the batch in slot `b` are `slotSMs[b * slotStride ..< + count]`.
         /// (Appending every batch and its groups for the whole run made array growth a third of the run time.)
         var batches: [RunningBatch] = []
         var freeSlots: [Int] = []
@@ -69,21 +69,21 @@ extension Simulator {
         /// Per kernel: group-time run, and group-time stretched by DRAM contention (for `KernelRecord.dramStretch`).
         var stretchTime: [Double] = [], stretchDRAM: [Double] = []
         /// Scratch: batches re-priced after a change and their share-dependent durations; the same for every running batch.
-        var localBatches: [Int] = [], localAlone: [Double] = [], runningAlone: [Double] = []
+        var localBatches = ScratchList<Int>(), localAlone = ScratchList<Double>(), runningAlone = ScratchList<Double>()
         /// Scratch: idle SMs of the current dispatch pass, and a one-SM list for single placements.
         var batchSMs: [Int] = []
         var singleSM: [Int] = [0]
         /// DRAM bytes per µs drawn by the running block groups.
         var dramDemand = 0.0
         /// SMs that gained free resources since the partition's last dispatch, and the grid that pass served.
-        var dirty: [[Int]] = []
+        var dirty: [[Int32]] = []
         var lastHead: [Int] = []
         /// Every SM of each partition, for full dispatch passes.
-        var partitionSMs: [[Int]] = []
+        var partitionSMs: [[Int32]] = []
         /// Scratch: blocks of the head grid each candidate SM can take (reused across passes).
-        var fitBuffer: [Int] = []
+        var fitBuffer = ScratchList<Int>()
         // Events.
-        var heap = MinHeap<Event>()
+        var heap = EventQueue(capacity: 1024)
         var seq = 0
         var eventsProcessed = 0
         // Metrics.
@@ -253,8 +253,9 @@ extension Simulator {
             }
         }
 
-        /// Serves the partition's queue head: breadth-first over SMs with room (idle SMs first); a later grid is served
-        /// only once the head has dispatched all its blocks. A head that was already served only looks at SMs freed since.
+        /// Serves the partition's queue head: breadth-first over SMs with room, idle SMs first, then busy ones (those with
+        /// the same free room as one batch); a later grid is served only once the head has dispatched all its blocks. A
+        /// head that was already served only looks at SMs freed since.
         mutating func dispatch(partition p: Int, now: Double) {
             defer { dirty[p].removeAll(keepingCapacity: true) }
             while let k = queues[p].first {
@@ -264,10 +265,10 @@ extension Simulator {
                 while unitsLeft[k] > 0 && placedAny {
                     placedAny = false
                     // Fits are computed once per pass; an SM that was served is marked 0 so it is not served twice.
-                    fitBuffer.removeAll(keepingCapacity: true)
+                    fitBuffer.clear()
                     var candidates = 0
                     for s in sms {
-                        let f = self.sms[s].fits(foot[k])
+                        let f = self.sms[Int(s)].fits(foot[k])
                         fitBuffer.append(f)
                         if f > 0 { candidates += 1 }
                     }
@@ -278,7 +279,8 @@ extension Simulator {
                     batchSMs.removeAll(keepingCapacity: true)
                     var batchUnits = 0
                     batchStamp += 1
-                    for (i, s) in sms.enumerated() where fitBuffer[i] > 0 && self.sms[s].resident == 0 {
+                    for (i, s32) in sms.enumerated() where fitBuffer[i] > 0 && self.sms[Int(s32)].resident == 0 {
+                        let s = Int(s32)
                         // The list of freed SMs can name an SM twice: it joins the batch once (else it would be
                         // given two groups' worth of room it does not have).
                         guard smBatchStamp[s] != batchStamp else { continue }
@@ -293,16 +295,39 @@ extension Simulator {
                         place(k, sms: batchSMs, units: batchUnits, now: now)
                         placedAny = true
                     }
-                    for pass in 0..<2 {
-                        for (i, s) in sms.enumerated() where unitsLeft[k] > 0 && fitBuffer[i] > 0 && ((self.sms[s].resident == 0) == (pass == 0)) {
-                            // Re-check: an SM can appear twice in the dirty list, and the first visit used its room.
-                            let fit = self.sms[s].fits(foot[k])
-                            fitBuffer[i] = 0
-                            guard fit > 0 else { continue }
-                            singleSM[0] = s
-                            place(k, sms: singleSM, units: min(fit, per, unitsLeft[k]), now: now)
-                            placedAny = true
+                    for (i, s32) in sms.enumerated() where unitsLeft[k] > 0 && fitBuffer[i] > 0 && self.sms[Int(s32)].resident == 0 {
+                        let s = Int(s32)
+                        // Re-check: an SM can appear twice in the dirty list, and the first visit used its room.
+                        let fit = self.sms[s].fits(foot[k])
+                        fitBuffer[i] = 0
+                        guard fit > 0 else { continue }
+                        singleSM[0] = s
+                        place(k, sms: singleSM, units: min(fit, per, unitsLeft[k]), now: now)
+                        placedAny = true
+                    }
+                    // Busy SMs: those with the same free room as the first get the same group, as one batch.
+                    for (i, s32) in sms.enumerated() where unitsLeft[k] > 0 && fitBuffer[i] > 0 {
+                        let s = Int(s32)
+                        let fit = self.sms[s].fits(foot[k])
+                        fitBuffer[i] = 0
+                        guard fit > 0 else { continue }
+                        let u = min(fit, per, unitsLeft[k])
+                        batchStamp += 1
+                        batchSMs.removeAll(keepingCapacity: true)
+                        batchSMs.append(s)
+                        smBatchStamp[s] = batchStamp
+                        var j = i + 1
+                        while j < sms.count && (batchSMs.count + 1) * u < unitsLeft[k] {
+                            let t = Int(sms[j])
+                            if fitBuffer[j] > 0 && smBatchStamp[t] != batchStamp && self.sms[t].sameRoom(as: self.sms[s]) {
+                                batchSMs.append(t)
+                                smBatchStamp[t] = batchStamp
+                                fitBuffer[j] = 0
+                            }
+                            j += 1
                         }
+                        place(k, sms: batchSMs, units: u, now: now)
+                        placedAny = true
                     }
                 }
                 if unitsLeft[k] > 0 { return }
