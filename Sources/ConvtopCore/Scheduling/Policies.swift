@@ -111,7 +111,7 @@ enum Policies {
         var finish = Array(repeating: 0.0, count: od.count)
         var stream = Array(repeating: 0, count: od.count)
         var waiting = od.dag.predecessors.map(\.count)
-        struct Ready: Comparable {
+        struct Ready: HeapElement {
             var priority: Double, v: Int
             static func < (a: Ready, b: Ready) -> Bool { a.priority > b.priority || (a.priority == b.priority && a.v < b.v) }
         }

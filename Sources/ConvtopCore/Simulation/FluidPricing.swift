@@ -109,7 +109,7 @@ extension Simulator.State {
         // An earlier end moves the event; a later one re-arms when the current event fires.
         if end < batches[b].armed {
             batches[b].armed = end
-            heap.moveEarlier(batch: b, to: Simulator.Event(time: end, seq: seq, kind: .batchEnd(batch: Int32(b))))
+            heap.moveEarlier(slot: b, to: Simulator.Event(time: end, seq: seq, kind: .batchEnd(batch: Int32(b))))
             seq += 1
         }
     }

@@ -50,10 +50,15 @@ public struct Simulator {
         case repriceAll
     }
 
-    struct Event: Comparable {
+    struct Event: HeapElement {
         var time: Double
         var seq: Int
         var kind: EventKind
+        /// A batch's end event is tracked by the batch's slot (see `MinHeap.moveEarlier`).
+        var trackingSlot: Int? {
+            if case .batchEnd(let b) = kind { return Int(b) }
+            return nil
+        }
         static func < (l: Event, r: Event) -> Bool { l.time < r.time || (l.time == r.time && l.seq < r.seq) }
         static func == (l: Event, r: Event) -> Bool { l.time == r.time && l.seq == r.seq }
     }

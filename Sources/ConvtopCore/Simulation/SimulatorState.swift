@@ -83,7 +83,9 @@ extension Simulator {
         /// Scratch: blocks of the head grid each candidate SM can take (reused across passes).
         var fitBuffer = ScratchList<Int>()
         // Events.
-        var heap = EventQueue(capacity: 1024)
+        /// Pending events; a running batch's one end event is tracked by its slot, so a re-pricing that brings the end
+        /// earlier moves it in place (stale copies left in the heap were over half of all events).
+        var heap = MinHeap<Event>(capacity: 1024)
         var seq = 0
         var eventsProcessed = 0
         // Metrics.
