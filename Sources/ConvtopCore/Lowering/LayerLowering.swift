@@ -152,18 +152,20 @@ extension Lowering {
             elementwise("sgd_momentum_buf", elements: out.elements, tensors: 3, flopsPerElement: 2)
             elementwise("sgd_param_add", elements: out.elements, tensors: 3, flopsPerElement: 2)
         case .sgdUpdateForeach:
-            // multi_tensor_apply: 65,536-element chunks, at most 320 blocks and 110 tensors per launch, three passes.
+            // PyTorch's foreach SGD with momentum: buf *= m (one list, buffers read and written), buf += g (two lists,
+            // three tensors touched), p -= lr·buf (two lists, three touched); each a run of `multi_tensor_apply`
+            // launches, each launch taking its measured time alone (see `MultiTensorApply`).
             let sizes = node.updates.map { graph.nodes[$0.node].parameterTensors[$0.index] }
-            let chunks = sizes.reduce(0) { $0 + ($1 + 65535) / 65536 }
-            let launches = max((chunks + 319) / 320, (sizes.count + 109) / 110)
-            for pass in ["foreach_mul_", "foreach_add_buf", "foreach_add_param"] {
-                var left = chunks
-                for _ in 0..<launches {
-                    let blocks = max(1, min(320, (left + launches - 1) / launches, left))
-                    left -= blocks
-                    let share = Double(out.elements) / Double(launches)
-                    k("multi_tensor_apply_\(pass)", .elementwise, grid: Dim3(blocks), block: Dim3(512), regs: 32, smem: 0,
-                      flops: share, bytes: share * 3 * e)
+            let timing = TimingModel(gpu: gpu)
+            for (pass, lists, touched) in [("foreach_mul_", 1, 2), ("foreach_add_buf", 2, 3), ("foreach_add_param", 2, 3)] {
+                for launch in MultiTensorApply.launches(sizes, lists: lists) {
+                    let bytes = Double(launch.elements * touched) * e
+                    k("multi_tensor_apply_\(pass)", .elementwise, grid: Dim3(launch.blocks), block: Dim3(MultiTensorApply.threadsPerBlock),
+                      regs: 32, smem: 0, flops: Double(launch.elements), bytes: bytes)
+                    let alone = MultiTensorApply.standaloneUs(launch, bytes: bytes, gpu: gpu)
+                    let modelled = timing.standaloneDuration(kernels[kernels.count - 1]) - gpu.kernelLatencyUs
+                    kernels[kernels.count - 1].timeScale = max(alone - gpu.kernelLatencyUs, TimingModel.minimumGroupUs)
+                        / max(modelled, TimingModel.minimumGroupUs)
                 }
             }
         default:

@@ -1,0 +1,50 @@
+import Testing
+@testable import ConvtopCore
+
+/// The foreach optimizer's launches against PyTorch's on the H200: the grids (blocks per launch) of every
+/// `multi_tensor_apply_kernel` in the profiled training steps of `Assets/calibration/round2/kernels.jsonl.gz`
+/// (phase "optimizer", batch 1, serial; read off the file by hand: one-list launches, then the two two-list passes).
+struct MultiTensorApplyTests {
+    static let measured: [String: (oneList: [Int], twoLists: [Int])] = [
+        "resnet50": ([180, 320, 8], [71, 155, 282]),
+        "googlenet": ([132, 119], [73, 87, 91]),
+        "inception_v3": ([143, 196, 259], [71, 100, 109, 183, 135]),
+        "resnet18": ([227], [227]),
+        "densenet121": ([110, 119, 134, 54], [64, 65, 68, 74, 80, 66]),
+        "mobilenet_v2": ([110, 88], [64, 67, 67]),
+        "squeezenet1_0": ([65], [65]),
+    ]
+
+    @Test(arguments: ["resnet50", "googlenet", "inception_v3", "resnet18", "densenet121", "mobilenet_v2", "squeezenet1_0"])
+    func launchesAreTheProfiledOnes(_ name: String) throws {
+        let g = TrainingGraph.build(from: try ModelZoo.build(name, batch: 1), optimizer: .foreach)
+        let kg = Lowering.lower(g, gpu: try GPUCatalog.load("h200"))
+        func grids(_ pass: String) -> [Int] { kg.kernels.filter { $0.name == "multi_tensor_apply_\(pass)" }.map(\.blocks) }
+        let want = try #require(Self.measured[name])
+        #expect(grids("foreach_mul_") == want.oneList)
+        #expect(grids("foreach_add_buf") == want.twoLists)
+        #expect(grids("foreach_add_param") == want.twoLists)
+    }
+
+    @Test func aLaunchClosesAtItsTensorLimitAndAtThreeHundredTwentyBlocks() {
+        // 130 one-chunk tensors: one list takes 110 per launch, two lists 64.
+        let small = Array(repeating: 1_000, count: 130)
+        #expect(MultiTensorApply.launches(small, lists: 1).map(\.blocks) == [110, 20])
+        #expect(MultiTensorApply.launches(small, lists: 2).map(\.blocks) == [64, 64, 2])
+        // One tensor of 400 chunks is cut at 320 blocks and continues in the next launch.
+        let big = MultiTensorApply.launches([400 * 65_536], lists: 1)
+        #expect(big.map(\.blocks) == [320, 80])
+        #expect(big.map(\.largestChunk) == [65_536, 65_536])
+    }
+
+    @Test func aLaunchOfFullChunksTakesItsLoopTimeUntilDRAMBoundsIt() throws {
+        let h200 = try GPUCatalog.load("h200")
+        // Eight full chunks, one list: 32 trips of the chunk loop.
+        let few = MultiTensorApply.Launch(blocks: 8, elements: 8 * 65_536, largestChunk: 65_536)
+        #expect(abs(MultiTensorApply.standaloneUs(few, bytes: 8 * 65_536 * 2 * 4, gpu: h200) - 32 * MultiTensorApply.tripUs) < 1e-9)
+        // 320 full chunks: 168 MB at the streaming bandwidth take longer than the loop.
+        let many = MultiTensorApply.Launch(blocks: 320, elements: 320 * 65_536, largestChunk: 65_536)
+        let bytes = 320.0 * 65_536 * 2 * 4
+        #expect(MultiTensorApply.standaloneUs(many, bytes: bytes, gpu: h200) > 32 * MultiTensorApply.tripUs)
+    }
+}
