@@ -37,14 +37,32 @@ struct MultiTensorApplyTests {
         #expect(big.map(\.largestChunk) == [65_536, 65_536])
     }
 
-    @Test func aLaunchOfFullChunksTakesItsLoopTimeUntilDRAMBoundsIt() throws {
+    /// ResNet-50's nine optimizer launches at batch 1, µs as profiled on the H200 (round2/kernels.jsonl.gz, read by
+    /// hand): the modelled standalone times are within 15% of each (the fit's worst over all 62 launches is 14%).
+    @Test func resNet50sLaunchesTakeTheirProfiledTimes() throws {
+        let measured = [21.4, 42.1, 16.1, 18.8, 30.1, 51.6, 18.5, 28.6, 52.4]
         let h200 = try GPUCatalog.load("h200")
-        // Eight full chunks, one list: 32 trips of the chunk loop.
+        let kg = Lowering.lower(TrainingGraph.build(from: try ModelZoo.build("resnet50", batch: 1), optimizer: .foreach), gpu: h200)
+        let launches = kg.kernels.filter { $0.name.hasPrefix("multi_tensor_apply_") }
+        #expect(launches.count == measured.count)
+        let timing = TimingModel(gpu: h200)
+        for (k, us) in zip(launches, measured) {
+            let modelled = timing.standaloneDuration(k)
+            #expect(abs(modelled / us - 1) < 0.15, "\(k.name) of \(k.blocks) blocks: \(modelled) µs, profiled \(us)")
+        }
+    }
+
+    @Test func theLoopBoundsSmallLaunchesAndBandwidthLargeOnes() throws {
+        let h200 = try GPUCatalog.load("h200")
+        // Eight full chunks, one list: 32 trips of the chunk loop, the bytes almost nothing.
         let few = MultiTensorApply.Launch(blocks: 8, elements: 8 * 65_536, largestChunk: 65_536)
-        #expect(abs(MultiTensorApply.standaloneUs(few, bytes: 8 * 65_536 * 2 * 4, gpu: h200) - 32 * MultiTensorApply.tripUs) < 1e-9)
-        // 320 full chunks: 168 MB at the streaming bandwidth take longer than the loop.
+        let small = MultiTensorApply.standaloneUs(few, bytes: 8 * 65_536 * 2 * 4, gpu: h200)
+        #expect(small >= 32 * MultiTensorApply.tripUs && small < 1.05 * 32 * MultiTensorApply.tripUs)
+        // 320 full chunks: longer than either bound alone.
         let many = MultiTensorApply.Launch(blocks: 320, elements: 320 * 65_536, largestChunk: 65_536)
         let bytes = 320.0 * 65_536 * 2 * 4
-        #expect(MultiTensorApply.standaloneUs(many, bytes: bytes, gpu: h200) > 32 * MultiTensorApply.tripUs)
+        let large = MultiTensorApply.standaloneUs(many, bytes: bytes, gpu: h200)
+        #expect(large > bytes / (h200.dramBandwidthGBs * 1e3 * MultiTensorApply.streamingFraction))
+        #expect(large > 32 * MultiTensorApply.tripUs)
     }
 }
