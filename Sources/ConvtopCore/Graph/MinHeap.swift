@@ -1,5 +1,6 @@
-/// An element of a `MinHeap`. An element that names a tracking slot has its heap index recorded there, so that it can
-/// be moved in place (`moveEarlier`); at most one element per slot may be in the heap at a time. Plain elements name none.
+/// An element of a `MinHeap`. An element that names a tracking slot has its heap index recorded there, so that it
+/// can be moved in place (`moveEarlier`); at most one element per slot may be in the heap at a time. Plain elements
+/// name none.
 public protocol HeapElement: Comparable, Sendable {
     var trackingSlot: Int? { get }
 }

@@ -50,9 +50,8 @@ enum MultiTensorApply {
     /// training steps; `Assets/calibration/multi_tensor_rates.py` derives the numbers): a launch of a few full chunks
     /// takes about 16 µs for its 32 trips (0.493 µs a trip, median of 4), and the norm and the streaming fraction
     /// (0.88 of the DRAM bandwidth) are fitted on the launches' times with their bytes as convtop lowers them —
-    /// median error 3.4%, worst 14% (fitted on either part of the networks, the other part comes out at 4.0–4.7% median
-    /// error, 15% worst).
-    /// Applied to every GPU, as measured on the H200.
+    /// median error 3.4%, worst 14% (fitted on either part of the networks, the other part comes out at 4.0–4.7%
+    /// median error, 15% worst). Applied to every GPU, as measured on the H200.
     static func standaloneUs(_ launch: Launch, bytes: Double, gpu: GPUSpec) -> Double {
         let perTrip = threadsPerBlock * elementsPerThreadPerTrip
         let loop = Double((launch.largestChunk + perTrip - 1) / perTrip) * tripUs

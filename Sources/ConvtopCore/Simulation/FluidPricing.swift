@@ -198,7 +198,8 @@ extension Simulator.State {
         push(batches[b].end, .batchEnd(batch: Int32(b)))
     }
 
-    /// A slot for a new batch (it has no end event queued): a free one, or a new one at the end (with room for a group on every SM).
+    /// A slot for a new batch (it has no end event queued): a free one, or a new one at the end (with room for a
+    /// group on every SM).
     mutating func takeSlot() -> Int {
         if let b = freeSlots.popLast() { return b }
         slotSMs.append(contentsOf: repeatElement(0, count: slotStride))
@@ -233,7 +234,7 @@ extension Simulator.State {
             sms[s].resident -= units
             if sms[s].resident == 0 { sms[s].busyTime += now - sms[s].busySince }
         }
-        // The freed SMs become dirty for every partition that holds them (all of them, for a partition of the whole GPU).
+        // The freed SMs become dirty for every partition that holds them (all of them, for one of the whole GPU).
         for p in partitions.indices {
             if partitions[p].lower == 0 && partitions[p].upper >= sms.count {
                 dirty[p].append(contentsOf: slotSMs[base..<(base + batch.count)])

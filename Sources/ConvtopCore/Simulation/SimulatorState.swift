@@ -255,9 +255,9 @@ extension Simulator {
             }
         }
 
-        /// Serves the partition's queue head: breadth-first over SMs with room, idle SMs first, then busy ones (those with
-        /// the same free room as one batch); a later grid is served only once the head has dispatched all its blocks. A
-        /// head that was already served only looks at SMs freed since.
+        /// Serves the partition's queue head: breadth-first over SMs with room, idle SMs first, then busy ones (those
+        /// with the same free room as one batch); a later grid is served only once the head has dispatched all its
+        /// blocks. A head that was already served only looks at SMs freed since.
         mutating func dispatch(partition p: Int, now: Double) {
             defer { dirty[p].removeAll(keepingCapacity: true) }
             while let k = queues[p].first {
