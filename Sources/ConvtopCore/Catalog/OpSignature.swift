@@ -123,6 +123,8 @@ public struct OpSignature: Sendable, Hashable {
             guard shapes.allSatisfy({ $0.rank == 4 }) else { return nil }
             return OpSignature(.concat, .forward, [("n", [node.shape.batch, node.shape.height, node.shape.width]),
                                                    ("c", shapes.map(\.channels))])
+        case .gradAccumulate where Lowering.accumulatesSlices(node, graph: graph):
+            return nil // the catalog measured contiguous tensors only
         case .add, .gradAccumulate:
             return OpSignature(.add, .forward, [("x", node.shape.dims), ("inputs", [node.inputs.count])])
         case .linear(let i, let o, let bias):

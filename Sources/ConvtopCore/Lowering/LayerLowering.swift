@@ -55,6 +55,15 @@ extension Lowering {
             if training { elementwise("fused_dropout", elements: out.elements, tensors: 3, flopsPerElement: 4) }
         case .dropoutBackward:
             elementwise("masked_scale", elements: out.elements, tensors: 3)
+        case .gradAccumulate where Lowering.accumulatesSlices(node, graph: graph):
+            // Gradients that arrive as channel slices of a concatenation's gradient are not contiguous once the batch
+            // exceeds 1: autograd adds them pairwise and PyTorch's element-wise kernel cannot vectorise, so it runs its
+            // strided loop (128 threads, 2 elements each; DenseNet-121's training steps in
+            // Assets/calibration/round2/kernels.jsonl.gz, 540 per step at batch 8 and 32).
+            for _ in 1..<node.inputs.count {
+                k("elementwise_kernel_strided_add", .elementwise, grid: Dim3((out.elements + 255) / 256), block: Dim3(128),
+                  regs: 32, smem: 0, flops: Double(out.elements), bytes: Double(3 * out.elements) * e)
+            }
         case .add, .gradAccumulate:
             elementwise(node.kind == .add ? "add" : "grad_accumulate_add", elements: out.elements, tensors: node.inputs.count + 1)
         default:

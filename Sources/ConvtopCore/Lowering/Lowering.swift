@@ -48,6 +48,17 @@ public struct Lowering {
 
     var e: Double { Double(precision.bytes) }
 
+    /// Whether a gradient sum adds channel slices of a wider gradient (a concatenation's) at a batch above 1, where
+    /// the slices are not contiguous.
+    static func accumulatesSlices(_ node: Node, graph: Graph) -> Bool {
+        guard node.kind == .gradAccumulate, node.shape.rank == 4, node.shape.batch > 1 else { return false }
+        return node.inputs.contains { i in
+            let view = graph.nodes[i]
+            guard view.kind == .gradientView, let whole = view.inputs.first.map({ graph.nodes[$0].shape }) else { return false }
+            return whole.rank == 4 && whole.channels > view.shape.channels
+        }
+    }
+
     /// The device-to-device copy autograd makes of an in-place ReLU6's input before clamping it in a training step
     /// (hardtanh_ keeps the original for its backward). Measured: every ReLU6 of MobileNet-v2's training step, at
     /// every batch size, is a `Memcpy DtoD` node followed by the clamp kernel, the two moving the same bytes in about
