@@ -1,4 +1,5 @@
-"""Timing helpers shared by the round-3 measuring scripts (measure_frontend.py, measure_graph_gaps.py)."""
+"""Timing helpers shared by the measuring scripts here (measure.py, measure_round2.py, measure_frontend.py,
+measure_graph_gaps.py). measure_catalog.py keeps its own copy: `convtop calibrate` sends it to a GPU machine alone."""
 import statistics
 
 import torch

@@ -6,9 +6,10 @@ Writes, per case, a kernel list (one row per GPU kernel of one forward pass, att
 launched it, the format of convtop's calibration CSVs) and a summary JSON with serial eager, serial CUDA Graph,
 multi-stream (Opara's branch rule) eager and CUDA Graph iteration times, plus two-convolution overlap tests.
 """
-import csv, gzip, json, os, statistics, sys, time, traceback
+import csv, gzip, json, os, sys, time, traceback
 import torch, torchvision
 import torch.fx
+import cuda_timing
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else "out"
 os.makedirs(OUT, exist_ok=True)
@@ -30,14 +31,8 @@ def build(name):
     return getattr(torchvision.models, name)(weights=None)
 
 def timed(fn, reps=40, warm=5):
-    for _ in range(warm): fn()
-    torch.cuda.synchronize()
-    ts = []
-    for _ in range(reps):
-        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        a.record(); fn(); b.record(); b.synchronize()
-        ts.append(a.elapsed_time(b))
-    return statistics.median(ts)
+    """cuda_timing.timed with round 1's repeat counts."""
+    return cuda_timing.timed(fn, reps=reps, warm=warm)
 
 def graph_of(fn):
     s = torch.cuda.Stream()

@@ -14,9 +14,10 @@ SECONDS (default 520) and writes, as it goes (a killed run keeps what it wrote):
                    duration, stream, start (relative), one JSON object per line (gzip members appended per case)
 Precision: fp32 tensors, TF32 convolutions (PyTorch's default), cudnn.benchmark off, as in measure.py.
 """
-import gzip, json, os, statistics, sys, time, traceback
+import gzip, json, os, sys, time, traceback
 import torch, torchvision
 import torch.fx
+from cuda_timing import capture, timed
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else "out"
 BUDGET = float(sys.argv[2]) if len(sys.argv) > 2 else 520.0
@@ -46,28 +47,8 @@ def rand(*shape, grad=False):
     return torch.randn(*shape).to(dev).requires_grad_(grad)
 
 
-def timed(fn, reps=20, warm=3):
-    for _ in range(warm): fn()
-    torch.cuda.synchronize()
-    ts = []
-    for _ in range(reps):
-        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        a.record(); fn(); b.record(); b.synchronize()
-        ts.append(a.elapsed_time(b))
-    return statistics.median(ts)
-
-
 def graph_of(fn):
-    s = torch.cuda.Stream()
-    s.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(s):
-        for _ in range(2): fn()
-    torch.cuda.current_stream().wait_stream(s)
-    torch.cuda.synchronize()
-    g = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(g):
-        fn()
-    return g
+    return capture(fn, warm=2)
 
 
 # ---------------------------------------------------------------- profiling: kernels with labels, phases, streams
