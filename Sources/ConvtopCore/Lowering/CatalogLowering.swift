@@ -47,7 +47,7 @@ struct CatalogLowering {
                                sharedMemoryPerBlock: l.gemm.fitShared(m.sharedMemory), flops: flops * flopShare,
                                bytes: bytes * m.durationUs / allUs,
                                precision: cls == .tensorGemm ? precision : .fp32, deps: [])
-                k.timeScale = scale(k, toUs: m.durationUs * ratio)
+                k.timeScale = timing.timeScale(k, toUs: m.durationUs * ratio)
                 k.origin = .catalog
                 l.kernels.append(k)
             }
@@ -67,14 +67,6 @@ struct CatalogLowering {
     }
 
     static func isGemm(_ c: KernelClass) -> Bool { c == .tensorGemm || c == .cudaCore || c == .simtGemm }
-
-    /// The factor that makes `k` take `us` alone (beyond the launch latency). Not bounded: a measured kernel that
-    /// holds a large share of its op's FLOPs in one block (cuDNN's workspace initialiser) needs a tiny factor.
-    func scale(_ k: Kernel, toUs us: Double) -> Double {
-        let modelled = timing.standaloneDuration(k) - gpu.kernelLatencyUs
-        let wanted = us - gpu.kernelLatencyUs
-        return max(wanted, TimingModel.minimumGroupUs) / max(modelled, TimingModel.minimumGroupUs)
-    }
 
     /// This GPU's modelled time for the op over the measured GPU's (1 on the measured GPU itself).
     func transferRatio(_ node: Node, graph: Graph, modelled: [Kernel]) -> Double {

@@ -172,9 +172,7 @@ extension Lowering {
                     k("multi_tensor_apply_\(pass)", .elementwise, grid: Dim3(launch.blocks), block: Dim3(MultiTensorApply.threadsPerBlock),
                       regs: 32, smem: 0, flops: Double(launch.elements), bytes: bytes)
                     let alone = MultiTensorApply.standaloneUs(launch, bytes: bytes, gpu: gpu)
-                    let modelled = timing.standaloneDuration(kernels[kernels.count - 1]) - gpu.kernelLatencyUs
-                    kernels[kernels.count - 1].timeScale = max(alone - gpu.kernelLatencyUs, TimingModel.minimumGroupUs)
-                        / max(modelled, TimingModel.minimumGroupUs)
+                    kernels[kernels.count - 1].timeScale = timing.timeScale(kernels[kernels.count - 1], toUs: alone)
                 }
             }
         default:

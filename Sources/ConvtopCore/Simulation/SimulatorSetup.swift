@@ -96,17 +96,12 @@ extension Simulator.State {
         crossStreamWaits = Array(repeating: 0, count: n)
         var lastOnStream: [Int: Int] = [:]
         for k in order {
-            // A few ids: a sorted array without repeats (a Set per kernel cost more than the rest of the set-up).
-            var deps = kg.kernels[k].deps.sorted()
-            deps.removeRepeats()
+            var deps = Set(kg.kernels[k].deps)
             for d in deps where stream[d] != stream[k] { crossStreamWaits[k] += 1 }
-            if let p = lastOnStream[stream[k]], !deps.contains(p) {
-                deps.append(p)
-                deps.sort()
-            }
+            if let p = lastOnStream[stream[k]] { deps.insert(p) }
             lastOnStream[stream[k]] = k
             depsLeft[k] = deps.count
-            for d in deps { consumers[d].append(k) }
+            for d in deps.sorted() { consumers[d].append(k) }
             fifo[conn[k]].append(k)
         }
         return order
@@ -134,18 +129,5 @@ extension Simulator.State {
                 push(t, .arrive(kernel: Int32(k)))
             }
         }
-    }
-}
-
-extension Array where Element: Equatable {
-    /// Drops each element equal to the one before it (on a sorted array: the repeats).
-    mutating func removeRepeats() {
-        guard count > 1 else { return }
-        var kept = 1
-        for i in 1..<count where self[i] != self[kept - 1] {
-            self[kept] = self[i]
-            kept += 1
-        }
-        removeLast(count - kept)
     }
 }

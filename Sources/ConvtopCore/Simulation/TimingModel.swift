@@ -121,6 +121,15 @@ public struct TimingModel: Sendable {
         return max(w.waves * max(t.compute, t.memory), dramFloor) + gpu.kernelLatencyUs
     }
 
+    /// The `timeScale` that makes `k` take `us` alone (beyond the launch latency), for kernels whose time is measured
+    /// (the catalog's) or given by a measured rule (the foreach optimizer's). Not bounded: a measured kernel that holds
+    /// a large share of its op's FLOPs in one block (cuDNN's workspace initialiser) needs a tiny factor.
+    public func timeScale(_ k: Kernel, toUs us: Double) -> Double {
+        let modelled = standaloneDuration(k) - gpu.kernelLatencyUs
+        let wanted = us - gpu.kernelLatencyUs
+        return max(wanted, Self.minimumGroupUs) / max(modelled, Self.minimumGroupUs)
+    }
+
     /// Duration (µs) with unlimited SMs — what the critical-path bound counts. A measured kernel (from a trace)
     /// still takes at least one wave of its measured blocks.
     public func unlimitedDuration(_ k: Kernel, measured: Double?) -> Double {
