@@ -1,6 +1,8 @@
 """Timing helpers shared by the measuring scripts here (measure.py, measure_round2.py, measure_frontend.py,
-measure_graph_gaps.py). measure_catalog.py keeps its own copy: `convtop calibrate` sends it to a GPU machine alone."""
+measure_graph_gaps.py, measure_device_side.py). measure_catalog.py keeps its own copy: `convtop calibrate` sends it
+to a GPU machine alone."""
 import statistics
+import time
 
 import torch
 
@@ -15,6 +17,41 @@ def timed(fn, reps=20, warm=3):
         a.record(); fn(); b.record(); b.synchronize()
         ts.append(a.elapsed_time(b))
     return statistics.median(ts)
+
+
+_cycles_per_us = None
+
+
+def cycles_per_us():
+    """Clock cycles per microsecond of torch.cuda._sleep's spin loop, measured once with CUDA events."""
+    global _cycles_per_us
+    if _cycles_per_us is None:
+        torch.cuda.synchronize()
+        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        a.record(); torch.cuda._sleep(2_000_000); b.record(); b.synchronize()
+        _cycles_per_us = 2_000_000 / (a.elapsed_time(b) * 1000)
+    return _cycles_per_us
+
+
+def timed_device(fn, reps=20, warm=3):
+    """Median milliseconds of fn on the GPU alone, and the host's microseconds to submit it.
+
+    `timed` records its first event on an idle GPU, so its figure includes the time the host takes to submit fn (a
+    graph launch's host cost grows with the graph and varies between machines by several microseconds). Here a spin
+    kernel four times longer than that submission keeps the GPU busy while the host submits, so the first event
+    fires only once fn's work is queued behind it: what is left is the device's own time, graph launch on the
+    device included."""
+    for _ in range(warm): fn()
+    torch.cuda.synchronize()
+    t0 = time.perf_counter(); fn(); host_us = (time.perf_counter() - t0) * 1e6
+    torch.cuda.synchronize()
+    spin = int(max(200.0, 4 * host_us) * cycles_per_us())
+    ts = []
+    for _ in range(reps):
+        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        torch.cuda._sleep(spin); a.record(); fn(); b.record(); b.synchronize()
+        ts.append(a.elapsed_time(b))
+    return statistics.median(ts), host_us
 
 
 def capture(fn, warm=3):

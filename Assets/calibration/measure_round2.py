@@ -184,7 +184,8 @@ def size_of(name):
 
 
 # ---------------------------------------------------------------- phase 1: concurrency grid
-def chains_case(batch, c, hw, k, depth=2, widths=(2, 4)):
+def chains_setup(batch, c, hw, k, depth=2, widths=(2, 4)):
+    """Independent chains of `depth` convolutions: (chain(i), serial(n), parallel(n)) as callables to capture."""
     convs = [[torch.nn.Conv2d(c, c, k, padding=k // 2, bias=False).to(dev).eval() for _ in range(depth)] for _ in range(max(widths))]
     xs = [rand(batch, c, hw, hw) for _ in range(max(widths))]
     streams = [torch.cuda.Stream() for _ in range(max(widths))]
@@ -205,7 +206,11 @@ def chains_case(batch, c, hw, k, depth=2, widths=(2, 4)):
                 with torch.cuda.stream(streams[i]): chain(i)
             for i in range(n): m.wait_stream(streams[i])
         return f
+    return chain, serial, parallel
 
+
+def chains_case(batch, c, hw, k, depth=2, widths=(2, 4)):
+    chain, serial, parallel = chains_setup(batch, c, hw, k, depth, widths)
     rec = {"kind": "conv_chains", "batch": batch, "channels": c, "map": hw, "kernel": k, "depth": depth}
     with torch.no_grad():
         rec["one_chain_ms"] = timed(graph_of(serial(1)).replay)
@@ -219,8 +224,9 @@ def chains_case(batch, c, hw, k, depth=2, widths=(2, 4)):
     return rec
 
 
-def conv_beside_memory(batch, c, hw, k, elems_m):
-    """A convolution chain on one stream beside a chain of memory-bound element-wise kernels on another."""
+def beside_memory_setup(batch, c, hw, k, elems_m):
+    """A convolution chain on one stream beside a chain of memory-bound element-wise kernels on another:
+    (conv_chain, mem_chain, serial, parallel) as callables to capture."""
     convs = [torch.nn.Conv2d(c, c, k, padding=k // 2, bias=False).to(dev).eval() for _ in range(2)]
     x = rand(batch, c, hw, hw)
     big = rand(int(elems_m * 1e6))
@@ -238,6 +244,12 @@ def conv_beside_memory(batch, c, hw, k, elems_m):
         with torch.cuda.stream(s1): conv_chain()
         with torch.cuda.stream(s2): mem_chain()
         m.wait_stream(s1); m.wait_stream(s2)
+    return conv_chain, mem_chain, serial, parallel
+
+
+def conv_beside_memory(batch, c, hw, k, elems_m):
+    """A convolution chain on one stream beside a chain of memory-bound element-wise kernels on another."""
+    conv_chain, mem_chain, serial, parallel = beside_memory_setup(batch, c, hw, k, elems_m)
     with torch.no_grad():
         rec = {"kind": "conv_beside_memory", "batch": batch, "channels": c, "map": hw, "kernel": k, "mem_elements": int(elems_m * 1e6),
                "conv_ms": timed(graph_of(conv_chain).replay), "mem_ms": timed(graph_of(mem_chain).replay),
@@ -246,7 +258,13 @@ def conv_beside_memory(batch, c, hw, k, elems_m):
     return rec
 
 
-def phase_pairs(deadline):
+# Cases of conv_beside_memory: batch, channels, map, kernel, millions of elements of the memory-bound chain.
+BESIDE_MEMORY = [(8, 256, 28, 3, 50), (32, 256, 28, 3, 200), (32, 256, 56, 3, 200), (8, 128, 56, 3, 100), (1, 256, 14, 3, 10)]
+
+
+def pairs_grid():
+    """(batch, channels, map, kernel) of the chain cases, interleaved so that a budget cut still covers every batch
+    and size class."""
     grid = []
     for k in (3, 1):
         for batch in (1, 8, 32, 64):
@@ -255,14 +273,17 @@ def phase_pairs(deadline):
                     flops = 2 * batch * c * c * k * k * hw * hw
                     if flops > 4e11 or batch * c * hw * hw * 4 > 1.6e9: continue
                     grid.append((batch, c, hw, k))
-    # Interleave so that a budget cut still covers every batch and size class.
     grid.sort(key=lambda t: (hash(t) % 7, t))
-    for (batch, c, hw, k) in grid:
+    return grid
+
+
+def phase_pairs(deadline):
+    for (batch, c, hw, k) in pairs_grid():
         if time.time() > deadline: print("pairs: budget reached", flush=True); break
         try: emit("pairs.jsonl", chains_case(batch, c, hw, k))
         except Exception: traceback.print_exc()
         torch.cuda.empty_cache()
-    for args in [(8, 256, 28, 3, 50), (32, 256, 28, 3, 200), (32, 256, 56, 3, 200), (8, 128, 56, 3, 100), (1, 256, 14, 3, 10)]:
+    for args in BESIDE_MEMORY:
         if time.time() > deadline: break
         try: emit("pairs.jsonl", conv_beside_memory(*args))
         except Exception: traceback.print_exc()
