@@ -81,13 +81,17 @@ public struct FidelityReport: Sendable {
 
     /// Every front-end case simulated with as many streams as it has chains (branch rule), per kernel after the
     /// graph launch, and its speedup over the one-chain case of the same block count.
-    static func frontEndRows(gpu: GPUSpec) throws -> [FrontEndRow] {
-        let cases = try MeasuredRuns.frontEnd()
+    static func frontEndRows(gpu: GPUSpec, cases: [MeasuredRuns.FrontEnd]? = nil) throws -> [FrontEndRow] {
+        let cases = try cases ?? MeasuredRuns.frontEnd()
         let sims = try parallelMap(cases.count) { i -> Double in
             let c = cases[i]
             var sc = Scenario()
             sc.gpu = gpu.name; sc.streams = c.streams!; sc.launch = .graph
-            let w = try Workload(graph: frontEndGraph(blocks: c.blocks!, streams: c.streams!, kernels: c.kernels!), scenario: sc, gpu: gpu)
+            // The benchmark adds in place: each kernel touches one tensor, half the bytes it moves.
+            let graph = frontEndGraph(blocks: c.blocks!, streams: c.streams!, kernels: c.kernels!)
+            var kg = try Lowering.lower(graph, gpu: gpu, precision: sc.precision, catalog: Workload.catalog(sc, gpu))
+            for i in kg.kernels.indices { kg.kernels[i].inPlace = true }
+            let w = try Workload(kernels: kg, scenario: sc, gpu: gpu, structureSource: nil, trace: nil)
             let t = try w.simulate(c.streams! == 1 ? .serial : .branch, recordBlocks: false).1.iterationTime
             return (t - gpu.graphLaunchUs) / Double(c.kernels!)
         }

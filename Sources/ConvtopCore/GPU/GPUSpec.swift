@@ -83,6 +83,14 @@ public struct GPUSpec: Sendable, Codable, Hashable {
     /// In CUDA Graph replay, the gaps into and out of a memset node (cuDNN zeroes split-K outputs with one), in place
     /// of `kernelGapGraphUs`. Optional in profile files (absent: the ordinary graph gap).
     public var memsetGapInGraphUs: Double?, memsetGapOutGraphUs: Double?
+    /// Memory traffic the whole chip sustains (GB/s) over every kernel in flight together: through the L2 while
+    /// their footprints fit in it, from DRAM once they do not. Absent: no chip-wide limit beyond each kernel
+    /// class's bandwidth.
+    public var l2SustainedGBs: Double?, dramSustainedGBs: Double?
+    /// Launch work per grid that the front end shares among the grids launching together (µs, processor-shared):
+    /// the slope of a dependent step's time against the chains in flight. At most half the kernel latency, the
+    /// part before a grid's first block; the rest of that half is a fixed delay. Absent: the whole half.
+    public var launchWorkUs: Double?
     /// Where the timing fields come from: "measured" (fitted on this GPU's own measurements) or "derived from NAME"
     /// (fitted on NAME and carried over, scaled by this GPU's own peaks, bandwidth and limits). Absent: unknown.
     public var calibration: String?
@@ -109,6 +117,8 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         case gridLaunchIntervalUs = "grid_launch_interval_us", layoutBlockOverheadUs = "layout_block_overhead_us"
         case warpBandwidthGBs = "warp_bandwidth_gbs", calibration
         case memsetGapInGraphUs = "memset_gap_in_graph_us", memsetGapOutGraphUs = "memset_gap_out_graph_us"
+        case launchWorkUs = "launch_work_us"
+        case l2SustainedGBs = "l2_sustained_gbs", dramSustainedGBs = "dram_sustained_gbs"
     }
 
     /// Per-warp DRAM bandwidth in bytes/s. Default 1.25 GB/s: a 16-warp batch-norm training block streamed
@@ -169,6 +179,12 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         try need(gemmBlockOverheadUs >= 0 && gemmBlockOverheadUs < 100, "gemm_block_overhead_us", "must be between 0 and 100 microseconds")
         for (v, f) in [(memsetGapInGraphUs, "memset_gap_in_graph_us"), (memsetGapOutGraphUs, "memset_gap_out_graph_us")] {
             try need((v ?? 0) >= 0 && (v ?? 0) < 100, f, "must be between 0 and 100 microseconds")
+        }
+        for (v, f) in [(l2SustainedGBs, "l2_sustained_gbs"), (dramSustainedGBs, "dram_sustained_gbs")] {
+            if let v { try need(v > 0 && v < 1e6, f, "must be between 0 and 1000000 GB/s") }
+        }
+        if let w = launchWorkUs {
+            try need(w >= 0 && w <= kernelLatencyUs / 2, "launch_work_us", "must be between 0 and half of kernel_latency_us")
         }
         try need(layoutBlockOverheadUs >= 0 && layoutBlockOverheadUs < 100, "layout_block_overhead_us", "must be between 0 and 100 microseconds")
         try need(gridLaunchIntervalUs >= 0 && gridLaunchIntervalUs < 100, "grid_launch_interval_us", "must be between 0 and 100 microseconds")

@@ -40,6 +40,12 @@ public struct Kernel: Sendable, Hashable {
     public var timeScale: Double = 1
     /// Where the kernel's launch configuration and time come from.
     public var origin: KernelOrigin = .model
+    /// Whether the kernel reads and writes the same tensor (an in-place update), so that it touches only half the
+    /// bytes it moves.
+    public var inPlace = false
+
+    /// Bytes the kernel touches, which must stay in the L2 cache for its traffic to be served from there.
+    public var footprint: Double { inPlace ? bytes / 2 : bytes }
 
     public var blocks: Int { grid.count }
     /// The name as a person reads it: a measured library kernel's C++ signature shortened to its function name

@@ -41,6 +41,7 @@ extension Simulator.State {
         saturation = kg.kernels.map { timing.saturation($0) }
         for k in kg.kernels {
             chipBytesPerUs.append(timing.bandwidth(k) / 1e6)
+            footprint.append(k.footprint)
             if let m = kg.measuredUs?[k.id] {
                 // Imported from a trace: the block time reproduces the measured standalone duration.
                 overheadUs.append(0)
@@ -57,7 +58,11 @@ extension Simulator.State {
             memoryFloorUs.append(timing.memoryFloor(k))
             bytesPerBlock.append(k.bytes / Double(max(k.blocks, 1)))
         }
-        minChipBytesPerUs = chipBytesPerUs.min() ?? .infinity
+        l2Cap = timing.chipSustained(footprint: 0) / 1e6
+        dramCap = timing.chipSustained(footprint: .infinity) / 1e6
+        touchedAtStart = Array(repeating: 0, count: kg.kernels.count)
+        misses = Array(repeating: false, count: kg.kernels.count)
+        minChipBytesPerUs = min(chipBytesPerUs.min() ?? .infinity, l2Cap, dramCap)
         maxChipBytesPerUs = chipBytesPerUs.max() ?? 0
         var rng = SplitMix64(seed: sim.options.seed &* 0x9E37_79B9 &+ UInt64(sim.options.iteration) &* 0x85EB_CA6B &+ 1)
         jitter = (0..<n).map { _ in 1 + sim.options.jitter * (2 * rng.unit() - 1) }

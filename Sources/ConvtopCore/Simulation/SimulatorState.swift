@@ -4,6 +4,8 @@ extension Simulator {
         let sim: Simulator
         let n: Int
         let latencyHalf: Double
+        /// Of the latency before a grid's first block: the launch work the front end shares, and the fixed rest.
+        let launchWork: Double, launchDelay: Double
         let gap: Double
         /// Gaps into and out of a memset node (graph replay), and which kernels are memsets.
         let memsetGapIn: Double, memsetGapOut: Double
@@ -62,9 +64,21 @@ extension Simulator {
         var repricePending = false
         /// The smallest chip bandwidth any kernel class gets (bytes/µs): below it there is no contention.
         var minChipBytesPerUs = Double.infinity
+        /// L2 reuse: bytes each kernel touches, all bytes touched so far (kernels in start order), the count when each
+        /// kernel started, and whether its inputs were evicted before it read them (more bytes touched since its
+        /// producers started than the L2 holds).
+        var footprint: [Double] = []
+        var touched = 0.0
+        var touchedAtStart: [Double] = []
+        var misses: [Bool] = []
+        /// The chip's sustained traffic (bytes/µs): all traffic through the L2, and the part that misses from DRAM.
+        var l2Cap = Double.infinity, dramCap = Double.infinity
+        /// Bytes/µs the running batches of kernels that miss ask of DRAM, and its range since the last full re-pricing.
+        var missDemand = 0.0
+        var missPricedLow = 0.0, missPricedHigh = 0.0
         var maxChipBytesPerUs = 0.0
         /// DRAM bytes/µs the running batches move at their current durations, and the peak ratio to the chip's.
-        var deliveredBytesPerUs = 0.0
+        var deliveredBytesPerUs = 0.0, deliveredMissBytesPerUs = 0.0
         var peakDRAMUse = 0.0
         /// Per kernel: group-time run, and group-time stretched by DRAM contention (for `KernelRecord.dramStretch`).
         var stretchTime: [Double] = [], stretchDRAM: [Double] = []
@@ -97,6 +111,8 @@ extension Simulator {
             sim = s
             n = s.kg.kernels.count
             latencyHalf = s.gpu.kernelLatencyUs / 2
+            launchWork = min(s.gpu.launchWorkUs ?? latencyHalf, latencyHalf)
+            launchDelay = latencyHalf - launchWork
             gap = s.options.launch == .graph ? s.gpu.kernelGapGraphUs : s.gpu.kernelGapEagerUs
             memsetGapIn = s.options.launch == .graph ? s.gpu.memsetGapInGraphUs ?? gap : gap
             memsetGapOut = s.options.launch == .graph ? s.gpu.memsetGapOutGraphUs ?? gap : gap
@@ -181,14 +197,14 @@ extension Simulator {
             }
         }
 
-        /// A grid enters the front end. Its launch work (half the kernel latency) is processor-shared with every
-        /// grid in launch at the same time: n grids launching together all take n times as long, which is what
-        /// Assets/calibration/round3/frontend.jsonl shows (a dependent step of tiny kernels costs about 1.0 µs plus
-        /// 0.53 µs per chain in flight; a first-come-first-served front end would have kept it flat up to saturation).
+        /// A grid enters the front end. Its launch work (`GPUSpec.launchWorkUs`) is processor-shared with every
+        /// grid in launch at the same time: n grids launching together all take n times as long, which is what the
+        /// front-end benchmark shows (a dependent step of tiny kernels costs about 1.0 µs plus the launch work per
+        /// chain in flight; a first-come-first-served front end would have kept it flat up to saturation).
         mutating func startFrontEnd(_ k: Int, _ now: Double) {
-            guard latencyHalf > 0 else { leaveFrontEnd(k, now); return }
+            guard launchWork > 0 else { leaveFrontEnd(k, now); return }
             advanceFrontEnd(now)
-            frontFinish[k] = frontWork + latencyHalf
+            frontFinish[k] = frontWork + launchWork
             frontQueue.append(k)
             scheduleFrontEnd(now)
         }
@@ -223,10 +239,11 @@ extension Simulator {
             scheduleFrontEnd(now)
         }
 
-        /// A launched grid joins its partition's dispatch queue, no sooner than the grid-launch interval after the
-        /// previous grid (a first-come-first-served floor; 0 where the shared front end is the whole limit).
+        /// A launched grid joins its partition's dispatch queue after the fixed rest of its launch latency, no sooner
+        /// than the grid-launch interval after the previous grid (a first-come-first-served floor; 0 where the shared
+        /// front end is the whole limit).
         mutating func leaveFrontEnd(_ k: Int, _ now: Double) {
-            let ready = max(now, lastGridStart + sim.gpu.gridLaunchIntervalUs)
+            let ready = max(now + launchDelay, lastGridStart + sim.gpu.gridLaunchIntervalUs)
             lastGridStart = ready
             records[k].ready = ready
             push(ready, .gridReady(kernel: Int32(k)))
@@ -355,6 +372,7 @@ extension Simulator {
                 records[k].start = now
                 runningNow += 1
                 peak = max(peak, runningNow)
+                touch(k)
             }
             running[k] += n
             let perUnit = Double(blocks) / Double(units)

@@ -33,6 +33,13 @@ public struct TimingModel: Sendable {
         return gpu.dramBandwidthGBs * 1e9 * f * l2 / k.timeScale
     }
 
+    /// Memory traffic the whole chip sustains (bytes/s) while kernels with `footprint` bytes together are in flight:
+    /// the L2's rate while they fit in it, DRAM's once they do not (infinite where the profile gives neither).
+    public func chipSustained(footprint: Double) -> Double {
+        let rate = footprint <= Double(gpu.l2Bytes) ? gpu.l2SustainedGBs : gpu.dramSustainedGBs
+        return rate.map { $0 * 1e9 } ?? .infinity
+    }
+
     /// Bytes/s one SM can draw at most (a few times its fair share).
     public func smBandwidth(_ k: Kernel) -> Double {
         bandwidth(k) / Double(gpu.smCount) * gpu.smBandwidthBurst
@@ -114,18 +121,27 @@ public struct TimingModel: Sendable {
 
     /// Standalone duration (µs) of a kernel with the whole GPU (or `sms` SMs), waves included.
     public func standaloneDuration(_ k: Kernel, sms: Int? = nil) -> Double {
+        max(scaledStandaloneUs(k, sms: sms), chipFloorUs(k)) + gpu.kernelLatencyUs
+    }
+
+    /// The part of a standalone run (µs, before the latency) that `timeScale` stretches: waves of blocks, and the
+    /// kernel class's bandwidth over the whole grid.
+    func scaledStandaloneUs(_ k: Kernel, sms: Int? = nil) -> Double {
         let w = standaloneWaves(k, sms: sms)
         let t = blockTimes(k, share: w.share)
-        // DRAM: the whole grid cannot beat the chip's bandwidth.
-        let dramFloor = k.bytes / bandwidth(k) * Self.us
-        return max(w.waves * max(t.compute, t.memory), dramFloor) + gpu.kernelLatencyUs
+        return max(w.waves * max(t.compute, t.memory), k.bytes / bandwidth(k) * Self.us)
+    }
+
+    /// The chip's sustained traffic over the whole grid (µs): no time scale shortens it.
+    func chipFloorUs(_ k: Kernel) -> Double {
+        k.bytes / chipSustained(footprint: k.footprint) * Self.us
     }
 
     /// The `timeScale` that makes `k` take `us` alone (beyond the launch latency), for kernels whose time is measured
     /// (the catalog's) or given by a measured rule (the foreach optimizer's). Not bounded: a measured kernel that holds
     /// a large share of its op's FLOPs in one block (cuDNN's workspace initialiser) needs a tiny factor.
     public func timeScale(_ k: Kernel, toUs us: Double) -> Double {
-        let modelled = standaloneDuration(k) - gpu.kernelLatencyUs
+        let modelled = scaledStandaloneUs(k)
         let wanted = us - gpu.kernelLatencyUs
         return max(wanted, Self.minimumGroupUs) / max(modelled, Self.minimumGroupUs)
     }

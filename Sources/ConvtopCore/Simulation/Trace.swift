@@ -76,8 +76,9 @@ public struct Trace: Sendable {
     public var peakConcurrentKernels: Int
     public var hostBoundTime: Double
     public var events: Int
-    /// Highest DRAM traffic delivered at any instant, as a fraction of the most bandwidth any kernel class can
-    /// draw (the conservation invariant: at most 1 within the re-pricing tolerance).
+    /// Highest memory traffic delivered at any instant, as a fraction of the chip's tightest limit: the most
+    /// bandwidth any kernel class can draw or the L2's sustained rate for all traffic, DRAM's sustained rate for
+    /// the traffic that misses the L2 (the conservation invariant: at most 1 within the re-pricing tolerance).
     public var peakDRAMUse: Double = 0
 }
 
