@@ -55,6 +55,7 @@ struct Validate: ParsableCommand {
         print("\nTwo independent convolutions, one stream vs two (CUDA Graph replay)")
         printTable(["case", "speedup meas", "speedup sim"], r.pairs.map { [$0.label, fmt($0.measuredSpeedup, 3), fmt($0.simulatedSpeedup, 3)] })
         FidelityOutput.print(try FidelityReport.run(), allChains: all)
+        FidelityOutput.printSecondLease(try SecondLeaseReport.run(gpu: try GPUCatalog.load("h200")), allChains: all)
         FidelityOutput.printHeldOut(try HeldOutNetworks.run())
         FidelityOutput.printCatalog(gpu: try GPUCatalog.load("h200"))
     }

@@ -1,0 +1,34 @@
+import ConvtopCore
+
+/// The second-lease part of `convtop validate`: the round-4 sets, their repeatability and the spread between leases.
+extension FidelityOutput {
+    static func spreadText(_ xs: [Double]) -> String {
+        let s = FidelityReport.medianWorst(xs)
+        return "median \(fmt(s.median, 3)), worst \(fmt(s.worst, 3)) over \(xs.count)"
+    }
+
+    static func printSecondLease(_ s: SecondLeaseReport, allChains: Bool) {
+        Swift.print("\nSecond lease (Assets/calibration/round4, measure_device_side.py: the chain, front-end and network sets again on another H200, timed on the device alone, two passes)")
+        let worst = allChains ? s.chains : Array(s.chains.sorted { abs($0.speedupError) > abs($1.speedupError) }.prefix(8))
+        Swift.print("Chains (\(s.chains.count) cases\(allChains ? "" : "; the 8 worst shown"))")
+        printTable(["case", "streams", "1 stream meas µs", "sim µs", "N streams meas µs", "sim µs", "speedup meas", "speedup sim", "diff"],
+                   worst.map { [$0.label, String($0.streams), fmt($0.serialMeasuredUs, 1), fmt($0.serialSimulatedUs, 1), fmt($0.parallelMeasuredUs, 1),
+                                fmt($0.parallelSimulatedUs, 1), fmt($0.speedupMeasured, 2), fmt($0.speedupSimulated, 2), String(format: "%+.2f", $0.speedupError)] })
+        let fe = allChains ? s.frontEnd.filter { $0.streams > 1 }
+            : Array(s.frontEnd.filter { $0.streams > 1 }.sorted { abs($0.speedupError) > abs($1.speedupError) }.prefix(8))
+        Swift.print("Front end (\(s.frontEndSpeedupErrors.count) multi-chain cases\(allChains ? "" : "; the 8 worst shown"))")
+        printTable(["blocks per kernel", "chains", "meas µs", "sim µs", "error", "speedup meas", "speedup sim", "diff"],
+                   fe.map { [String($0.blocks), String($0.streams), fmt($0.perKernelMeasuredUs, 2), fmt($0.perKernelSimulatedUs, 2), pct($0.perKernelError),
+                             fmt($0.speedupMeasured, 2), fmt($0.speedupSimulated, 2), String(format: "%+.2f", $0.speedupError)] })
+        Swift.print("Networks (\(s.networks.count) forward passes)")
+        networkTable(Array(s.networks.sorted { abs($0.speedupError ?? 0) > abs($1.speedupError ?? 0) }.prefix(allChains ? s.networks.count : 8)))
+        let sp = FidelityReport.medianWorst(s.speedupErrors), se = FidelityReport.medianWorst(s.serialErrors)
+        let net = FidelityReport.medianWorst(s.networks.compactMap(\.speedupError)), ch = FidelityReport.medianWorst(s.chains.map(\.speedupError))
+        let f = FidelityReport.medianWorst(s.frontEndSpeedupErrors)
+        Swift.print("Second-lease summary: multi-stream speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)) (networks \(fmt(net.median, 3))/\(fmt(net.worst, 3)), chains \(fmt(ch.median, 3))/\(fmt(ch.worst, 3)), front end \(fmt(f.median, 3))/\(fmt(f.worst, 3))); serial time error median \(pct1(se.median)), worst \(pct1(se.worst)) over \(s.networks.count) network sets")
+        Swift.print("Measured speedups, pass 1 against pass 0 (one machine): chains \(spreadText(s.passSpread.chains)); front end \(spreadText(s.passSpread.frontEnd)); networks \(spreadText(s.passSpread.networks))")
+        Swift.print("Measured speedups, second lease against first (the same cases): chains \(spreadText(s.leaseSpread.chains)); front end \(spreadText(s.leaseSpread.frontEnd)); networks \(spreadText(s.leaseSpread.networks))")
+        func half(_ xs: [Double]) -> String { fmt(FidelityReport.medianWorst(xs).worst / 2, 3) }
+        Swift.print("So no one model can come within chains \(half(s.leaseSpread.chains)), front end \(half(s.leaseSpread.frontEnd)), networks \(half(s.leaseSpread.networks)) of both leases on every case (half the worst difference between them).")
+    }
+}
