@@ -2,7 +2,8 @@
 """The concurrency sets timed on the device alone, twice: how much of a measured speedup is the host's graph launch,
 and how well a case repeats.
 
-Runs on a CUDA machine with PyTorch and torchvision:  python3 measure_device_side.py OUTDIR [SECONDS]
+Runs on a CUDA machine with PyTorch and torchvision:  python3 measure_device_side.py OUTDIR [SECONDS [PHASES]]
+(PHASES: a comma list of frontend, pairs, inference; default all three.)
 
 Earlier rounds timed each CUDA Graph replay with CUDA events around it on an idle GPU (cuda_timing.timed). The first
 event then fires at once and the GPU waits while the host submits the graph, so every figure holds the host's launch
@@ -23,6 +24,7 @@ H200, PyTorch 2.11, CUDA 13.0: Assets/calibration/round4/ (about 8 minutes).
 """
 import json
 import os
+import subprocess
 import sys
 import time
 import traceback
@@ -35,6 +37,7 @@ from cuda_timing import capture, timed, timed_device
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else "out"
 BUDGET = float(sys.argv[2]) if len(sys.argv) > 2 else 540.0
+PHASES = sys.argv[3].split(",") if len(sys.argv) > 3 else ["frontend", "pairs", "inference"]
 T0 = time.time()
 REPS = 20
 
@@ -123,15 +126,28 @@ def phase_inference(p, deadline):
 def main():
     os.makedirs(OUT, exist_ok=True)
     env = {"gpu": torch.cuda.get_device_name(0), "torch": torch.__version__, "cuda": torch.version.cuda,
-           "cudnn": torch.backends.cudnn.version(), "budget_s": BUDGET}
-    print(env, flush=True)
+           "cudnn": torch.backends.cudnn.version(), "budget_s": BUDGET, "phases": PHASES,
+           "cuda_env": {k: v for k, v in os.environ.items() if k.startswith("CUDA_")}}
+    # What could make two machines' front ends differ: driver, clocks, power, persistence, compute mode, MPS.
+    query = "driver_version,clocks.sm,clocks.max.sm,clocks.mem,power.draw,power.limit,persistence_mode,compute_mode,mig.mode.current"
+    try:
+        env["nvidia_smi"] = dict(zip(query.split(","), subprocess.run(
+            ["nvidia-smi", f"--query-gpu={query}", "--format=csv,noheader"], capture_output=True, text=True).stdout.strip().split(", ")))
+        env["gpu_processes"] = subprocess.run(["nvidia-smi", "--query-compute-apps=pid,process_name", "--format=csv,noheader"],
+                                              capture_output=True, text=True).stdout.strip()
+    except OSError as e:
+        env["nvidia_smi"] = str(e)
+    print(json.dumps(env), flush=True)
+    json.dump(env, open(f"{OUT}/env.json", "w"))
     # Pass 0 gets 60% of the budget, pass 1 the rest; within a pass: front end 10%, chains 55%, networks 35%.
     start = T0
     for p, share in ((0, 0.6), (1, 0.4)):
         span = BUDGET * share
         t = start
-        for fn, part in ((phase_frontend, 0.10), (phase_pairs, 0.55), (phase_inference, 0.35)):
-            t += span * part
+        parts = [(fn, part) for name, fn, part in (("frontend", phase_frontend, 0.10), ("pairs", phase_pairs, 0.55),
+                                                    ("inference", phase_inference, 0.35)) if name in PHASES]
+        for fn, part in parts:
+            t += span * part / sum(q for _, q in parts)
             fn(p, t)
         start += span
     env["wall_s"] = time.time() - T0
