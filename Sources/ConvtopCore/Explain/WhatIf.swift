@@ -39,13 +39,14 @@ public struct WhatIf: Sendable {
             if policy != .criticalPath { try add("critical path first, at high stream priority (--policy critical-path)", .inOrderDispatch, policy: .criticalPath) }
         }
         var g = w.gpu
-        g.kernelLatencyUs = 0; g.gridLaunchIntervalUs = 0
+        g.kernelLatencyUs = 0; g.gridLaunchIntervalUs = 0; g.launchWorkUs = nil
         try add("no per-kernel launch latency", .launchLatency, gpu: g)
         g = w.gpu
         g.maxWarpsPerSM *= 2; g.maxThreadsPerSM *= 2; g.maxBlocksPerSM *= 2; g.registersPerSM *= 2; g.sharedMemoryPerSM *= 2
         try add("SMs with twice the room (as if kernels used half the resources per block)", .smResources, gpu: g)
         g = w.gpu
         g.dramBandwidthGBs *= 100
+        g.l2SustainedGBs = g.l2SustainedGBs.map { $0 * 100 }; g.dramSustainedGBs = g.dramSustainedGBs.map { $0 * 100 }
         try add("unlimited DRAM bandwidth", .memoryBandwidth, gpu: g)
         return WhatIf(baselineUs: base, rows: rows)
     }
