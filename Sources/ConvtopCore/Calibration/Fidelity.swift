@@ -69,12 +69,14 @@ public struct FidelityReport: Sendable {
     }
 
     /// The graph of a front-end case: `kernels` ReLUs on `blocks` × 1024 elements (one block each 1024, as PyTorch's
-    /// vectorised kernel), as `streams` independent chains.
+    /// vectorised kernel), as `streams` independent chains, in the benchmark's launch order: one step of every chain,
+    /// then the next step. (Built chain after chain, the 16-chain cases queued chains 8–15 behind the whole of
+    /// chains 0–7 on the 8 hardware queues, where the measurement shows all 16 tensors taking turns in the L2.)
     static func frontEndGraph(blocks: Int, streams: Int, kernels: Int) -> Graph {
         var b = GraphBuilder(name: "frontend")
-        for i in 0..<streams {
-            var y = b.input([1, blocks * 1024, 1, 1], name: "input\(i)")
-            for _ in 0..<(kernels / streams) { y = b.relu(y) }
+        var ys = (0..<streams).map { b.input([1, blocks * 1024, 1, 1], name: "input\($0)") }
+        for _ in 0..<(kernels / streams) {
+            for i in ys.indices { ys[i] = b.relu(ys[i]) }
         }
         return b.build()
     }
