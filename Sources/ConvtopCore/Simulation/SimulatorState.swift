@@ -66,7 +66,7 @@ extension Simulator {
         var minChipBytesPerUs = Double.infinity
         /// L2 reuse: bytes each kernel touches, all bytes touched so far (kernels in start order), the count when each
         /// kernel started, and whether its inputs were evicted before it read them (more bytes touched since its
-        /// producers started than the L2 holds).
+        /// latest producer started than the L2 holds).
         var footprint: [Double] = []
         var touched = 0.0
         var touchedAtStart: [Double] = []

@@ -33,8 +33,9 @@ public struct TimingModel: Sendable {
         return gpu.dramBandwidthGBs * 1e9 * f * l2 / k.timeScale
     }
 
-    /// Memory traffic the whole chip sustains (bytes/s) while kernels with `footprint` bytes together are in flight:
-    /// the L2's rate while they fit in it, DRAM's once they do not (infinite where the profile gives neither).
+    /// Memory traffic the whole chip sustains (bytes/s) for reads whose reuse distance is `footprint` bytes (the
+    /// bytes touched since they were written; a kernel alone: its own footprint): the L2's rate while that fits in
+    /// it, DRAM's once it does not (infinite where the profile gives neither).
     public func chipSustained(footprint: Double) -> Double {
         let rate = footprint <= Double(gpu.l2Bytes) ? gpu.l2SustainedGBs : gpu.dramSustainedGBs
         return rate.map { $0 * 1e9 } ?? .infinity
