@@ -54,7 +54,7 @@ extension Simulator.State {
         let demand = batches[b].bytes / alone
         let delta = (demand - batches[b].demand) * Double(batches[b].count)
         dramDemand += delta
-        if misses[batches[b].kernel] { missDemand += delta }
+        if tracksReuse && misses[batches[b].kernel] { missDemand += delta }
         batches[b].demand = demand
     }
 
@@ -69,8 +69,8 @@ extension Simulator.State {
         pricedLow = min(pricedLow, dramDemand)
         pricedHigh = max(pricedHigh, dramDemand)
         let k = batches[b].kernel
-        let c = max(1, dramDemand / min(chipBytesPerUs[k], l2Cap))
-        guard misses[k] else { return c }
+        let c = max(1, dramDemand / chipBytesPerUs[k])
+        guard tracksReuse && misses[k] else { return c }
         missPricedLow = min(missPricedLow, missDemand)
         missPricedHigh = max(missPricedHigh, missDemand)
         return max(c, missDemand / dramCap)
@@ -82,9 +82,10 @@ extension Simulator.State {
     /// The latest producer, not the earliest: a residual add reads its skip connection from far back but its other
     /// input from just before, and counting the whole kernel as a miss made serial ResNets 3-4% slow at batch 8-16.
     mutating func touch(_ k: Int) {
+        guard tracksReuse else { return }
         var since = 0.0
         for d in sim.kg.kernels[k].deps where d >= 0 && d < touchedAtStart.count { since = max(since, touchedAtStart[d]) }
-        misses[k] = dramCap.isFinite && touched - since > Double(sim.gpu.l2Bytes)
+        misses[k] = touched - since > Double(sim.gpu.l2Bytes)
         touchedAtStart[k] = touched
         touched += footprint[k]
     }
@@ -169,7 +170,7 @@ extension Simulator.State {
         let chip = minChipBytesPerUs
         let now = max(1, dramDemand / chip), low = max(1, pricedLow / chip), high = max(1, pricedHigh / chip)
         if now / low - 1 > Self.contentionTolerance || 1 - now / high > Self.contentionTolerance { return true }
-        guard dramCap.isFinite else { return false }
+        guard tracksReuse else { return false }
         let miss = max(1, missDemand / dramCap), missLow = max(1, missPricedLow / dramCap), missHigh = max(1, missPricedHigh / dramCap)
         return miss / missLow - 1 > Self.contentionTolerance || 1 - miss / missHigh > Self.contentionTolerance
     }
@@ -202,15 +203,14 @@ extension Simulator.State {
     /// Adds to the traffic delivered now (and to the part that misses the L2, if kernel `k`'s does).
     mutating func deliver(_ delta: Double, kernel k: Int) {
         deliveredBytesPerUs = max(0, deliveredBytesPerUs + delta)
-        if misses[k] { deliveredMissBytesPerUs = max(0, deliveredMissBytesPerUs + delta) }
+        if tracksReuse && misses[k] { deliveredMissBytesPerUs = max(0, deliveredMissBytesPerUs + delta) }
     }
 
     /// Records the delivered traffic against the tightest limit of the chip for a stretch of time that passed
     /// (called as the clock advances, so an instant's intermediate states, which last no time, do not count): the
     /// largest class bandwidth or the L2's sustained rate for all traffic, DRAM's sustained rate for what misses.
     mutating func recordDRAMUse() {
-        let all = min(maxChipBytesPerUs, l2Cap)
-        if all > 0 { peakDRAMUse = max(peakDRAMUse, deliveredBytesPerUs / all) }
+        if maxChipBytesPerUs > 0 { peakDRAMUse = max(peakDRAMUse, deliveredBytesPerUs / maxChipBytesPerUs) }
         if dramCap.isFinite { peakDRAMUse = max(peakDRAMUse, deliveredMissBytesPerUs / dramCap) }
     }
 
@@ -250,7 +250,7 @@ extension Simulator.State {
         let k = batch.kernel
         account(b, until: now)
         dramDemand = max(0, dramDemand - batch.demand * Double(batch.count))
-        if misses[k] { missDemand = max(0, missDemand - batch.demand * Double(batch.count)) }
+        if tracksReuse && misses[k] { missDemand = max(0, missDemand - batch.demand * Double(batch.count)) }
         deliver(-batch.bytes * Double(batch.count) / batch.duration, kernel: k)
         if batch.firstGroup >= 0 {
             for g in batch.firstGroup..<(batch.firstGroup + batch.count) { groups[g].end = now }

@@ -73,6 +73,8 @@ extension Simulator {
         var misses: [Bool] = []
         /// The chip's sustained traffic (bytes/µs): all traffic through the L2, and the part that misses from DRAM.
         var l2Cap = Double.infinity, dramCap = Double.infinity
+        /// Whether the profile gives DRAM's sustained rate, so that L2 reuse is tracked at all.
+        var tracksReuse = false
         /// Bytes/µs the running batches of kernels that miss ask of DRAM, and its range since the last full re-pricing.
         var missDemand = 0.0
         var missPricedLow = 0.0, missPricedHigh = 0.0
