@@ -58,6 +58,19 @@ public enum DeviceSideRuns {
         }
     }
 
+    /// The device's own start-up of a graph replay in one pass (µs): where two chains' time (`serial2`) and one
+    /// chain's (`oneChain`) extrapolate to no chain at all, the median over every chain shape. The host's launch is
+    /// not in it (device-side timing leaves it out), so a simulation compared with these sets takes this in place
+    /// of the profile's host cost of a replay.
+    public static func graphFloorUs(pass: Int) throws -> Double {
+        let floors = try chains(pass: pass).compactMap { c -> Double? in
+            guard c.kind == "conv_chains", let one = c.oneChainMs, let two = c.serial2Ms else { return nil }
+            return (2 * one - two) * 1000
+        }.sorted()
+        guard !floors.isEmpty else { return 0 }
+        return max(0, floors[floors.count / 2])
+    }
+
     /// Network forward passes of one pass (serial and branch rule), device-side times.
     public static func networks(pass: Int) throws -> [MeasuredRuns.Network] {
         try MeasuredRuns.lines("inference.jsonl", as: NetworkRecord.self, sub: "/round4/").filter { $0.pass == pass }.map { r in

@@ -23,14 +23,23 @@ public struct SecondLeaseReport: Sendable {
     public var speedupErrors: [Double] { networks.compactMap(\.speedupError) + chains.map(\.speedupError) + frontEndSpeedupErrors }
     public var serialErrors: [Double] { networks.map(\.serialError) }
 
-    /// Simulates the round-4 sets on `gpu` and compares the measurements with each other.
-    public static func run(gpu: GPUSpec) throws -> SecondLeaseReport {
+    /// The device's start-up of a graph replay that the simulations used in place of the profile's host launch (µs).
+    public var graphFloorUs = 0.0, hostLaunchUs = 0.0
+
+    /// Simulates the round-4 sets on `gpu` and compares the measurements with each other. The sets were timed on
+    /// the device alone, so the simulations replace the profile's host cost of a graph replay with the device's own
+    /// start-up measured in the same run (`DeviceSideRuns.graphFloorUs`).
+    public static func run(gpu profile: GPUSpec) throws -> SecondLeaseReport {
+        let floor = try DeviceSideRuns.graphFloorUs(pass: 0)
+        let gpu = { var g = profile; g.graphLaunchUs = floor; return g }()
         let c0 = try DeviceSideRuns.chains(pass: 0), c1 = try DeviceSideRuns.chains(pass: 1)
         let f0 = try DeviceSideRuns.frontEnd(pass: 0), f1 = try DeviceSideRuns.frontEnd(pass: 1)
         let n0 = try DeviceSideRuns.networks(pass: 0), n1 = try DeviceSideRuns.networks(pass: 1)
         let chainRows = try parallelMap(c0.count) { i in try FidelityReport.chainCase(c0[i], gpu: gpu) }.flatMap { $0 }
         let netRows = try parallelMap(n0.count) { i in try FidelityReport.network(n0[i], gpu: gpu) }
         var r = SecondLeaseReport(chains: chainRows, frontEnd: try FidelityReport.frontEndRows(gpu: gpu, cases: f0), networks: netRows)
+        r.graphFloorUs = floor
+        r.hostLaunchUs = profile.graphLaunchUs
         let first = (chains: chainSpeedups(try MeasuredRuns.chains()), frontEnd: frontEndSpeedups(try MeasuredRuns.frontEnd()),
                      networks: networkSpeedups(try MeasuredRuns.networks()))
         let zero = (chains: chainSpeedups(c0), frontEnd: frontEndSpeedups(f0), networks: networkSpeedups(n0))

@@ -8,7 +8,7 @@ extension FidelityOutput {
     }
 
     static func printSecondLease(_ s: SecondLeaseReport, allChains: Bool) {
-        Swift.print("\nSecond lease (Assets/calibration/round4, measure_device_side.py: the chain, front-end and network sets again on another H200, timed on the device alone, two passes)")
+        Swift.print("\nSecond lease (Assets/calibration/round4, measure_device_side.py: the chain, front-end and network sets again on another H200, timed on the device alone, two passes; simulated with the device's \(fmt(s.graphFloorUs, 2)) µs graph start-up measured there in place of the profile's \(fmt(s.hostLaunchUs, 1)) µs host launch)")
         let worst = allChains ? s.chains : Array(s.chains.sorted { abs($0.speedupError) > abs($1.speedupError) }.prefix(8))
         Swift.print("Chains (\(s.chains.count) cases\(allChains ? "" : "; the 8 worst shown"))")
         printTable(["case", "streams", "1 stream meas µs", "sim µs", "N streams meas µs", "sim µs", "speedup meas", "speedup sim", "diff"],
