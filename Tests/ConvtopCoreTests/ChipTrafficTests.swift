@@ -116,4 +116,10 @@ struct SecondLeaseTests {
         #expect(try DeviceSideRuns.networks(pass: 0).count == 36)
         for c in c0 where c.kind == "conv_chains" { #expect((c.serial4Ms ?? 0) > 0 && (c.streams4Ms ?? 0) > 0, "\(c.label)") }
     }
+
+    /// The device's graph start-up is the median over the 181 chain shapes of two chains' time extrapolated to
+    /// none (2 × one chain − two chains): 1.792 µs in pass 0, worked out from pairs.jsonl by hand (Python).
+    @Test func graphFloorIsTheChainsExtrapolatedToNone() throws {
+        #expect(abs(try DeviceSideRuns.graphFloorUs(pass: 0) - 1.792) < 0.001)
+    }
 }
