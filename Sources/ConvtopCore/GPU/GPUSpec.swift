@@ -83,9 +83,9 @@ public struct GPUSpec: Sendable, Codable, Hashable {
     /// In CUDA Graph replay, the gaps into and out of a memset node (cuDNN zeroes split-K outputs with one), in place
     /// of `kernelGapGraphUs`. Optional in profile files (absent: the ordinary graph gap).
     public var memsetGapInGraphUs: Double?, memsetGapOutGraphUs: Double?
-    /// Memory traffic the whole chip sustains (GB/s) over every kernel in flight together: through the L2 while
-    /// their footprints fit in it, from DRAM once they do not. Absent: no chip-wide limit beyond each kernel
-    /// class's bandwidth.
+    /// Memory traffic the whole chip sustains (GB/s), every running kernel together: through the L2 for all
+    /// traffic, and from DRAM for the traffic of kernels whose inputs were evicted (more bytes touched since their
+    /// latest producer started than the L2 holds). Absent: no chip-wide limit beyond each kernel class's bandwidth.
     public var l2SustainedGBs: Double?, dramSustainedGBs: Double?
     /// Launch work per grid that the front end shares among the grids launching together (µs, processor-shared):
     /// the slope of a dependent step's time against the chains in flight. At most half the kernel latency, the
