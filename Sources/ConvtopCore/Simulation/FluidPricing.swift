@@ -165,14 +165,18 @@ extension Simulator.State {
         }
     }
 
-    /// Whether some running batch was priced at a DRAM contention more than the tolerance away from this instant's.
+    /// Whether some running batch was priced at a contention more than the tolerance away from this instant's: for
+    /// all traffic, or (where L2 reuse is tracked) for the traffic that misses the L2.
     var contentionMoved: Bool {
-        let chip = minChipBytesPerUs
-        let now = max(1, dramDemand / chip), low = max(1, pricedLow / chip), high = max(1, pricedHigh / chip)
-        if now / low - 1 > Self.contentionTolerance || 1 - now / high > Self.contentionTolerance { return true }
-        guard tracksReuse else { return false }
-        let miss = max(1, missDemand / dramCap), missLow = max(1, missPricedLow / dramCap), missHigh = max(1, missPricedHigh / dramCap)
-        return miss / missLow - 1 > Self.contentionTolerance || 1 - miss / missHigh > Self.contentionTolerance
+        Self.moved(dramDemand, low: pricedLow, high: pricedHigh, limit: minChipBytesPerUs)
+            || (tracksReuse && Self.moved(missDemand, low: missPricedLow, high: missPricedHigh, limit: dramCap))
+    }
+
+    /// Whether the contention `demand` sets against `limit` is more than the tolerance away from that of the lowest
+    /// or the highest demand batches were priced at.
+    static func moved(_ demand: Double, low: Double, high: Double, limit: Double) -> Bool {
+        let now = max(1, demand / limit), atLow = max(1, low / limit), atHigh = max(1, high / limit)
+        return now / atLow - 1 > contentionTolerance || 1 - now / atHigh > contentionTolerance
     }
 
     /// Re-prices every running batch that moves bytes: shares first (their demands), then durations at the demand

@@ -59,13 +59,13 @@ extension Simulator.State {
             bytesPerBlock.append(k.bytes / Double(max(k.blocks, 1)))
         }
         // The L2's sustained rate caps every kernel's chip bandwidth alike, so it is folded in here once.
-        l2Cap = timing.chipSustained(footprint: 0) / 1e6
+        let l2Cap = timing.chipSustained(footprint: 0) / 1e6
         dramCap = timing.chipSustained(footprint: .infinity) / 1e6
         chipBytesPerUs = chipBytesPerUs.map { min($0, l2Cap) }
         tracksReuse = dramCap.isFinite
         touchedAtStart = Array(repeating: 0, count: kg.kernels.count)
         misses = Array(repeating: false, count: kg.kernels.count)
-        minChipBytesPerUs = min(chipBytesPerUs.min() ?? .infinity, dramCap)
+        minChipBytesPerUs = chipBytesPerUs.min() ?? .infinity
         maxChipBytesPerUs = chipBytesPerUs.max() ?? 0
         var rng = SplitMix64(seed: sim.options.seed &* 0x9E37_79B9 &+ UInt64(sim.options.iteration) &* 0x85EB_CA6B &+ 1)
         jitter = (0..<n).map { _ in 1 + sim.options.jitter * (2 * rng.unit() - 1) }

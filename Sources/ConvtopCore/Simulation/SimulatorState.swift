@@ -71,8 +71,9 @@ extension Simulator {
         var touched = 0.0
         var touchedAtStart: [Double] = []
         var misses: [Bool] = []
-        /// The chip's sustained traffic (bytes/µs): all traffic through the L2, and the part that misses from DRAM.
-        var l2Cap = Double.infinity, dramCap = Double.infinity
+        /// DRAM's sustained traffic (bytes/µs) for what misses the L2 (the L2's own rate is folded into
+        /// `chipBytesPerUs`).
+        var dramCap = Double.infinity
         /// Whether the profile gives DRAM's sustained rate, so that L2 reuse is tracked at all.
         var tracksReuse = false
         /// Bytes/µs the running batches of kernels that miss ask of DRAM, and its range since the last full re-pricing.
