@@ -49,7 +49,12 @@ public struct FidelityReport: Sendable {
     /// Speedup errors of the sets the parameter fit sees: networks, zoo graphs and chains.
     public var fittedSpeedupErrors: [Double] { (networks + zoo).compactMap(\.speedupError) + chains.map(\.speedupError) }
     /// Speedup errors of the front-end cases with more than one chain (one chain is each case's baseline).
-    public var frontEndSpeedupErrors: [Double] { frontEnd.filter { $0.streams > 1 }.map(\.speedupError) }
+    public var frontEndSpeedupErrors: [Double] { Self.multiChainSpeedupErrors(frontEnd) }
+
+    /// Speedup errors of front-end rows with more than one chain (one chain is each case's baseline).
+    public static func multiChainSpeedupErrors(_ rows: [FrontEndRow]) -> [Double] {
+        rows.filter { $0.streams > 1 }.map(\.speedupError)
+    }
     public var serialErrors: [Double] { (networks + zoo).map(\.serialError) }
 
     /// Simulates every measured case on `gpu` (default: the H200 profile the measurements came from).

@@ -19,7 +19,7 @@ public struct SecondLeaseReport: Sendable {
     /// Round 4's pass 0 against the first lease (round-2 chains and networks, round-3 front end).
     public var leaseSpread = Spread()
 
-    public var frontEndSpeedupErrors: [Double] { frontEnd.filter { $0.streams > 1 }.map(\.speedupError) }
+    public var frontEndSpeedupErrors: [Double] { FidelityReport.multiChainSpeedupErrors(frontEnd) }
     public var speedupErrors: [Double] { networks.compactMap(\.speedupError) + chains.map(\.speedupError) + frontEndSpeedupErrors }
     public var serialErrors: [Double] { networks.map(\.serialError) }
 

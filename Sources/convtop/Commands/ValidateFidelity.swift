@@ -23,11 +23,9 @@ enum FidelityOutput {
         let b132 = r.zoo.filter { $0.label.hasSuffix(" b1") || $0.label.hasSuffix(" b32") }
         let z = FidelityReport.medianWorst(b132.map(\.serialError)), zs = FidelityReport.medianWorst(r.zoo.compactMap(\.speedupError))
         Swift.print("Zoo summary: serial time error at batch 1 and 32 median \(String(format: "%.1f%%", z.median * 100)), worst \(String(format: "%.1f%%", z.worst * 100)) over \(b132.count) sets; speedup error median \(fmt(zs.median, 3)), worst \(fmt(zs.worst, 3)) over \(r.zoo.count)")
-        let chains = allChains ? r.chains : Array(r.chains.sorted { abs($0.speedupError) > abs($1.speedupError) }.prefix(12))
+        let chains = shown(r.chains, all: allChains, count: 12, error: \.speedupError)
         Swift.print("\nIndependent convolution chains, one stream vs N (\(r.chains.count) cases\(allChains ? "" : "; the 12 worst shown, --all for every one"))")
-        printTable(["case", "streams", "1 stream meas µs", "sim µs", "N streams meas µs", "sim µs", "speedup meas", "speedup sim", "diff"],
-                   chains.map { [$0.label, String($0.streams), fmt($0.serialMeasuredUs, 1), fmt($0.serialSimulatedUs, 1), fmt($0.parallelMeasuredUs, 1),
-                                 fmt($0.parallelSimulatedUs, 1), fmt($0.speedupMeasured, 2), fmt($0.speedupSimulated, 2), String(format: "%+.2f", $0.speedupError)] })
+        chainTable(chains)
         printFrontEnd(r)
         let sp = FidelityReport.medianWorst(r.speedupErrors)
         let se = FidelityReport.medianWorst(r.serialErrors)
@@ -44,12 +42,29 @@ extension FidelityOutput {
         let rows = r.frontEnd
         guard !rows.isEmpty else { return }
         Swift.print("\nFront end: 512 tiny element-wise kernels as N independent chains in one CUDA Graph (Assets/calibration/round3/frontend.jsonl; µs per kernel after the graph-launch floor)")
-        printTable(["blocks per kernel", "chains", "meas µs", "sim µs", "error", "speedup meas", "speedup sim", "diff"],
-                   rows.map { [String($0.blocks), String($0.streams), fmt($0.perKernelMeasuredUs, 2), fmt($0.perKernelSimulatedUs, 2), pct($0.perKernelError),
-                               fmt($0.speedupMeasured, 2), fmt($0.speedupSimulated, 2), String(format: "%+.2f", $0.speedupError)] })
+        frontEndTable(rows)
         let pk = FidelityReport.medianWorst(rows.map(\.perKernelError))
         let sp = FidelityReport.medianWorst(r.frontEndSpeedupErrors)
         Swift.print("Front-end summary: per-kernel time error median \(pct1(pk.median)), worst \(pct1(pk.worst)); speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)) over \(r.frontEndSpeedupErrors.count) multi-chain cases")
+    }
+
+    /// Every row, or the `count` with the largest absolute error, largest first.
+    static func shown<Row>(_ rows: [Row], all: Bool, count: Int, error: (Row) -> Double) -> [Row] {
+        all ? rows : Array(rows.sorted { abs(error($0)) > abs(error($1)) }.prefix(count))
+    }
+
+    /// Chain rows: one stream and N streams measured and simulated (µs), speedups and their difference.
+    static func chainTable(_ rows: [FidelityReport.ChainRow]) {
+        printTable(["case", "streams", "1 stream meas µs", "sim µs", "N streams meas µs", "sim µs", "speedup meas", "speedup sim", "diff"],
+                   rows.map { [$0.label, String($0.streams), fmt($0.serialMeasuredUs, 1), fmt($0.serialSimulatedUs, 1), fmt($0.parallelMeasuredUs, 1),
+                               fmt($0.parallelSimulatedUs, 1), fmt($0.speedupMeasured, 2), fmt($0.speedupSimulated, 2), String(format: "%+.2f", $0.speedupError)] })
+    }
+
+    /// Front-end rows: µs per kernel measured and simulated, its error, speedups and their difference.
+    static func frontEndTable(_ rows: [FidelityReport.FrontEndRow]) {
+        printTable(["blocks per kernel", "chains", "meas µs", "sim µs", "error", "speedup meas", "speedup sim", "diff"],
+                   rows.map { [String($0.blocks), String($0.streams), fmt($0.perKernelMeasuredUs, 2), fmt($0.perKernelSimulatedUs, 2), pct($0.perKernelError),
+                               fmt($0.speedupMeasured, 2), fmt($0.speedupSimulated, 2), String(format: "%+.2f", $0.speedupError)] })
     }
 
     /// Networks outside every fit: their errors are what a user's own network should expect.

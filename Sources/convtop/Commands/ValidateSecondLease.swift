@@ -9,17 +9,12 @@ extension FidelityOutput {
 
     static func printSecondLease(_ s: SecondLeaseReport, allChains: Bool) {
         Swift.print("\nSecond lease (Assets/calibration/round4, measure_device_side.py: the chain, front-end and network sets again on another H200, timed on the device alone, two passes; simulated with the device's \(fmt(s.graphFloorUs, 2)) µs graph start-up measured there in place of the profile's \(fmt(s.hostLaunchUs, 1)) µs host launch)")
-        let worst = allChains ? s.chains : Array(s.chains.sorted { abs($0.speedupError) > abs($1.speedupError) }.prefix(8))
+        let worst = shown(s.chains, all: allChains, count: 8, error: \.speedupError)
         Swift.print("Chains (\(s.chains.count) cases\(allChains ? "" : "; the 8 worst shown"))")
-        printTable(["case", "streams", "1 stream meas µs", "sim µs", "N streams meas µs", "sim µs", "speedup meas", "speedup sim", "diff"],
-                   worst.map { [$0.label, String($0.streams), fmt($0.serialMeasuredUs, 1), fmt($0.serialSimulatedUs, 1), fmt($0.parallelMeasuredUs, 1),
-                                fmt($0.parallelSimulatedUs, 1), fmt($0.speedupMeasured, 2), fmt($0.speedupSimulated, 2), String(format: "%+.2f", $0.speedupError)] })
-        let fe = allChains ? s.frontEnd.filter { $0.streams > 1 }
-            : Array(s.frontEnd.filter { $0.streams > 1 }.sorted { abs($0.speedupError) > abs($1.speedupError) }.prefix(8))
+        chainTable(worst)
+        let fe = shown(s.frontEnd.filter { $0.streams > 1 }, all: allChains, count: 8, error: \.speedupError)
         Swift.print("Front end (\(s.frontEndSpeedupErrors.count) multi-chain cases\(allChains ? "" : "; the 8 worst shown"))")
-        printTable(["blocks per kernel", "chains", "meas µs", "sim µs", "error", "speedup meas", "speedup sim", "diff"],
-                   fe.map { [String($0.blocks), String($0.streams), fmt($0.perKernelMeasuredUs, 2), fmt($0.perKernelSimulatedUs, 2), pct($0.perKernelError),
-                             fmt($0.speedupMeasured, 2), fmt($0.speedupSimulated, 2), String(format: "%+.2f", $0.speedupError)] })
+        frontEndTable(fe)
         Swift.print("Networks (\(s.networks.count) forward passes)")
         networkTable(Array(s.networks.sorted { abs($0.speedupError ?? 0) > abs($1.speedupError ?? 0) }.prefix(allChains ? s.networks.count : 8)))
         let sp = FidelityReport.medianWorst(s.speedupErrors), se = FidelityReport.medianWorst(s.serialErrors)
