@@ -8,13 +8,7 @@ struct ChipTrafficTests {
     /// µs per kernel of `chains` chains of 64 in-place adds of `blocks` × 1024 floats (the front-end benchmark's
     /// kernels, 8 KB moved and 4 KB touched per block), after the graph launch.
     func perKernelUs(blocks: Int, chains: Int, gpu: GPUSpec) throws -> Double {
-        var sc = Scenario()
-        sc.gpu = gpu.name; sc.streams = chains; sc.launch = .graph
-        var kg = Lowering.lower(FidelityReport.frontEndGraph(blocks: blocks, streams: chains, kernels: 64), gpu: gpu,
-                                catalog: CatalogSource.forGPU(gpu))
-        for i in kg.kernels.indices { kg.kernels[i].inPlace = true }
-        let w = try Workload(kernels: kg, scenario: sc, gpu: gpu, structureSource: nil, trace: nil)
-        let t = try w.simulate(chains == 1 ? .serial : .branch, recordBlocks: false).1
+        let t = try FidelityReport.frontEndTrace(blocks: blocks, streams: chains, kernels: 64, gpu: gpu)
         #expect(t.peakDRAMUse <= 1.06, "\(blocks) blocks × \(chains) chains: traffic at \(t.peakDRAMUse) of the chip's limit")
         return (t.iterationTime - gpu.graphLaunchUs) / 64
     }

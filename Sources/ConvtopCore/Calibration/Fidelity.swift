@@ -86,20 +86,25 @@ public struct FidelityReport: Sendable {
         return b.build()
     }
 
+    /// One front-end case simulated as the benchmark runs it: in-place adds (each kernel touches one tensor, half
+    /// the bytes it moves), one CUDA Graph, one stream per chain (the branch rule; serial for one chain).
+    static func frontEndTrace(blocks: Int, streams: Int, kernels: Int, gpu: GPUSpec) throws -> Trace {
+        var sc = Scenario()
+        sc.gpu = gpu.name; sc.streams = streams; sc.launch = .graph
+        let graph = frontEndGraph(blocks: blocks, streams: streams, kernels: kernels)
+        var kg = Lowering.lower(graph, gpu: gpu, precision: sc.precision, catalog: Workload.catalog(sc, gpu))
+        for i in kg.kernels.indices { kg.kernels[i].inPlace = true }
+        let w = try Workload(kernels: kg, scenario: sc, gpu: gpu, structureSource: nil, trace: nil)
+        return try w.simulate(streams == 1 ? .serial : .branch, recordBlocks: false).1
+    }
+
     /// Every front-end case simulated with as many streams as it has chains (branch rule), per kernel after the
     /// graph launch, and its speedup over the one-chain case of the same block count.
     static func frontEndRows(gpu: GPUSpec, cases: [MeasuredRuns.FrontEnd]? = nil) throws -> [FrontEndRow] {
         let cases = try cases ?? MeasuredRuns.frontEnd()
         let sims = try parallelMap(cases.count) { i -> Double in
             let c = cases[i]
-            var sc = Scenario()
-            sc.gpu = gpu.name; sc.streams = c.streams!; sc.launch = .graph
-            // The benchmark adds in place: each kernel touches one tensor, half the bytes it moves.
-            let graph = frontEndGraph(blocks: c.blocks!, streams: c.streams!, kernels: c.kernels!)
-            var kg = try Lowering.lower(graph, gpu: gpu, precision: sc.precision, catalog: Workload.catalog(sc, gpu))
-            for i in kg.kernels.indices { kg.kernels[i].inPlace = true }
-            let w = try Workload(kernels: kg, scenario: sc, gpu: gpu, structureSource: nil, trace: nil)
-            let t = try w.simulate(c.streams! == 1 ? .serial : .branch, recordBlocks: false).1.iterationTime
+            let t = try frontEndTrace(blocks: c.blocks!, streams: c.streams!, kernels: c.kernels!, gpu: gpu).iterationTime
             return (t - gpu.graphLaunchUs) / Double(c.kernels!)
         }
         var rows: [FrontEndRow] = []
