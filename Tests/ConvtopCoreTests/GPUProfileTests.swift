@@ -78,12 +78,22 @@ struct GPUProfileTests {
             ("warp_bandwidth_gbs", { $0["warp_bandwidth_gbs"] = 0 }),
             ("max_shared_memory_per_block", { $0["max_shared_memory_per_block"] = 10_000_000 }),
             ("boost_clock_mhz", { $0["boost_clock_mhz"] = "fast" }),
+            ("shared_memory_allocation_unit", { $0["shared_memory_allocation_unit"] = 1 << 40 }),
+            ("reserved_shared_memory_per_block", { $0["reserved_shared_memory_per_block"] = 1 << 62 }),
+            ("registers_per_sm", { $0["registers_per_sm"] = 1 << 40 }),
         ]
         for (field, change) in cases {
             #expect { _ = try GPUCatalog.decode(try mutated(change), file: "bad.json") } throws: { e in
                 "\(e)".contains(field) && "\(e)".hasPrefix("bad.json")
             }
         }
+    }
+
+    /// A fuzzed profile whose register allocation unit was 2^62 trapped on arithmetic overflow in the occupancy
+    /// calculation instead of naming the field (kept from `Tests/fuzz/campaign.py`).
+    @Test func fuzzedAllocationUnitIsNamedNotTrapped() throws {
+        let path = Fixture.path("fuzz/gpu_register_unit_overflow.json")
+        #expect { _ = try GPUCatalog.load(path) } throws: { e in "\(e)".contains("register_allocation_unit") }
     }
 
     @Test func unknownGPUListsValidOnes() {

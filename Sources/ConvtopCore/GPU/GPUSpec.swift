@@ -152,14 +152,19 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         try need(maxThreadsPerSM >= 32 && maxThreadsPerSM % 32 == 0, "max_threads_per_sm", "must be a positive multiple of 32")
         try need(maxWarpsPerSM * 32 == maxThreadsPerSM, "max_warps_per_sm", "must equal max_threads_per_sm / 32")
         try need(maxBlocksPerSM >= 1, "max_blocks_per_sm", "must be at least 1")
-        try need(registersPerSM >= 1024, "registers_per_sm", "must be at least 1024")
+        try need(registersPerSM >= 1024 && registersPerSM <= 1 << 24, "registers_per_sm", "must be between 1024 and 16777216")
         try need(maxRegistersPerThread >= 16 && maxRegistersPerThread <= 1024, "max_registers_per_thread", "must be between 16 and 1024")
-        try need(sharedMemoryPerSM >= 1024, "shared_memory_per_sm", "must be at least 1024 bytes")
+        try need(sharedMemoryPerSM >= 1024 && sharedMemoryPerSM <= 1 << 30, "shared_memory_per_sm", "must be between 1024 bytes and 1 GiB")
         try need(maxSharedMemoryPerBlock >= 1024 && maxSharedMemoryPerBlock <= sharedMemoryPerSM, "max_shared_memory_per_block",
                  "must be between 1024 and shared_memory_per_sm")
-        try need(reservedSharedMemoryPerBlock >= 0, "reserved_shared_memory_per_block", "must not be negative")
-        try need(registerAllocationUnit >= 1, "register_allocation_unit", "must be at least 1")
-        try need(sharedMemoryAllocationUnit >= 1, "shared_memory_allocation_unit", "must be at least 1")
+        // Bounded by the SM's own totals: a unit of 2^62 registers overflowed the occupancy arithmetic (a fuzzed
+        // profile, Tests/ConvtopCoreTests/Fixtures/fuzz/gpu_register_unit_overflow.json).
+        try need(reservedSharedMemoryPerBlock >= 0 && reservedSharedMemoryPerBlock <= sharedMemoryPerSM, "reserved_shared_memory_per_block",
+                 "must be between 0 and shared_memory_per_sm")
+        try need(registerAllocationUnit >= 1 && registerAllocationUnit <= registersPerSM, "register_allocation_unit",
+                 "must be between 1 and registers_per_sm")
+        try need(sharedMemoryAllocationUnit >= 1 && sharedMemoryAllocationUnit <= sharedMemoryPerSM, "shared_memory_allocation_unit",
+                 "must be between 1 and shared_memory_per_sm")
         try need(boostClockMHz > 0, "boost_clock_mhz", "must be positive")
         try need(fp32TFLOPS > 0, "fp32_tflops", "must be positive")
         try need(tf32TFLOPS >= 0 && fp16TFLOPS >= 0 && bf16TFLOPS >= 0, "tf32_tflops", "and the other tensor rates must not be negative")
