@@ -102,6 +102,29 @@ struct KernelCatalogTests {
         #expect(cv.predicted == 6 && cv.worstError < 0.01)
     }
 
+
+    @Test func neighboursRunTheSameKindOfKernel() throws {
+        // A global average pool (a mean reduction) and a pool to 7×7 (the adaptive pooling kernel) are not neighbours.
+        func apool(_ o: Int) throws -> OpSignature {
+            let g = graph { b in _ = b.adaptiveAvgPool(b.input([32, 512, 7, 7], name: "x"), size: o) }
+            return try #require(OpSignature.of(g.nodes[1], in: g, precision: .tf32))
+        }
+        #expect(try apool(1).shapeClass == "global")
+        #expect(try apool(7).shapeClass == "grid")
+        // A grouped convolution's channel distance is its group width: 440 channels in 55 groups of 8 sit beside 128
+        // channels in 16 groups of 8, not beside 440 channels in 11 groups of 40.
+        func conv(_ c: Int, groups: Int) throws -> OpSignature {
+            let g = graph { b in _ = b.conv(b.input([32, c, 14, 14], name: "x"), c, k: 3, p: 1, groups: groups) }
+            return try #require(OpSignature.of(g.nodes[1], in: g, precision: .tf32))
+        }
+        let regnet = try conv(440, groups: 55), narrow = try conv(128, groups: 16), wide = try conv(440, groups: 11)
+        #expect(regnet.shapeClass == "k=3,3|s=1,1|grouped" && narrow.shapeClass == regnet.shapeClass)
+        #expect(abs(regnet.logShape.channels - log(8)) < 1e-9 && abs(narrow.logShape.channels - log(8)) < 1e-9)
+        #expect(abs(wide.logShape.channels - log(40)) < 1e-9)
+        // Depthwise and dense convolutions keep their channel count.
+        #expect(abs(try conv(440, groups: 440).logShape.channels - log(440)) < 1e-9)
+        #expect(abs(try conv(440, groups: 1).logShape.channels - log(440)) < 1e-9)
+    }
     @Test func aDerivedGPUScalesMeasuredTimesByTheModelledRatio() throws {
         let h200 = try GPUCatalog.load("h200"), h100 = try GPUCatalog.load("h100")
         // A big ReLU (memory-bound: 1×64×560×560) measured at 30 µs on the H200.
