@@ -66,6 +66,23 @@ struct LoweringTests {
         #expect(f.blocksPerSM(try GPUCatalog.load("h100")) == 1)
     }
 
+    @Test func fp32ProductsFitTheSMAsCuBLASsTilesDo() throws {
+        // ViT-B/16's MLP at batch 32 (6,304 tokens × 768 → 3,072): cuBLAS's fp32 128×128 tile kernel, 255 registers
+        // per thread, two blocks per SM (Assets/onnx/measured/kernels.jsonl.gz); a narrow one (ConvNeXt-T's 1,536 → 384) 64×64 tiles,
+        // 128 registers, four per SM.
+        let gpu = try GPUCatalog.load("h200")
+        func product(rows: Int, _ i: Int, _ o: Int) throws -> Kernel {
+            let g = graph { b in _ = b.linear(b.input([rows, i], name: "x"), o, bias: false) }
+            let kg = Lowering.lower(g, gpu: gpu, precision: .fp32)
+            return try #require(kg.kernels.first { $0.kernelClass == .simtGemm })
+        }
+        let mlp = try product(rows: 6304, 768, 3072)
+        #expect(mlp.grid.count == 50 * 24 && mlp.registersPerThread == 255)
+        #expect(BlockFootprint(kernel: mlp, gpu: gpu).blocksPerSM(gpu) == 2)
+        let narrow = try product(rows: 6272, 1536, 384)
+        #expect(narrow.registersPerThread == 128 && BlockFootprint(kernel: narrow, gpu: gpu).blocksPerSM(gpu) == 4)
+    }
+
     @Test func kernelsFitSmallerGPUs() throws {
         for gpu in ["t4", "v100", "l4", "a100"] {
             let spec = try GPUCatalog.load(gpu)

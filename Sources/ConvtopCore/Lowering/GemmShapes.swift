@@ -43,12 +43,14 @@ struct GemmShapes {
         if !tensor && matmul {
             // cuBLAS's CUDA-core GEMMs (sm80_xmma_gemm_f32f32 on Hopper, 128 threads): the largest tile that still
             // gives four blocks per SM. Measured choices (ViT-B/16, ConvNeXt-T at batch 32, kernels.jsonl.gz) range
-            // from 64×64 to 256×64; this picks within a factor of two of their block counts.
+            // from 64×64 to 256×64; this picks within a factor of two of their block counts. Registers and shared
+            // memory are the profiled kernels' (Assets/onnx/measured/kernels.jsonl.gz): two 128×128 or 128×64 blocks
+            // fit an SM, four 64×64 ones.
             let tiles = { (tm: Int, tn: Int) in (m + tm - 1) / tm * ((n + tn - 1) / tn) }
-            // Small problems (ConvNeXt's stage 4 at batch 1) run 32×32 tiles.
-            let (tm, tn, regs, smem) = tiles(128, 128) >= 4 * gpu.smCount ? (128, 128, 184, 32768)
-                : (tiles(128, 64) >= 4 * gpu.smCount ? (128, 64, 128, 24576)
-                   : (tiles(64, 64) >= 2 * gpu.smCount ? (64, 64, 90, 16384) : (32, 32, 64, 8192)))
+            // Small problems (ConvNeXt's stage 4 at batch 1) run 32×32 tiles (64 threads there; 128 here).
+            let (tm, tn, regs, smem) = tiles(128, 128) >= 4 * gpu.smCount ? (128, 128, 255, 33792)
+                : (tiles(128, 64) >= 4 * gpu.smCount ? (128, 64, 218, 19200)
+                   : (tiles(64, 64) >= 2 * gpu.smCount ? (64, 64, 128, 13056) : (32, 32, 80, 6912)))
             return Config(name: "xmma_gemm_\(tag)_simt_\(tm)x\(tn)", tileM: tm, tileN: tn, threads: 128, registers: regs,
                           sharedMemory: smem, kernelClass: .simtGemm)
         }
