@@ -103,6 +103,41 @@ struct KernelCatalogTests {
     }
 
 
+    @Test func aKeyRebuildsItsOpForTheModel() throws {
+        // Every family but the loss comes back from its key as the same op: forward, backward and training-mode keys.
+        let keys = [
+            "conv.forward|x=8,64,56,56|cout=128|k=3,3|s=2,2|p=1,1|d=1,1|g=1|bias=0",
+            "conv.dgrad|x=8,96,28,28|cout=96|k=5,5|s=1,1|p=2,2|d=1,1|g=96|bias=0",
+            "conv.wgrad|x=32,440,14,14|cout=440|k=3,3|s=1,1|p=1,1|d=1,1|g=55|bias=0",
+            "conv.forward|x=1,2048,64,64|cout=512|k=3,3|s=1,1|p=2,2|d=2,2|g=1|bias=1",
+            "batchnorm.forward|x=1,2048,64,64|train=0", "batchnorm.forward|x=8,64,56,56|train=1",
+            "batchnorm.backward|x=8,64,56,56|train=1",
+            "relu.forward|x=4,96,17,17|six=1", "relu.backward|x=4,96,17,17|six=0",
+            "pool.forward|x=8,64,112,112|max=1|k=3|s=2|p=1|ceil=0", "pool.backward|x=8,192,28,28|max=0|k=3|s=1|p=1|ceil=1",
+            "apool.forward|x=32,96,56,56|o=1", "apool.backward|x=32,256,6,6|o=6",
+            "concat.forward|n=8,28,28|c=64,128,32,32", "add.forward|x=8,256,56,56|inputs=3",
+            "linear.forward|x=32,2048|out=1000|bias=1", "linear.wgrad|x=32,2048|out=1000|bias=1",
+            "dropout.backward|x=32,4096",
+        ]
+        let gpu = try GPUCatalog.load("h200")
+        for key in keys {
+            let sig = try #require(OpSignature(key: key))
+            let (g, node) = try #require(sig.rebuilt(), "\(key)")
+            #expect(OpSignature.of(g.nodes[node], in: g, precision: .tf32)?.key == key)
+            #expect((sig.modelledUs(gpu: gpu) ?? 0) > 0)
+        }
+        // A large ReLU streams: the model alone gives it its bytes at the profile's element-wise rate, as the
+        // catalog measured (32×1024×28×28 on the H200: 205.5 MB in 49.2 µs, 4.18 TB/s).
+        let relu = try #require(OpSignature(key: "relu.forward|x=32,1024,28,28|six=0")?.modelledUs(gpu: gpu))
+        #expect(abs(relu / 49.2 - 1) < 0.1)
+        // Keys that name no valid op are refused, not trapped on.
+        for bad in ["loss.forward|x=32,1000", "conv.forward|x=8,64,5,5|cout=64|k=7,7|s=1,1|p=0,0|d=1,1|g=1|bias=0",
+                    "conv.forward|x=8,64,56,56|cout=64|k=3,3|s=1,1|p=1,1|d=1,1|g=3|bias=0", "add.forward|x=8,64|inputs=1",
+                    "relu.forward|x=0,64,56,56|six=0", "pool.forward|x=8,64,56,56|max=1|k=3|s=0|p=1|ceil=0"] {
+            #expect(OpSignature(key: bad)?.rebuilt() == nil, "\(bad)")
+        }
+    }
+
     @Test func neighboursRunTheSameKindOfKernel() throws {
         // A global average pool (a mean reduction) and a pool to 7×7 (the adaptive pooling kernel) are not neighbours.
         func apool(_ o: Int) throws -> OpSignature {

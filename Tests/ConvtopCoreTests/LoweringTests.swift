@@ -66,6 +66,22 @@ struct LoweringTests {
         #expect(f.blocksPerSM(try GPUCatalog.load("h100")) == 1)
     }
 
+    @Test func layerNormBlocksAreLatencyBound() throws {
+        // Profiled on the H200 (Assets/onnx/measured/kernels.jsonl.gz): Swin-T's first-stage layer norm, 100,352 rows
+        // of 96 at batch 32, takes 160 µs (0.5 TB/s, latency not bandwidth); one row of 768 (a ConvNeXt-T head) 3.5 µs.
+        let gpu = try GPUCatalog.load("h200")
+        func layerNorm(rows: Int, _ n: Int) throws -> Double {
+            let g = graph { b in _ = b.add(.layerNorm(normalized: n), inputs: [b.input([rows, n], name: "x")], shape: TensorShape([rows, n])) }
+            let kg = Lowering.lower(g, gpu: gpu, precision: .fp32)
+            let k = try #require(kg.kernels.first { $0.name == "vectorized_layer_norm_kernel" })
+            #expect(k.blocks == rows)
+            return TimingModel(gpu: gpu).standaloneDuration(k)
+        }
+        let wide = try layerNorm(rows: 100_352, 96), one = try layerNorm(rows: 1, 768)
+        #expect(abs(wide / 160 - 1) < 0.25, "\(wide) µs")
+        #expect(abs(one / 3.5 - 1) < 0.3, "\(one) µs")
+    }
+
     @Test func fp32ProductsFitTheSMAsCuBLASsTilesDo() throws {
         // ViT-B/16's MLP at batch 32 (6,304 tokens × 768 → 3,072): cuBLAS's fp32 128×128 tile kernel, 255 registers
         // per thread, two blocks per SM (Assets/onnx/measured/kernels.jsonl.gz); a narrow one (ConvNeXt-T's 1,536 → 384) 64×64 tiles,

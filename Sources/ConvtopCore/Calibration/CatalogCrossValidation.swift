@@ -2,7 +2,9 @@ import Foundation
 
 /// How well the catalog predicts shapes it has not measured: each measured layer (all its batch sizes) is left out
 /// in turn and predicted from its nearest measured neighbours of the same family and pass, as the lowering does for
-/// a miss (`KernelCatalog.nearEstimateUs`). Errors are of the op's total kernel time.
+/// a miss (`KernelCatalog.nearEstimateUs`). Errors are of the op's total kernel time. Beside them, the model alone
+/// (the op rebuilt from its key and lowered without the catalog, `OpSignature.modelledUs`) on the same ops: what an
+/// op with no measured neighbour gets.
 public struct CatalogCrossValidation: Sendable {
     public struct Row: Sendable {
         public var family: OpFamily
@@ -14,26 +16,33 @@ public struct CatalogCrossValidation: Sendable {
         public var worstError: Double
         /// The 90th percentile of absolute errors.
         public var p90Error: Double
+        /// The model alone (no catalog) on the same predicted ops: median and 90th percentile of absolute errors (nil
+        /// for a family convtop cannot rebuild from its keys, the loss).
+        public var modelMedianError: Double?, modelP90Error: Double?
     }
     public var rows: [Row]
     /// Median and worst over every predicted op.
     public var medianError: Double, worstError: Double, predicted: Int, total: Int
 
     public static func run(catalog: KernelCatalog, gpu: GPUSpec, maxDistance: Double = 1.5) -> CatalogCrossValidation {
-        var errors: [String: [Double]] = [:], totals: [String: Int] = [:]
+        var errors: [String: [Double]] = [:], modelErrors: [String: [Double]] = [:], totals: [String: Int] = [:]
         let entries = catalog.allEntries
-        let predictions = (try? parallelMap(entries.count) { i -> Double? in
+        let predictions = (try? parallelMap(entries.count) { i -> (near: Double, model: Double?)? in
             let e = entries[i]
             guard let p = catalog.nearEstimateUs(family: e.family, pass: e.pass, shapeClass: e.shapeClass, flops: e.flops,
                                                  bytes: e.bytes, logChannels: e.logChannels, logPositions: e.logPositions,
                                                  gpu: gpu, excludingLayer: e.layerKey, maxDistance: maxDistance),
                   e.totalUs > 0 else { return nil }
-            return p / e.totalUs - 1
+            let m = OpSignature(key: e.key)?.modelledUs(gpu: gpu)
+            return (p / e.totalUs - 1, m.map { $0 / e.totalUs - 1 })
         }) ?? Array(repeating: nil, count: entries.count)
         for (e, p) in zip(entries, predictions) {
             let cls = "\(e.family.rawValue).\(e.pass.rawValue)"
             totals[cls, default: 0] += 1
-            if let p { errors[cls, default: []].append(p) }
+            if let p {
+                errors[cls, default: []].append(p.near)
+                if let m = p.model { modelErrors[cls, default: []].append(m) }
+            }
         }
         var rows: [Row] = []
         for f in OpFamily.allCases {
@@ -42,8 +51,11 @@ public struct CatalogCrossValidation: Sendable {
                 guard let total = totals[cls] else { continue }
                 let errs = errors[cls] ?? []
                 let mw = FidelityReport.medianWorst(errs)
+                let model = modelErrors[cls] ?? []
                 rows.append(Row(family: f, pass: p, predicted: errs.count, total: total, medianError: mw.median,
-                                worstError: mw.worst, p90Error: percentile(errs, 0.9)))
+                                worstError: mw.worst, p90Error: percentile(errs, 0.9),
+                                modelMedianError: model.isEmpty ? nil : percentile(model, 0.5),
+                                modelP90Error: model.isEmpty ? nil : percentile(model, 0.9)))
             }
         }
         let all = errors.values.flatMap { $0 }

@@ -13,13 +13,14 @@ public enum ParameterFit {
 
     /// The parameters fitted: per-class efficiencies, fixed block costs, per-warp bandwidth, the graph launch. The
     /// kernel latency, the graph gap and the grid-launch interval are measured instead (the front-end benchmark,
-    /// Assets/calibration/measure_frontend.py), so the fit cannot trade them against the rest.
+    /// Assets/calibration/measure_frontend.py), so the fit cannot trade them against the rest; so is the element-wise
+    /// rate (`efficiency.memory`: the catalog's ReLU kernels, which the networks' sets barely constrain since the
+    /// catalog times nearly all their kernels). The reduction rate stays at its earlier fitted 0.47: a refit moved it
+    /// to 0.37 for 0.0003 of loss, which would break the batch-norm sweep's measured channel scaling (64 channels 2.26×
+    /// the time of 256 on the same elements; `ConcurrencyModelTests` checks it).
     public static let parameters: [Parameter] = [
         Parameter(name: "efficiency.tensor_gemm", get: { $0.efficiency.tensorGemm }, set: { $0.efficiency.tensorGemm = $1 }, range: 0.1...1),
         Parameter(name: "efficiency.cuda_core", get: { $0.efficiency.cudaCore }, set: { $0.efficiency.cudaCore = $1 }, range: 0.1...1),
-        // A device-to-device copy reaches 90% of the H200's datasheet bandwidth (shared/reference/gpu.md): no more.
-        Parameter(name: "efficiency.memory", get: { $0.efficiency.memory }, set: { $0.efficiency.memory = $1 }, range: 0.2...0.9),
-        Parameter(name: "efficiency.reduction", get: { $0.efficiency.reduction }, set: { $0.efficiency.reduction = $1 }, range: 0.1...1),
         Parameter(name: "gemm_block_overhead_us", get: { $0.gemmBlockOverheadUs }, set: { $0.gemmBlockOverheadUs = $1 }, range: 0.2...10),
         Parameter(name: "block_overhead_us", get: { $0.blockOverheadUs }, set: { $0.blockOverheadUs = $1 }, range: 0.02...3),
         Parameter(name: "warp_bandwidth_gbs", get: { $0.warpBandwidth / 1e9 }, set: { $0.warpBandwidthGBs = $1 }, range: 0.2...10),

@@ -43,6 +43,9 @@ public struct Kernel: Sendable, Hashable {
     /// Whether the kernel reads and writes the same tensor (an in-place update), so that it touches only half the
     /// bytes it moves.
     public var inPlace = false
+    /// A fixed time each block takes whatever else runs on its SM (µs), where the library kernel's profile shows one
+    /// (a row-wise normalisation's dependent load, reduce and store); nil takes the class's block overhead.
+    public var blockLatencyUs: Double?
 
     /// Bytes the kernel touches, which must stay in the L2 cache for its traffic to be served from there.
     public var footprint: Double { inPlace ? bytes / 2 : bytes }

@@ -77,8 +77,9 @@ public struct TimingModel: Sendable {
         return k.bytes / blocks / (gpu.warpBandwidth * max(warps, 1)) * Self.us * k.timeScale
     }
 
-    /// Fixed cost of one block of this kernel (µs), by class.
+    /// Fixed cost of one block of this kernel (µs): its own block latency where it has one, else by class.
     public func blockOverhead(_ k: Kernel) -> Double {
+        if let l = k.blockLatencyUs { return l * k.timeScale }
         switch k.kernelClass {
         case .tensorGemm, .cudaCore, .simtGemm: return gpu.gemmBlockOverheadUs * k.timeScale
         case .layout: return gpu.layoutBlockOverheadUs * k.timeScale

@@ -83,9 +83,10 @@ extension FidelityOutput {
         guard case .measured(let catalog) = CatalogSource.forGPU(gpu) else { return }
         let cv = CatalogCrossValidation.run(catalog: catalog, gpu: gpu)
         Swift.print("\nKernel catalog (\(catalog.count) ops measured on the \(catalog.gpuName)): each layer left out at every batch size and predicted from its 6 nearest measured neighbours")
-        printTable(["ops", "predicted", "of", "median error", "90th pct", "worst"],
+        printTable(["ops", "predicted", "of", "median error", "90th pct", "worst", "model alone: median", "90th pct"],
                    cv.rows.map { [$0.family.rawValue + " " + $0.pass.rawValue, String($0.predicted), String($0.total),
-                                  pct1($0.medianError), pct1($0.p90Error), pct1($0.worstError)] })
+                                  pct1($0.medianError), pct1($0.p90Error), pct1($0.worstError),
+                                  $0.modelMedianError.map(pct1) ?? "–", $0.modelP90Error.map(pct1) ?? "–"] })
         Swift.print("Catalog summary: left-out single-op error median \(pct1(cv.medianError)), worst \(pct1(cv.worstError)) over \(cv.predicted) of \(cv.total) ops (the rest have no neighbour within the distance and keep the model's time)")
     }
 
