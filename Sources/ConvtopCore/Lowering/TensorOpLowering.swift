@@ -120,6 +120,7 @@ extension Lowering {
     /// `elementwise_kernel<128, 2>`, the copy of a non-contiguous tensor: 256 elements per 128-thread block.
     mutating func copyKernel(_ name: String, elements n: Int) {
         k(name, .layout, grid: Dim3((n + 255) / 256), block: Dim3(128), regs: 24, smem: 0, flops: 0, bytes: Double(2 * n) * e)
+        kernels[kernels.count - 1].timeScale = max(1, gpu.efficiency.layout / Self.stridedLoopBandwidthShare)
     }
 
     /// Memory-efficient attention (CUTLASS, fp32) or flash attention (fp16/bf16): one block per 64 (128) queries,
