@@ -118,6 +118,16 @@ struct ONNXExporterTests {
         #expect(eff.nodes.filter { $0.kind == .binary(.mul) }.count == 16)
     }
 
+    @Test func exportedAttentionReadsItsHeadsInPlace() throws {
+        // TorchScript writes ViT's attention as transposes into heads, Q and K each scaled by √(1/√64), Q·Kᵀ, softmax
+        // and ·V. PyTorch runs one fused kernel that reads Q, K and V strided and scales itself: per layer the fused op
+        // is left with three copies (into and out of the sequence-first layout, and the heads merged back), no scaling.
+        let vit = try ONNXImporter.load(path: Self.path("vit_b_16__ts17.onnx.gz"))
+        #expect(vit.nodes.filter { if case .attention = $0.kind { return true } else { return false } }.count == 12)
+        #expect(!vit.nodes.contains { $0.kind == .unary(.scale) })
+        #expect(vit.nodes.filter { $0.kind == .copy(.transpose) }.count == 12 * 3 + 1)
+    }
+
     @Test(arguments: ["vit_b_16__dyn", "convnext_tiny__ts17", "unet__dyn", "shufflenet_v2_x1_0__ts13dyn"])
     func trainsAndSimulates(_ base: String) throws {
         var s = Scenario()

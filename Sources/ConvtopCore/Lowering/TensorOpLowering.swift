@@ -134,7 +134,16 @@ extension Lowering {
         let bytes = tokens * Double(2 * s.seqQ + 2 * s.seqK) * (backward ? 2 : 1) * e
         let name = half ? (backward ? "flash_bwd_kernel" : "flash_fwd_kernel")
             : (backward ? "fmha_cutlassB_f32_aligned_64x64_k64_sm80" : "fmha_cutlassF_f32_aligned_64x64_rf_sm80")
+        let fp32Forward = !half && !backward
         k(name, half ? .tensorGemm : .cudaCore, grid: Dim3((rows + tile - 1) / tile, s.heads, s.batch), block: Dim3(32, 4),
-          regs: 128, smem: half ? 49152 : 40960, flops: flops, bytes: bytes)
+          regs: fp32Forward ? 168 : 128, smem: fp32Forward ? 36352 : (half ? 49152 : 40960), flops: flops, bytes: bytes)
+        if fp32Forward { kernels[kernels.count - 1].timeScale = max(1, gpu.efficiency.cudaCore / Self.fp32AttentionShare) }
     }
+
+    /// The fp32 forward attention kernel's rate on a busy SM, as a share of FP32 peak: ViT-B/16's profiled
+    /// `fmha_cutlassF_f32_aligned_64x64_rf_sm80` at batch 32 (Assets/onnx/measured/kernels.jsonl.gz: 1,536 blocks of
+    /// 168 registers, three per SM, 3.8 GFLOP in 200 µs — 150 GFLOP/s per SM, against 470 at the CUDA-core rate). With
+    /// one block per SM (batch 1: 48 blocks, 28.5 µs) the model then gives 19 µs: a lone block is slower still. The
+    /// backward kernel was not profiled and keeps the CUDA-core rate.
+    static let fp32AttentionShare = 0.30
 }
