@@ -133,7 +133,13 @@ struct KernelCatalogTests {
         // Keys that name no valid op are refused, not trapped on.
         for bad in ["loss.forward|x=32,1000", "conv.forward|x=8,64,5,5|cout=64|k=7,7|s=1,1|p=0,0|d=1,1|g=1|bias=0",
                     "conv.forward|x=8,64,56,56|cout=64|k=3,3|s=1,1|p=1,1|d=1,1|g=3|bias=0", "add.forward|x=8,64|inputs=1",
-                    "relu.forward|x=0,64,56,56|six=0", "pool.forward|x=8,64,56,56|max=1|k=3|s=0|p=1|ceil=0"] {
+                    "relu.forward|x=0,64,56,56|six=0", "pool.forward|x=8,64,56,56|max=1|k=3|s=0|p=1|ceil=0",
+                    // hostile sizes from a user's catalog file: a zero stride, a huge window, channel count or map
+                    "conv.forward|x=8,64,56,56|cout=64|k=3,3|s=0,1|p=1,1|d=1,1|g=1|bias=0",
+                    "conv.forward|x=8,64,56,56|cout=64|k=4000,3|s=1,1|p=1,1|d=1,1|g=1|bias=0",
+                    "conv.forward|x=8,64,56,56|cout=9000000|k=3,3|s=1,1|p=1,1|d=1,1|g=1|bias=0",
+                    "relu.forward|x=1048576,1048576,2,2|six=0", "apool.forward|x=1,8,7,7|o=100000",
+                    "concat.forward|n=4096,4096,4096|c=8,8"] {
             #expect(OpSignature(key: bad)?.rebuilt() == nil, "\(bad)")
         }
     }
