@@ -82,6 +82,26 @@ struct LoweringTests {
         #expect(abs(one / 3.5 - 1) < 0.3, "\(one) µs")
     }
 
+    @Test func fp32AttentionPaysForWholeKeyTiles() throws {
+        // PyTorch's fp32 attention on the H200 (Assets/calibration/round6/tensor_ops.jsonl): ViT-B/16's heads at batch
+        // 32 take 197 µs; one image of 8 heads over 256 tokens 28.8 µs (a block per SM, four 64-key tiles each).
+        let gpu = try GPUCatalog.load("h200")
+        func attention(_ b: Int, _ h: Int, _ s: Int, _ d: Int) throws -> Double {
+            let g = graph { gb in
+                let q = gb.input([b, h, s, d], name: "q")
+                _ = gb.add(.attention(AttentionShape(batch: b, heads: h, seqQ: s, seqK: s, headDim: d)), inputs: [q, q, q],
+                           shape: TensorShape([b, h, s, d]))
+            }
+            let kg = Lowering.lower(g, gpu: gpu, precision: .fp32)
+            let k = try #require(kg.kernels.first { $0.name.hasPrefix("fmha_cutlassF") })
+            #expect(k.blocks == (s + 63) / 64 * h * b && k.registersPerThread == 168)
+            return TimingModel(gpu: gpu).standaloneDuration(k)
+        }
+        let vit = try attention(32, 12, 197, 64), one = try attention(1, 8, 256, 64)
+        #expect(abs(vit / 197 - 1) < 0.3, "\(vit) µs")
+        #expect(abs(one / 28.8 - 1) < 0.3, "\(one) µs")
+    }
+
     @Test func permutedCopiesStreamAtTheStridedLoopsRate() throws {
         // A permute made contiguous runs PyTorch's non-vectorised loop, profiled at a median 2.36 TB/s on the H200:
         // 32×96×56×56 floats (77 MB read and written) take about 33 µs, not the 18 µs of the vectorised rate.
