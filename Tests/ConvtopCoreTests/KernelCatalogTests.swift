@@ -162,6 +162,18 @@ struct KernelCatalogTests {
         #expect(regnet.shapeClass == "k=3,3|s=1,1|grouped" && narrow.shapeClass == regnet.shapeClass)
         #expect(abs(regnet.logShape.channels - log(8)) < 1e-9 && abs(narrow.logShape.channels - log(8)) < 1e-9)
         #expect(abs(wide.logShape.channels - log(40)) < 1e-9)
+        // A batch norm's inference kernel takes a block per channel and image and walks one plane: 1×2048×64×64
+        // (FCN-ResNet50 at batch 1) is 2,048 blocks of 4,096 values, not 2,048 channels over 4,096 positions like
+        // 32×2048×7×7 by the old reading, which is 65,536 blocks of 49.
+        func bn(_ dims: [Int], train: Int) throws -> OpSignature {
+            try #require(OpSignature(key: "batchnorm.forward|x=\(dims.map(String.init).joined(separator: ","))|train=\(train)"))
+        }
+        let fcn = try bn([1, 2048, 64, 64], train: 0).logShape, resnet = try bn([32, 2048, 7, 7], train: 0).logShape
+        #expect(abs(fcn.channels - log(2048)) < 1e-9 && abs(fcn.positions - log(4096)) < 1e-9)
+        #expect(abs(resnet.channels - log(65536)) < 1e-9 && abs(resnet.positions - log(49)) < 1e-9)
+        // Training takes a block per channel over N·H·W.
+        let training = try bn([32, 2048, 7, 7], train: 1).logShape
+        #expect(abs(training.channels - log(2048)) < 1e-9 && abs(training.positions - log(1568)) < 1e-9)
         // Depthwise and dense convolutions keep their channel count.
         #expect(abs(try conv(440, groups: 440).logShape.channels - log(440)) < 1e-9)
         #expect(abs(try conv(440, groups: 1).logShape.channels - log(440)) < 1e-9)

@@ -64,6 +64,11 @@ public struct OpSignature: Sendable, Hashable {
             // A grouped convolution's kernel follows its group width (channels per group): RegNet's 8-wide groups and
             // ResNeXt's 4-wide ones run different kernels at different rates for the same channels.
             let g = shapeClass.hasSuffix("grouped") ? max(value("g")?.first ?? 1, 1) : 1
+            if family == .batchnorm && pass == .forward && value("train") == [0] {
+                // cuDNN's inference kernel takes a block per channel and image and walks one H×W plane: neighbours
+                // share its grid (C·N) and its plane, not C and N·H·W.
+                return (log(Double(max(x[1] * x[0], 1))), log(Double(max(x[2] * x[3], 1))))
+            }
             return (log(Double(max(x[1] / g, 1))), log(Double(max(x[0] * x[2] * x[3], 1))))
         }
         if x.count == 2 { return (log(Double(max(x[1], 1))), log(Double(max(x[0], 1)))) }
