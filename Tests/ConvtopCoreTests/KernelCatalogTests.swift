@@ -171,6 +171,9 @@ struct KernelCatalogTests {
         let fcn = try bn([1, 2048, 64, 64], train: 0).logShape, resnet = try bn([32, 2048, 7, 7], train: 0).logShape
         #expect(abs(fcn.channels - log(2048)) < 1e-9 && abs(fcn.positions - log(4096)) < 1e-9)
         #expect(abs(resnet.channels - log(65536)) < 1e-9 && abs(resnet.positions - log(49)) < 1e-9)
+        // A global average pool is a mean over N·C rows of H·W values.
+        let squeeze = try #require(OpSignature(key: "apool.forward|x=32,96,56,56|o=1")).logShape
+        #expect(abs(squeeze.channels - log(32 * 96)) < 1e-9 && abs(squeeze.positions - log(56 * 56)) < 1e-9)
         // Training takes a block per channel over N·H·W.
         let training = try bn([32, 2048, 7, 7], train: 1).logShape
         #expect(abs(training.channels - log(2048)) < 1e-9 && abs(training.positions - log(1568)) < 1e-9)

@@ -57,13 +57,19 @@ public struct OpSignature: Sendable, Hashable {
     }
 
     /// log channels (per group for a grouped convolution) and log positions (N·H·W; rows for 2-D inputs; all inputs'
-    /// positions for a concatenation): the shape part of the catalog's neighbour distance.
+    /// positions for a concatenation): the shape part of the catalog's neighbour distance. Where the kernel's grid
+    /// and per-block work follow other dimensions (a global average pool's N·C rows of H·W; a batch norm's inference
+    /// kernel, a block per channel and image over one H×W plane), those stand in for channels and positions.
     public var logShape: (channels: Double, positions: Double) {
         let x = value("x") ?? [], n = value("n") ?? [], c = value("c") ?? []
         if x.count == 4 {
             // A grouped convolution's kernel follows its group width (channels per group): RegNet's 8-wide groups and
             // ResNeXt's 4-wide ones run different kernels at different rates for the same channels.
             let g = shapeClass.hasSuffix("grouped") ? max(value("g")?.first ?? 1, 1) : 1
+            if family == .adaptivePool && value("o") == [1] {
+                // A global average pool is a mean over each of N·C rows of H·W values.
+                return (log(Double(max(x[0] * x[1], 1))), log(Double(max(x[2] * x[3], 1))))
+            }
             if family == .batchnorm && pass == .forward && value("train") == [0] {
                 // cuDNN's inference kernel takes a block per channel and image and walks one H×W plane: neighbours
                 // share its grid (C·N) and its plane, not C and N·H·W.
