@@ -63,9 +63,6 @@ public struct OpSignature: Sendable, Hashable {
     public var logShape: (channels: Double, positions: Double) {
         let x = value("x") ?? [], n = value("n") ?? [], c = value("c") ?? []
         if x.count == 4 {
-            // A grouped convolution's kernel follows its group width (channels per group): RegNet's 8-wide groups and
-            // ResNeXt's 4-wide ones run different kernels at different rates for the same channels.
-            let g = shapeClass.hasSuffix("grouped") ? max(value("g")?.first ?? 1, 1) : 1
             if family == .adaptivePool && value("o") == [1] {
                 // A global average pool is a mean over each of N·C rows of H·W values.
                 return (log(Double(max(x[0] * x[1], 1))), log(Double(max(x[2] * x[3], 1))))
@@ -75,6 +72,9 @@ public struct OpSignature: Sendable, Hashable {
                 // share its grid (C·N) and its plane, not C and N·H·W.
                 return (log(Double(max(x[1] * x[0], 1))), log(Double(max(x[2] * x[3], 1))))
             }
+            // A grouped convolution's kernel follows its group width (channels per group): RegNet's 8-wide groups and
+            // ResNeXt's 4-wide ones run different kernels at different rates for the same channels.
+            let g = shapeClass.hasSuffix("grouped") ? max(value("g")?.first ?? 1, 1) : 1
             return (log(Double(max(x[1] / g, 1))), log(Double(max(x[0] * x[2] * x[3], 1))))
         }
         if x.count == 2 { return (log(Double(max(x[1], 1))), log(Double(max(x[0], 1)))) }

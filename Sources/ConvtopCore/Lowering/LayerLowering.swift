@@ -63,7 +63,7 @@ extension Lowering {
             for _ in 1..<node.inputs.count {
                 k("elementwise_kernel_strided_add", .elementwise, grid: Dim3((out.elements + 255) / 256), block: Dim3(128),
                   regs: 32, smem: 0, flops: Double(out.elements), bytes: Double(3 * out.elements) * e)
-                kernels[kernels.count - 1].timeScale = max(1, gpu.efficiency.memory / Self.stridedLoopBandwidthShare)
+                atStridedLoopRate()
             }
         case .add, .gradAccumulate:
             elementwise(node.kind == .add ? "add" : "grad_accumulate_add", elements: out.elements, tensors: node.inputs.count + 1)
@@ -71,12 +71,6 @@ extension Lowering {
             break
         }
     }
-
-    /// The share of the datasheet DRAM bandwidth PyTorch's non-vectorised element-wise loop (`elementwise_kernel<128,
-    /// 2>`, two elements a thread with index arithmetic for each) streams at: 2.36 TB/s on the H200, the median of its
-    /// 1,306 profiled launches over 5 µs in the ONNX corpus's networks (Assets/onnx/measured/kernels.jsonl.gz; 10th–90th
-    /// percentile 1.49–2.71 TB/s), against 4.2 TB/s for the vectorised kernels (`efficiency.memory`).
-    static let stridedLoopBandwidthShare = 0.49
 
     /// Pooling forward and backward, and concatenation.
     mutating func emitPooling(_ node: Node, graph: Graph) {

@@ -22,15 +22,18 @@ public struct TimingModel: Sendable {
 
     /// Achievable DRAM bandwidth for this kernel class (whole chip), bytes/s.
     public func bandwidth(_ k: Kernel) -> Double {
-        let e = gpu.efficiency
-        let f: Double
-        switch k.kernelClass {
-        case .reduction: f = e.reduction
-        case .layout: f = e.layout
-        default: f = e.memory
-        }
         let l2 = k.bytes <= Double(gpu.l2Bytes) / 2 ? gpu.l2BandwidthBoost : 1
-        return gpu.dramBandwidthGBs * 1e9 * f * l2 / k.timeScale
+        return gpu.dramBandwidthGBs * 1e9 * bandwidthShare(k.kernelClass) * l2 / k.timeScale
+    }
+
+    /// The share of the datasheet DRAM bandwidth a kernel class streams at (its efficiency).
+    public func bandwidthShare(_ c: KernelClass) -> Double {
+        let e = gpu.efficiency
+        switch c {
+        case .reduction: return e.reduction
+        case .layout: return e.layout
+        default: return e.memory
+        }
     }
 
     /// Memory traffic the whole chip sustains (bytes/s) for reads whose reuse distance is `footprint` bytes (the
