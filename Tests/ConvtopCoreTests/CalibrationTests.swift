@@ -36,3 +36,36 @@ struct CalibrationTests {
         #expect(errors[errors.count / 2] < 0.15, "\(errors)")
     }
 }
+
+/// Round 7 (networks at new input and batch sizes, both exporters; conv layers at new shapes) and round 8 (the
+/// profiler's effect), read from the shipped files.
+struct HeldOutShapeTests {
+    @Test func newShapeRunsAreSimulatedFromEveryExport() throws {
+        let rows = try OtherShapes.run()
+        // 15 networks at 2 batch sizes plus 6 training steps; 8 networks were exported by both exporters.
+        #expect(rows.count >= 50)
+        #expect(rows.contains { $0.label == "resnet50 320px dyn inference b16" })
+        #expect(rows.contains { $0.label == "googlenet 320px ts17 training b12" && $0.speedupMeasured != nil })
+        // Both exports of a network describe the same computation: their simulated times agree within 3%.
+        for r in rows where r.label.contains(" dyn ") {
+            let ts = rows.first { $0.label == r.label.replacingOccurrences(of: " dyn ", with: " ts17 ") }
+            #expect(ts.map { abs($0.serialSimulatedMs / r.serialSimulatedMs - 1) < 0.03 } ?? false, "\(r.label)")
+        }
+    }
+
+    @Test func newConvLayersAreNotInTheCatalogAndArePriced() throws {
+        let rows = try OtherShapes.convRows()
+        #expect(rows.count == 360)
+        #expect(Set(rows.map(\.pass)) == [.forward, .dgrad, .wgrad])
+        #expect(rows.allSatisfy { $0.origin != .catalog && $0.simulatedUs > 0 && $0.measuredUs > 0 })
+        #expect(rows.filter { $0.origin == .near }.count > rows.count / 2)
+    }
+
+    @Test func profilerSlowsTheFrontEndMoreThanNetworks() throws {
+        let rows = try ProfilerEffect.rows()
+        let fe = rows.first { $0.label == "front end 1 blocks × 16 chains" }
+        let net = rows.first { $0.label == "googlenet inference b1" }
+        #expect(fe.map { $0.after / $0.before > 2 } ?? false)
+        #expect(net.map { $0.after / $0.before < 1.1 && ($0.speedupBefore ?? 0) > ($0.speedupAfter ?? 9) } ?? false)
+    }
+}

@@ -145,6 +145,23 @@ struct SessionTests {
 
 /// The Chrome Trace export, checked for structure.
 struct ChromeTraceTests {
+    /// Each kernel says where its time comes from: the zoo's ResNet-50 on the H200 runs the catalog's measured
+    /// kernels; without a catalog (the V100 profile) every time is the model's.
+    @Test func traceSaysWhereEachKernelTimeComesFrom() throws {
+        func origins(_ gpu: String) throws -> [String: Int] {
+            var s = Scenario(); s.model = "resnet50"; s.gpu = gpu; s.policy = .serial
+            let w = try Workload(s)
+            let text = ChromeTrace.render(workload: w, result: try w.run(.serial))
+            let events = (try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any])["traceEvents"] as! [[String: Any]]
+            var n: [String: Int] = [:]
+            for e in events where (e["cat"] as? String) == "kernel" { n[(e["args"] as! [String: Any])["timing"] as? String ?? "missing", default: 0] += 1 }
+            return n
+        }
+        let h200 = try origins("h200"), v100 = try origins("v100")
+        #expect(h200["catalog", default: 0] > 100 && h200["missing"] == nil)
+        #expect(v100 == ["model": v100.values.reduce(0, +)])
+    }
+
     @Test(arguments: [("googlenet", PolicyKind.branch), ("resnet18", PolicyKind.criticalPath)])
     func exportedTraceHasNamedTracksOrderedNonOverlappingEventsAndCounters(_ c: (String, PolicyKind)) throws {
         var s = Scenario(); s.model = c.0; s.gpu = "h100"; s.policy = c.1

@@ -40,6 +40,8 @@ public enum ChromeTrace {
         var op: String, opType: String, kernel: String, kernelClass: String, grid: String, block: String
         var blocks: Int, blocksPerSM: Int, registersPerThread: Int, sharedMemoryBytes: Int, flops: Int, bytes: Int
         var smsUsed: Int, standaloneUs: Double, onCriticalPath: Bool
+        /// Where the kernel's time comes from: measured (catalog), the nearest measured ops (near) or the model alone.
+        var timing: KernelOrigin
         /// µs by cause, against the kernel's latest producer, as `convtop explain` counts it.
         var waitedUs: [String: Double]
 
@@ -47,6 +49,7 @@ public enum ChromeTrace {
             case op, opType = "op_type", kernel, kernelClass = "class", grid, block, blocks, blocksPerSM = "blocks_per_sm"
             case registersPerThread = "registers_per_thread", sharedMemoryBytes = "shared_memory_bytes", flops, bytes
             case smsUsed = "sms_used", standaloneUs = "standalone_us", onCriticalPath = "on_critical_path", waitedUs = "waited_us"
+            case timing
         }
     }
 
@@ -90,7 +93,7 @@ public enum ChromeTrace {
                                   registersPerThread: k.registersPerThread, sharedMemoryBytes: k.sharedMemoryPerBlock,
                                   flops: Int(k.flops), bytes: Int(k.bytes), smsUsed: rec.smsUsed,
                                   standaloneUs: us(timing.standaloneDuration(k)), onCriticalPath: onPath.contains(rec.kernel),
-                                  waitedUs: waited)
+                                  timing: k.origin, waitedUs: waited)
             return Event(ph: "X", tid: rec.stream + 10, cat: "kernel", name: op.name, ts: us(rec.start),
                          dur: us(max(rec.end - rec.start, 0.001)), args: .kernel(args))
         }

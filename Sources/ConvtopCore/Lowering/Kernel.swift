@@ -98,7 +98,7 @@ public struct KernelGraph: Sendable {
 }
 
 /// Where a kernel's launch configuration and time come from.
-public enum KernelOrigin: String, Sendable, Hashable, CaseIterable {
+public enum KernelOrigin: String, Sendable, Hashable, CaseIterable, Encodable {
     /// convtop's rules and roofline.
     case model
     /// Measured: the kernel catalog holds this op instance.

@@ -56,7 +56,9 @@ struct Validate: ParsableCommand {
         printTable(["case", "speedup meas", "speedup sim"], r.pairs.map { [$0.label, fmt($0.measuredSpeedup, 3), fmt($0.simulatedSpeedup, 3)] })
         FidelityOutput.print(try FidelityReport.run(), allChains: all)
         FidelityOutput.printSecondLease(try SecondLeaseReport.run(gpu: try GPUCatalog.load("h200")), allChains: all)
+        FidelityOutput.printProfilerEffect(try ProfilerEffect.rows())
         FidelityOutput.printHeldOut(try HeldOutNetworks.run())
+        FidelityOutput.printOtherShapes(try OtherShapes.run(), convs: try OtherShapes.convRows())
         FidelityOutput.printCatalog(gpu: try GPUCatalog.load("h200"))
     }
 }

@@ -78,6 +78,38 @@ extension FidelityOutput {
 }
 
 extension FidelityOutput {
+    /// Round 7: networks at new input and batch sizes, both exporters, and conv layers at new shapes.
+    static func printOtherShapes(_ rows: [FidelityReport.NetworkRow], convs: [OtherShapes.ConvRow]) {
+        Swift.print("\nNew input sizes, batch sizes and networks (Assets/calibration/round7: nothing was fitted or catalogued on them; each ONNX export simulated, ts17 = TorchScript exporter, dyn = dynamo)")
+        networkTable(rows, speedupWhenMeasured: true)
+        let se = FidelityReport.medianWorst(rows.map(\.serialError))
+        let sp = FidelityReport.medianWorst(rows.compactMap(\.speedupError))
+        Swift.print("New-shapes summary: serial time error median \(String(format: "%.1f%%", se.median * 100)), worst \(String(format: "%.1f%%", se.worst * 100)) over \(rows.count) sets; speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)) over \(rows.compactMap(\.speedupError).count)")
+        Swift.print("\nConvolutions at new shapes (\(convs.count) layers: odd channels, maps and batches; 1×1 to 7×7, strided, grouped, depthwise), each alone, as a user's network would price them")
+        var table: [[String]] = []
+        for p in OpPass.allCases {
+            for o in [KernelOrigin.near, .model] {
+                let errs = convs.filter { $0.pass == p && $0.origin == o }.map(\.error)
+                guard !errs.isEmpty else { continue }
+                let mw = FidelityReport.medianWorst(errs)
+                let sorted = errs.sorted()
+                table.append(["conv " + p.rawValue, o == .near ? "catalog neighbours" : "model alone", String(errs.count),
+                              String(format: "%+.1f%%", sorted[sorted.count / 2] * 100), pct1(mw.median), pct1(mw.worst)])
+            }
+        }
+        printTable(["ops", "priced by", "layers", "median signed error", "median error", "worst"], table)
+        let mw = FidelityReport.medianWorst(convs.map(\.error))
+        Swift.print("New-conv summary: single-layer error median \(pct1(mw.median)), worst \(pct1(mw.worst)) over \(convs.count) layers")
+    }
+
+    /// Round 8: the same cases before and after the profiler ran in the measuring process.
+    static func printProfilerEffect(_ rows: [ProfilerEffect.Row]) {
+        Swift.print("\nThe profiler's trace left behind (Assets/calibration/round8: one process times each case, then runs PyTorch's profiler once, then times it again)")
+        printTable(["case", "unit", "before", "after", "change", "speedup before", "speedup after"],
+                   rows.map { [$0.label, $0.unit, fmt($0.before, 3), fmt($0.after, 3), String(format: "%+.0f%%", ($0.after / $0.before - 1) * 100),
+                               $0.speedupBefore.map { fmt($0, 2) } ?? "–", $0.speedupAfter.map { fmt($0, 2) } ?? "–"] })
+    }
+
     /// The kernel catalog's leave-one-layer-out cross-validation, per op family and pass.
     static func printCatalog(gpu: GPUSpec) {
         guard case .measured(let catalog) = CatalogSource.forGPU(gpu) else { return }

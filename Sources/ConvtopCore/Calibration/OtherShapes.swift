@@ -1,0 +1,84 @@
+import Foundation
+
+/// Round 7's held-out sets (Assets/calibration/round7, `measure_other_shapes.py`): torchvision networks at input
+/// sizes (160–448) and batch sizes (2–48) nothing in convtop was fitted or catalogued on, several of them networks
+/// in no earlier set, each exported with both of PyTorch's ONNX exporters where both succeeded. Every run is
+/// simulated from each export; the conv layers at new shapes are checked one by one against what the lowering gives
+/// them (catalog neighbours or the model alone).
+public enum OtherShapes {
+    /// One measured run of `runs.jsonl`.
+    struct Run: Decodable {
+        var network: String, input: Int, batch: Int, mode: String, onnx: String
+        var serial: Double?, branch: Double?
+        enum CodingKeys: String, CodingKey {
+            case network, input, batch, mode, onnx, serial = "serial_graph_ms", branch = "branch_graph_ms"
+        }
+    }
+
+    /// The ONNX exporters whose files round 7 kept, by file suffix.
+    public enum Exporter: String, CaseIterable, Sendable {
+        case torchScript = "ts17", dynamo = "dyn"
+    }
+
+    static func folder() throws -> String {
+        guard let dir = AssetLocator.directory("calibration/round7") else {
+            throw ConvtopError(.model, "cannot find convtop's Assets/calibration/round7 folder; set CONVTOP_ASSETS to the Assets directory")
+        }
+        return dir
+    }
+
+    /// Every run simulated from every export of its network (label: network, input size, exporter, mode, batch).
+    public static func run(gpu: GPUSpec? = nil) throws -> [FidelityReport.NetworkRow] {
+        let dir = try folder()
+        let g = try gpu ?? GPUCatalog.load("h200")
+        let runs = (FileManager.default.contents(atPath: dir + "/runs.jsonl") ?? Data())
+            .split(separator: UInt8(ascii: "\n")).compactMap { try? JSONDecoder().decode(Run.self, from: Data($0)) }
+        var cases: [(file: String, label: String, batch: Int, mode: GraphMode, serial: Double, branch: Double?)] = []
+        for r in runs {
+            guard let serial = r.serial else { continue }
+            for e in Exporter.allCases {
+                let file = dir + "/exported/\(r.onnx)__\(e.rawValue).onnx.gz"
+                guard FileManager.default.fileExists(atPath: file) else { continue }
+                let mode: GraphMode = r.mode == "training" ? .training : .inference
+                cases.append((file, "\(r.network) \(r.input)px \(e.rawValue) \(r.mode) b\(r.batch)", r.batch, mode, serial, r.branch))
+            }
+        }
+        let list = cases
+        return try parallelMap(list.count) { i in
+            let c = list[i]
+            return try FidelityReport.networkRow(model: c.file, label: c.label, batch: c.batch, mode: c.mode, serialMs: c.serial,
+                                                 branchMs: c.branch, gpu: g, simulateBranch: false)
+        }
+    }
+
+    /// One convolution at a new shape: its measured time and convtop's, and where convtop's time came from.
+    public struct ConvRow: Sendable {
+        public var key: String
+        public var pass: OpPass
+        public var measuredUs: Double, simulatedUs: Double
+        /// The catalog's neighbours (`.near`) or the model alone (`.model`).
+        public var origin: KernelOrigin
+        public var error: Double { simulatedUs / measuredUs - 1 }
+    }
+
+    /// The conv layers of `conv_ops.tsv.gz` priced as a user's network would get them: lowered with the shipped
+    /// catalog (none of these keys is in it), each kernel alone.
+    public static func convRows(gpu: GPUSpec? = nil) throws -> [ConvRow] {
+        let dir = try folder()
+        let g = try gpu ?? GPUCatalog.load("h200")
+        let measured = try CatalogFile.load(path: dir + "/conv_ops.tsv.gz").catalog.allEntries
+        let source = CatalogSource.forGPU(g)
+        let catalog = source.catalog
+        let timing = TimingModel(gpu: g)
+        let rows = try parallelMap(measured.count) { i -> ConvRow? in
+            let e = measured[i]
+            guard e.totalUs > 0, catalog?.entry(e.key) == nil, let (graph, node) = OpSignature(key: e.key)?.rebuilt() else { return nil }
+            let kg = Lowering.lower(graph, gpu: g, precision: .tf32, catalog: source)
+            let ks = kg.opKernels[node].map { kg.kernels[$0] }
+            guard !ks.isEmpty else { return nil }
+            return ConvRow(key: e.key, pass: e.pass, measuredUs: e.totalUs, simulatedUs: ks.reduce(0) { $0 + timing.standaloneDuration($1) },
+                           origin: ks.contains { $0.origin == .near } ? .near : ks[0].origin)
+        }
+        return rows.compactMap { $0 }
+    }
+}
