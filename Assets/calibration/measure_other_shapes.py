@@ -7,8 +7,10 @@ Everything convtop was calibrated on ran at 224x224 (299 for Inception-v3) and b
 torchvision networks run at other input sizes (160-448) and at batch sizes such as 2, 4, 12 and 48, several of them
 networks that are in no earlier set (DenseNet-169, EfficientNet-B1/B3, RegNet-Y-800MF, VGG-13-BN, ShuffleNet-v2 2.0,
 MNASNet 0.5, ViT-B/32). Writes, as it goes (a killed run keeps what it wrote):
-  exported/NAME_SIZE__ts17.onnx   TorchScript exporter, opset 17, batch 1, no weights
-  exported/NAME_SIZE__dyn.onnx    the dynamo exporter (optimize=True; external weights dropped), where it exports
+  exported/NAME_SIZE__ts17.onnx.gz  TorchScript exporter, opset 17, batch 1, no weights
+  exported/NAME_SIZE__dyn.onnx.gz   the dynamo exporter (optimize=True; external weights dropped), where it exports
+                  (the shipped files are a second, export-only run of export_one: the device returned too few files of
+                  the first; the same export_one on the same machine and versions)
   exports.jsonl   one line per export (ok or the error)
   runs.jsonl      per case: network, input size, batch, mode, serial CUDA Graph replay ms, branch-rule (8 streams,
                   Opara's rule, as measure_round2.py) replay ms where torch.fx traces the network, kernel count
