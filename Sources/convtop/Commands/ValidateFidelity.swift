@@ -104,7 +104,7 @@ extension FidelityOutput {
 
     /// Round 8: the same cases before and after the profiler ran in the measuring process.
     static func printProfilerEffect(_ rows: [ProfilerEffect.Row]) {
-        Swift.print("\nThe profiler's trace left behind (Assets/calibration/round8: one process times each case, then runs PyTorch's profiler once, then times it again)")
+        Swift.print("\nThe profiler's trace left behind (Assets/calibration/round8: one process times each case, then runs PyTorch's profiler once, then times it again; front end: the graph replay over its 512 kernels, launch floor included)")
         printTable(["case", "unit", "before", "after", "change", "speedup before", "speedup after"],
                    rows.map { [$0.label, $0.unit, fmt($0.before, 3), fmt($0.after, 3), String(format: "%+.0f%%", ($0.after / $0.before - 1) * 100),
                                $0.speedupBefore.map { fmt($0, 2) } ?? "–", $0.speedupAfter.map { fmt($0, 2) } ?? "–"] })
