@@ -54,7 +54,7 @@ public struct CatalogCrossValidation: Sendable {
                 let model = modelErrors[cls] ?? []
                 rows.append(Row(family: f, pass: p, predicted: errs.count, total: total, medianError: mw.median,
                                 worstError: mw.worst, p90Error: percentile(errs, 0.9),
-                                modelMedianError: model.isEmpty ? nil : percentile(model, 0.5),
+                                modelMedianError: model.isEmpty ? nil : FidelityReport.medianWorst(model).median,
                                 modelP90Error: model.isEmpty ? nil : percentile(model, 0.9)))
             }
         }
