@@ -170,10 +170,10 @@ extension Lowering {
             for (pass, lists, touched) in [("foreach_mul_", 1, 2), ("foreach_add_buf", 2, 3), ("foreach_add_param", 2, 3)] {
                 for launch in MultiTensorApply.launches(sizes, lists: lists) {
                     let bytes = Double(launch.elements * touched) * e
-                    k("multi_tensor_apply_\(pass)", .elementwise, grid: Dim3(launch.blocks), block: Dim3(MultiTensorApply.threadsPerBlock),
+                    let i = k("multi_tensor_apply_\(pass)", .elementwise, grid: Dim3(launch.blocks), block: Dim3(MultiTensorApply.threadsPerBlock),
                       regs: 32, smem: 0, flops: Double(launch.elements), bytes: bytes)
                     let alone = MultiTensorApply.standaloneUs(launch, bytes: bytes, gpu: gpu)
-                    kernels[kernels.count - 1].timeScale = timing.timeScale(kernels[kernels.count - 1], toUs: alone)
+                    kernels[i].timeScale = timing.timeScale(kernels[i], toUs: alone)
                 }
             }
         default:

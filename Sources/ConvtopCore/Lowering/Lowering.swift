@@ -72,14 +72,18 @@ public struct Lowering {
         return copy
     }
 
+    /// Appends one kernel (registers and shared memory fitted to the chip) and returns its index, for the emitters
+    /// that then set a measured rule on it (a time scale or a block latency).
+    @discardableResult
     mutating func k(_ name: String, _ cls: KernelClass, grid: Dim3, block: Dim3, regs: Int, smem: Int,
-                            flops: Double, bytes: Double) {
+                            flops: Double, bytes: Double) -> Int {
         let threads = block.count
         kernels.append(Kernel(id: 0, op: 0, name: name, kernelClass: cls, grid: grid, block: block,
                               registersPerThread: gemm.fitRegisters(regs, threads: threads),
                               sharedMemoryPerBlock: gemm.fitShared(smem), flops: flops, bytes: bytes,
                               precision: cls == .tensorGemm ? precision : (precision == .tf32 ? .fp32 : precision),
                               deps: []))
+        return kernels.count - 1
     }
 
     /// PyTorch's vectorized element-wise kernel: 128 threads, 1024 elements per block.

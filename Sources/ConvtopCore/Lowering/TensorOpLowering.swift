@@ -31,9 +31,9 @@ extension Lowering {
             reduction("reduce_kernel", input: inShape.elements, output: out.elements)
         case .layerNorm(let n):
             let rows = out.elements / max(n, 1)
-            k("vectorized_layer_norm_kernel", .reduction, grid: Dim3(rows), block: Dim3(32, 4), regs: 39, smem: 24,
+            let i = k("vectorized_layer_norm_kernel", .reduction, grid: Dim3(rows), block: Dim3(32, 4), regs: 39, smem: 24,
               flops: Double(out.elements * 8), bytes: Double(out.elements * 2) * e)
-            kernels[kernels.count - 1].blockLatencyUs = Self.layerNormBlockLatencyUs
+            kernels[i].blockLatencyUs = Self.layerNormBlockLatencyUs
         case .groupNorm(let g):
             let rows = out.batch * g
             k("RowwiseMomentsCUDAKernel", .reduction, grid: Dim3(rows), block: Dim3(512), regs: 32, smem: 0,
@@ -150,13 +150,13 @@ extension Lowering {
         let name = half ? (backward ? "flash_bwd_kernel" : "flash_fwd_kernel")
             : (backward ? "fmha_cutlassB_f32_aligned_64x64_k64_sm80" : "fmha_cutlassF_f32_aligned_64x64_rf_sm80")
         let fp32Forward = !half && !backward
-        k(name, half ? .tensorGemm : .cudaCore, grid: Dim3((rows + tile - 1) / tile, s.heads, s.batch), block: Dim3(32, 4),
+        let i = k(name, half ? .tensorGemm : .cudaCore, grid: Dim3((rows + tile - 1) / tile, s.heads, s.batch), block: Dim3(32, 4),
           regs: fp32Forward ? 168 : 128, smem: fp32Forward ? 36352 : (half ? 49152 : 40960), flops: flops, bytes: bytes)
         if fp32Forward {
             let scale = max(1, gpu.efficiency.cudaCore / Self.fp32AttentionShare)
-            kernels[kernels.count - 1].timeScale = scale
+            kernels[i].timeScale = scale
             // (a block latency is stretched by the time scale like every rate, so it is given before the stretch)
-            kernels[kernels.count - 1].blockLatencyUs = Self.fp32AttentionBlockUs / scale
+            kernels[i].blockLatencyUs = Self.fp32AttentionBlockUs / scale
         }
     }
 
