@@ -66,6 +66,29 @@ struct LoweringTests {
         #expect(f.blocksPerSM(try GPUCatalog.load("h100")) == 1)
     }
 
+    @Test func smallGroupsRunGroupByGroupWithGenericTransposes() throws {
+        // Profiled on the H200 (Assets/onnx/measured/kernels.jsonl.gz): RegNet-X-400MF's first grouped convolution at
+        // batch 32 (32 channels in 2 groups, 3×3, stride 2, 112×112) runs per group a genericTranspose of 12,545
+        // blocks (375 and 370 µs), an FFMA convolution and a genericTranspose of 3,137 blocks (112 and 101 µs).
+        let gpu = try GPUCatalog.load("h200")
+        func lowered(batch: Int, groups: Int) -> KernelGraph {
+            let g = graph { b in _ = b.conv(b.input([batch, 32, 112, 112], name: "x"), 32, k: 3, s: 2, p: 1, groups: groups, name: "op") }
+            return Lowering.lower(g, gpu: gpu, precision: .tf32)
+        }
+        let kg = lowered(batch: 32, groups: 2)
+        #expect(kg.kernels.map(\.name).filter { $0 == "genericTranspose_kernel" }.count == 4)
+        #expect(kg.kernels.count == 6)
+        let t = TimingModel(gpu: gpu)
+        let transposes = kg.kernels.filter { $0.name == "genericTranspose_kernel" }
+        #expect(transposes.map(\.blocks) == [12544, 3136, 12544, 3136])
+        #expect(abs(t.standaloneDuration(transposes[0]) / 372 - 1) < 0.25, "\(t.standaloneDuration(transposes[0])) µs")
+        #expect(abs(t.standaloneDuration(transposes[1]) / 106 - 1) < 0.25, "\(t.standaloneDuration(transposes[1])) µs")
+        // At batch 1, and with 8 groups of 4 channels, cuDNN's grouped kernels run the whole convolution.
+        for other in [lowered(batch: 1, groups: 2), lowered(batch: 32, groups: 8)] {
+            #expect(!other.kernels.contains { $0.name == "genericTranspose_kernel" })
+        }
+    }
+
     @Test func layerNormBlocksAreLatencyBound() throws {
         // Profiled on the H200 (Assets/onnx/measured/kernels.jsonl.gz): Swin-T's first-stage layer norm, 100,352 rows
         // of 96 at batch 32, takes 160 µs (0.5 TB/s, latency not bandwidth); one row of 768 (a ConvNeXt-T head) 3.5 µs.

@@ -46,6 +46,13 @@ public struct OpSignature: Sendable, Hashable {
             // Depthwise (a group per channel) and grouped convolutions (ResNeXt, RegNet) run different kernels.
             let channels = value("x").flatMap { $0.count > 1 ? $0[1] : nil }
             variant = g == 1 ? "dense" : (g == channels ? "depthwise" : "grouped")
+            // Grouped convolutions cuDNN runs one group at a time (`Lowering.runsGroupByGroup`) take their neighbours
+            // from that path only: it is several times slower than the grouped kernels.
+            if variant == "grouped", let x = value("x"), x.count == 4, let cout = value("cout")?.first, let k = value("k"), k.count == 2,
+               let conv: ConvPass = pass == .forward ? .fprop : (pass == .dgrad ? .dgrad : (pass == .wgrad ? .wgrad : nil)),
+               Lowering.runsGroupByGroup(inChannels: x[1], outChannels: cout, groups: g, window: (k[0], k[1]), batch: x[0], pass: conv) {
+                variant = "grouped-by-group"
+            }
         }
         if family == .adaptivePool, let o = value("o")?.first {
             // A global average pool (squeeze-and-excitation, a classifier's head) is a mean reduction, 5-13x faster
@@ -74,7 +81,7 @@ public struct OpSignature: Sendable, Hashable {
             }
             // A grouped convolution's kernel follows its group width (channels per group): RegNet's 8-wide groups and
             // ResNeXt's 4-wide ones run different kernels at different rates for the same channels.
-            let g = shapeClass.hasSuffix("grouped") ? max(value("g")?.first ?? 1, 1) : 1
+            let g = shapeClass.contains("grouped") ? max(value("g")?.first ?? 1, 1) : 1
             return (log(Double(max(x[1] / g, 1))), log(Double(max(x[0] * x[2] * x[3], 1))))
         }
         if x.count == 2 { return (log(Double(max(x[1], 1))), log(Double(max(x[0], 1)))) }

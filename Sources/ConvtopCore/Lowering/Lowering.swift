@@ -141,6 +141,10 @@ public struct Lowering {
         case .wgrad: (m, n, kk) = (a.outChannels, cin * kArea, nImg * output.spatial)
         case .fprop: (m, n, kk) = (nImg * output.spatial, a.outChannels, cin * kArea)
         }
+        if Self.runsGroupByGroup(a, batch: nImg, pass: pass) {
+            groupByGroupConvolution(a, input: input, output: output, pass: pass)
+            return
+        }
         let g = ConvGemm(m: m, n: n, k: kk, images: nImg, cinPerGroup: cin, kernelArea: kArea,
                          flops: 2 * Double(output.elements) * Double(cin * kArea),
                          bytes: Double(input.elements + output.elements + a.parameterTensors[0]) * e)
@@ -179,7 +183,7 @@ public struct Lowering {
 
     /// cuDNN's FFMA kernels: `implicit_convolve_sgemm` for the first layer's few input channels, else 32×32 tiles
     /// (split-K for weight gradients).
-    private mutating func cudaCoreConvolution(_ g: ConvGemm, pass: ConvPass) {
+    mutating func cudaCoreConvolution(_ g: ConvGemm, pass: ConvPass) {
         if g.cinPerGroup <= 4 && pass == .fprop {
             k("implicit_convolve_sgemm", .cudaCore, grid: Dim3((g.m + 31) / 32, (g.n + 31) / 32), block: Dim3(8, 8),
               regs: 64, smem: 2304, flops: g.flops, bytes: g.bytes)

@@ -1,0 +1,61 @@
+/// Grouped convolutions that cuDNN 9 runs one group at a time: for each group a generic transpose gathers the group's
+/// slice of the input, an FP32 FFMA convolution computes the group, and a second generic transpose scatters its slice
+/// of the output back (profiled in RegNet-X at batch 32 and RegNet-Y-800MF at batch 4: grids of one 512-thread block
+/// per 512 elements of a group's slice). On the H200 that path costs several times the grouped kernels cuDNN uses
+/// otherwise (RegNet-X at batch 32: one such layer is 960 µs of a 3.2 ms forward pass).
+extension Lowering {
+    /// Whether cuDNN takes the group-by-group path, read off the H200 catalog's sweep of 3×3 grouped convolutions
+    /// (Assets/catalog/h200/catalog.tsv.gz; 2–256 groups of 4–64 channels, maps 7–56, batch 1, 8 and 32, forward and
+    /// both gradients): forward passes with 16 channels per group in 2 groups (16 of 16 shapes at batch 8 and 32) or
+    /// 4 groups up to batch 8 (8 of 8; at batch 32 none of 8), and 32 channels per group in 2 groups (11 of 16) or 4
+    /// groups up to batch 8 (8 of 8); data gradients with 16 channels per group in 2 or 4 groups up to batch 8 (15 of
+    /// 16). Never at batch 1 (none of 48), never for weight gradients, and no other width or window was measured.
+    static func runsGroupByGroup(_ a: ConvAttributes, batch: Int, pass: ConvPass) -> Bool {
+        runsGroupByGroup(inChannels: a.inChannels, outChannels: a.outChannels, groups: a.groups, window: (a.kernelH, a.kernelW),
+                         batch: batch, pass: pass)
+    }
+
+    static func runsGroupByGroup(inChannels: Int, outChannels: Int, groups: Int, window: (Int, Int), batch: Int,
+                                 pass: ConvPass) -> Bool {
+        guard groups == 2 || groups == 4, window == (3, 3), batch >= 2 else { return false }
+        let width = inChannels / groups
+        guard outChannels / groups == width else { return false }
+        switch pass {
+        case .fprop: return (width == 16 || width == 32) && (groups == 2 || batch <= 8)
+        case .dgrad: return width == 16 && batch <= 8
+        case .wgrad: return false
+        }
+    }
+
+    /// cuDNN's `genericTranspose_kernel`: 512 threads, one element each, at 2.47% of the datasheet DRAM bandwidth plus
+    /// 3.13 µs beyond the launch latency — the least-squares line through the catalog's 2,788 launches of it (4.18 µs +
+    /// 8 bytes per element at 118.5 GB/s on the H200; the 32 over a million elements median 125 GB/s).
+    static let genericTransposeBandwidthShare = 0.0247
+    static let genericTransposeExtraUs = 3.13
+
+    /// The group-by-group path for a convolution `runsGroupByGroup` accepts.
+    mutating func groupByGroupConvolution(_ a: ConvAttributes, input: TensorShape, output: TensorShape, pass: ConvPass) {
+        let read = pass == .fprop ? input : output, written = pass == .fprop ? output : input
+        let width = a.inChannels / a.groups, kArea = a.kernelH * a.kernelW
+        let m = pass == .fprop ? output.batch * output.spatial : input.batch * input.spatial
+        let n = pass == .fprop ? a.outChannels / a.groups : width
+        let kk = (pass == .fprop ? width : a.outChannels / a.groups) * kArea
+        let one = ConvGemm(m: m, n: n, k: kk, images: input.batch, cinPerGroup: width, kernelArea: kArea,
+                           flops: 2 * Double(output.elements / a.groups) * Double(width * kArea),
+                           bytes: Double((read.elements + written.elements) / a.groups + a.parameterTensors[0] / a.groups) * e)
+        for _ in 0..<a.groups {
+            genericTranspose(elements: read.elements / a.groups)
+            cudaCoreConvolution(one, pass: pass)
+            genericTranspose(elements: written.elements / a.groups)
+        }
+    }
+
+    private mutating func genericTranspose(elements: Int) {
+        let bytes = Double(2 * elements) * e
+        let i = k("genericTranspose_kernel", .layout, grid: Dim3((elements + 511) / 512), block: Dim3(512), regs: 30, smem: 0,
+                  flops: 0, bytes: bytes)
+        let us = gpu.kernelLatencyUs + Self.genericTransposeExtraUs
+            + bytes / (gpu.dramBandwidthGBs * 1e9 * Self.genericTransposeBandwidthShare) * 1e6
+        kernels[i].timeScale = TimingModel(gpu: gpu).timeScale(kernels[i], toUs: us)
+    }
+}
