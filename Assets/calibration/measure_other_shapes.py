@@ -118,6 +118,27 @@ def heldout_conv_manifest(n=120, seed=7):
     return out
 
 
+def large_window_manifest(n=40, seed=9):
+    """Dense 7x7 forward convolutions at shapes none of the shipped sets holds (round 9: a held-out check of the
+    large-window kernel rule, which was read off round 7's ten 7x7 layers)."""
+    r = random.Random(seed)
+    chans = [16, 24, 40, 56, 64, 96, 120, 144, 176, 256, 288, 448, 512, 704]
+    maps = [8, 11, 14, 18, 22, 28, 36, 44, 56, 72, 96]
+    batches = [1, 2, 3, 5, 8, 12, 20, 32]
+    out, seen = [], set()
+    while len(out) < n:
+        c, cout, hw, b, s = r.choice(chans), r.choice(chans), r.choice(maps), r.choice(batches), r.choice([1, 1, 2])
+        if b * max(c, cout) * hw * hw > 40_000_000 or c < 48: continue
+        key = f"conv.forward|x={b},{c},{hw},{hw}|cout={cout}|k=7,7|s={s},{s}|p=3,3|d=1,1|g=1|bias=0"
+        if key in seen: continue
+        seen.add(key)
+        ho = (hw + 6 - 7) // s + 1
+        params = {"x": [b, c, hw, hw], "cout": [cout], "k": [7, 7], "s": [s, s], "p": [3, 3], "d": [1, 1], "g": [1], "bias": [0]}
+        out.append({"key": key, "family": "conv", "pass": "forward", "params": params, "flops": 2 * b * cout * ho * ho * c * 49,
+                    "bytes": 4 * (b * c * hw * hw + cout * c * 49 + b * cout * ho * ho)})
+    return out
+
+
 def gpu_phase(deadline):
     import torch
     sys.path.insert(0, HERE)

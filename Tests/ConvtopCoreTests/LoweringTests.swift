@@ -89,6 +89,31 @@ struct LoweringTests {
         }
     }
 
+    @Test func sevenBySevenWindowsRunOneTileKernelWithoutSplitK() throws {
+        // Measured on the H200 (Assets/calibration/round7/conv_ops.tsv.gz): 24×768×12×12 → 24 channels, 7×7, stride 2
+        // ran 4 blocks of CUTLASS's 256×64 tile kernel in 710 µs; 6×232×60×60 → 136 channels, 338 blocks in 599 µs.
+        let gpu = try GPUCatalog.load("h200")
+        func tileKernel(_ x: [Int], _ cout: Int, stride: Int) throws -> (Kernel, Double) {
+            let g = graph { b in _ = b.conv(b.input(x, name: "x"), cout, k: 7, s: stride, p: 3, name: "op") }
+            let k = try #require(Lowering.lower(g, gpu: gpu, precision: .tf32).kernels.first { $0.name.hasPrefix("cutlass_tensorop_s1688fprop") })
+            return (k, TimingModel(gpu: gpu).standaloneDuration(k))
+        }
+        let (narrow, narrowUs) = try tileKernel([24, 768, 12, 12], 24, stride: 2)
+        #expect(narrow.blocks == 4)
+        #expect(abs(narrowUs / 710 - 1) < 0.15, "\(narrowUs) µs")
+        let (wide, _) = try tileKernel([6, 232, 60, 60], 136, stride: 1)
+        #expect(wide.blocks == 338)
+        // 338 blocks, two per SM: simulated, the last 74 run alone once the first 264 are done.
+        var sc = Scenario(); sc.gpu = "h200"; sc.launch = .graph; sc.kernelSource = .model
+        let w = try Workload(graph: graph { b in _ = b.conv(b.input([6, 232, 60, 60], name: "x"), 136, k: 7, s: 1, p: 3, name: "op") },
+                             scenario: sc, gpu: gpu)
+        let rec = try #require(try w.simulate(.serial, recordBlocks: false).1.kernels.first { w.kernels.kernels[$0.kernel].name.hasPrefix("cutlass_tensorop_s1688") })
+        #expect(abs((rec.end - rec.start) / 599 - 1) < 0.15, "\(rec.end - rec.start) µs")
+        // A 7×7 stem on three input channels stays on cuDNN's FFMA kernel.
+        let stem = graph { b in _ = b.conv(b.input([8, 3, 224, 224], name: "x"), 64, k: 7, s: 2, p: 3, name: "op") }
+        #expect(!Lowering.lower(stem, gpu: gpu, precision: .tf32).kernels.contains { $0.name.hasPrefix("cutlass_tensorop_s1688") })
+    }
+
     @Test func layerNormBlocksAreLatencyBound() throws {
         // Profiled on the H200 (Assets/onnx/measured/kernels.jsonl.gz): Swin-T's first-stage layer norm, 100,352 rows
         // of 96 at batch 32, takes 160 µs (0.5 TB/s, latency not bandwidth); one row of 768 (a ConvNeXt-T head) 3.5 µs.

@@ -61,12 +61,21 @@ public enum OtherShapes {
         public var error: Double { simulatedUs / measuredUs - 1 }
     }
 
-    /// The conv layers of `conv_ops.tsv.gz` priced as a user's network would get them: lowered with the shipped
-    /// catalog (none of these keys is in it), each kernel alone.
-    public static func convRows(gpu: GPUSpec? = nil) throws -> [ConvRow] {
-        let dir = try folder()
+    /// Conv layers at new shapes measured in the catalog's format: round 7's 120 layers of every kind (forward, data and
+    /// weight gradient) and round 9's 40 dense 7×7 forward layers, the held-out check of the large-window rule that was
+    /// read off round 7's (`Lowering.largeWindowConvolution`).
+    public enum ConvSet: String, CaseIterable, Sendable {
+        case round7 = "round7/conv_ops.tsv.gz", round9 = "round9/large_window_convs.tsv.gz"
+    }
+
+    /// The conv layers of `set` priced as a user's network would get them: lowered with the shipped catalog (none of
+    /// these keys is in it), each kernel alone.
+    public static func convRows(_ set: ConvSet = .round7, gpu: GPUSpec? = nil) throws -> [ConvRow] {
+        guard let dir = AssetLocator.directory("calibration") else {
+            throw ConvtopError(.model, "cannot find convtop's Assets/calibration folder; set CONVTOP_ASSETS to the Assets directory")
+        }
         let g = try gpu ?? GPUCatalog.load("h200")
-        let measured = try CatalogFile.load(path: dir + "/conv_ops.tsv.gz").catalog.allEntries
+        let measured = try CatalogFile.load(path: dir + "/" + set.rawValue).catalog.allEntries
         let source = CatalogSource.forGPU(g)
         let catalog = source.catalog
         let timing = TimingModel(gpu: g)

@@ -95,7 +95,7 @@ public struct Lowering {
           flops: Double(n) * flopsPerElement, bytes: Double(n * tensors) * e)
     }
 
-    private mutating func transform(_ name: String, hw: Int, c: Int, n: Int) {
+    mutating func transform(_ name: String, hw: Int, c: Int, n: Int) {
         k(name, .layout, grid: Dim3((hw + 31) / 32, (c + 31) / 32, n), block: Dim3(256), regs: 32, smem: 4224,
           flops: 0, bytes: Double(2 * hw * c * n) * e)
     }
@@ -159,6 +159,10 @@ public struct Lowering {
         // shapes, batch 1–64, 32–1024 channels, 7–112 maps): k×k convolutions from 0.8 GFLOP and 392 output pixels;
         // 1×1 ones from 1.5 GFLOP with maps of at least 28×28 and enough reduction depth (K ≥ 512, or ≥ 256 at
         // batch ≥ 16).
+        if gpu.ccMajor >= 9 && pass == .fprop && a.groups == 1 && kArea >= Self.largeWindowArea {
+            largeWindowConvolution(g, a, input: input, output: output)
+            return
+        }
         let persistent = gpu.ccMajor >= 9 && (kArea > 1
             ? g.flops >= 0.8e9 && m >= 392
             : a.strideH == 1 && g.flops >= 1.5e9 && input.spatial >= 784 && (kk >= 512 || (kk >= 256 && nImg >= 16)))

@@ -58,7 +58,8 @@ struct Validate: ParsableCommand {
         FidelityOutput.printSecondLease(try SecondLeaseReport.run(gpu: try GPUCatalog.load("h200")), allChains: all)
         FidelityOutput.printProfilerEffect(try ProfilerEffect.rows())
         FidelityOutput.printHeldOut(try HeldOutNetworks.run())
-        FidelityOutput.printOtherShapes(try OtherShapes.run(), convs: try OtherShapes.convRows())
+        FidelityOutput.printOtherShapes(try OtherShapes.run(), convs: try OtherShapes.convRows(.round7),
+                                        largeWindows: try OtherShapes.convRows(.round9))
         FidelityOutput.printCatalog(gpu: try GPUCatalog.load("h200"))
     }
 }

@@ -79,7 +79,7 @@ extension FidelityOutput {
 
 extension FidelityOutput {
     /// Round 7: networks at new input and batch sizes, both exporters, and conv layers at new shapes.
-    static func printOtherShapes(_ rows: [FidelityReport.NetworkRow], convs: [OtherShapes.ConvRow]) {
+    static func printOtherShapes(_ rows: [FidelityReport.NetworkRow], convs: [OtherShapes.ConvRow], largeWindows: [OtherShapes.ConvRow]) {
         Swift.print("\nNew input sizes, batch sizes and networks (Assets/calibration/round7: nothing was fitted or catalogued on them; each ONNX export simulated, ts17 = TorchScript exporter, dyn = dynamo)")
         networkTable(rows, speedupWhenMeasured: true)
         let se = FidelityReport.medianWorst(rows.map(\.serialError))
@@ -100,6 +100,8 @@ extension FidelityOutput {
         printTable(["ops", "priced by", "layers", "median signed error", "median error", "worst"], table)
         let mw = FidelityReport.medianWorst(convs.map(\.error))
         Swift.print("New-conv summary: single-layer error median \(pct1(mw.median)), worst \(pct1(mw.worst)) over \(convs.count) layers")
+        let lw = FidelityReport.medianWorst(largeWindows.map(\.error)), signed = largeWindows.map(\.error).sorted()
+        Swift.print("Dense 7×7 convolutions (Assets/calibration/round9: \(largeWindows.count) forward layers held out from the large-window rule, model alone): error median \(pct1(lw.median)) (signed \(signed.isEmpty ? "–" : String(format: "%+.1f%%", signed[signed.count / 2] * 100))), worst \(pct1(lw.worst))")
     }
 
     /// Round 8: the same cases before and after the profiler ran in the measuring process.
