@@ -20,16 +20,17 @@ public enum OtherShapes {
         case torchScript = "ts17", dynamo = "dyn"
     }
 
+    /// Assets/calibration, where rounds 7 and 9 keep their files.
     static func folder() throws -> String {
-        guard let dir = AssetLocator.directory("calibration/round7") else {
-            throw ConvtopError(.model, "cannot find convtop's Assets/calibration/round7 folder; set CONVTOP_ASSETS to the Assets directory")
+        guard let dir = AssetLocator.directory("calibration") else {
+            throw ConvtopError(.model, "cannot find convtop's Assets/calibration folder; set CONVTOP_ASSETS to the Assets directory")
         }
         return dir
     }
 
     /// Every run simulated from every export of its network (label: network, input size, exporter, mode, batch).
     public static func run(gpu: GPUSpec? = nil) throws -> [FidelityReport.NetworkRow] {
-        let dir = try folder()
+        let dir = try folder() + "/round7"
         let g = try gpu ?? GPUCatalog.load("h200")
         let runs = (FileManager.default.contents(atPath: dir + "/runs.jsonl") ?? Data())
             .split(separator: UInt8(ascii: "\n")).compactMap { try? JSONDecoder().decode(Run.self, from: Data($0)) }
@@ -71,11 +72,8 @@ public enum OtherShapes {
     /// The conv layers of `set` priced as a user's network would get them: lowered with the shipped catalog (none of
     /// these keys is in it), each kernel alone.
     public static func convRows(_ set: ConvSet = .round7, gpu: GPUSpec? = nil) throws -> [ConvRow] {
-        guard let dir = AssetLocator.directory("calibration") else {
-            throw ConvtopError(.model, "cannot find convtop's Assets/calibration folder; set CONVTOP_ASSETS to the Assets directory")
-        }
         let g = try gpu ?? GPUCatalog.load("h200")
-        let measured = try CatalogFile.load(path: dir + "/" + set.rawValue).catalog.allEntries
+        let measured = try CatalogFile.load(path: try folder() + "/" + set.rawValue).catalog.allEntries
         let source = CatalogSource.forGPU(g)
         let catalog = source.catalog
         let timing = TimingModel(gpu: g)

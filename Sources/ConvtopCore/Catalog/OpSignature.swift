@@ -49,7 +49,7 @@ public struct OpSignature: Sendable, Hashable {
             // Grouped convolutions cuDNN runs one group at a time (`Lowering.runsGroupByGroup`) take their neighbours
             // from that path only: it is several times slower than the grouped kernels.
             if variant == "grouped", let x = value("x"), x.count == 4, let cout = value("cout")?.first, let k = value("k"), k.count == 2,
-               let conv: ConvPass = pass == .forward ? .fprop : (pass == .dgrad ? .dgrad : (pass == .wgrad ? .wgrad : nil)),
+               let conv = ConvPass(pass),
                Lowering.runsGroupByGroup(inChannels: x[1], outChannels: cout, groups: g, window: (k[0], k[1]), batch: x[0], pass: conv) {
                 variant = "grouped-by-group"
             }

@@ -110,4 +110,14 @@ public enum KernelOrigin: String, Sendable, Hashable, CaseIterable, Encodable {
 /// Which convolution a kernel computes: the forward pass, the data gradient or the weight gradient.
 public enum ConvPass: String, Sendable, Hashable, CaseIterable {
     case fprop, dgrad, wgrad
+
+    /// The convolution pass a catalog op pass names (nil for passes convolutions do not have).
+    public init?(_ pass: OpPass) {
+        switch pass {
+        case .forward: self = .fprop
+        case .dgrad: self = .dgrad
+        case .wgrad: self = .wgrad
+        case .backward: return nil
+        }
+    }
 }

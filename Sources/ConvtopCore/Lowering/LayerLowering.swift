@@ -61,9 +61,8 @@ extension Lowering {
             // strided loop (128 threads, 2 elements each; DenseNet-121's training steps in
             // Assets/calibration/round2/kernels.jsonl.gz, 540 per step at batch 8 and 32).
             for _ in 1..<node.inputs.count {
-                k("elementwise_kernel_strided_add", .elementwise, grid: Dim3((out.elements + 255) / 256), block: Dim3(128),
-                  regs: 32, smem: 0, flops: Double(out.elements), bytes: Double(3 * out.elements) * e)
-                atStridedLoopRate()
+                atStridedLoopRate(k("elementwise_kernel_strided_add", .elementwise, grid: Dim3((out.elements + 255) / 256),
+                                    block: Dim3(128), regs: 32, smem: 0, flops: Double(out.elements), bytes: Double(3 * out.elements) * e))
             }
         case .add, .gradAccumulate:
             elementwise(node.kind == .add ? "add" : "grad_accumulate_add", elements: out.elements, tensors: node.inputs.count + 1)

@@ -119,8 +119,8 @@ extension Lowering {
 
     /// `elementwise_kernel<128, 2>`, the copy of a non-contiguous tensor: 256 elements per 128-thread block.
     mutating func copyKernel(_ name: String, elements n: Int) {
-        k(name, .layout, grid: Dim3((n + 255) / 256), block: Dim3(128), regs: 24, smem: 0, flops: 0, bytes: Double(2 * n) * e)
-        atStridedLoopRate()
+        atStridedLoopRate(k(name, .layout, grid: Dim3((n + 255) / 256), block: Dim3(128), regs: 24, smem: 0, flops: 0,
+                            bytes: Double(2 * n) * e))
     }
 
     /// The share of the datasheet DRAM bandwidth PyTorch's non-vectorised element-wise loop (`elementwise_kernel<128,
@@ -129,10 +129,9 @@ extension Lowering {
     /// percentile 1.49–2.71 TB/s), against 4.2 TB/s for the vectorised kernels (`efficiency.memory`).
     static let stridedLoopBandwidthShare = 0.49
 
-    /// Slows the kernel just emitted, which runs that loop (a permuted copy, a sum of gradient slices), from its
-    /// class's rate to the loop's.
-    mutating func atStridedLoopRate() {
-        let i = kernels.count - 1
+    /// Slows kernel `i`, which runs that loop (a permuted copy, a sum of gradient slices), from its class's rate to
+    /// the loop's.
+    mutating func atStridedLoopRate(_ i: Int) {
         kernels[i].timeScale = max(1, TimingModel(gpu: gpu).bandwidthShare(kernels[i].kernelClass) / Self.stridedLoopBandwidthShare)
     }
 
