@@ -1,5 +1,5 @@
 """Timing helpers shared by the measuring scripts here (measure.py, measure_round2.py, measure_frontend.py,
-measure_graph_gaps.py, measure_device_side.py). measure_catalog.py keeps its own copy: `convtop calibrate` sends it
+measure_graph_gaps.py, measure_device_side.py, the round-8 scripts). measure_catalog.py keeps its own copy: `convtop calibrate` sends it
 to a GPU machine alone."""
 import statistics
 import time
@@ -64,3 +64,14 @@ def capture(fn, warm=3):
     with torch.cuda.graph(g):
         fn()
     return g
+
+
+def before_and_after_profiler(measure):
+    """measure("before_profiler"), then one short PyTorch profiler run of a single kernel, then
+    measure("after_profiler"): once the profiler has run in a process, the GPU's front end stays slower in it
+    (measure_profiler_effect.py)."""
+    measure("before_profiler")
+    y = torch.zeros(1024, device="cuda")
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]):
+        y.add_(1.0); torch.cuda.synchronize()
+    measure("after_profiler")

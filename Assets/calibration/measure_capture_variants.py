@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 OUTFILE = sys.argv[1] if len(sys.argv) > 1 else "capture_variants.jsonl"
 sys.argv = [sys.argv[0], os.path.dirname(os.path.abspath(OUTFILE)) or "."]  # measure_round2 reads OUT from argv
 import measure_round2 as r2  # noqa: E402
-from cuda_timing import timed  # noqa: E402
+from cuda_timing import before_and_after_profiler, capture, timed  # noqa: E402
 
 KERNELS = 256
 
@@ -34,18 +34,6 @@ KERNELS = 256
 def emit(rec):
     with open(OUTFILE, "a") as f: f.write(json.dumps(rec) + "\n")
     print(json.dumps(rec), flush=True)
-
-
-def capture(fn):
-    """fn captured as a CUDA Graph after a side-stream warm-up."""
-    s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(s):
-        for _ in range(2): fn()
-    torch.cuda.current_stream().wait_stream(s); torch.cuda.synchronize()
-    g = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(g):
-        fn()
-    return g
 
 
 def chains(blocks):
@@ -106,7 +94,7 @@ class NoEvents(r2.Branchy):
 def measure(phase):
     for blocks in (1, 132, 1056):
         for name, fn in chains(blocks).items():
-            g = capture(fn)
+            g = capture(fn, warm=2)
             ms = timed(g.replay, reps=30, warm=5)
             emit({"phase": phase, "kind": "chain", "variant": name, "blocks": blocks, "kernels": KERNELS, "graph_ms": ms})
             del g
@@ -116,7 +104,7 @@ def measure(phase):
     with torch.no_grad():
         for name, fn in (("serial", lambda: gm(x)), ("branch_rule", r2.Branchy(gm)), ("branch_rule_no_events", NoEvents(gm))):
             f = fn if name == "serial" else (lambda fn=fn: fn(x))
-            g = capture(f)
+            g = capture(f, warm=2)
             emit({"phase": phase, "kind": "network", "model": "mobilenet_v2", "batch": 1, "variant": name,
                   "graph_ms": timed(g.replay, reps=30, warm=5)})
             del g
@@ -125,11 +113,7 @@ def measure(phase):
 
 def main():
     open(OUTFILE, "w").close()
-    measure("before_profiler")
-    y = torch.zeros(1024, device="cuda")
-    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]):
-        y.add_(1.0); torch.cuda.synchronize()
-    measure("after_profiler")
+    before_and_after_profiler(measure)
 
 
 if __name__ == "__main__":

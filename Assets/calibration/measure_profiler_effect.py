@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 OUTFILE = sys.argv[1] if len(sys.argv) > 1 else "profiler_effect.jsonl"
 sys.argv = [sys.argv[0], os.path.dirname(os.path.abspath(OUTFILE)) or "."]  # measure_round2 reads OUT from argv
 import measure_round2 as r2  # noqa: E402
-from cuda_timing import capture, timed, timed_device  # noqa: E402
+from cuda_timing import before_and_after_profiler, capture, timed, timed_device  # noqa: E402
 from measure_frontend import KERNELS, chains  # noqa: E402
 
 FRONT = [(b, s) for b in (1, 33, 264, 528) for s in (1, 2, 4, 8, 16)]
@@ -61,11 +61,7 @@ def measure(phase):
 
 def main():
     open(OUTFILE, "w").close()
-    measure("before_profiler")
-    y = torch.zeros(1024, device="cuda")
-    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]):
-        y.add_(1.0); torch.cuda.synchronize()
-    measure("after_profiler")
+    before_and_after_profiler(measure)
 
 
 if __name__ == "__main__":
