@@ -24,6 +24,9 @@ public final class DashboardModel {
     private var opHits: [(op: Int, rect: Rect)] = []
     /// Where the last frame drew each stream lane, so a click maps to a stream and an instant.
     private var laneHits: [TimelineWidget.LaneHit] = []
+    /// The search match the cursor was last moved to, and the instant it was put at (kernels that start together
+    /// are stepped through one by one, not skipped as one instant).
+    private var lastMatch: (index: Int, at: Double)?
 
     public init(scenario: Scenario, gpuNames: [String], ascii: Bool = false) throws {
         state = AppState(scenario: scenario, gpuNames: gpuNames)
@@ -206,10 +209,16 @@ public final class DashboardModel {
         let matches = searchMatches()
         guard !matches.isEmpty else { say("no op or kernel matches '\(state.searchQuery)'"); return }
         let t = state.cursor
-        let i = forward ? (matches.firstIndex { $0.start > t + 1e-6 } ?? 0)
-                        : (matches.lastIndex { $0.start < t - 1e-6 } ?? matches.count - 1)
+        let i: Int
+        if let last = lastMatch, last.at == t, last.index < matches.count {
+            i = (last.index + (forward ? 1 : matches.count - 1)) % matches.count
+        } else {
+            i = forward ? (matches.firstIndex { Self.instant(in: $0) > t + 1e-6 } ?? 0)
+                        : (matches.lastIndex { Self.instant(in: $0) < t - 1e-6 } ?? matches.count - 1)
+        }
         let r = matches[i]
         state.cursor = Self.instant(in: r)
+        lastMatch = (i, state.cursor)
         state.paused = true
         state.inspectStream = r.stream
         let op = workload.kernels.graph.nodes[workload.kernels.kernels[r.kernel].op].name

@@ -57,6 +57,15 @@ struct GPUProfileTests {
             #expect(abs(g.kernelGapGraphUs - gap) < 0.01, "\(n): graph gap \(g.kernelGapGraphUs), the benchmark gives \(gap)")
             #expect(g.gridLaunchIntervalUs == 0)
         }
+        // The polling window is the time from a grid's launch to its successor's in one chain of the benchmark's
+        // 528-block kernels (the rest of the latency, the grid's blocks and the graph gap: 1.7 µs), rounded up.
+        let h200 = try GPUCatalog.load("h200")
+        let t = try FidelityReport.frontEndTrace(blocks: 528, streams: 1, kernels: 8, gpu: h200).kernels
+        let launchToNext = t[4].issued - t[3].ready
+        #expect(launchToNext > 1.5 && launchToNext < 2)
+        for n in GPUCatalog.names() {
+            #expect(try GPUCatalog.load(n).queuePollUs == launchToNext.rounded(.up), "\(n): the window is not \(launchToNext) µs rounded up")
+        }
     }
 
     func mutated(_ f: (inout [String: Any]) -> Void) throws -> Data {
@@ -81,6 +90,7 @@ struct GPUProfileTests {
             ("shared_memory_allocation_unit", { $0["shared_memory_allocation_unit"] = 1 << 40 }),
             ("reserved_shared_memory_per_block", { $0["reserved_shared_memory_per_block"] = 1 << 62 }),
             ("registers_per_sm", { $0["registers_per_sm"] = 1 << 40 }),
+            ("queue_poll_us", { $0["queue_poll_us"] = -1 }),
         ]
         for (field, change) in cases {
             #expect { _ = try GPUCatalog.decode(try mutated(change), file: "bad.json") } throws: { e in

@@ -207,14 +207,17 @@ struct SearchTests {
         let names = m.workload.kernels.graph.nodes
         let matches = m.result.trace.kernels.filter { names[m.workload.kernels.kernels[$0.kernel].op].name.contains("inception4e") }
             .sorted { ($0.start, $0.kernel) < ($1.start, $1.kernel) }
-        let first = try #require(matches.first { $0.start > start })
+        let i = try #require(matches.firstIndex { $0.start > start })
+        let first = matches[i], second = matches[i + 1]
         #expect(m.state.cursor >= first.start && m.state.cursor < first.end)
-        #expect(m.state.status.contains("of \(matches.count)"))
+        #expect(m.state.status.contains("\(i + 1) of \(matches.count)"))
+        // n steps to the next match in start order, even one that starts at the same instant on another stream.
         _ = m.handle(.char("n"))
-        let second = try #require(matches.first { $0.start > first.start })
         #expect(m.state.cursor >= second.start && m.state.cursor < second.end)
+        #expect(m.state.status.contains("\(i + 2) of \(matches.count)") && m.state.inspectStream == second.stream)
         _ = m.handle(.char("N"))
         #expect(m.state.cursor >= first.start && m.state.cursor < first.end)
+        #expect(m.state.status.contains("\(i + 1) of \(matches.count)") && m.state.inspectStream == first.stream)
         _ = m.handle(.escape)
         #expect(m.state.searchQuery.isEmpty)
         let before = m.state.iteration

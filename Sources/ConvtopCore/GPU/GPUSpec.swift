@@ -91,6 +91,10 @@ public struct GPUSpec: Sendable, Codable, Hashable {
     /// the slope of a dependent step's time against the chains in flight. At most half the kernel latency, the
     /// part before a grid's first block; the rest of that half is a fixed delay. Absent: the whole half.
     public var launchWorkUs: Double?
+    /// How long after a grid's launch its hardware queue keeps a share of the front end while its next kernel waits
+    /// for that grid (µs): chains of tiny kernels then pay the launch work once per chain in flight, in step or not,
+    /// while a queue behind a long kernel stops taking a share. Absent or 0: only grids in launch share it.
+    public var queuePollUs: Double?
     /// Where the timing fields come from: "measured" (fitted on this GPU's own measurements) or "derived from NAME"
     /// (fitted on NAME and carried over, scaled by this GPU's own peaks, bandwidth and limits). Absent: unknown.
     public var calibration: String?
@@ -117,7 +121,7 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         case gridLaunchIntervalUs = "grid_launch_interval_us", layoutBlockOverheadUs = "layout_block_overhead_us"
         case warpBandwidthGBs = "warp_bandwidth_gbs", calibration
         case memsetGapInGraphUs = "memset_gap_in_graph_us", memsetGapOutGraphUs = "memset_gap_out_graph_us"
-        case launchWorkUs = "launch_work_us"
+        case launchWorkUs = "launch_work_us", queuePollUs = "queue_poll_us"
         case l2SustainedGBs = "l2_sustained_gbs", dramSustainedGBs = "dram_sustained_gbs"
     }
 
@@ -188,6 +192,7 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         for (v, f) in [(l2SustainedGBs, "l2_sustained_gbs"), (dramSustainedGBs, "dram_sustained_gbs")] {
             if let v { try need(v > 0 && v < 1e6, f, "must be between 0 and 1000000 GB/s") }
         }
+        if let q = queuePollUs { try need(q >= 0 && q < 100, "queue_poll_us", "must be between 0 and 100 microseconds") }
         if let w = launchWorkUs {
             try need(w >= 0 && w <= kernelLatencyUs / 2, "launch_work_us", "must be between 0 and half of kernel_latency_us")
         }

@@ -48,6 +48,8 @@ public struct Simulator {
         case complete(kernel: Int32)
         /// DRAM contention moved at this instant: every running batch is re-priced once the instant's changes are in.
         case repriceAll
+        /// A connection's polling window after its last grid's launch has passed.
+        case pollEnd(connection: Int32)
     }
 
     struct Event: HeapElement {

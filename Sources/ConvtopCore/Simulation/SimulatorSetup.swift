@@ -28,6 +28,9 @@ extension Simulator.State {
         fifo = Array(repeating: [], count: connections)
         head = Array(repeating: 0, count: connections)
         tryPending = Array(repeating: -1, count: connections)
+        inLaunch = Array(repeating: 0, count: connections)
+        polling = Array(repeating: false, count: connections)
+        pollUntil = Array(repeating: -Double.infinity, count: connections)
         sms = Array(repeating: SMState(gpu), count: gpu.smCount)
         batchesOnSM = Array(repeating: [], count: gpu.smCount)
         smSeen = Array(repeating: -1, count: gpu.smCount)
@@ -102,10 +105,12 @@ extension Simulator.State {
         frontFinish = Array(repeating: 0, count: n)
         arrived = Array(repeating: false, count: n)
         crossStreamWaits = Array(repeating: 0, count: n)
+        crossLeft = Array(repeating: 0, count: n)
         var lastOnStream: [Int: Int] = [:]
         for k in order {
             var deps = Set(kg.kernels[k].deps)
             for d in deps where stream[d] != stream[k] { crossStreamWaits[k] += 1 }
+            crossLeft[k] = crossStreamWaits[k]
             if let p = lastOnStream[stream[k]] { deps.insert(p) }
             lastOnStream[stream[k]] = k
             depsLeft[k] = deps.count

@@ -15,8 +15,8 @@ extension Simulator {
         var foot: [BlockFootprint] = []
         var unitBlocks: [Int] = [], unitsLeft: [Int] = [], blocksLeft: [Int] = [], running: [Int] = []
         var depsLeft: [Int] = [], eligibleAt: [Double] = [], arrived: [Bool] = [], consumers: [[Int]] = []
-        /// Cross-stream event waits per kernel (each costs the host an event record in eager mode).
-        var crossStreamWaits: [Int] = []
+        /// Cross-stream event waits per kernel (each costs the host an event record in eager mode), and those not yet met.
+        var crossStreamWaits: [Int] = [], crossLeft: [Int] = []
         var jitter: [Double] = []
         var saturation: [Int] = []
         // Flat per-kernel pricing inputs (µs per block at a full SM share; bytes per block; chip bytes per µs).
@@ -37,6 +37,14 @@ extension Simulator {
         var frontQueue: [Int] = [], frontHead = 0
         var frontFinish: [Double] = []
         var frontWork = 0.0, frontSince = 0.0
+        /// Per connection: grids of it in launch; whether it polls (its next grid has arrived and waits on its own
+        /// stream's previous kernel, not on another stream's event, none of its grids is in launch, and its last grid
+        /// left the front end less than `pollWindow` ago) and until when it may; the polling connections' count. A
+        /// polling connection takes a share of the front end like a grid in launch.
+        var inLaunch: [Int] = [], polling: [Bool] = [], pollUntil: [Double] = []
+        /// How long a queue polls after its last grid's launch (`GPUSpec.queuePollUs`).
+        let pollWindow: Double
+        var pollingCount = 0
         var frontStamp: Int32 = 0
         var waitingForGridSlot = false
         // Partitions of SMs and their dispatch queues.
@@ -116,6 +124,7 @@ extension Simulator {
             latencyHalf = s.gpu.kernelLatencyUs / 2
             launchWork = min(s.gpu.launchWorkUs ?? latencyHalf, latencyHalf)
             launchDelay = latencyHalf - launchWork
+            pollWindow = s.gpu.queuePollUs ?? 0
             gap = s.options.launch == .graph ? s.gpu.kernelGapGraphUs : s.gpu.kernelGapEagerUs
             memsetGapIn = s.options.launch == .graph ? s.gpu.memsetGapInGraphUs ?? gap : gap
             memsetGapOut = s.options.launch == .graph ? s.gpu.memsetGapOutGraphUs ?? gap : gap
@@ -169,6 +178,8 @@ extension Simulator {
                 case .repriceAll:
                     repricePending = false
                     repriceAllIfContentionMoved(e.time)
+                case .pollEnd(let c):
+                    if updatePolling(Int(c), e.time) { scheduleFrontEnd(e.time) }
                 }
             }
             guard completed == n else { throw ConvtopError(.simulation, "the simulation stalled with \(n - completed) kernels unfinished (a scheduling deadlock); please report this model and policy") }
@@ -182,6 +193,11 @@ extension Simulator {
         }
 
         mutating func tryIssue(_ c: Int, _ now: Double) {
+            issueReady(c, now)
+            if updatePolling(c, now) { scheduleFrontEnd(now) }
+        }
+
+        mutating func issueReady(_ c: Int, _ now: Double) {
             while head[c] < fifo[c].count {
                 let k = fifo[c][head[c]]
                 guard arrived[k], depsLeft[k] == 0 else { return }
@@ -200,22 +216,39 @@ extension Simulator {
             }
         }
 
+        /// Re-reads whether connection `c` polls; on a change, credits the front end at the old share first.
+        /// Returns whether the share changed (the caller re-arms the front end's event).
+        mutating func updatePolling(_ c: Int, _ now: Double) -> Bool {
+            guard launchWork > 0 && pollWindow > 0 else { return false }
+            let p = inLaunch[c] == 0 && now < pollUntil[c] - 1e-12 && head[c] < fifo[c].count && arrived[fifo[c][head[c]]] && crossLeft[fifo[c][head[c]]] == 0
+            guard p != polling[c] else { return false }
+            advanceFrontEnd(now)
+            polling[c] = p
+            pollingCount += p ? 1 : -1
+            return true
+        }
+
         /// A grid enters the front end. Its launch work (`GPUSpec.launchWorkUs`) is processor-shared with every
-        /// grid in launch at the same time: n grids launching together all take n times as long, which is what the
-        /// front-end benchmark shows (a dependent step of tiny kernels costs about 1.0 µs plus the launch work per
-        /// chain in flight; a first-come-first-served front end would have kept it flat up to saturation).
+        /// grid in launch at the same time and every connection polling for its own stream's previous kernel in the
+        /// window after that kernel's launch (`GPUSpec.queuePollUs`): a dependent step of tiny kernels costs about
+        /// 1.0 µs plus the launch work once per chain in flight, in step or not, which is what the front-end benchmark
+        /// shows (a first-come-first-served front end would have kept it flat up to saturation; sharing among the
+        /// grids in launch alone let the chains drift into taking turns). A queue behind a long kernel stops polling
+        /// when the window ends (round 10's spinning streams), and one waiting on another stream's event takes no
+        /// share (the networks' branch runs say so).
         mutating func startFrontEnd(_ k: Int, _ now: Double) {
             guard launchWork > 0 else { leaveFrontEnd(k, now); return }
             advanceFrontEnd(now)
             frontFinish[k] = frontWork + launchWork
             frontQueue.append(k)
+            inLaunch[conn[k]] += 1
             scheduleFrontEnd(now)
         }
 
         /// Credits each grid in launch with its share of the front end since the last change.
         mutating func advanceFrontEnd(_ now: Double) {
             let n = frontQueue.count - frontHead
-            if n > 0 { frontWork += (now - frontSince) / Double(n) }
+            if n > 0 { frontWork += (now - frontSince) / Double(n + pollingCount) }
             frontSince = now
         }
 
@@ -224,7 +257,7 @@ extension Simulator {
             let n = frontQueue.count - frontHead
             guard n > 0 else { frontQueue.removeAll(keepingCapacity: true); frontHead = 0; return }
             frontStamp &+= 1
-            let t = now + max(0, frontFinish[frontQueue[frontHead]] - frontWork) * Double(n)
+            let t = now + max(0, frontFinish[frontQueue[frontHead]] - frontWork) * Double(n + pollingCount)
             push(t, .frontEnd(stamp: frontStamp))
         }
 
@@ -237,7 +270,13 @@ extension Simulator {
                 first = false
                 let k = frontQueue[frontHead]
                 frontHead += 1
+                inLaunch[conn[k]] -= 1
+                if pollWindow > 0 {
+                    pollUntil[conn[k]] = now + pollWindow
+                    push(now + pollWindow, .pollEnd(connection: Int32(conn[k])))
+                }
                 leaveFrontEnd(k, now)
+                _ = updatePolling(conn[k], now)
             }
             scheduleFrontEnd(now)
         }
@@ -405,9 +444,12 @@ extension Simulator {
             residentGrids -= 1
             for c in consumers[k] {
                 depsLeft[c] -= 1
+                let cross = stream[c] != stream[k]
+                if cross { crossLeft[c] -= 1 }
                 let g = isMemset[k] ? memsetGapOut : (isMemset[c] ? memsetGapIn : gap)
                 eligibleAt[c] = max(eligibleAt[c], now + g)
-                if depsLeft[c] == 0 { tryIssue(conn[c], now) }
+                // Its last cross-stream wait met, a queue's head that still waits on its own stream starts polling.
+                if depsLeft[c] == 0 || (cross && crossLeft[c] == 0) { tryIssue(conn[c], now) }
             }
             if waitingForGridSlot {
                 waitingForGridSlot = false

@@ -57,6 +57,7 @@ struct Validate: ParsableCommand {
         FidelityOutput.print(try FidelityReport.run(), allChains: all)
         FidelityOutput.printSecondLease(try SecondLeaseReport.run(gpu: try GPUCatalog.load("h200")), allChains: all)
         FidelityOutput.printProfilerEffect(try ProfilerEffect.rows())
+        FidelityOutput.printFrontEndSharing(try FrontEndSharing.rows(gpu: try GPUCatalog.load("h200")))
         FidelityOutput.printHeldOut(try HeldOutNetworks.run())
         FidelityOutput.printOtherShapes(try OtherShapes.run(), convs: try OtherShapes.convRows(.round7),
                                         largeWindows: try OtherShapes.convRows(.round9))
