@@ -23,6 +23,11 @@ Every case is one CUDA Graph, timed with CUDA events around its replay (median o
 measure_frontend.py), first in a process that has not used PyTorch's profiler, then after one short profiled run
 (cuda_timing.before_and_after_profiler). The spin chains alone and the add chain alone are timed too, so a
 reading can be checked case by case. Output: one JSON line per case and phase (Assets/calibration/round10/).
+
+With --repeat (the second run, front_end_sharing_repeat.jsonl): the spin kernel is run once before the clock is
+read (the first run read it off a cold kernel, so its spins came out 3-5 µs instead of 25 in one process), spins
+of 5 and 20 µs, and every case (the adds alone among them) is timed 5 times in rotation, each record carrying its
+round, so that drift within a process falls on every case alike.
 """
 import json
 import os
@@ -34,7 +39,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cuda_timing import before_and_after_profiler, capture, cycles_per_us, timed  # noqa: E402
 from measure_frontend import chains  # noqa: E402
 
-OUTFILE = sys.argv[1] if len(sys.argv) > 1 else "front_end_sharing.jsonl"
+REPEAT = "--repeat" in sys.argv
+ARGS = [a for a in sys.argv[1:] if a != "--repeat"]
+OUTFILE = ARGS[0] if ARGS else "front_end_sharing.jsonl"
 CONNECTIONS = int(os.environ.get("CUDA_DEVICE_MAX_CONNECTIONS", "8"))
 ADDS = 512
 SPINS, SPIN_US = 20, 25.0
@@ -47,13 +54,13 @@ def emit(rec):
     print(json.dumps(rec), flush=True)
 
 
-def beside(k, kind, adds=True):
+def beside(k, kind, adds=True, spin_us=SPIN_US):
     """The add chain on its own stream (unless not adds) and k side streams: spin chains or one waiting add each."""
     x = torch.zeros(1024, device="cuda")
     ys = [torch.zeros(1024, device="cuda") for _ in range(k)]
     main_side = torch.cuda.Stream()
     sides = [torch.cuda.Stream() for _ in range(k)]
-    cycles = int(SPIN_US * cycles_per_us())
+    cycles = int(spin_us * cycles_per_us())
 
     def fn():
         main = torch.cuda.current_stream()
@@ -97,5 +104,25 @@ def measure(phase):
     torch.cuda.empty_cache()
 
 
+def measure_repeat(phase):
+    """Each case 5 times in rotation: the adds alone, beside 1, 3 or 7 spinning streams (5 and 20 µs spins), the
+    spinners alone."""
+    torch.cuda._sleep(1000); torch.cuda.synchronize()
+    empty = capture(lambda: None)
+    cases = [("spinners", 0, SPIN_US, True)]
+    for us in (5.0, 20.0):
+        for k in (1, 3, 7):
+            cases += [("spinners", k, us, True), ("spinners", k, us, False)]
+    graphs = [capture(beside(k, kind, adds=adds, spin_us=us)) for kind, k, us, adds in cases]
+    for rnd in range(5):
+        floor = timed(empty.replay, reps=30, warm=5)
+        for (kind, k, us, adds), g in zip(cases, graphs):
+            emit({"phase": phase, "kind": kind if adds else "spinners_alone", "side_streams": k, "adds": ADDS if adds else 0,
+                  "spins": SPINS, "spin_us_asked": us, "round": rnd, "graph_ms": timed(g.replay, reps=30, warm=5),
+                  "empty_graph_ms": floor})
+    del graphs
+    torch.cuda.empty_cache()
+
+
 if __name__ == "__main__":
-    before_and_after_profiler(measure)
+    before_and_after_profiler(measure_repeat if REPEAT else measure)

@@ -57,14 +57,15 @@ struct GPUProfileTests {
             #expect(abs(g.kernelGapGraphUs - gap) < 0.01, "\(n): graph gap \(g.kernelGapGraphUs), the benchmark gives \(gap)")
             #expect(g.gridLaunchIntervalUs == 0)
         }
-        // The polling window is the time from a grid's launch to its successor's in one chain of the benchmark's
-        // 528-block kernels (the rest of the latency, the grid's blocks and the graph gap: 1.7 µs), rounded up.
+        // The polling window, fitted on round 10's spinning streams, is the time from a grid's launch to its
+        // successor's in one chain of the benchmark's 528-block kernels (the rest of the latency, the grid's blocks
+        // and the graph gap): chains of grids up to that size pay the launch work once per chain in flight.
         let h200 = try GPUCatalog.load("h200")
         let t = try FidelityReport.frontEndTrace(blocks: 528, streams: 1, kernels: 8, gpu: h200).kernels
         let launchToNext = t[4].issued - t[3].ready
         #expect(launchToNext > 1.5 && launchToNext < 2)
         for n in GPUCatalog.names() {
-            #expect(try GPUCatalog.load(n).queuePollUs == launchToNext.rounded(.up), "\(n): the window is not \(launchToNext) µs rounded up")
+            #expect(abs((try GPUCatalog.load(n).queuePollUs ?? 0) - launchToNext) < 0.05, "\(n): the window is not \(launchToNext) µs")
         }
     }
 

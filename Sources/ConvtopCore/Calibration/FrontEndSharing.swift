@@ -1,6 +1,6 @@
 import Foundation
 
-/// Round 10 (Assets/calibration/round10/front_end_sharing.jsonl, `measure_front_end_sharing.py`): a chain of 512
+/// Round 10 (Assets/calibration/round10/front_end_sharing_repeat.jsonl, `measure_front_end_sharing.py --repeat`): a chain of 512
 /// one-block adds beside K streams that each run a chain of 20 one-block spin kernels. What the chain loses beside
 /// them says which queues share the front end: a queue whose next kernel waits for its own stream's previous one
 /// takes a share only for a short window after that kernel's launch (`GPUSpec.queuePollUs`), not while a long
@@ -9,16 +9,22 @@ public enum FrontEndSharing {
     struct Record: Decodable {
         var phase: String, kind: String, connections: Int
         var sideStreams: Int?, adds: Int?, graphMs: Double?, emptyGraphMs: Double?
-        var spins: Int?, spinnersAloneMs: Double?, blocks: Int?, streams: Int?
+        var spins: Int?, spinUsAsked: Double?
         enum CodingKeys: String, CodingKey {
-            case phase, kind, connections, adds, spins, blocks, streams
+            case phase, kind, connections, adds, spins
             case sideStreams = "side_streams", graphMs = "graph_ms", emptyGraphMs = "empty_graph_ms"
-            case spinnersAloneMs = "spinners_alone_ms"
+            case spinUsAsked = "spin_us_asked"
+        }
+        /// µs per add (or per spin, for the spinners alone) after the graph's launch floor.
+        var perKernelUs: Double? {
+            guard let ms = graphMs, let floor = emptyGraphMs else { return nil }
+            let n = (adds ?? 0) > 0 ? adds! : (spins ?? 0)
+            return n > 0 ? (ms - floor) * 1000 / Double(n) : nil
         }
     }
 
-    /// One case: µs per add beside `side` spinning streams, against the chain alone in the same process and phase
-    /// (`aloneMs`), measured and simulated.
+    /// One case: µs per add beside `side` spinning streams, against the adds alone in the same process and phase,
+    /// measured (medians of the five rounds) and simulated.
     public struct Row: Sendable {
         public var phase: ProfilerEffect.Phase
         public var connections: Int
@@ -33,11 +39,13 @@ public enum FrontEndSharing {
 
     static func records() throws -> [Record] {
         guard let dir = AssetLocator.directory("calibration/round10"),
-              let data = FileManager.default.contents(atPath: dir + "/front_end_sharing.jsonl") else {
-            throw ConvtopError(.model, "cannot find Assets/calibration/round10/front_end_sharing.jsonl; set CONVTOP_ASSETS to the Assets directory")
+              let data = FileManager.default.contents(atPath: dir + "/front_end_sharing_repeat.jsonl") else {
+            throw ConvtopError(.model, "cannot find Assets/calibration/round10/front_end_sharing_repeat.jsonl; set CONVTOP_ASSETS to the Assets directory")
         }
         return data.split(separator: UInt8(ascii: "\n")).compactMap { try? JSONDecoder().decode(Record.self, from: Data($0)) }
     }
+
+    static func median(_ v: [Double]) -> Double? { v.isEmpty ? nil : v.sorted()[v.count / 2] }
 
     /// The case as a graph: the add chain, then `side` chains of `spins` kernels stretched to `spinUs` each.
     static func trace(side: Int, spins: Int, spinUs: Double, adds: Int, connections: Int, gpu: GPUSpec) throws -> Trace {
@@ -64,33 +72,29 @@ public enum FrontEndSharing {
         return try w.simulate(side == 0 ? .serial : .branch, recordBlocks: false).1
     }
 
-    /// The add chain alone in one process and phase: the median over every graph of the file whose adds run
-    /// alone for all their length (no spinners, the waiting streams' adds after it, the front-end benchmark's one
-    /// chain). The first of them timed in each phase came out up to 18% faster than the others, hence a median.
-    static func aloneMs(_ recs: [Record], phase: String, connections: Int) -> Double? {
-        let alone = recs.filter { r in
-            r.phase == phase && r.connections == connections &&
-                ((r.kind == "spinners" && r.sideStreams == 0) || r.kind == "waiters" || (r.kind == "frontend" && r.blocks == 1 && r.streams == 1))
-        }.compactMap(\.graphMs).sorted()
-        return alone.isEmpty ? nil : alone[alone.count / 2]
-    }
-
-    /// Every spinner case of the file that has its chain-alone case in the same process and phase, simulated on `gpu`.
+    /// Every spinner case of the file, its measured figures the medians over the rounds, simulated on `gpu`.
     public static func rows(gpu: GPUSpec) throws -> [Row] {
         let recs = try records()
-        let cases = recs.filter { $0.kind == "spinners" && ($0.sideStreams ?? 0) > 0 }
-        return try parallelMap(cases.count) { i -> Row? in
-            let r = cases[i]
-            guard let phase = ProfilerEffect.Phase(rawValue: r.phase), let side = r.sideStreams, let adds = r.adds,
-                  let spins = r.spins, let alone = r.spinnersAloneMs, let ms = r.graphMs, let floor = r.emptyGraphMs,
-                  let baseMs = aloneMs(recs, phase: r.phase, connections: r.connections) else { return nil }
-            let spinUs = (alone - floor) * 1000 / Double(spins)
-            let sim = try trace(side: side, spins: spins, spinUs: spinUs, adds: adds, connections: r.connections, gpu: gpu)
-            let simAlone = try trace(side: 0, spins: spins, spinUs: spinUs, adds: adds, connections: r.connections, gpu: gpu)
+        struct Key: Hashable { var phase: String, connections: Int, side: Int, spin: Double }
+        let keys = Array(Set(recs.compactMap { r -> Key? in
+            guard r.kind == "spinners", let k = r.sideStreams, k > 0, let us = r.spinUsAsked else { return nil }
+            return Key(phase: r.phase, connections: r.connections, side: k, spin: us)
+        })).sorted { ($0.phase, $0.connections, $0.spin, $0.side) < ($1.phase, $1.connections, $1.spin, $1.side) }
+        let adds = recs.first { ($0.adds ?? 0) > 0 }?.adds ?? 512
+        let spins = recs.first { ($0.spins ?? 0) > 0 }?.spins ?? 20
+        return try parallelMap(keys.count) { i -> Row? in
+            let key = keys[i]
+            let same = recs.filter { $0.phase == key.phase && $0.connections == key.connections }
+            guard let phase = ProfilerEffect.Phase(rawValue: key.phase),
+                  let beside = median(same.filter { $0.kind == "spinners" && $0.sideStreams == key.side && $0.spinUsAsked == key.spin }.compactMap(\.perKernelUs)),
+                  let alone = median(same.filter { $0.kind == "spinners" && $0.sideStreams == 0 }.compactMap(\.perKernelUs)),
+                  let spinUs = median(same.filter { $0.kind == "spinners_alone" && $0.sideStreams == 1 && $0.spinUsAsked == key.spin }.compactMap(\.perKernelUs))
+            else { return nil }
+            let sim = try trace(side: key.side, spins: spins, spinUs: spinUs, adds: adds, connections: key.connections, gpu: gpu)
+            let simAlone = try trace(side: 0, spins: spins, spinUs: spinUs, adds: adds, connections: key.connections, gpu: gpu)
             let per = { (t: Trace) in (t.iterationTime - gpu.graphLaunchUs) / Double(adds) }
-            return Row(phase: phase, connections: r.connections, side: side, spinUs: spinUs,
-                       measuredUs: (ms - floor) * 1000 / Double(adds), measuredAloneUs: (baseMs - floor) * 1000 / Double(adds),
-                       simulatedUs: per(sim), simulatedAloneUs: per(simAlone))
+            return Row(phase: phase, connections: key.connections, side: key.side, spinUs: spinUs, measuredUs: beside,
+                       measuredAloneUs: alone, simulatedUs: per(sim), simulatedAloneUs: per(simAlone))
         }.compactMap { $0 }
     }
 }

@@ -114,11 +114,11 @@ extension FidelityOutput {
 
     /// Round 10: a chain of tiny adds beside streams of spin kernels, measured against simulated.
     static func printFrontEndSharing(_ rows: [FrontEndSharing.Row]) {
-        Swift.print("\nBeside spinning streams (Assets/calibration/round10: 512 one-block adds on one stream beside K streams of 20 one-block spin kernels each, one CUDA Graph; µs per add after the launch floor, and against the adds alone in the same process)")
+        Swift.print("\nBeside spinning streams (Assets/calibration/round10/front_end_sharing_repeat.jsonl: 512 one-block adds on one stream beside K streams of 20 one-block spin kernels each, one CUDA Graph; µs per add after the launch floor, medians of five rounds, and against the adds alone in the same process)")
         printTable(["process", "queues", "K", "spin µs", "meas µs", "alone", "slowdown meas", "sim µs", "alone", "slowdown sim"],
                    rows.map { [$0.phase == .before ? "clean" : "profiled", String($0.connections), String($0.side), fmt($0.spinUs, 1),
-                               fmt($0.measuredUs, 3), fmt($0.measuredAloneUs, 3), String(format: "%+.0f%%", ($0.measuredRatio - 1) * 100),
-                               fmt($0.simulatedUs, 3), fmt($0.simulatedAloneUs, 3), String(format: "%+.0f%%", ($0.simulatedRatio - 1) * 100)] })
+                               fmt($0.measuredUs, 3), fmt($0.measuredAloneUs, 3), String(format: "%+.1f%%", ($0.measuredRatio - 1) * 100),
+                               fmt($0.simulatedUs, 3), fmt($0.simulatedAloneUs, 3), String(format: "%+.1f%%", ($0.simulatedRatio - 1) * 100)] })
     }
 
     /// The kernel catalog's leave-one-layer-out cross-validation, per op family and pass.
