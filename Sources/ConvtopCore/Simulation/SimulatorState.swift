@@ -192,11 +192,14 @@ extension Simulator {
                          peakDRAMUse: peakDRAMUse)
         }
 
+        /// Issues what connection `c` can, then re-reads whether it polls.
         mutating func tryIssue(_ c: Int, _ now: Double) {
             issueReady(c, now)
             if updatePolling(c, now) { scheduleFrontEnd(now) }
         }
 
+        /// Hands connection `c`'s queue head to the front end while it is ready (arrived, dependencies met, past its
+        /// gap, a resident-grid slot free), in FIFO order.
         mutating func issueReady(_ c: Int, _ now: Double) {
             while head[c] < fifo[c].count {
                 let k = fifo[c][head[c]]
