@@ -22,27 +22,35 @@ L2_BYTES = 62914560  # Assets/gpus/h200.json l2_bytes
 
 
 def cases():
-    """(blocks, chains, per-kernel µs) of every multi-chain case of every run."""
+    """(run, blocks, chains, per-kernel µs) of every case of every run."""
     for name in ("round3/frontend.jsonl", "round3/frontend_repeat.jsonl"):
         for line in open(os.path.join(HERE, name)):
             r = json.loads(line)
-            if r.get("kind") == "frontend": yield r["blocks"], r["streams"], r["per_kernel_us"]
+            if r.get("kind") == "frontend": yield name, r["blocks"], r["streams"], r["per_kernel_us"]
     rows = [json.loads(l) for l in open(os.path.join(HERE, "round4/frontend.jsonl"))]
     floor = {r["pass"]: r["empty_graph_device_ms"] for r in rows if r["kind"] == "floor"}
     for r in rows:
         if r["kind"] == "frontend":
-            yield r["blocks"], r["streams"], (r["graph_device_ms"] - floor[r["pass"]]) * 1000 / r["kernels"]
+            yield f"round4 pass {r['pass']}", r["blocks"], r["streams"], (r["graph_device_ms"] - floor[r["pass"]]) * 1000 / r["kernels"]
 
 
 def main():
     fits, evicted = [], []
-    for blocks, chains, us in cases():
+    for _, blocks, chains, us in cases():
         if blocks < 1056 or chains < 2: continue
         traffic = 2 * 4096 * blocks            # bytes read and written per kernel
         distance = chains * 4096 * blocks      # bytes touched between two uses of one tensor
         (fits if distance <= L2_BYTES else evicted).append(traffic / us / 1e3)   # GB/s
     print(f"l2_sustained_gbs   {statistics.median(fits):6.0f}  (median of {len(fits)} cases, range {min(fits):.0f}-{max(fits):.0f})")
     print(f"dram_sustained_gbs {statistics.median(evicted):6.0f}  (median of {len(evicted)} cases, range {min(evicted):.0f}-{max(evicted):.0f})")
+    # Not a profile field: what one kernel alone streams from the L2, the step from 1,056 to 2,112 blocks of one
+    # chain (both tensors well inside the L2) over the 8.65 MB more it moves. Compare l2_bandwidth_boost, whose 1.2
+    # (set in round 1) prices such a kernel at 1.2 x 0.87 x 4.8 TB/s = 5.0 TB/s.
+    lone = {}
+    for run, blocks, chains, us in cases():
+        if chains == 1 and blocks in (1056, 2112): lone.setdefault(run, {})[blocks] = us
+    rates = [2 * 4096 * 1056 / (r[2112] - r[1056]) / 1e3 for r in lone.values() if len(r) == 2]
+    print(f"one kernel alone   {statistics.median(rates):6.0f}  (one chain, 1,056 -> 2,112 blocks; median of {len(rates)} runs, range {min(rates):.0f}-{max(rates):.0f})")
 
 
 if __name__ == "__main__":
