@@ -228,6 +228,8 @@ extension Simulator {
             advanceFrontEnd(now)
             polling[c] = p
             pollingCount += p ? 1 : -1
+            // A queue that starts polling stops when its window ends (unless it issues first).
+            if p { push(pollUntil[c], .pollEnd(connection: Int32(c))) }
             return true
         }
 
@@ -274,10 +276,7 @@ extension Simulator {
                 let k = frontQueue[frontHead]
                 frontHead += 1
                 inLaunch[conn[k]] -= 1
-                if pollWindow > 0 {
-                    pollUntil[conn[k]] = now + pollWindow
-                    push(now + pollWindow, .pollEnd(connection: Int32(conn[k])))
-                }
+                pollUntil[conn[k]] = now + pollWindow
                 leaveFrontEnd(k, now)
                 _ = updatePolling(conn[k], now)
             }
