@@ -38,11 +38,11 @@ public enum FrontEndSharing {
     }
 
     static func records() throws -> [Record] {
-        guard let dir = AssetLocator.directory("calibration/round10"),
-              let data = FileManager.default.contents(atPath: dir + "/front_end_sharing_repeat.jsonl") else {
+        let recs = try MeasuredRuns.lines("front_end_sharing_repeat.jsonl", as: Record.self, sub: "/round10/")
+        guard !recs.isEmpty else {
             throw ConvtopError(.model, "cannot find Assets/calibration/round10/front_end_sharing_repeat.jsonl; set CONVTOP_ASSETS to the Assets directory")
         }
-        return data.split(separator: UInt8(ascii: "\n")).compactMap { try? JSONDecoder().decode(Record.self, from: Data($0)) }
+        return recs
     }
 
     static func median(_ v: [Double]) -> Double? { v.isEmpty ? nil : v.sorted()[v.count / 2] }
