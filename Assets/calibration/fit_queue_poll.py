@@ -9,25 +9,16 @@ simulated slowdown of the add chain in the profiled process (the process the H20
 Prints the root-mean-square difference per window; the profile takes the smallest. It also prints the summary line
 of the fitted sets, which the window was not chosen on.
 """
-import json
 import math
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from profile_variants import copied_assets, validate_with
+
 GRID = [1.2, 1.5, 1.6, 1.7, 1.8, 2.0, 2.5, 3.0]
 
 
-def run(window, assets):
-    path = os.path.join(assets, "gpus", "h200.json")
-    profile = json.load(open(path))
-    profile["queue_poll_us"] = window
-    json.dump(profile, open(path, "w"), indent=2)
-    out = subprocess.run([os.path.join(ROOT, ".build/release/convtop"), "validate"], capture_output=True, text=True,
-                         env=dict(os.environ, CONVTOP_ASSETS=assets), check=True).stdout
+def run(window, assets, shipped):
+    out = validate_with(assets, shipped, "queue_poll_us", window)
     lines = out.splitlines()
     start = next(i for i, l in enumerate(lines) if l.startswith("Beside spinning streams"))
     diffs = []
@@ -42,12 +33,10 @@ def run(window, assets):
 
 
 def main():
-    with tempfile.TemporaryDirectory() as tmp:
-        assets = os.path.join(tmp, "Assets")
-        shutil.copytree(os.path.join(ROOT, "Assets"), assets)
+    with copied_assets() as (assets, shipped):
         best = None
         for w in GRID:
-            rms, n, summary = run(w, assets)
+            rms, n, summary = run(w, assets, shipped)
             print(f"queue_poll_us {w:4.1f}: rms {rms:.2f} points over {n} profiled rows   {summary[:120]}")
             if best is None or rms < best[1]: best = (w, rms)
         print(f"best: queue_poll_us = {best[0]}")

@@ -8,14 +8,10 @@ For each variant, copies Assets/ to a temporary folder with one field of the H20
 median/worst), the held-out ONNX corpus and round 7. The constants are those round 1 set without a recorded
 measurement; the output is Assets/calibration/round10/profile_sensitivity.txt.
 """
-import json
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from profile_variants import copied_assets, shipped_value, validate_with
+
 VARIANTS = [("sm_bandwidth_burst", [2, 4, 8]), ("saturation_warps", [8, 16, 32]), ("gemm_saturation_warps", [2, 4, 8]),
             ("layout_block_overhead_us", [0.5, 1.0, 2.0]), ("efficiency.layout", [0.6, 0.8, 1.0]),
             ("l2_bandwidth_boost", [1.0, 1.2, 2.0])]
@@ -31,23 +27,12 @@ def summaries(text):
 
 
 def main():
-    with tempfile.TemporaryDirectory() as tmp:
-        assets = os.path.join(tmp, "Assets")
-        shutil.copytree(os.path.join(ROOT, "Assets"), assets)
-        path = os.path.join(assets, "gpus", "h200.json")
-        original = json.load(open(path))
+    with copied_assets() as (assets, shipped):
         for field, values in VARIANTS:
             for v in values:
-                p = json.loads(json.dumps(original))
-                if "." in field:
-                    a, b = field.split("."); p[a][b] = v
-                else:
-                    p[field] = v
-                json.dump(p, open(path, "w"), indent=2)
-                out = subprocess.run([os.path.join(ROOT, ".build/release/convtop"), "validate"], capture_output=True,
-                                     text=True, env=dict(os.environ, CONVTOP_ASSETS=assets), check=True).stdout
-                shipped = (original[field.split(".")[0]][field.split(".")[1]] if "." in field else original[field]) == v
-                print(f"{field} = {v}{' (shipped)' if shipped else ''}: {summaries(out)}", flush=True)
+                out = validate_with(assets, shipped, field, v)
+                mark = " (shipped)" if shipped_value(shipped, field) == v else ""
+                print(f"{field} = {v}{mark}: {summaries(out)}", flush=True)
 
 
 if __name__ == "__main__":
