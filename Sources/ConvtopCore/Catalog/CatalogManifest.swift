@@ -94,6 +94,24 @@ public struct CatalogManifest: Sendable {
         }
     }
 
+    /// Narrow convolutions on large maps (U-Nets, small segmentation and detection heads, an RGB input to few
+    /// channels): 3–24 channels in, 2–24 out, 24–128 maps, batch 1–64, 1×1 and 3×3, all three passes. cuDNN runs
+    /// them on FFMA tiles at least 32 output channels wide, so their time follows the map, not the FLOPs, and no
+    /// wider convolution is a neighbour for them.
+    public mutating func addNarrowSweep(gpu: GPUSpec) {
+        for n in [1, 8, 64] {
+            for cin in [3, 6, 12, 24] {
+                for cout in [2, 6, 12, 24] {
+                    for hw in [24, 48, 96, 128] {
+                        for k in [1, 3] {
+                            addPoint([n, cin, hw, hw], gpu: gpu) { $0.conv($1, cout, k: (k, k), p: (k / 2, k / 2), name: "n") }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// One sweep point: its own small training step (input → ReLU → op, so the op needs both gradients), lowered
     /// with its forward pass, so the forward, data-gradient and weight-gradient ops all land in the manifest.
     private mutating func addPoint(_ dims: [Int], gpu: GPUSpec, _ make: (inout GraphBuilder, Int) -> Int) {
