@@ -227,6 +227,33 @@ struct KernelCatalogTests {
         #expect(us > 16 && us < 25, "\(us) µs")
     }
 
+    /// A transposed convolution takes the measured kernels of the convolution mapping its output shape back to its
+    /// input (the catalog's up-sampling sweep: 8×24×48×48 → 48 channels, 2×2, stride 2): forward that convolution's
+    /// data gradient (a 2.18 µs scale kernel and cuDNN's 10.08 µs dgrad engine), data gradient its forward pass
+    /// (7.10 µs), weight gradient its weight gradient (five kernels, 68.0 µs); the bias keeps its own modelled kernel
+    /// after them. `Assets/catalog/check_transposed.py` measured both ways on the H200 (same kernels, within 1%).
+    @Test func aTransposedConvolutionRunsItsMirrorConvolutionsKernels() throws {
+        let gpu = try GPUCatalog.load("h200")
+        guard case .measured(let c) = CatalogSource.forGPU(gpu) else { Issue.record("no H200 catalog"); return }
+        let json = """
+        {"format": "convtop-graph", "version": 1, "inputs": [{"name": "x", "shape": [8, 48, 24, 24]}], "nodes": [
+         {"name": "r", "op": "relu", "inputs": ["x"]},
+         {"name": "up", "op": "conv_transpose", "inputs": ["r"], "out_channels": 24, "kernel": 2}]}
+        """
+        let t = TrainingGraph.build(from: try GraphFile.parse(data: Data(json.utf8), file: "t.json"))
+        let kg = Lowering.lower(t, gpu: gpu, catalog: .measured(c))
+        let timing = TimingModel(gpu: gpu)
+        func op(_ name: String) -> [Kernel] {
+            kg.opKernels[t.nodes.first { $0.kind.name == name }!.id].map { kg.kernels[$0] }
+        }
+        let fwd = op("conv_transpose"), dgrad = op("conv_transpose_dgrad"), wgrad = op("conv_transpose_wgrad")
+        #expect(fwd.map(\.origin) == [.catalog, .catalog, .model] && fwd.last!.name == "add_bias")
+        #expect(fwd.prefix(2).map { timing.standaloneDuration($0) }.map { ($0 * 100).rounded() / 100 } == [2.18, 10.08])
+        #expect(dgrad.count == 1 && dgrad[0].origin == .catalog && abs(timing.standaloneDuration(dgrad[0]) - 7.103) < 0.01)
+        #expect(wgrad.count == 6 && wgrad.last!.origin == .model && wgrad.dropLast().allSatisfy { $0.origin == .catalog })
+        #expect(abs(wgrad.dropLast().reduce(0) { $0 + timing.standaloneDuration($1) } - 67.969) < 0.05)
+    }
+
     /// The folder `convtop calibrate` wrote on the H200 device (ResNet-18 at batch 1 and 32 plus the sweep), used as
     /// `--gpu DIR`: its profile, and its catalog for the kernels.
     @Test func aCalibratedFolderIsAGPU() throws {

@@ -112,6 +112,23 @@ public struct CatalogManifest: Sendable {
         }
     }
 
+    /// Strided convolutions whose data gradient is a transposed convolution's forward pass (U-Net and segmentation
+    /// decoders, GAN generators): 2×2 and 3×3 windows and 4×4 with padding 1, stride 2, 6–384 channels going to as
+    /// many or twice as many, 24–192 maps, batch 1–64 (up to 2²⁸ elements), all three passes.
+    public mutating func addUpsamplingSweep(gpu: GPUSpec) {
+        for n in [1, 8, 64] {
+            for c in [6, 24, 96, 384] {
+                for cout in [c, 2 * c] {
+                    for hw in [24, 48, 96, 192] where n * max(c, cout) * hw * hw <= 1 << 28 {
+                        for (k, p) in [(2, 0), (3, 1), (4, 1)] {
+                            addPoint([n, c, hw, hw], gpu: gpu) { $0.conv($1, cout, k: (k, k), s: (2, 2), p: (p, p), name: "u") }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// One sweep point: its own small training step (input → ReLU → op, so the op needs both gradients), lowered
     /// with its forward pass, so the forward, data-gradient and weight-gradient ops all land in the manifest.
     private mutating func addPoint(_ dims: [Int], gpu: GPUSpec, _ make: (inout GraphBuilder, Int) -> Int) {

@@ -127,6 +127,12 @@ public struct OpSignature: Sendable, Hashable {
         case .conv(let a): return conv(a, x: input(), pass: .forward)
         case .convDataGrad(let a): return forwardInput.flatMap { conv(a, x: $0, pass: .dgrad) }
         case .convWeightGrad(let a): return forwardInput.flatMap { conv(a, x: $0, pass: .wgrad) }
+        // PyTorch runs a transposed convolution as the convolution that maps its output shape back to its input:
+        // forward as that convolution's data gradient, its data gradient as that convolution's forward pass, its
+        // weight gradient as that convolution's. The bias is a kernel of its own, outside the catalog's entry.
+        case .convTranspose(let a): return conv(a.withoutBias, x: node.shape, pass: .dgrad)
+        case .convTransposeDataGrad(let a): return forward.flatMap { conv(a.withoutBias, x: $0.shape, pass: .forward) }
+        case .convTransposeWeightGrad(let a): return forward.flatMap { conv(a.withoutBias, x: $0.shape, pass: .wgrad) }
         case .batchNorm: return OpSignature(.batchnorm, .forward, [("x", node.shape.dims), ("train", [training])])
         case .batchNormBackward: return OpSignature(.batchnorm, .backward, [("x", node.shape.dims), ("train", [1])])
         case .relu, .relu6:

@@ -10,6 +10,9 @@ public struct ConvAttributes: Sendable, Hashable, Codable {
     public var groups: Int
     public var bias: Bool
 
+    /// The same convolution without its bias.
+    public var withoutBias: ConvAttributes { var a = self; a.bias = false; return a }
+
     public init(inChannels: Int, outChannels: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
                 padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = false) {
         self.inChannels = inChannels; self.outChannels = outChannels

@@ -31,7 +31,12 @@ struct CatalogLowering {
 
     /// Replaces or rescales the kernels `l` emitted for `node` (from index `start`).
     func apply(to l: inout Lowering, node: Node, graph: Graph, from start: Int) {
-        guard l.kernels.count > start, let sig = OpSignature.of(node, in: graph, precision: precision) else { return }
+        let keep = Self.biasKernels(node)
+        guard l.kernels.count > start + keep, let sig = OpSignature.of(node, in: graph, precision: precision) else { return }
+        // (kernels the entry does not cover stay as modelled, after it)
+        let tail = Array(l.kernels.suffix(keep))
+        l.kernels.removeLast(keep)
+        defer { l.kernels.append(contentsOf: tail) }
         let modelled = Array(l.kernels[start...])
         let flops = modelled.reduce(0) { $0 + $1.flops }, bytes = modelled.reduce(0) { $0 + $1.bytes }
         let ratio = transferRatio(node, graph: graph, modelled: modelled)
@@ -63,6 +68,15 @@ struct CatalogLowering {
         for i in start..<l.kernels.count {
             l.kernels[i].timeScale = min(max(s, 0.1), 10)
             l.kernels[i].origin = .near
+        }
+    }
+
+    /// Trailing kernels of the op that its catalog entry does not hold: a transposed convolution's bias (added by a
+    /// kernel of its own, forward, and reduced by one, weight gradient), where its entry is the bias-free convolution's.
+    static func biasKernels(_ node: Node) -> Int {
+        switch node.kind {
+        case .convTranspose(let a), .convTransposeWeightGrad(let a): return a.bias ? 1 : 0
+        default: return 0
         }
     }
 
