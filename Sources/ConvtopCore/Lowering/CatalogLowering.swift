@@ -65,8 +65,9 @@ struct CatalogLowering {
         let modelledUs = modelled.reduce(0) { $0 + timing.standaloneDuration($1) }
         let latency = gpu.kernelLatencyUs * Double(modelled.count)
         let s = max(estimate * ratio - latency, TimingModel.minimumGroupUs) / max(modelledUs - latency, TimingModel.minimumGroupUs)
+        // (a factor on each kernel's own scale: some modelled kernels carry one already, e.g. cuDNN's slow transposes)
         for i in start..<l.kernels.count {
-            l.kernels[i].timeScale = min(max(s, 0.1), 10)
+            l.kernels[i].timeScale *= min(max(s, 0.1), 10)
             l.kernels[i].origin = .near
         }
     }
