@@ -33,7 +33,8 @@ public struct CatalogManifest: Sendable {
         for node in graph.nodes {
             guard let sig = OpSignature.of(node, in: graph, precision: .tf32), !seen.contains(sig.key),
                   !skipping.contains(sig.family) else { continue }
-            let ks = kg.opKernels[node.id].map { kg.kernels[$0] }
+            // (a transposed convolution's bias kernel is not part of its entry: `CatalogLowering.biasKernels`)
+            let ks = kg.opKernels[node.id].dropLast(CatalogLowering.biasKernels(node)).map { kg.kernels[$0] }
             guard !ks.isEmpty else { continue }
             seen.insert(sig.key)
             items.append(Item(signature: sig, flops: ks.reduce(0) { $0 + $1.flops }, bytes: ks.reduce(0) { $0 + $1.bytes }, source: source))

@@ -39,7 +39,7 @@ struct CatalogLowering {
         defer { l.kernels.append(contentsOf: tail) }
         let modelled = Array(l.kernels[start...])
         let flops = modelled.reduce(0) { $0 + $1.flops }, bytes = modelled.reduce(0) { $0 + $1.bytes }
-        let ratio = transferRatio(node, graph: graph, modelled: modelled)
+        let ratio = transferRatio(node, graph: graph, modelled: modelled, dropping: keep)
         if let entry = catalog.entry(sig.key) {
             l.kernels.removeSubrange(start...)
             let gemmUs = entry.kernels.filter { Self.isGemm($0.kernelClass) }.reduce(0) { $0 + $1.durationUs }
@@ -84,10 +84,11 @@ struct CatalogLowering {
     static func isGemm(_ c: KernelClass) -> Bool { c == .tensorGemm || c == .cudaCore || c == .simtGemm }
 
     /// This GPU's modelled time for the op over the measured GPU's (1 on the measured GPU itself).
-    func transferRatio(_ node: Node, graph: Graph, modelled: [Kernel]) -> Double {
+    func transferRatio(_ node: Node, graph: Graph, modelled: [Kernel], dropping keep: Int = 0) -> Double {
         guard let other = measuredOn else { return 1 }
         var l = Lowering(gpu: other, precision: precision)
         l.emit(node, graph: graph)
+        l.kernels.removeLast(min(keep, l.kernels.count))
         let there = TimingModel(gpu: other)
         let a = modelled.reduce(0) { $0 + timing.standaloneDuration($1) }
         let b = l.kernels.reduce(0) { $0 + there.standaloneDuration($1) }
