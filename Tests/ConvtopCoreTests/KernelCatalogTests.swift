@@ -227,6 +227,20 @@ struct KernelCatalogTests {
         #expect(us > 16 && us < 25, "\(us) µs")
     }
 
+    /// A batch norm over a few large planes (cuDNN's inference kernel: a block per channel and image walking its
+    /// plane) is priced by the large-plane sweep: U-Net's first, 16 channels of 256×256 at batch 1, lies between the
+    /// sweep's 12 and 24 channels on 192×192 (14.0 µs) and 320×320 (36.1 and 36.5 µs) planes; in U-Net it measured
+    /// 28.9 µs (ONNX corpus). Its neighbours on planes up to 112×112 gave 8.4 µs before the sweep.
+    @Test func aBatchNormOnLargePlanesTakesItsTimeFromTheLargePlaneSweep() throws {
+        let gpu = try GPUCatalog.load("h200")
+        guard case .measured(let c) = CatalogSource.forGPU(gpu) else { Issue.record("no H200 catalog"); return }
+        #expect(c.entry("batchnorm.forward|x=1,12,320,320|train=0") != nil)
+        let g = graph { b in _ = b.bn(b.input([1, 16, 256, 256], name: "x")) }
+        let kg = Lowering.lower(g, gpu: gpu, catalog: .measured(c))
+        let us = kg.opKernels[1].reduce(0) { $0 + TimingModel(gpu: gpu).standaloneDuration(kg.kernels[$1]) }
+        #expect(us > 17 && us < 30, "\(us) µs")
+    }
+
     /// A transposed convolution takes the measured kernels of the convolution mapping its output shape back to its
     /// input (the catalog's up-sampling sweep: 8×24×48×48 → 48 channels, 2×2, stride 2): forward that convolution's
     /// data gradient (a 2.18 µs scale kernel and cuDNN's 10.08 µs dgrad engine), data gradient its forward pass

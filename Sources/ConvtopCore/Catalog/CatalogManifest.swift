@@ -130,6 +130,19 @@ public struct CatalogManifest: Sendable {
         }
     }
 
+    /// Few images with large planes (segmentation and detection at batch 1–4): batch norm, whose inference kernel
+    /// walks a whole plane per block, and max pooling, on 12–96 channels at 96×96 to 320×320, both modes.
+    public mutating func addLargePlaneSweep(gpu: GPUSpec) {
+        for n in [1, 4] {
+            for c in [12, 24, 48, 96] {
+                for hw in [96, 192, 320] {
+                    addPoint([n, c, hw, hw], gpu: gpu) { $0.bn($1, name: "bn") }
+                    addPoint([n, c, hw, hw], gpu: gpu) { $0.maxPool($1, k: 2, s: 2, name: "mp") }
+                }
+            }
+        }
+    }
+
     /// One sweep point: its own small training step (input → ReLU → op, so the op needs both gradients), lowered
     /// with its forward pass, so the forward, data-gradient and weight-gradient ops all land in the manifest.
     private mutating func addPoint(_ dims: [Int], gpu: GPUSpec, _ make: (inout GraphBuilder, Int) -> Int) {
