@@ -13,6 +13,15 @@ public enum ElementwiseFusion {
         }
     }
 
+    /// The activation a two-op region spells, where it is one PyTorch names: SiLU (x·sigmoid(x)) or hard-swish
+    /// (x·hardsigmoid(x)). They matter in training, where their in-place forms keep a copy of their input.
+    static func activation(_ kinds: [OpKind]) -> UnaryOp? {
+        guard kinds.count == 2, kinds.contains(.binary(.mul)) else { return nil }
+        if kinds.contains(.unary(.sigmoid)) { return .silu }
+        if kinds.contains(.unary(.hardSigmoid)) { return .hardSwish }
+        return nil
+    }
+
     public static func apply(_ g: Graph) -> Graph {
         let succ = g.successors()
         var root = Array(repeating: -1, count: g.nodes.count)
@@ -38,7 +47,7 @@ public enum ElementwiseFusion {
             let source = g.nodes[region.root].shape
             let normalises = ms.contains { if case .reduce = g.nodes[$0].kind { return true } else { return false } }
             n.kind = normalises && n.shape == source ? .layerNorm(normalized: max(source.dims.last ?? 1, 1))
-                : .unary(.fused(ops: ms.count))
+                : .unary(Self.activation(ms.map { g.nodes[$0].kind }) ?? .fused(ops: ms.count))
             n.inputs = [region.root]
             n.parameterTensors = ms.flatMap { g.nodes[$0].parameterTensors }
         }

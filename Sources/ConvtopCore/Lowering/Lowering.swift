@@ -59,13 +59,21 @@ public struct Lowering {
         }
     }
 
-    /// The device-to-device copy autograd makes of an in-place ReLU6's input before clamping it in a training step
-    /// (hardtanh_ keeps the original for its backward). Measured: every ReLU6 of MobileNet-v2's training step, at
-    /// every batch size, is a `Memcpy DtoD` node followed by the clamp kernel, the two moving the same bytes in about
-    /// the same time (`Assets/calibration/round2/kernels.jsonl.gz`, 35 per step); inference has none. The catalog
-    /// measured kernels only, so the copy is added here, priced as the clamp is (the catalog's or the model's).
+    /// The device-to-device copy autograd makes of an in-place activation's input in a training step, where the
+    /// activation's gradient needs its input: ReLU6 (hardtanh_), SiLU (silu_) and hard-swish (hardswish_); ReLU's
+    /// gradient needs only its output, GELU has no in-place form. torchvision's conv-norm-activation blocks (and
+    /// EfficientNet's squeeze-excitation) run them in place, and so convtop assumes every one is. Measured: every
+    /// ReLU6 of MobileNet-v2's training step, at every batch size, is a `Memcpy DtoD` node followed by the clamp
+    /// kernel, the two moving the same bytes in about the same time (`Assets/calibration/round2/kernels.jsonl.gz`, 35
+    /// per step); EfficientNet-B0 at batch 32 has 53 such copies (394 µs) and MobileNet-v3-Large 21, one per
+    /// hard-swish (`Assets/onnx/measured/kernels.jsonl.gz`); networks with ReLU alone have none, and inference has
+    /// none. The catalog measured kernels only, so the copy is added here, priced as the activation is.
     func savedInputCopy(_ node: Node, graph: Graph, clamp: Kernel) -> Kernel? {
-        guard node.kind == .relu6, graph.mode == .training, node.phase == .forward else { return nil }
+        guard graph.mode == .training, node.phase == .forward else { return nil }
+        switch node.kind {
+        case .relu6, .unary(.silu), .unary(.hardSwish): break
+        default: return nil
+        }
         var copy = clamp
         copy.name = "Memcpy DtoD (Device -> Device)"
         copy.flops = 0
