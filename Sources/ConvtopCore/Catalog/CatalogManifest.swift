@@ -1,8 +1,9 @@
 import Foundation
 
 /// The list of op instances a catalog measurement covers: every distinct op of the chosen networks at the chosen
-/// batch sizes and modes, then a generic sweep of convolution, depthwise, batch-norm and pooling shapes for networks
-/// convtop has never seen. One JSON object per line, read by `Assets/catalog/measure_catalog.py`.
+/// batch sizes and modes, then generic sweeps for networks convtop has never seen: convolutions (wide, grouped,
+/// depthwise, narrow on large maps, strided for up-sampling), batch norm and pooling (also on large planes). One JSON
+/// object per line, read by `Assets/catalog/measure_catalog.py`.
 public struct CatalogManifest: Sendable {
     /// One op to measure: its signature and convtop's FLOPs and bytes for it (the catalog's neighbour distance).
     public struct Item: Sendable {
