@@ -12,6 +12,13 @@ struct KernelCatalogTests {
     }
     static let convKey = "conv.forward|x=1,64,56,56|cout=128|k=3,3|s=2,2|p=1,1|d=1,1|g=1|bias=0"
 
+    /// The H200 profile and the measured catalog shipped with it (Assets/catalog/h200).
+    static func shippedH200() throws -> (GPUSpec, KernelCatalog) {
+        let gpu = try GPUCatalog.load("h200")
+        guard case .measured(let c) = CatalogSource.forGPU(gpu) else { throw ConvtopError(.model, "no measured H200 catalog") }
+        return (gpu, c)
+    }
+
     static func catalog(_ lines: [String]) throws -> KernelCatalog {
         try CatalogFile.parse((["convtop-catalog\t1\th200\t9.0"] + lines).joined(separator: "\n"), file: "t.tsv").catalog
     }
@@ -199,8 +206,7 @@ struct KernelCatalogTests {
     }
 
     @Test func theShippedCatalogCoversTheZoo() throws {
-        let gpu = try GPUCatalog.load("h200")
-        guard case .measured(let c) = CatalogSource.forGPU(gpu) else { Issue.record("no H200 catalog"); return }
+        let (gpu, c) = try Self.shippedH200()
         #expect(c.count > 22_000)
         let kg = Lowering.lower(try ModelLoader.load("resnet50", batch: 32, mode: .training), gpu: gpu, catalog: .measured(c))
         let fromCatalog = kg.kernels.filter { $0.origin == .catalog }.count
@@ -216,8 +222,7 @@ struct KernelCatalogTests {
     /// ONNX corpus (Assets/onnx/measured/kernels.jsonl.gz, one cuDNN FFMA kernel). Before the sweep its nearest
     /// neighbours (16-channel convolutions on 9×9 maps) gave 10.9 µs.
     @Test func narrowConvolutionsTakeTheirTimeFromTheNarrowSweep() throws {
-        let gpu = try GPUCatalog.load("h200")
-        guard case .measured(let c) = CatalogSource.forGPU(gpu) else { Issue.record("no H200 catalog"); return }
+        let (gpu, c) = try Self.shippedH200()
         #expect(c.entry("conv.forward|x=64,3,48,48|cout=6|k=3,3|s=1,1|p=1,1|d=1,1|g=1|bias=0") != nil)
         let g = graph { b in _ = b.conv(b.input([32, 3, 64, 64], name: "x"), 4, k: (3, 3), p: (1, 1)) }
         let kg = Lowering.lower(g, gpu: gpu, catalog: .measured(c))
@@ -232,8 +237,7 @@ struct KernelCatalogTests {
     /// sweep's 12 and 24 channels on 192×192 (14.0 µs) and 320×320 (36.1 and 36.5 µs) planes; in U-Net it measured
     /// 28.9 µs (ONNX corpus). Its neighbours on planes up to 112×112 gave 8.4 µs before the sweep.
     @Test func aBatchNormOnLargePlanesTakesItsTimeFromTheLargePlaneSweep() throws {
-        let gpu = try GPUCatalog.load("h200")
-        guard case .measured(let c) = CatalogSource.forGPU(gpu) else { Issue.record("no H200 catalog"); return }
+        let (gpu, c) = try Self.shippedH200()
         #expect(c.entry("batchnorm.forward|x=1,12,320,320|train=0") != nil)
         let g = graph { b in _ = b.bn(b.input([1, 16, 256, 256], name: "x")) }
         let kg = Lowering.lower(g, gpu: gpu, catalog: .measured(c))
@@ -247,8 +251,7 @@ struct KernelCatalogTests {
     /// (7.10 µs), weight gradient its weight gradient (five kernels, 68.0 µs); the bias keeps its own modelled kernel
     /// after them. `Assets/catalog/check_transposed.py` measured both ways on the H200 (same kernels, within 1%).
     @Test func aTransposedConvolutionRunsItsMirrorConvolutionsKernels() throws {
-        let gpu = try GPUCatalog.load("h200")
-        guard case .measured(let c) = CatalogSource.forGPU(gpu) else { Issue.record("no H200 catalog"); return }
+        let (gpu, c) = try Self.shippedH200()
         let json = """
         {"format": "convtop-graph", "version": 1, "inputs": [{"name": "x", "shape": [8, 48, 24, 24]}], "nodes": [
          {"name": "r", "op": "relu", "inputs": ["x"]},
@@ -273,13 +276,10 @@ struct KernelCatalogTests {
     /// entries had bytes from before the lowering added cuDNN's transposes, a third of today's; a RegNet-X-400MF
     /// convolution at batch 32 then came out at 276 µs, measured 1,075.)
     @Test func theShippedCatalogsWorkIsTodaysLowerings() throws {
-        let gpu = try GPUCatalog.load("h200")
-        guard case .measured(let c) = CatalogSource.forGPU(gpu) else { Issue.record("no H200 catalog"); return }
+        let (gpu, c) = try Self.shippedH200()
         var stale: [String] = []
         for e in c.allEntries {
-            guard let (g, node) = OpSignature(key: e.key)?.rebuilt() else { continue }
-            let kg = Lowering.lower(g, gpu: gpu)
-            let ks = kg.opKernels[node].map { kg.kernels[$0] }
+            guard let ks = OpSignature(key: e.key)?.modelledKernels(gpu: gpu) else { continue }
             let flops = ks.reduce(0) { $0 + $1.flops }, bytes = ks.reduce(0) { $0 + $1.bytes }
             if abs(flops - e.flops) > 0.01 * max(e.flops, 1) || abs(bytes - e.bytes) > 0.01 * max(e.bytes, 1) { stale.append(e.key) }
         }
@@ -291,8 +291,7 @@ struct KernelCatalogTests {
     /// Before, the factor replaced them: RegNet-X-400MF's first grouped convolution at batch 32 came out at a quarter
     /// of its neighbours' time.
     @Test func aMissKeepsItsKernelsOwnScales() throws {
-        let gpu = try GPUCatalog.load("h200")
-        guard case .measured(let c) = CatalogSource.forGPU(gpu) else { Issue.record("no H200 catalog"); return }
+        let (gpu, c) = try Self.shippedH200()
         let g = graph { b in _ = b.conv(b.input([32, 32, 112, 112], name: "x"), 32, k: (3, 3), s: (2, 2), p: (1, 1), groups: 2) }
         let node = g.nodes[1]
         var model = Lowering(gpu: gpu, precision: .tf32)

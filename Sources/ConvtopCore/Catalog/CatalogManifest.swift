@@ -42,6 +42,12 @@ public struct CatalogManifest: Sendable {
         }
     }
 
+    /// Every generic sweep below, as `convtop calibrate` measures them.
+    public mutating func addSweeps(gpu: GPUSpec) {
+        addSweep(gpu: gpu); addChainGrid(gpu: gpu); addGroupedSweep(gpu: gpu)
+        addNarrowSweep(gpu: gpu); addUpsamplingSweep(gpu: gpu); addLargePlaneSweep(gpu: gpu)
+    }
+
     /// A generic sweep: convolutions (three passes) over batch 1–64, 32–768 channels, 7–56 maps, 1×1 and 3×3;
     /// depthwise 3×3 and 5×5 at stride 1 and 2; batch norm (both modes) and 3×3 pooling on the same maps.
     public mutating func addSweep(gpu: GPUSpec) {

@@ -70,10 +70,15 @@ extension OpSignature {
 
     /// The model's time (µs) for this op alone: its kernels lowered without the catalog, each run standalone.
     public func modelledUs(gpu: GPUSpec) -> Double? {
+        guard let ks = modelledKernels(gpu: gpu), !ks.isEmpty else { return nil }
+        let timing = TimingModel(gpu: gpu)
+        return ks.reduce(0) { $0 + timing.standaloneDuration($1) }
+    }
+
+    /// The kernels the lowering alone gives the op (`rebuilt()`, no catalog); nil when the key names no valid op.
+    public func modelledKernels(gpu: GPUSpec) -> [Kernel]? {
         guard let (g, node) = rebuilt() else { return nil }
         let kg = Lowering.lower(g, gpu: gpu, precision: .tf32)
-        let timing = TimingModel(gpu: gpu)
-        let ks = kg.opKernels[node]
-        return ks.isEmpty ? nil : ks.reduce(0) { $0 + timing.standaloneDuration(kg.kernels[$1]) }
+        return kg.opKernels[node].map { kg.kernels[$0] }
     }
 }

@@ -48,12 +48,7 @@ struct Calibrate: ParsableCommand {
             CalibrationRun.progress("manifest", i, modelList.count)
             try manifest.addNetwork(m, batches: batchList, modes: modeList, gpu: reference)
         }
-        if sweep {
-            manifest.addSweep(gpu: reference); manifest.addChainGrid(gpu: reference)
-            manifest.addGroupedSweep(gpu: reference); manifest.addNarrowSweep(gpu: reference)
-            manifest.addUpsamplingSweep(gpu: reference)
-            manifest.addLargePlaneSweep(gpu: reference)
-        }
+        if sweep { manifest.addSweeps(gpu: reference) }
         manifest.prioritise(batches: [1, 32])
         try OutputFile.write(manifest.jsonLines(), to: output + "/manifest.jsonl", overwrite: false)
         if !networkBatches.isEmpty {

@@ -92,16 +92,21 @@ extension FidelityOutput {
                 let errs = convs.filter { $0.pass == p && $0.origin == o }.map(\.error)
                 guard !errs.isEmpty else { continue }
                 let mw = FidelityReport.medianWorst(errs)
-                let sorted = errs.sorted()
                 table.append(["conv " + p.rawValue, o == .near ? "catalog neighbours" : "model alone", String(errs.count),
-                              String(format: "%+.1f%%", sorted[sorted.count / 2] * 100), pct1(mw.median), pct1(mw.worst)])
+                              signedMedian(errs), pct1(mw.median), pct1(mw.worst)])
             }
         }
         printTable(["ops", "priced by", "layers", "median signed error", "median error", "worst"], table)
         let mw = FidelityReport.medianWorst(convs.map(\.error))
         Swift.print("New-conv summary: single-layer error median \(pct1(mw.median)), worst \(pct1(mw.worst)) over \(convs.count) layers")
-        let lw = FidelityReport.medianWorst(largeWindows.map(\.error)), signed = largeWindows.map(\.error).sorted()
-        Swift.print("Dense 7×7 convolutions (Assets/calibration/round9: \(largeWindows.count) forward layers held out from the large-window rule, model alone): error median \(pct1(lw.median)) (signed \(signed.isEmpty ? "–" : String(format: "%+.1f%%", signed[signed.count / 2] * 100))), worst \(pct1(lw.worst))")
+        let lw = FidelityReport.medianWorst(largeWindows.map(\.error))
+        Swift.print("Dense 7×7 convolutions (Assets/calibration/round9: \(largeWindows.count) forward layers held out from the large-window rule, model alone): error median \(pct1(lw.median)) (signed \(signedMedian(largeWindows.map(\.error)))), worst \(pct1(lw.worst))")
+    }
+
+    /// The middle signed error (the upper one of an even count) as a signed percentage, or "–" for none.
+    static func signedMedian(_ errors: [Double]) -> String {
+        let sorted = errors.sorted()
+        return sorted.isEmpty ? "–" : String(format: "%+.1f%%", sorted[sorted.count / 2] * 100)
     }
 
     /// Round 8: the same cases before and after the profiler ran in the measuring process.
