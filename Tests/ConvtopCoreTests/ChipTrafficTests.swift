@@ -10,7 +10,7 @@ struct ChipTrafficTests {
     func perKernelUs(blocks: Int, chains: Int, gpu: GPUSpec) throws -> Double {
         let t = try FidelityReport.frontEndTrace(blocks: blocks, streams: chains, kernels: 64, gpu: gpu)
         #expect(t.peakDRAMUse <= 1.06, "\(blocks) blocks × \(chains) chains: traffic at \(t.peakDRAMUse) of the chip's limit")
-        return (t.iterationTime - gpu.graphLaunchUs) / 64
+        return (t.iterationTime - gpu.graphDeviceStartUs) / 64
     }
 
     /// Four chains of 4,224-block adds touch 4 × 17.3 MB between two uses of one tensor, more than the 60 MB L2:

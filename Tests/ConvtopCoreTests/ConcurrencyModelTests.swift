@@ -247,7 +247,7 @@ struct FrontEndTests {
         sc.gpu = "h200"; sc.streams = c.0; sc.launch = .graph
         let w = try Workload(graph: FidelityReport.frontEndGraph(blocks: 1, streams: c.0, kernels: 512), scenario: sc, gpu: spec)
         let t = try w.simulate(c.0 == 1 ? .serial : .branch, recordBlocks: false).1.iterationTime
-        let perKernel = (t - spec.graphLaunchUs) / 512
+        let perKernel = (t - spec.graphDeviceStartUs) / 512
         #expect(abs(perKernel / c.1 - 1) < 0.05, "\(c.0) chains: \(perKernel) µs per kernel, measured \(c.1)")
     }
 }

@@ -16,7 +16,7 @@ struct GPUProfileTests {
     }
 
     /// The fitted fields of every shipped profile are the values `convtop validate --fit` printed
-    /// (Assets/calibration/round3/fit_h200.txt).
+    /// (Assets/calibration/round3/fit_h200.txt; that log also fitted graph_launch_us, measured since session 12).
     @Test func fittedFieldsAreTheFitLogsValues() throws {
         let log = try String(contentsOfFile: AssetLocator.directory("calibration")! + "/round3/fit_h200.txt", encoding: .utf8)
         let section = try #require(log.components(separatedBy: "Fitted values (to copy into the GPU profile):").last)
@@ -25,13 +25,43 @@ struct GPUProfileTests {
             let parts = line.split(separator: "=").map { $0.trimmingCharacters(in: .whitespaces) }
             if parts.count == 2, let v = Double(parts[1]) { fitted[parts[0]] = v }
         }
-        #expect(fitted.count == ParameterFit.parameters.count)
+        #expect(fitted.count == ParameterFit.parameters.count + 1 && fitted["graph_launch_us"] != nil)
         for n in GPUCatalog.names() {
             let g = try GPUCatalog.load(n)
             for p in ParameterFit.parameters {
                 let want = try #require(fitted[p.name])
                 #expect(abs(p.get(g) - want) <= 1e-3 * max(1, want), "\(n): \(p.name) is \(p.get(g)), the fit gave \(want)")
             }
+        }
+    }
+
+    /// The graph replay's fields are what round 2's convolution chains give (Assets/calibration/graph_replay_floor.py,
+    /// worked out here again): the host's call is the median replay of the one-chain graphs whose profiled kernels add
+    /// up to under 10 µs; the device's start-up is the median of 2 × one chain − two chains on one stream over the
+    /// cases whose one chain takes 40–300 µs.
+    @Test func graphReplayFieldsAreTheChainsFigures() throws {
+        func median(_ xs: [Double]) -> Double {
+            let s = xs.sorted()
+            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        }
+        var kernelUs: [String: Double] = [:]
+        let text = try String(decoding: Inflate.gunzip([UInt8](Data(contentsOf: URL(fileURLWithPath:
+            AssetLocator.directory("calibration")! + "/round2/kernels.jsonl.gz")))), as: UTF8.self)
+        for line in text.split(separator: "\n") {
+            let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            if let c = o["case"] as? String, c.hasPrefix("conv_"), let d = (o["dur"] as? NSNumber)?.doubleValue { kernelUs[c, default: 0] += d }
+        }
+        var host: [Double] = [], start: [Double] = []
+        for c in try MeasuredRuns.chains() where c.kind == "conv_chains" {
+            let one = try #require(c.oneChainMs) * 1000, two = try #require(c.serial2Ms) * 1000
+            if kernelUs["conv_b\(c.batch)_c\(c.channels)_m\(c.map)_k\(c.kernel)", default: .infinity] < 10 { host.append(one) }
+            if one > 40 && one < 300 { start.append(2 * one - two) }
+        }
+        #expect(host.count == 22 && start.count == 78)
+        for n in GPUCatalog.names() {
+            let g = try GPUCatalog.load(n)
+            #expect(abs(g.graphLaunchUs - median(host)) < 0.05, "\(n): host call \(g.graphLaunchUs), the chains give \(median(host))")
+            #expect(abs(g.graphDeviceStartUs - median(start)) < 0.05, "\(n): start-up \(g.graphDeviceStartUs), the chains give \(median(start))")
         }
     }
 

@@ -105,7 +105,7 @@ public struct FidelityReport: Sendable {
         let sims = try parallelMap(cases.count) { i -> Double in
             let c = cases[i]
             let t = try frontEndTrace(blocks: c.blocks!, streams: c.streams!, kernels: c.kernels!, gpu: gpu).iterationTime
-            return (t - gpu.graphLaunchUs) / Double(c.kernels!)
+            return (t - gpu.graphDeviceStartUs) / Double(c.kernels!)
         }
         var rows: [FrontEndRow] = []
         for (i, c) in cases.enumerated() {

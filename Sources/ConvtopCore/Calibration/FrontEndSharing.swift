@@ -92,7 +92,7 @@ public enum FrontEndSharing {
             else { return nil }
             let sim = try trace(side: key.side, spins: spins, spinUs: spinUs, adds: adds, connections: key.connections, gpu: gpu)
             let simAlone = try trace(side: 0, spins: spins, spinUs: spinUs, adds: adds, connections: key.connections, gpu: gpu)
-            let per = { (t: Trace) in (t.iterationTime - gpu.graphLaunchUs) / Double(adds) }
+            let per = { (t: Trace) in (t.iterationTime - gpu.graphDeviceStartUs) / Double(adds) }
             return Row(phase: phase, connections: key.connections, side: key.side, spinUs: spinUs, measuredUs: beside,
                        measuredAloneUs: alone, simulatedUs: per(sim), simulatedAloneUs: per(simAlone))
         }.compactMap { $0 }

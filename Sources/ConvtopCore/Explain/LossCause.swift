@@ -1,6 +1,7 @@
 /// Why an iteration takes longer than its critical-path bound: the causes `convtop explain` splits the gap into.
 public enum LossCause: String, Sendable, Codable, CaseIterable {
-    /// The host had not launched the kernel yet when it could have run (eager launches, events).
+    /// The host had not launched the kernel yet when it could have run (eager launches, events), or a CUDA Graph
+    /// replay had not started on the device yet.
     case hostLaunch = "host launch"
     /// Waiting for the previous kernel of the same stream that is no producer of it (a false dependency the policy's
     /// stream assignment creates).
@@ -22,7 +23,7 @@ public enum LossCause: String, Sendable, Codable, CaseIterable {
     /// One line of advice for a user who sees this cause dominate.
     public var advice: String {
         switch self {
-        case .hostLaunch: return "capture the iteration in a CUDA Graph (--launch graph)"
+        case .hostLaunch: return "capture the iteration in a CUDA Graph (--launch graph); a replay's start-up is fixed"
         case .dependencies: return "more streams, or a policy that keeps independent branches apart (--policy branch)"
         case .hardwareQueues: return "more connections (CUDA_DEVICE_MAX_CONNECTIONS=32, --connections 32)"
         case .launchLatency: return "fewer, larger kernels (fusion) or a CUDA Graph"

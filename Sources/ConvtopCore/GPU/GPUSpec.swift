@@ -53,8 +53,13 @@ public struct GPUSpec: Sendable, Codable, Hashable {
     public var hostLaunchEagerUs: Double
     /// Host CPU time per cross-stream event record/wait pair in eager mode, microseconds.
     public var hostEventUs: Double
-    /// Host cost of one CUDA Graph replay, microseconds.
+    /// Host cost of one CUDA Graph replay, microseconds: the replay call returns this long after it began, and work
+    /// queued after the replay (the iteration's closing event) cannot run before then.
     public var graphLaunchUs: Double
+    /// How long after the replay call the device starts the graph's first kernels (µs). The host's submission runs
+    /// beside the device's start-up and first kernels, so a replay takes max(`graphLaunchUs`, this + the kernels).
+    /// Optional in profile files (absent: `graphLaunchUs`, the kernels wait for the whole host call).
+    public var graphStartUs: Double?
     /// Device-side gap between dependent kernels, eager and graph replay, microseconds.
     public var kernelGapEagerUs: Double
     public var kernelGapGraphUs: Double
@@ -121,13 +126,16 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         case gridLaunchIntervalUs = "grid_launch_interval_us", layoutBlockOverheadUs = "layout_block_overhead_us"
         case warpBandwidthGBs = "warp_bandwidth_gbs", calibration
         case memsetGapInGraphUs = "memset_gap_in_graph_us", memsetGapOutGraphUs = "memset_gap_out_graph_us"
-        case launchWorkUs = "launch_work_us", queuePollUs = "queue_poll_us"
+        case launchWorkUs = "launch_work_us", queuePollUs = "queue_poll_us", graphStartUs = "graph_start_us"
         case l2SustainedGBs = "l2_sustained_gbs", dramSustainedGBs = "dram_sustained_gbs"
     }
 
     /// Per-warp DRAM bandwidth in bytes/s. Default 1.25 GB/s: a 16-warp batch-norm training block streamed
     /// 20 GB/s on the H200 (Assets/calibration/round2/sweeps.jsonl, bn_fw_tr at 64 channels).
     public var warpBandwidth: Double { (warpBandwidthGBs ?? 1.25) * 1e9 }
+
+    /// When a replay's kernels reach the device (µs after the replay call): `graphStartUs`, else the whole host call.
+    public var graphDeviceStartUs: Double { graphStartUs ?? graphLaunchUs }
 
     /// Major version of the compute capability (7 for Volta/Turing, 8 Ampere/Ada, 9 Hopper).
     public var ccMajor: Int { Int(computeCapability.split(separator: ".").first ?? "0") ?? 0 }
@@ -192,6 +200,7 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         for (v, f) in [(l2SustainedGBs, "l2_sustained_gbs"), (dramSustainedGBs, "dram_sustained_gbs")] {
             if let v { try need(v > 0 && v < 1e6, f, "must be between 0 and 1000000 GB/s") }
         }
+        if let g = graphStartUs { try need(g >= 0 && g <= graphLaunchUs, "graph_start_us", "must be between 0 and graph_launch_us") }
         if let q = queuePollUs { try need(q >= 0 && q < 100, "queue_poll_us", "must be between 0 and 100 microseconds") }
         if let w = launchWorkUs {
             try need(w >= 0 && w <= kernelLatencyUs / 2, "launch_work_us", "must be between 0 and half of kernel_latency_us")

@@ -121,7 +121,7 @@ extension Simulator.State {
     }
 
     /// The host's launches: one per kernel in eager mode (plus an event record per cross-stream wait), or one
-    /// graph replay that makes every kernel arrive at once.
+    /// graph replay that makes every kernel arrive at once, at the device's start-up (the host call runs on beside it).
     mutating func startHostTimeline(_ order: [Int]) {
         let gpu = sim.gpu
         var t = 0.0
@@ -135,8 +135,8 @@ extension Simulator.State {
                 push(t, .arrive(kernel: Int32(k)))
             }
         case .graph:
-            t = gpu.graphLaunchUs
-            hostLaunches.append(HostLaunch(kernel: nil, start: 0, end: t))
+            hostLaunches.append(HostLaunch(kernel: nil, start: 0, end: gpu.graphLaunchUs))
+            t = gpu.graphDeviceStartUs
             for k in order {
                 records[k].launched = t
                 push(t, .arrive(kernel: Int32(k)))
