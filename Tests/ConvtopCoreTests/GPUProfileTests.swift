@@ -36,8 +36,8 @@ struct GPUProfileTests {
     }
 
     /// The graph replay's fields are what round 2's convolution chains give (Assets/calibration/graph_replay_floor.py,
-    /// worked out here again): the host's call is the median replay of the one-chain graphs whose profiled kernels add
-    /// up to under 10 µs; the device's start-up is the median of 2 × one chain − two chains on one stream over the
+    /// worked out here again): the shortest replay is the median replay of the one-chain graphs whose profiled kernels add
+    /// up to under 10 µs; the start is the median of 2 × one chain − two chains on one stream over the
     /// cases whose one chain takes 40–300 µs.
     @Test func graphReplayFieldsAreTheChainsFigures() throws {
         func median(_ xs: [Double]) -> Double {
@@ -60,7 +60,7 @@ struct GPUProfileTests {
         #expect(host.count == 22 && start.count == 78)
         for n in GPUCatalog.names() {
             let g = try GPUCatalog.load(n)
-            #expect(abs(g.graphLaunchUs - median(host)) < 0.05, "\(n): host call \(g.graphLaunchUs), the chains give \(median(host))")
+            #expect(abs(g.graphLaunchUs - median(host)) < 0.05, "\(n): shortest replay \(g.graphLaunchUs), the chains give \(median(host))")
             #expect(abs(g.graphDeviceStartUs - median(start)) < 0.05, "\(n): start-up \(g.graphDeviceStartUs), the chains give \(median(start))")
         }
     }

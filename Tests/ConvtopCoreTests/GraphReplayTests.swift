@@ -2,10 +2,10 @@ import Foundation
 import Testing
 @testable import ConvtopCore
 
-/// A CUDA Graph replay costs the host's call (`graph_launch_us`, 25.1 µs on the H200 profile) and the device's
-/// start-up (`graph_start_us`, 8.5 µs), which runs beside that call: a replay takes max(host call, start-up +
-/// kernels). Round 2's measured replays (Assets/calibration/graph_replay_floor.py) show both: one chain of two tiny
-/// convolutions took 24-26 µs whatever its kernels, and one chain of long ones took 8.5 µs more than its kernels.
+/// A CUDA Graph replay takes max(shortest replay, start + kernels): `graph_launch_us` (25.1 µs on the H200 profile)
+/// and `graph_start_us` (8.5 µs). Round 2's measured replays (Assets/calibration/graph_replay_floor.py) show both: one
+/// chain of two tiny convolutions took 24-26 µs whatever its kernels, and one chain of long ones took 8.5 µs more than
+/// its kernels.
 struct GraphReplayTests {
     /// `n` chains of two `c`→`c` convolutions on batch-`b` `m`×`m` maps, one CUDA Graph, replayed on one stream.
     func serialReplay(b: Int, c: Int, m: Int, k: Int, chains n: Int, gpu: GPUSpec) throws -> Trace {
@@ -16,9 +16,9 @@ struct GraphReplayTests {
         return try w.simulate(.serial, recordBlocks: false).1
     }
 
-    /// Two convolutions of batch 8, 32 channels at 7×7 (the catalog's kernels: 2.7 µs each) end long before the host's
-    /// call returns: the replay is the call, 25.1 µs (measured 24.8). The first kernel starts at the device's
-    /// start-up plus one launch latency (0.525 µs, half the profile's 1.05), not after the call.
+    /// Two convolutions of batch 8, 32 channels at 7×7 (the catalog's kernels: 2.7 µs each) end long before the
+    /// shortest replay: the replay takes 25.1 µs (measured 24.8). The first kernel starts at the replay's start plus
+    /// one launch latency (0.525 µs, half the profile's 1.05), not after 25.1 µs.
     @Test func aShortGraphTakesTheHostCall() throws {
         let gpu = try GPUCatalog.load("h200")
         #expect(gpu.graphLaunchUs == 25.1 && gpu.graphStartUs == 8.5)
@@ -29,8 +29,9 @@ struct GraphReplayTests {
         #expect((t.kernels.map(\.end).max() ?? 0) < 25.1)
     }
 
-    /// Where the kernels outlast the call, the replay is start-up + kernels: against a profile whose kernels wait for
-    /// the whole call (no `graph_start_us`, as before session 12), 25.1 − 8.5 = 16.6 µs sooner, with the same kernels.
+    /// Where the kernels are long, the replay is start + kernels: against a profile whose kernels start only at the
+    /// shortest replay's end (no `graph_start_us`, as before session 12), 25.1 − 8.5 = 16.6 µs sooner, with the same
+    /// kernels.
     @Test func aLongGraphTakesTheStartUpPlusItsKernels() throws {
         let gpu = try GPUCatalog.load("h200")
         var waiting = gpu
@@ -39,7 +40,7 @@ struct GraphReplayTests {
         let old = try serialReplay(b: 32, c: 256, m: 28, k: 3, chains: 2, gpu: waiting)
         #expect(overlapped.iterationTime > 4 * 25.1)
         #expect(abs((old.iterationTime - overlapped.iterationTime) - 16.6) < 1e-6,
-                "\(old.iterationTime) µs waiting for the call, \(overlapped.iterationTime) µs beside it")
+                "\(old.iterationTime) µs starting at 25.1 µs, \(overlapped.iterationTime) µs starting at 8.5")
         #expect((old.kernels.map(\.start).min() ?? 0) >= 25.1)
     }
 
@@ -57,10 +58,31 @@ struct GraphReplayTests {
         #expect(a.iterationTime == b.iterationTime)
     }
 
-    /// A start-up longer than the host's call is not a replay convtop can model: the profile is refused, naming the field.
+    /// A start later than the shortest replay contradicts it: the profile is refused, naming the field.
     @Test func aStartUpBeyondTheCallIsRefused() throws {
         var gpu = try GPUCatalog.load("h200")
         gpu.graphStartUs = 30
         #expect { try gpu.validate() } throws: { e in "\(e)".contains("graph_start_us") }
+    }
+
+    /// Round 12's direct measurement (Assets/calibration/round12/graph_replay.jsonl): in the profiled process the
+    /// device waits for the host's call, which grows with the graph; in the clean one the call stays small; on the
+    /// device alone the two processes run the same adds in the same time. The README's "What a replay is made of"
+    /// rests on these.
+    @Test func roundTwelveReplaysSplitIntoHostCallAndDevice() throws {
+        let rows = try GraphReplay.rows(gpu: try GPUCatalog.load("h200"))
+        #expect(rows.count == 54)
+        func row(_ phase: ProfilerEffect.Phase, _ shape: GraphReplay.Shape, _ n: Int) throws -> GraphReplay.Row {
+            try #require(rows.first { $0.phase == phase && $0.shape == shape && $0.kernels == n && $0.spinUs == nil })
+        }
+        for n in [64, 128, 256, 512] {
+            let p = try row(.after, .adds, n), c = try row(.before, .adds, n)
+            #expect(abs((p.replayUs - p.deviceUs) / p.hostCallUs - 1) < 0.15, "profiled \(n) adds: replay − device \(p.replayUs - p.deviceUs), call \(p.hostCallUs)")
+            #expect(c.hostCallUs < 15 && p.hostCallUs > 2 * c.hostCallUs)
+            #expect(abs(p.deviceUs / c.deviceUs - 1) < 0.03)
+        }
+        // Tiny graphs take a floor whatever their kernels; the profile's shortest replay holds a tiny graph's time.
+        for n in [1, 2, 4] { #expect(try row(.after, .adds, n).replayUs > 16) }
+        #expect(try row(.after, .adds, 1).simulatedUs == 25.1)
     }
 }

@@ -53,12 +53,12 @@ public struct GPUSpec: Sendable, Codable, Hashable {
     public var hostLaunchEagerUs: Double
     /// Host CPU time per cross-stream event record/wait pair in eager mode, microseconds.
     public var hostEventUs: Double
-    /// Host cost of one CUDA Graph replay, microseconds: the replay call returns this long after it began, and work
-    /// queued after the replay (the iteration's closing event) cannot run before then.
+    /// The shortest CUDA Graph replay, however few its kernels (µs, timed with CUDA events from an idle GPU): a
+    /// replay ends no earlier than this after its call.
     public var graphLaunchUs: Double
-    /// How long after the replay call the device starts the graph's first kernels (µs). The host's submission runs
-    /// beside the device's start-up and first kernels, so a replay takes max(`graphLaunchUs`, this + the kernels).
-    /// Optional in profile files (absent: `graphLaunchUs`, the kernels wait for the whole host call).
+    /// How long after the replay call the device starts the graph's first kernels (µs): the host's call and the
+    /// device's start-up. A replay takes max(`graphLaunchUs`, this + the kernels). Optional in profile files (absent:
+    /// `graphLaunchUs`).
     public var graphStartUs: Double?
     /// Device-side gap between dependent kernels, eager and graph replay, microseconds.
     public var kernelGapEagerUs: Double
@@ -134,7 +134,7 @@ public struct GPUSpec: Sendable, Codable, Hashable {
     /// 20 GB/s on the H200 (Assets/calibration/round2/sweeps.jsonl, bn_fw_tr at 64 channels).
     public var warpBandwidth: Double { (warpBandwidthGBs ?? 1.25) * 1e9 }
 
-    /// When a replay's kernels reach the device (µs after the replay call): `graphStartUs`, else the whole host call.
+    /// When a replay's kernels reach the device (µs after the replay call): `graphStartUs`, else `graphLaunchUs`.
     public var graphDeviceStartUs: Double { graphStartUs ?? graphLaunchUs }
 
     /// Major version of the compute capability (7 for Volta/Turing, 8 Ampere/Ada, 9 Hopper).
@@ -200,7 +200,7 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         for (v, f) in [(l2SustainedGBs, "l2_sustained_gbs"), (dramSustainedGBs, "dram_sustained_gbs")] {
             if let v { try need(v > 0 && v < 1e6, f, "must be between 0 and 1000000 GB/s") }
         }
-        if let g = graphStartUs { try need(g >= 0 && g <= graphLaunchUs, "graph_start_us", "must be between 0 and graph_launch_us") }
+        if let g = graphStartUs { try need(g >= 0 && g <= graphLaunchUs, "graph_start_us", "must be between 0 and graph_launch_us (a replay starts before its shortest time)") }
         if let q = queuePollUs { try need(q >= 0 && q < 100, "queue_poll_us", "must be between 0 and 100 microseconds") }
         if let w = launchWorkUs {
             try need(w >= 0 && w <= kernelLatencyUs / 2, "launch_work_us", "must be between 0 and half of kernel_latency_us")

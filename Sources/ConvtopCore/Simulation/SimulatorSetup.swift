@@ -121,7 +121,7 @@ extension Simulator.State {
     }
 
     /// The host's launches: one per kernel in eager mode (plus an event record per cross-stream wait), or one
-    /// graph replay that makes every kernel arrive at once, at the device's start-up (the host call runs on beside it).
+    /// graph replay that makes every kernel arrive at once, at the replay's start (`GPUSpec.graphDeviceStartUs`).
     mutating func startHostTimeline(_ order: [Int]) {
         let gpu = sim.gpu
         var t = 0.0

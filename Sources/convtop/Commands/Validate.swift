@@ -58,6 +58,7 @@ struct Validate: ParsableCommand {
         FidelityOutput.printSecondLease(try SecondLeaseReport.run(gpu: try GPUCatalog.load("h200")), allChains: all)
         FidelityOutput.printProfilerEffect(try ProfilerEffect.rows())
         FidelityOutput.printFrontEndSharing(try FrontEndSharing.rows(gpu: try GPUCatalog.load("h200")))
+        FidelityOutput.printGraphReplay(try GraphReplay.rows(gpu: try GPUCatalog.load("h200")))
         FidelityOutput.printHeldOut(try HeldOutNetworks.run())
         FidelityOutput.printOtherShapes(try OtherShapes.run(), convs: try OtherShapes.convRows(.round7),
                                         largeWindows: try OtherShapes.convRows(.round9))

@@ -126,6 +126,20 @@ extension FidelityOutput {
                                fmt($0.simulatedUs, 3), fmt($0.simulatedAloneUs, 3), String(format: "%+.1f%%", ($0.simulatedRatio - 1) * 100)] })
     }
 
+    /// Round 12: CUDA Graph replays by graph size, before and after the profiler ran, measured against simulated.
+    static func printGraphReplay(_ rows: [GraphReplay.Row]) {
+        Swift.print("\nGraph replay (Assets/calibration/round12/graph_replay.jsonl: graphs nobody fitted, medians of three rounds; replay = CUDA events from an idle GPU, device = the replay behind a spin kernel, its host call hidden; simulated with the H200 profile, which models the profiled process)")
+        printTable(["process", "graph", "host call µs", "replay µs", "device µs", "replay − device", "sim µs", "error"],
+                   rows.map { [$0.phase == .before ? "clean" : "profiled", $0.label, fmt($0.hostCallUs, 1), fmt($0.replayUs, 1), fmt($0.deviceUs, 1),
+                               fmt($0.replayUs - $0.deviceUs, 1), fmt($0.simulatedUs, 1), String(format: "%+.1f%%", $0.error * 100)] })
+        for phase in ProfilerEffect.Phase.allCases {
+            let errs = rows.filter { $0.phase == phase }.map { abs($0.error) }.sorted()
+            guard !errs.isEmpty else { continue }
+            Swift.print(String(format: "Graph-replay summary (%@ process): replay time error median %.1f%%, worst %.1f%% over %d graphs",
+                               phase == .before ? "clean" : "profiled", errs[errs.count / 2] * 100, errs.last! * 100, errs.count))
+        }
+    }
+
     /// The kernel catalog's leave-one-layer-out cross-validation, per op family and pass.
     static func printCatalog(gpu: GPUSpec) {
         guard case .measured(let catalog) = CatalogSource.forGPU(gpu) else { return }
