@@ -85,4 +85,27 @@ struct GraphReplayTests {
         for n in [1, 2, 4] { #expect(try row(.after, .adds, n).replayUs > 16) }
         #expect(try row(.after, .adds, 1).simulatedUs == 25.1)
     }
+
+    /// The host's cost does not build up with more profiler runs (round12/profiler_runs.jsonl): after the first run it
+    /// stays within 10% through 32 runs, at least 4× the cost before any, while the device's own time barely moves.
+    @Test func theHostCostJumpsOnceAndStays() throws {
+        struct Record: Decodable {
+            var kind: String, kernels: Int?, profilerRuns: Int?, hostCallUs: Double?, deviceMs: Double?
+            enum CodingKeys: String, CodingKey {
+                case kind, kernels, profilerRuns = "profiler_runs", hostCallUs = "host_call_us", deviceMs = "device_ms"
+            }
+        }
+        let recs = try MeasuredRuns.lines("profiler_runs.jsonl", as: Record.self, sub: "/round12/").filter { $0.kind == "replay" }
+        #expect(recs.count == 14)
+        for n in [256, 512] {
+            let same = recs.filter { $0.kernels == n }
+            let before = try #require(same.first { $0.profilerRuns == 0 })
+            let after = same.filter { ($0.profilerRuns ?? 0) > 0 }
+            let calls = after.compactMap(\.hostCallUs)
+            #expect(calls.count == 6 && calls.max()! / calls.min()! < 1.1)
+            #expect(calls.min()! > 4 * before.hostCallUs!)
+            let device = same.compactMap(\.deviceMs)
+            #expect(device.max()! / device.min()! < 1.1)
+        }
+    }
 }
