@@ -11,8 +11,8 @@ public enum ParameterFit {
         public var range: ClosedRange<Double>
     }
 
-    /// The parameters fitted: per-class efficiencies, fixed block costs, per-warp bandwidth. The graph replay's host
-    /// call and device start-up (Assets/calibration/graph_replay_floor.py), the kernel latency, the graph gap and the
+    /// The parameters fitted: per-class efficiencies, fixed block costs, per-warp bandwidth. A graph replay's shortest
+    /// time and its start (Assets/calibration/graph_replay_floor.py), the kernel latency, the graph gap and the
     /// grid-launch interval are measured instead (the front-end benchmark,
     /// Assets/calibration/measure_frontend.py), so the fit cannot trade them against the rest; so is the element-wise
     /// rate (`efficiency.memory`: the catalog's ReLU kernels, which the networks' sets barely constrain since the
