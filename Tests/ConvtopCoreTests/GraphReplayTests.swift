@@ -108,4 +108,33 @@ struct GraphReplayTests {
             #expect(device.max()! / device.min()! < 1.1)
         }
     }
+
+    /// Networks (round12/network_replay.jsonl): after the profiler, the host's call grows with the kernels and the
+    /// device's own time does not move, but how much of the call a replay hides differs by network — none for
+    /// DenseNet-121 at batch 1, most for ResNet-50 at batch 32 (the README's figures).
+    @Test func networksHideTheHostCostUnequally() throws {
+        struct Record: Decodable {
+            var kind: String, model: String?, batch: Int?, state: String?, kernels: Int?
+            var hostCallUs: Double?, replayMs: Double?, deviceMs: Double?
+            enum CodingKeys: String, CodingKey {
+                case kind, model, batch, state, kernels
+                case hostCallUs = "host_call_us", replayMs = "replay_ms", deviceMs = "device_ms"
+            }
+        }
+        let recs = try MeasuredRuns.lines("network_replay.jsonl", as: Record.self, sub: "/round12/")
+        func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+        func figures(_ model: String, _ batch: Int, _ state: String) -> (host: Double, replay: Double, device: Double) {
+            let same = recs.filter { $0.kind == "network" && $0.model == model && $0.batch == batch && $0.state == state }
+            return (median(same.compactMap(\.hostCallUs)), median(same.compactMap(\.replayMs)) * 1000, median(same.compactMap(\.deviceMs)) * 1000)
+        }
+        #expect(recs.filter { $0.kind == "network" }.count == 42)
+        for k in recs where k.kind == "kernels" {
+            let c = figures(k.model!, k.batch!, "clean"), p = figures(k.model!, k.batch!, "profiled")
+            #expect(abs(p.device / c.device - 1) < 0.01, "\(k.model!) b\(k.batch!): device \(c.device) → \(p.device) µs")
+            #expect((p.host - c.host) / Double(k.kernels!) > 0.2, "\(k.model!) b\(k.batch!): host \(c.host) → \(p.host) µs")
+        }
+        let dense = figures("densenet121", 1, "profiled"), wide = figures("resnet50", 32, "profiled")
+        #expect(dense.replay - dense.device > 0.9 * dense.host)
+        #expect(wide.replay - wide.device < 0.2 * wide.host)
+    }
 }
