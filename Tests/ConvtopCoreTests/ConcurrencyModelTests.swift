@@ -130,10 +130,11 @@ struct ConcurrencyModelTests {
 /// front-end benchmark shows (Assets/calibration/round3/frontend.jsonl).
 struct FrontEndTests {
     /// Four independent tiny kernels arriving together all leave the front end together, after four times the
-    /// launch work each needs (half the kernel latency); one alone leaves after its own.
+    /// launch work each needs (0.2 µs here) and the fixed rest of the latency's first half (0.5 − 0.2 µs); one alone
+    /// leaves after its own.
     @Test func gridsLaunchingTogetherShareTheFrontEnd() throws {
         var spec = try GPUCatalog.load("h200")
-        spec.kernelLatencyUs = 1.0; spec.gridLaunchIntervalUs = 0
+        spec.kernelLatencyUs = 1.0; spec.launchWorkUs = 0.2; spec.gridLaunchIntervalUs = 0
         for n in [1, 4] {
             let g = graph { b in for i in 0..<n { _ = b.relu(b.input([1, 1024, 1, 1], name: "x\(i)")) } }
             let kg = Lowering.lower(g, gpu: spec)
@@ -141,7 +142,7 @@ struct FrontEndTests {
             var o = SimulationOptions(); o.launch = .graph
             let t = try Simulator(kernels: kg, schedule: sched, gpu: spec, options: o).run()
             for r in t.kernels {
-                #expect(abs(r.start - r.issued - Double(n) * 0.5) < 1e-6, "\(n) grids: kernel \(r.kernel) waited \(r.start - r.issued) µs")
+                #expect(abs(r.start - r.issued - (Double(n) * 0.2 + 0.3)) < 1e-6, "\(n) grids: kernel \(r.kernel) waited \(r.start - r.issued) µs")
             }
         }
     }
@@ -160,13 +161,13 @@ struct FrontEndTests {
     }
 
     /// The benchmark's chains cost one chain's step plus the launch work once per chain in flight, whatever their
-    /// phase (each chain's step grows by the same 0.5 µs per added chain in frontend.jsonl, 1–66 blocks): a queue
+    /// phase (each chain's step grows by the same amount per added chain in frontend.jsonl, 1–66 blocks): a queue
     /// whose next tiny kernel waits on its previous one keeps its share. Sharing only among the grids in launch at
     /// that instant let jitter drift the chains out of step until they took turns: 4 chains then cost 2.8 µs a step
     /// instead of 3.1.
     @Test func everyChainInFlightTakesAShareOfTheFrontEnd() throws {
         let spec = try GPUCatalog.load("h200")
-        let work = spec.kernelLatencyUs / 2
+        let work = spec.launchWorkUs ?? spec.kernelLatencyUs / 2
         let one = try #require(chainSteps(1, gpu: spec).first)
         for n in [2, 4, 8] {
             for step in try chainSteps(n, gpu: spec) {
@@ -202,16 +203,17 @@ struct FrontEndTests {
         #expect(slowest > step * 1.1, "the steps next to the long kernel's launch took at most \(slowest) µs, alone \(step)")
     }
 
-    /// Round 10 (front_end_sharing_repeat.jsonl, profiled process): a chain of one-block adds beside 1, 3 and 7
-    /// streams of 5- or 20-µs spin kernels slowed 1%, 4% and 10–13%, the same for both spin lengths. The simulation
-    /// comes within 3 points on every row; without polling it gave the 7-stream rows 4–6%, and polling for as
-    /// long as a kernel runs gave the 20-µs rows 13%, 26% and 41%.
+    /// Round 10 (front_end_sharing_repeat.jsonl): a chain of one-block adds beside 1, 3 and 7 streams of 5- or 20-µs
+    /// spin kernels slowed 1%, 4% and 10–13% in the profiled process and 1–4% in the clean one, the same for both spin
+    /// lengths. The simulation, clean rows without the profiled process's per-node host cost, comes within 4 points
+    /// on every row (within 1 on the clean ones); without polling it gave the profiled 7-stream rows 4–6%, and polling
+    /// for as long as a kernel runs gave the 20-µs rows 13%, 26% and 41%.
     @Test func chainsBesideSpinningStreamsSlowAsMeasured() throws {
-        let rows = try FrontEndSharing.rows(gpu: GPUCatalog.load("h200")).filter { $0.phase == .after }
-        #expect(rows.count == 12)
+        let rows = try FrontEndSharing.rows(gpu: GPUCatalog.load("h200"))
+        #expect(rows.count == 24)
         for r in rows {
             let measured = (r.measuredRatio - 1) * 100, simulated = (r.simulatedRatio - 1) * 100
-            #expect(abs(measured - simulated) < 3, "\(r.side) streams of \(r.spinUs) µs spins, \(r.connections) queues: \(measured)% measured, \(simulated)% simulated")
+            #expect(abs(measured - simulated) < (r.phase == .before ? 1 : 4), "\(r.side) streams of \(r.spinUs) µs spins, \(r.connections) queues: \(measured)% measured, \(simulated)% simulated")
         }
     }
 
@@ -236,19 +238,35 @@ struct FrontEndTests {
                 "the 64th kernel starts at \(beside.kernels[63].start) µs beside a waiting stream, \(alone.kernels[63].start) µs alone")
     }
 
-    /// The benchmark's one-block kernels as 1, 2, 4 and 8 independent chains: µs per kernel as measured on the
-    /// H200 (copied from frontend.jsonl), simulated within 5%. A first-come-first-served front end with the same
-    /// latency gave 2 chains 0.89 µs (measured 1.09): it overlapped what the hardware serialises; sharing among the
-    /// grids in launch alone gave 4 chains 0.71 µs (measured 0.79).
+    /// The benchmark's one-block kernels (its add, profiled at 0.864 µs) as 1, 2, 4 and 8 independent chains: µs per
+    /// kernel as measured on the H200 in a profiled process (copied from round 3's frontend.jsonl), simulated within
+    /// 11%. The profile's front-end fields come from round 4's device-side times and the host's per-node cost (round
+    /// 3 less round 4), not from these figures, which they reproduce at 1.59, 1.10, 0.85 and 0.73 µs. (Fitted to
+    /// them, the earlier fields came within 5% here and put the host's cost into every kernel's latency.)
     @Test(arguments: [(1, 1.544), (2, 1.085), (4, 0.789), (8, 0.662)])
     func tinyKernelChainsMatchTheMeasuredFrontEnd(_ c: (Int, Double)) throws {
         let spec = try GPUCatalog.load("h200")
-        var sc = Scenario()
-        sc.gpu = "h200"; sc.streams = c.0; sc.launch = .graph
-        let w = try Workload(graph: FidelityReport.frontEndGraph(blocks: 1, streams: c.0, kernels: 512), scenario: sc, gpu: spec)
-        let t = try w.simulate(c.0 == 1 ? .serial : .branch, recordBlocks: false).1.iterationTime
+        let t = try FidelityReport.frontEndTrace(blocks: 1, streams: c.0, kernels: 512, gpu: spec, kernelUs: 0.864).iterationTime
         let perKernel = (t - spec.graphDeviceStartUs) / 512
-        #expect(abs(perKernel / c.1 - 1) < 0.05, "\(c.0) chains: \(perKernel) µs per kernel, measured \(c.1)")
+        #expect(abs(perKernel / c.1 - 1) < 0.11, "\(c.0) chains: \(perKernel) µs per kernel, measured \(c.1)")
+    }
+
+    /// What separates the two leases' front ends is a per-node host cost (Assets/calibration/host_per_node.py):
+    /// round 3's profiled time per kernel less round 4's device-side one is within 0.12 µs of the profile's 0.419 at
+    /// every chain count for grids of 1–66 blocks.
+    @Test func theLeasesDifferByTheHostCostPerNode() throws {
+        let spec = try GPUCatalog.load("h200")
+        let h = try #require(spec.graphStartPerKernelUs)
+        let profiled = try MeasuredRuns.frontEnd(), device = try DeviceSideRuns.frontEnd(pass: 0) + DeviceSideRuns.frontEnd(pass: 1)
+        var n = 0
+        for p in profiled where p.blocks! <= 66 {
+            let d = device.filter { $0.blocks == p.blocks && $0.streams == p.streams }.compactMap(\.perKernelUs)
+            guard !d.isEmpty else { continue }
+            let mean = d.reduce(0, +) / Double(d.count)
+            #expect(abs(p.perKernelUs! - mean - h) < 0.12, "\(p.blocks!) blocks, \(p.streams!) chains: \(p.perKernelUs!) against \(mean) on the device")
+            n += 1
+        }
+        #expect(n == 20)
     }
 }
 

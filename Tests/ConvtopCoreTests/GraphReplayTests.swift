@@ -17,15 +17,16 @@ struct GraphReplayTests {
     }
 
     /// Two convolutions of batch 8, 32 channels at 7×7 (the catalog's kernels: 2.7 µs each) end long before the
-    /// shortest replay: the replay takes 25.1 µs (measured 24.8). The first kernel starts at the replay's start plus
-    /// one launch latency (0.525 µs, half the profile's 1.05), not after 25.1 µs.
+    /// shortest replay: the replay takes 25.1 µs (measured 24.8). The first kernel starts at the replay's start
+    /// (8.5 µs), plus the profiled process's host cost of its two nodes (2 × 0.419 µs: the graph has no memset), plus
+    /// the first half of its latency (0.407 µs, half the profile's 0.814) — not after 25.1 µs.
     @Test func aShortGraphTakesTheHostCall() throws {
         let gpu = try GPUCatalog.load("h200")
         #expect(gpu.graphLaunchUs == 25.1 && gpu.graphStartUs == 8.5)
         let t = try serialReplay(b: 8, c: 32, m: 7, k: 1, chains: 1, gpu: gpu)
         #expect(t.iterationTime == 25.1)
         let first = t.kernels.map(\.start).min() ?? 0
-        #expect(abs(first - (8.5 + 0.525)) < 1e-9, "first kernel starts at \(first) µs")
+        #expect(abs(first - (8.5 + 2 * 0.419 + 0.407)) < 1e-9, "first kernel starts at \(first) µs")
         #expect((t.kernels.map(\.end).max() ?? 0) < 25.1)
     }
 
@@ -163,5 +164,24 @@ struct GraphReplayTests {
             let a = added(kind, 256)
             #expect(a.exposed > 0.85 * a.host, "\(kind): \(a.exposed) µs exposed of \(a.host) added")
         }
+    }
+
+    /// In a profiled process the device waits for the host's call up to the graph's first memset node: ResNet-50 at
+    /// batch 1 launches 97 kernels before its first memset (a split-K convolution's, as in round 3's profiled
+    /// replay), so its first kernel starts 97 × 0.419 µs later than in a process that never profiled.
+    @Test func theStartWaitsForTheNodesBeforeTheFirstMemset() throws {
+        let gpu = try GPUCatalog.load("h200")
+        var sc = Scenario()
+        sc.model = "resnet50"; sc.batch = 1; sc.gpu = "h200"; sc.launch = .graph
+        func firstStart(_ g: GPUSpec) throws -> (Double, Int?) {
+            let w = try Workload(sc, gpu: g)
+            let t = try w.simulate(.serial, recordBlocks: false).1
+            let order = t.kernels.sorted { $0.start < $1.start }
+            return (order[0].start, order.firstIndex { w.kernels.kernels[$0.kernel].isMemset })
+        }
+        let (profiled, memsetAt) = try firstStart(gpu)
+        let (clean, _) = try firstStart(gpu.inCleanProcess)
+        #expect(memsetAt == 97)
+        #expect(abs(profiled - clean - 97 * 0.419) < 1e-6, "\(profiled) µs profiled, \(clean) µs clean")
     }
 }

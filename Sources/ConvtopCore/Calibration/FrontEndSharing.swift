@@ -90,6 +90,7 @@ public enum FrontEndSharing {
                   let alone = median(same.filter { $0.kind == "spinners" && $0.sideStreams == 0 }.compactMap(\.perKernelUs)),
                   let spinUs = median(same.filter { $0.kind == "spinners_alone" && $0.sideStreams == 1 && $0.spinUsAsked == key.spin }.compactMap(\.perKernelUs))
             else { return nil }
+            let gpu = phase == .before ? gpu.inCleanProcess : gpu
             let sim = try trace(side: key.side, spins: spins, spinUs: spinUs, adds: adds, connections: key.connections, gpu: gpu)
             let simAlone = try trace(side: 0, spins: spins, spinUs: spinUs, adds: adds, connections: key.connections, gpu: gpu)
             let per = { (t: Trace) in (t.iterationTime - gpu.graphDeviceStartUs) / Double(adds) }

@@ -101,7 +101,7 @@ public enum GraphReplay {
                   let device = FrontEndSharing.median(same.compactMap(\.deviceMs)) else { return nil }
             return Row(phase: k.state == "clean" ? .before : .after, shape: shape, kernels: k.kernels, spinUs: spinUs,
                        hostCallUs: host, replayUs: replay * 1000, deviceUs: device * 1000,
-                       simulatedUs: try simulatedUs(shape, kernels: k.kernels, spinUs: spinUs, gpu: gpu))
+                       simulatedUs: try simulatedUs(shape, kernels: k.kernels, spinUs: spinUs, gpu: k.state == "clean" ? gpu.inCleanProcess : gpu))
         }.compactMap { $0 }
     }
 }

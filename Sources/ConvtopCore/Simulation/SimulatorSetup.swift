@@ -136,7 +136,9 @@ extension Simulator.State {
             }
         case .graph:
             hostLaunches.append(HostLaunch(kernel: nil, start: 0, end: gpu.graphLaunchUs))
-            t = gpu.graphDeviceStartUs
+            // In a profiled process the device waits for the host's call up to the graph's first memset node.
+            let exposed = order.firstIndex { sim.kg.kernels[$0].isMemset } ?? order.count
+            t = gpu.graphDeviceStartUs + (gpu.graphStartPerKernelUs ?? 0) * Double(exposed)
             for k in order {
                 records[k].launched = t
                 push(t, .arrive(kernel: Int32(k)))
