@@ -19,6 +19,7 @@ extension OptimizerStyle: ChoiceArgument {}
 extension PolicyKind: ChoiceArgument {}
 extension Theme: ChoiceArgument {}
 extension KernelSource: ChoiceArgument {}
+extension ProcessState: ChoiceArgument {}
 
 /// A comma-separated list of choices (`--policies branch,heft`), each checked with a one-line error naming the valid ones.
 func parseChoiceList<T: ChoiceArgument>(_ value: String, _ name: String, _: T.Type) throws -> [T] {

@@ -18,6 +18,8 @@ struct SimulationFlags: ParsableArguments {
     var merge = false
     @Option(help: "Kernels from the GPU's measured kernel catalog where it has them, or from convtop's model alone.")
     var kernels = KernelSource.catalog
+    @Option(help: "A process in which PyTorch's profiler has run (the host's graph launch grows with every node, as the GPU profiles were measured) or a clean one, as in deployment.")
+    var process = ProcessState.profiled
 
     func scenario(model: String) throws -> Scenario {
         var s = Scenario()
@@ -35,6 +37,7 @@ struct SimulationFlags: ParsableArguments {
         s.optimizer = optimizer
         s.mergeConvolutions = merge ? true : nil
         s.kernelSource = kernels == .model ? .model : nil
+        s.process = process == .clean ? .clean : nil
         try s.validate()
         return s
     }

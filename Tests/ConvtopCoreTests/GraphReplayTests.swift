@@ -184,4 +184,20 @@ struct GraphReplayTests {
         #expect(memsetAt == 97)
         #expect(abs(profiled - clean - 97 * 0.419) < 1e-6, "\(profiled) µs profiled, \(clean) µs clean")
     }
+
+    /// `--process clean` (Scenario.process): a process that never profiled pays no host cost per node, so GoogLeNet at
+    /// batch 1 on the H200, whose first memset comes at kernel 146, starts 146 × 0.419 µs sooner; a recording without
+    /// the field keeps the profile's own (profiled) process.
+    @Test func aCleanProcessStartsWithoutTheHostCost() throws {
+        var sc = Scenario()
+        sc.model = "googlenet"; sc.batch = 1; sc.gpu = "h200"; sc.policy = .serial
+        let profiled = try Workload(sc).simulate(.serial, recordBlocks: false).1
+        sc.process = .clean
+        let clean = try Workload(sc).simulate(.serial, recordBlocks: false).1
+        let first = { (t: Trace) in t.kernels.map(\.start).min() ?? 0 }
+        #expect(abs(first(profiled) - first(clean) - 146 * 0.419) < 1e-6, "\(first(profiled)) µs profiled, \(first(clean)) µs clean")
+        #expect(profiled.iterationTime > clean.iterationTime)
+        let old = try JSONDecoder().decode(Scenario.self, from: Data(#"{"model":"googlenet","gpu":"h200","batch":1,"mode":"inference","policy":"serial","streams":8,"launch":"graph","precision":"tf32","optimizer":"sgd-foreach","seed":0}"#.utf8))
+        #expect(old.process == nil)
+    }
 }

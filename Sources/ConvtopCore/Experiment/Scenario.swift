@@ -20,7 +20,12 @@ public struct Scenario: Sendable, Hashable, Codable {
     /// Kernels from the GPU's kernel catalog where it has them (nil, as in older recordings: the catalog) or from
     /// convtop's model alone.
     public var kernelSource: KernelSource? = nil
+    /// The measuring process the GPU profile is read for (nil, as in older recordings: the profile's own, profiled).
+    public var process: ProcessState? = nil
     public init() {}
+
+    /// ", clean process" where the scenario asks for a process that never profiled, for the commands' headers.
+    public var processNote: String { process == .clean ? ", clean process" : "" }
 
     /// The largest batch and stream pool accepted anywhere (flags, dashboard keys).
     public static let maxBatch = 4096
@@ -34,6 +39,13 @@ public struct Scenario: Sendable, Hashable, Codable {
         guard streams <= Self.maxStreams else { throw ConvtopError(.model, "streams must be at most \(Self.maxStreams) (got \(streams))") }
         if let c = connections, c < 1 || c > 128 { throw ConvtopError(.model, "connections must be between 1 and 128 (got \(c))") }
     }
+}
+
+/// Whether PyTorch's profiler has run in the process whose replays are simulated: once it has, a CUDA Graph replay's
+/// host call grows with every node and the device waits for it up to the graph's first memset node
+/// (`GPUSpec.graphStartPerKernelUs`); in a process that never profiled, as in deployment, it does not.
+public enum ProcessState: String, Sendable, Hashable, Codable, CaseIterable {
+    case profiled, clean
 }
 
 /// Per-iteration results, the numbers every view shows.

@@ -56,7 +56,7 @@ public struct Workload: Sendable {
 
     init(kernels kg: KernelGraph, scenario s: Scenario, gpu spec: GPUSpec, structureSource: String?, trace: ProfilerTrace?) throws {
         scenario = s
-        self.gpu = spec
+        self.gpu = s.process == .clean ? spec.inCleanProcess : spec
         kernels = kg
         graph = kg.graph
         self.structureSource = structureSource

@@ -40,7 +40,7 @@ struct Compare: ParsableCommand {
         }
         if json { try printJSON(cells); return }
         let s0 = try flags.scenario(model: model)
-        print("\(model) \(s0.mode.rawValue) on \(s0.gpu), \(s0.launch.rawValue) launch, \(s0.streams) streams — iteration ms (speedup over serial)")
+        print("\(model) \(s0.mode.rawValue) on \(s0.gpu), \(s0.launch.rawValue) launch, \(s0.streams) streams\(s0.processNote) — iteration ms (speedup over serial)")
         let bs = sizes.compactMap { $0 }
         printTable(["policy"] + bs.map { "batch \($0)" }, PolicyKind.allCases.map { p in
             [p.rawValue] + bs.map { b in

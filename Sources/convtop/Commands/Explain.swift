@@ -50,7 +50,7 @@ struct Explain: ParsableCommand {
                                                                              iterationMs: $0.iterationUs / 1000, savedMs: $0.savedUs / 1000) },
                        measured: measured)
         if json { try printJSON(o); return }
-        print("\(o.model) \(o.mode) batch \(o.batch) on \(o.gpu), \(o.policy), \(o.launch) launch, \(o.streams) streams")
+        print("\(o.model) \(o.mode) batch \(o.batch) on \(o.gpu), \(o.policy), \(o.launch) launch, \(o.streams) streams\(s.processNote)")
         print("iteration \(fmt(o.iterationMs)) ms · critical-path bound \(fmt(o.criticalPathMs)) ms · gap \(fmt(o.gapMs)) ms (\(fmt(o.iterationMs > 0 ? o.gapMs / o.iterationMs * 100 : 0, 1))% of the iteration)")
         print("\nWhere the gap goes (delays on the realized critical path of \(o.pathKernels) kernels, scaled by \(fmt(o.scale, 2)) to add up to the gap)")
         let shown = causes.filter { $0.pathMs > 0.0005 }.sorted { $0.ms > $1.ms }

@@ -51,7 +51,7 @@ struct Simulate: ParsableCommand {
                        peakConcurrentKernels: med.peakConcurrentKernels, hostBoundMs: med.hostBoundMs, kernels: med.kernels,
                        threadBlocks: med.blocks, streamsUsed: med.streamsUsed)
         if json { try printJSON(o); return }
-        print("\(o.model) \(o.mode) batch \(o.batch) on \(w.gpu.fullName), \(o.policy), \(o.launch) launch, \(o.precision), \(o.streams) streams")
+        print("\(o.model) \(o.mode) batch \(o.batch) on \(w.gpu.fullName), \(o.policy), \(o.launch) launch, \(o.precision), \(o.streams) streams\(w.scenario.processNote)")
         printTable(["metric", "value"], [
             ["iteration (median of \(iterations))", fmt(o.iterationMs) + " ms"],
             ["serial baseline", fmt(o.serialMs) + " ms"],
