@@ -4,6 +4,19 @@ import Testing
 @testable import ConvtopUI
 
 struct DashboardModelTests {
+    /// `--process clean` reaches the dashboard: its header names the process, and the iteration is shorter than in the
+    /// profiled process the profiles default to (no host cost per graph node before the device starts).
+    @Test func aCleanProcessShowsInTheHeaderAndRunsFaster() throws {
+        var s = Scenario()
+        s.model = "googlenet"; s.gpu = "h200"; s.batch = 1; s.policy = .branch; s.launch = .graph; s.seed = 7
+        let profiled = try DashboardModel(scenario: s, gpuNames: ["h200"], ascii: false)
+        s.process = .clean
+        let clean = try DashboardModel(scenario: s, gpuNames: ["h200"], ascii: false)
+        #expect(clean.renderPanel(.header, width: 160, height: 1).text().contains("clean process"))
+        #expect(!profiled.renderPanel(.header, width: 160, height: 1).text().contains("clean process"))
+        #expect(clean.result.metrics.iterationMs < profiled.result.metrics.iterationMs)
+    }
+
     @Test func policySwitchResimulatesAndShowsOnScreen() throws {
         let m = try fixedModel()
         let before = m.result.metrics.iterationMs

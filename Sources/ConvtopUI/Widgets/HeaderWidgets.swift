@@ -11,8 +11,9 @@ enum HeaderWidgets {
         let streams = streamsUsed < sc.streams ? "\(streamsUsed) of \(sc.streams) streams" : "\(sc.streams) streams"
         // A profile file or a calibrated folder shows by its last path component.
         let gpu = sc.gpu.split(separator: "/").last.map(String.init) ?? sc.gpu
+        let clean = sc.process == .clean ? ["clean process"] : []
         let full = [sc.model, sc.mode.rawValue, "batch \(sc.batch)", gpu, sc.policy.rawValue, streams,
-                    sc.launch == .graph ? "CUDA Graph" : "eager launch", precision, "iter \(s.iteration + 1)"]
+                    sc.launch == .graph ? "CUDA Graph" : "eager launch", precision] + clean + ["iter \(s.iteration + 1)"]
         let compact = [sc.model, sc.mode == .training ? "train" : "infer", "b\(sc.batch)", gpu, sc.policy.rawValue,
                        streamsUsed < sc.streams ? "\(streamsUsed)/\(sc.streams)str" : "\(sc.streams)str", sc.launch == .graph ? "graph" : "eager", "it \(s.iteration + 1)"]
         let medium = [sc.model, sc.mode.rawValue, "batch \(sc.batch)", gpu, sc.policy.rawValue, streams,
