@@ -104,6 +104,8 @@ struct ReducerTests {
         #expect(press(.char("g"), &s) == [.resimulate]); #expect(s.scenario.gpu == "h200")
         #expect(press(.char("g"), &s) == [.resimulate]); #expect(s.scenario.gpu == "a100")
         #expect(press(.char("l"), &s) == [.resimulate]); #expect(s.scenario.launch == .eager)
+        #expect(press(.char("c"), &s) == [.resimulate]); #expect(s.scenario.process == .clean && s.status.contains("clean"))
+        #expect(press(.char("c"), &s) == [.resimulate]); #expect(s.scenario.process == nil && s.status.contains("profiled"))
         #expect(press(.char("<"), &s) == [.resimulate]); #expect(s.scenario.streams == 7)
         #expect(press(.char(">"), &s) == [.resimulate]); #expect(s.scenario.streams == 8)
         s.scenario.batch = 1

@@ -28,6 +28,7 @@ public enum Action: Sendable, Hashable {
     case toggleMode
     case nextGPU
     case toggleLaunch
+    case toggleProcess
     case fewerStreams, moreStreams
     case toggleRecording
     case exportTrace

@@ -39,6 +39,8 @@ public enum KeyMap {
             KeyBinding(keys: [.char("m")], label: "m", action: .toggleMode, help: "inference / training", footer: "m mode"),
             KeyBinding(keys: [.char("g")], label: "g", action: .nextGPU, help: "next GPU profile", footer: "g gpu"),
             KeyBinding(keys: [.char("l")], label: "l", action: .toggleLaunch, help: "eager / CUDA Graph launch", footer: "l launch"),
+            KeyBinding(keys: [.char("c")], label: "c", action: .toggleProcess,
+                       help: "profiled / clean process (a graph replay's host cost per node)", footer: nil),
             KeyBinding(keys: [.char("<"), .char(",")], label: "<", action: .fewerStreams, help: "fewer streams", footer: nil),
             KeyBinding(keys: [.char(">")], label: ">", action: .moreStreams, help: "more streams", footer: "<> streams"),
             KeyBinding(keys: [.char("r")], label: "r", action: .toggleRecording, help: "start / stop recording (with --record)", footer: nil),

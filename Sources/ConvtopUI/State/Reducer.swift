@@ -79,6 +79,10 @@ public enum Reducer {
             s.scenario.launch = s.scenario.launch == .eager ? .graph : .eager
             say("launch → \(s.scenario.launch.rawValue)")
             return [.resimulate]
+        case .toggleProcess:
+            s.scenario.process = s.scenario.process == .clean ? nil : .clean
+            say("process → \((s.scenario.process ?? .profiled).rawValue)")
+            return [.resimulate]
         case .fewerStreams:
             guard s.scenario.streams > 1 else { say("streams is already 1"); return [] }
             s.scenario.streams -= 1
