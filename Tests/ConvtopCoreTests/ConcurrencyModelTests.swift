@@ -292,7 +292,6 @@ struct MemsetGapTests {
                 out.append(acts[i + 1].ts! - acts[i].ts! - acts[i].dur!)
             }
         }
-        func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
         #expect(into.count == 15)
         let gpu = try GPUCatalog.load("h200")
         #expect(abs(try #require(gpu.memsetGapInGraphUs) - median(into)) < 0.01)

@@ -40,10 +40,6 @@ struct GPUProfileTests {
     /// up to under 10 µs; the start is the median of 2 × one chain − two chains on one stream over the
     /// cases whose one chain takes 40–300 µs.
     @Test func graphReplayFieldsAreTheChainsFigures() throws {
-        func median(_ xs: [Double]) -> Double {
-            let s = xs.sorted()
-            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-        }
         var kernelUs: [String: Double] = [:]
         let text = try String(decoding: Inflate.gunzip([UInt8](Data(contentsOf: URL(fileURLWithPath:
             AssetLocator.directory("calibration")! + "/round2/kernels.jsonl.gz")))), as: UTF8.self)
@@ -73,10 +69,6 @@ struct GPUProfileTests {
     /// 1–264 blocks, every chain count). The polling window stays at 1.7 µs, fitted on round 10 with the earlier
     /// fields (round 10's rows still come out within 4 points, `chainsBesideSpinningStreamsSlowAsMeasured`).
     @Test func frontEndFieldsAreTheBenchmarksFigures() throws {
-        func median(_ xs: [Double]) -> Double {
-            let s = xs.sorted()
-            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-        }
         let profiled = try MeasuredRuns.frontEnd()
         let passes = try DeviceSideRuns.frontEnd(pass: 0) + DeviceSideRuns.frontEnd(pass: 1)
         func device(_ b: Int, _ s: Int) -> Double? {

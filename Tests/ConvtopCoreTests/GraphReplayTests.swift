@@ -123,7 +123,6 @@ struct GraphReplayTests {
             }
         }
         let recs = try MeasuredRuns.lines("network_replay.jsonl", as: Record.self, sub: "/round12/")
-        func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
         func figures(_ model: String, _ batch: Int, _ state: String) -> (host: Double, replay: Double, device: Double) {
             let same = recs.filter { $0.kind == "network" && $0.model == model && $0.batch == batch && $0.state == state }
             return (median(same.compactMap(\.hostCallUs)), median(same.compactMap(\.replayMs)) * 1000, median(same.compactMap(\.deviceMs)) * 1000)
@@ -151,7 +150,6 @@ struct GraphReplayTests {
             }
         }
         let recs = try MeasuredRuns.lines("replay_hiding.jsonl", as: Record.self, sub: "/round12/").filter { $0.kind != "device" }
-        func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
         func added(_ kind: String, _ nodes: Int) -> (host: Double, exposed: Double) {
             func f(_ state: String) -> (Double, Double) {
                 let same = recs.filter { $0.kind == kind && $0.nodes == nodes && $0.state == state }

@@ -21,3 +21,9 @@ func graph(_ name: String = "test", _ body: (inout GraphBuilder) -> Void) -> Gra
     body(&b)
     return b.build()
 }
+
+/// The median of measured figures (the mean of the middle two for an even count).
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}

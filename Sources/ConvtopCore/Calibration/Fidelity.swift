@@ -91,20 +91,23 @@ public struct FidelityReport: Sendable {
     /// One front-end case simulated as the benchmark runs it: in-place adds (each kernel touches one tensor, half
     /// the bytes it moves), one CUDA Graph, one stream per chain (the branch rule; serial for one chain).
     static func frontEndTrace(blocks: Int, streams: Int, kernels: Int, gpu: GPUSpec, kernelUs: Double? = nil) throws -> Trace {
+        // The benchmark's own kernel (an in-place add) where its profiled time is known, not the catalog's ReLU
+        // (1.12 µs against the add's 0.86 for one block).
+        try benchmarkTrace(frontEndGraph(blocks: blocks, streams: streams, kernels: kernels), streams: streams, gpu: gpu) { _ in kernelUs }
+    }
+
+    /// A calibration benchmark's graph simulated as it ran: one CUDA Graph, one stream per independent chain (serial
+    /// for one), every kernel in place (each touches one tensor), and the kernels `pinnedUs` gives a time to (the
+    /// benchmark's own adds and spins, measured) taking it instead of the catalog's.
+    static func benchmarkTrace(_ graph: Graph, streams: Int, connections: Int? = nil, gpu: GPUSpec,
+                               pinnedUs: (Node) -> Double?) throws -> Trace {
         var sc = Scenario()
-        sc.gpu = gpu.name; sc.streams = streams; sc.launch = .graph
-        let graph = frontEndGraph(blocks: blocks, streams: streams, kernels: kernels)
+        sc.gpu = gpu.name; sc.streams = streams; sc.launch = .graph; sc.connections = connections
         var kg = Lowering.lower(graph, gpu: gpu, precision: sc.precision, catalog: Workload.catalog(sc, gpu))
         let timing = TimingModel(gpu: gpu)
         for i in kg.kernels.indices {
             kg.kernels[i].inPlace = true
-            // The benchmark's own kernel (an in-place add) where its profiled time is known, not the catalog's ReLU
-            // (1.12 µs against the add's 0.86 for one block).
-            if let us = kernelUs {
-                kg.kernels[i].origin = .model
-                kg.kernels[i].timeScale = 1
-                kg.kernels[i].timeScale = timing.timeScale(kg.kernels[i], toUs: us)
-            }
+            if let us = pinnedUs(kg.graph.nodes[kg.kernels[i].op]) { timing.pin(&kg.kernels[i], toUs: us) }
         }
         let w = try Workload(kernels: kg, scenario: sc, gpu: gpu, structureSource: nil, trace: nil)
         return try w.simulate(streams == 1 ? .serial : .branch, recordBlocks: false).1

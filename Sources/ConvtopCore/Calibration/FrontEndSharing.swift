@@ -56,20 +56,9 @@ public enum FrontEndSharing {
             var z = b.input([1, 1024, 1, 1], name: "spinner\(i)")
             for _ in 0..<spins { z = b.relu(z, name: "spin") }
         }
-        var sc = Scenario()
-        sc.gpu = gpu.name; sc.streams = side + 1; sc.launch = .graph; sc.connections = connections
-        var kg = Lowering.lower(b.build(), gpu: gpu, precision: sc.precision, catalog: Workload.catalog(sc, gpu))
-        let timing = TimingModel(gpu: gpu)
-        for i in kg.kernels.indices {
-            kg.kernels[i].inPlace = true
-            if kg.graph.nodes[kg.kernels[i].op].name.hasPrefix("spin") {
-                kg.kernels[i].origin = .model
-                kg.kernels[i].timeScale = 1
-                kg.kernels[i].timeScale = timing.timeScale(kg.kernels[i], toUs: spinUs)
-            }
+        return try FidelityReport.benchmarkTrace(b.build(), streams: side + 1, connections: connections, gpu: gpu) {
+            $0.name.hasPrefix("spin") ? spinUs : nil
         }
-        let w = try Workload(kernels: kg, scenario: sc, gpu: gpu, structureSource: nil, trace: nil)
-        return try w.simulate(side == 0 ? .serial : .branch, recordBlocks: false).1
     }
 
     /// Every spinner case of the file, its measured figures the medians over the rounds, simulated on `gpu`.
@@ -90,7 +79,7 @@ public enum FrontEndSharing {
                   let alone = median(same.filter { $0.kind == "spinners" && $0.sideStreams == 0 }.compactMap(\.perKernelUs)),
                   let spinUs = median(same.filter { $0.kind == "spinners_alone" && $0.sideStreams == 1 && $0.spinUsAsked == key.spin }.compactMap(\.perKernelUs))
             else { return nil }
-            let gpu = phase == .before ? gpu.inCleanProcess : gpu
+            let gpu = gpu.inProcess(phase.process)
             let sim = try trace(side: key.side, spins: spins, spinUs: spinUs, adds: adds, connections: key.connections, gpu: gpu)
             let simAlone = try trace(side: 0, spins: spins, spinUs: spinUs, adds: adds, connections: key.connections, gpu: gpu)
             let per = { (t: Trace) in (t.iterationTime - gpu.graphDeviceStartUs) / Double(adds) }

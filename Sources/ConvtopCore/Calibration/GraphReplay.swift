@@ -64,20 +64,7 @@ public enum GraphReplay {
             var b = GraphBuilder(name: "spin-then-adds")
             var y = b.relu(b.input([1, 1024, 1, 1], name: "x"), name: "spin")
             for _ in 0..<kernels { y = b.relu(y) }
-            var sc = Scenario()
-            sc.gpu = gpu.name; sc.streams = 1; sc.launch = .graph
-            var kg = Lowering.lower(b.build(), gpu: gpu, precision: sc.precision, catalog: Workload.catalog(sc, gpu))
-            let timing = TimingModel(gpu: gpu)
-            for i in kg.kernels.indices {
-                kg.kernels[i].inPlace = true
-                if kg.graph.nodes[kg.kernels[i].op].name == "spin" {
-                    kg.kernels[i].origin = .model
-                    kg.kernels[i].timeScale = 1
-                    kg.kernels[i].timeScale = timing.timeScale(kg.kernels[i], toUs: spinUs ?? 0)
-                }
-            }
-            let w = try Workload(kernels: kg, scenario: sc, gpu: gpu, structureSource: nil, trace: nil)
-            return try w.simulate(.serial, recordBlocks: false).1.iterationTime
+            return try FidelityReport.benchmarkTrace(b.build(), streams: 1, gpu: gpu) { $0.name == "spin" ? spinUs ?? 0 : nil }.iterationTime
         }
     }
 
@@ -99,9 +86,10 @@ public enum GraphReplay {
             let spinUs = FrontEndSharing.median(same.compactMap(\.spinAloneMs)).map { $0 * 1000 }
             guard let host = FrontEndSharing.median(same.compactMap(\.hostCallUs)), let replay = FrontEndSharing.median(same.compactMap(\.replayMs)),
                   let device = FrontEndSharing.median(same.compactMap(\.deviceMs)) else { return nil }
-            return Row(phase: k.state == "clean" ? .before : .after, shape: shape, kernels: k.kernels, spinUs: spinUs,
+            let phase: ProfilerEffect.Phase = k.state == ProcessState.clean.rawValue ? .before : .after
+            return Row(phase: phase, shape: shape, kernels: k.kernels, spinUs: spinUs,
                        hostCallUs: host, replayUs: replay * 1000, deviceUs: device * 1000,
-                       simulatedUs: try simulatedUs(shape, kernels: k.kernels, spinUs: spinUs, gpu: k.state == "clean" ? gpu.inCleanProcess : gpu))
+                       simulatedUs: try simulatedUs(shape, kernels: k.kernels, spinUs: spinUs, gpu: gpu.inProcess(phase.process)))
         }.compactMap { $0 }
     }
 }

@@ -8,6 +8,9 @@ public enum ProfilerEffect {
     /// Whether the profiler had run in the measuring process before the case was timed.
     public enum Phase: String, CaseIterable, Sendable {
         case before = "before_profiler", after = "after_profiler"
+
+        /// The process state the phase measured: clean before the profiler's first run, profiled after it.
+        public var process: ProcessState { self == .before ? .clean : .profiled }
     }
 
     struct Record: Decodable {

@@ -56,7 +56,7 @@ public struct Workload: Sendable {
 
     init(kernels kg: KernelGraph, scenario s: Scenario, gpu spec: GPUSpec, structureSource: String?, trace: ProfilerTrace?) throws {
         scenario = s
-        self.gpu = s.process == .clean ? spec.inCleanProcess : spec
+        self.gpu = spec.inProcess(s.process ?? .profiled)
         kernels = kg
         graph = kg.graph
         self.structureSource = structureSource

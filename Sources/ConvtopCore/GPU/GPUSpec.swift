@@ -146,6 +146,9 @@ public struct GPUSpec: Sendable, Codable, Hashable {
     /// nodes (round 12: 4–14 µs for graphs of 1–512 nodes).
     public var inCleanProcess: GPUSpec { var g = self; g.graphStartPerKernelUs = nil; return g }
 
+    /// The same GPU in `process`: as profiled (the profile's own state) or `inCleanProcess`.
+    public func inProcess(_ process: ProcessState) -> GPUSpec { process == .clean ? inCleanProcess : self }
+
     /// Major version of the compute capability (7 for Volta/Turing, 8 Ampere/Ada, 9 Hopper).
     public var ccMajor: Int { Int(computeCapability.split(separator: ".").first ?? "0") ?? 0 }
     public var ccValue: Double { Double(computeCapability) ?? 0 }

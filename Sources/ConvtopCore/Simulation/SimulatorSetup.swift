@@ -137,7 +137,7 @@ extension Simulator.State {
         case .graph:
             hostLaunches.append(HostLaunch(kernel: nil, start: 0, end: gpu.graphLaunchUs))
             // In a profiled process the device waits for the host's call up to the graph's first memset node.
-            let exposed = order.firstIndex { sim.kg.kernels[$0].isMemset } ?? order.count
+            let exposed = order.firstIndex { isMemset[$0] } ?? order.count
             t = gpu.graphDeviceStartUs + (gpu.graphStartPerKernelUs ?? 0) * Double(exposed)
             for k in order {
                 records[k].launched = t

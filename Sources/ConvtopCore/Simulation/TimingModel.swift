@@ -151,6 +151,14 @@ public struct TimingModel: Sendable {
         return max(wanted, Self.minimumGroupUs) / max(modelled, Self.minimumGroupUs)
     }
 
+    /// Makes `k` a modelled kernel that takes `us` alone: the calibration sets' benchmark kernels (an add, a spin)
+    /// whose measured time stands in for the catalog's.
+    func pin(_ k: inout Kernel, toUs us: Double) {
+        k.origin = .model
+        k.timeScale = 1
+        k.timeScale = timeScale(k, toUs: us)
+    }
+
     /// Duration (µs) with unlimited SMs — what the critical-path bound counts. A measured kernel (from a trace)
     /// still takes at least one wave of its measured blocks.
     public func unlimitedDuration(_ k: Kernel, measured: Double?) -> Double {

@@ -121,7 +121,7 @@ extension FidelityOutput {
     static func printFrontEndSharing(_ rows: [FrontEndSharing.Row]) {
         Swift.print("\nBeside spinning streams (Assets/calibration/round10/front_end_sharing_repeat.jsonl: 512 one-block adds on one stream beside K streams of 20 one-block spin kernels each, one CUDA Graph; µs per add after the launch floor, medians of five rounds, and against the adds alone in the same process)")
         printTable(["process", "queues", "K", "spin µs", "meas µs", "alone", "slowdown meas", "sim µs", "alone", "slowdown sim"],
-                   rows.map { [$0.phase == .before ? "clean" : "profiled", String($0.connections), String($0.side), fmt($0.spinUs, 1),
+                   rows.map { [$0.phase.process.rawValue, String($0.connections), String($0.side), fmt($0.spinUs, 1),
                                fmt($0.measuredUs, 3), fmt($0.measuredAloneUs, 3), String(format: "%+.1f%%", ($0.measuredRatio - 1) * 100),
                                fmt($0.simulatedUs, 3), fmt($0.simulatedAloneUs, 3), String(format: "%+.1f%%", ($0.simulatedRatio - 1) * 100)] })
     }
@@ -130,13 +130,14 @@ extension FidelityOutput {
     static func printGraphReplay(_ rows: [GraphReplay.Row]) {
         Swift.print("\nGraph replay (Assets/calibration/round12/graph_replay.jsonl: graphs nobody fitted, medians of three rounds; replay = CUDA events from an idle GPU, device = the replay behind a spin kernel, its host call hidden; simulated with the H200 profile, which models the profiled process)")
         printTable(["process", "graph", "host call µs", "replay µs", "device µs", "replay − device", "sim µs", "error"],
-                   rows.map { [$0.phase == .before ? "clean" : "profiled", $0.label, fmt($0.hostCallUs, 1), fmt($0.replayUs, 1), fmt($0.deviceUs, 1),
+                   rows.map { [$0.phase.process.rawValue, $0.label, fmt($0.hostCallUs, 1), fmt($0.replayUs, 1), fmt($0.deviceUs, 1),
                                fmt($0.replayUs - $0.deviceUs, 1), fmt($0.simulatedUs, 1), String(format: "%+.1f%%", $0.error * 100)] })
         for phase in ProfilerEffect.Phase.allCases {
-            let errs = rows.filter { $0.phase == phase }.map { abs($0.error) }.sorted()
+            let errs = rows.filter { $0.phase == phase }.map(\.error)
             guard !errs.isEmpty else { continue }
+            let mw = FidelityReport.medianWorst(errs)
             Swift.print(String(format: "Graph-replay summary (%@ process): replay time error median %.1f%%, worst %.1f%% over %d graphs",
-                               phase == .before ? "clean" : "profiled", errs[errs.count / 2] * 100, errs.last! * 100, errs.count))
+                               phase.process.rawValue, mw.median * 100, mw.worst * 100, errs.count))
         }
     }
 
