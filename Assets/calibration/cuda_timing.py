@@ -66,12 +66,34 @@ def capture(fn, warm=3):
     return g
 
 
-def before_and_after_profiler(measure):
-    """measure("before_profiler"), then one short PyTorch profiler run of a single kernel, then
-    measure("after_profiler"): once the profiler has run in a process, the GPU's front end stays slower in it
-    (measure_profiler_effect.py)."""
-    measure("before_profiler")
+def profile_once():
+    """One short PyTorch profiler run of a single kernel: after it, the process counts as profiled (a CUDA Graph
+    replay's host call grows with every node, measure_graph_replay.py)."""
     y = torch.zeros(1024, device="cuda")
     with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]):
         y.add_(1.0); torch.cuda.synchronize()
+
+
+def before_and_after_profiler(measure):
+    """measure("before_profiler"), then profile_once(), then measure("after_profiler"): once the profiler has run
+    in a process, the GPU's front end stays slower in it (measure_profiler_effect.py)."""
+    measure("before_profiler")
+    profile_once()
     measure("after_profiler")
+
+
+def host_call_us(g, reps=30):
+    """Median wall-clock microseconds of the host's call g.replay(), the GPU idle before each."""
+    ts = []
+    for _ in range(reps):
+        torch.cuda.synchronize()
+        t0 = time.perf_counter(); g.replay(); ts.append((time.perf_counter() - t0) * 1e6)
+    torch.cuda.synchronize()
+    return statistics.median(ts)
+
+
+def replay_costs(g):
+    """A CUDA Graph's replay three ways (the round-12 scripts' record fields): the host's call (µs), the replay timed
+    from an idle GPU (ms) and on the device alone, the host's call hidden (ms); medians of 30."""
+    return {"host_call_us": host_call_us(g), "replay_ms": timed(g.replay, reps=30, warm=3),
+            "device_ms": timed_device(g.replay, reps=30, warm=3)[0]}

@@ -18,13 +18,11 @@ again after one short profiler run ("profiled", cuda_timing.before_and_after_pro
 three interleaved rounds (a case's rows carry `round`). Output: Assets/calibration/round12/graph_replay.jsonl.
 """
 import json
-import statistics
 import sys
-import time
 
 import torch
 
-from cuda_timing import before_and_after_profiler, capture, cycles_per_us, timed, timed_device
+from cuda_timing import before_and_after_profiler, capture, cycles_per_us, replay_costs, timed_device
 
 DEV = "cuda"
 ADDS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
@@ -59,15 +57,6 @@ def spin_graph(spin_us, tail):
     return capture(fn)
 
 
-def host_call_us(g, reps=30):
-    ts = []
-    for _ in range(reps):
-        torch.cuda.synchronize()
-        t0 = time.perf_counter(); g.replay(); ts.append((time.perf_counter() - t0) * 1e6)
-    torch.cuda.synchronize()
-    return statistics.median(ts)
-
-
 def main():
     out = open(sys.argv[1] if len(sys.argv) > 1 else "graph_replay.jsonl", "w")
     prop = torch.cuda.get_device_properties(0)
@@ -86,9 +75,7 @@ def main():
             for c in cases:
                 g = graphs[c]
                 rec = {"kind": c[0], "state": state, "round": r, "kernels": c[1], "streams": c[3], "spin_us": c[2] or None,
-                       "spin_alone_ms": spin_alone.get(c[2]),
-                       "host_call_us": host_call_us(g), "replay_ms": timed(g.replay, reps=30, warm=3),
-                       "device_ms": timed_device(g.replay, reps=30, warm=3)[0]}
+                       "spin_alone_ms": spin_alone.get(c[2]), **replay_costs(g)}
                 out.write(json.dumps(rec) + "\n"); out.flush()
                 if r == 0:
                     print(f"{state:8s} {c[0]:5s} n={c[1]:3d} spin={c[2]:3d}: host {rec['host_call_us']:6.1f} us, "

@@ -12,36 +12,17 @@ interleaved rounds. The kernels per replay come from one profiled forward pass, 
 (that profile is the state change). Output: Assets/calibration/round12/network_replay.jsonl.
 """
 import json
-import statistics
 import sys
-import time
 
 import torch
-import torchvision
 
-from cuda_timing import capture, timed, timed_device
+from cuda_timing import capture, replay_costs
+from measure_round2 import build  # the zoo's torchvision builds; importing it only defines (its OUT reads sys.argv[1])
 
 DEV = "cuda"
 CASES = [("googlenet", 1), ("resnet50", 1), ("densenet121", 1), ("mobilenet_v2", 1), ("inception_v3", 1),
          ("resnet50", 32), ("googlenet", 32)]
 ROUNDS = 3
-
-
-def build(name):
-    if name == "googlenet":
-        return torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=False)
-    if name == "inception_v3":
-        return torchvision.models.inception_v3(weights=None, aux_logits=False, init_weights=False)
-    return getattr(torchvision.models, name)(weights=None)
-
-
-def host_call_us(g, reps=30):
-    ts = []
-    for _ in range(reps):
-        torch.cuda.synchronize()
-        t0 = time.perf_counter(); g.replay(); ts.append((time.perf_counter() - t0) * 1e6)
-    torch.cuda.synchronize()
-    return statistics.median(ts)
 
 
 def main():
@@ -63,9 +44,7 @@ def main():
         def measure(state):
             for r in range(ROUNDS):
                 for key, g in graphs.items():
-                    rec = {"kind": "network", "model": key[0], "batch": key[1], "state": state, "round": r,
-                           "host_call_us": host_call_us(g), "replay_ms": timed(g.replay, reps=30, warm=3),
-                           "device_ms": timed_device(g.replay, reps=30, warm=3)[0]}
+                    rec = {"kind": "network", "model": key[0], "batch": key[1], "state": state, "round": r, **replay_costs(g)}
                     out.write(json.dumps(rec) + "\n"); out.flush()
                     if r == 0:
                         print(f"{state:8s} {key[0]:13s} b{key[1]:<3d} host {rec['host_call_us']:7.1f} us, replay "

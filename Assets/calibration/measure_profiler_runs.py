@@ -12,13 +12,11 @@ median of 30), the replay by CUDA events from an idle GPU (median of 30) and on 
 median of 30). Output: Assets/calibration/round12/profiler_runs.jsonl.
 """
 import json
-import statistics
 import sys
-import time
 
 import torch
 
-from cuda_timing import capture, timed, timed_device
+from cuda_timing import capture, profile_once, replay_costs
 
 DEV = "cuda"
 RUNS = [0, 1, 2, 4, 8, 16, 32]
@@ -37,21 +35,6 @@ def adds_graph(n, streams):
     return capture(fn)
 
 
-def host_call_us(g, reps=30):
-    ts = []
-    for _ in range(reps):
-        torch.cuda.synchronize()
-        t0 = time.perf_counter(); g.replay(); ts.append((time.perf_counter() - t0) * 1e6)
-    torch.cuda.synchronize()
-    return statistics.median(ts)
-
-
-def profile_once():
-    y = torch.zeros(1024, device=DEV)
-    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]):
-        y.add_(1.0); torch.cuda.synchronize()
-
-
 def main():
     out = open(sys.argv[1] if len(sys.argv) > 1 else "profiler_runs.jsonl", "w")
     prop = torch.cuda.get_device_properties(0)
@@ -63,8 +46,7 @@ def main():
         while done < runs:
             profile_once(); done += 1
         for (n, s), g in graphs.items():
-            rec = {"kind": "replay", "profiler_runs": runs, "kernels": n, "streams": s, "host_call_us": host_call_us(g),
-                   "replay_ms": timed(g.replay, reps=30, warm=3), "device_ms": timed_device(g.replay, reps=30, warm=3)[0]}
+            rec = {"kind": "replay", "profiler_runs": runs, "kernels": n, "streams": s, **replay_costs(g)}
             out.write(json.dumps(rec) + "\n"); out.flush()
             print(f"after {runs:2d} profiler runs, {n} adds on {s:2d} streams: host {rec['host_call_us']:6.1f} us, "
                   f"replay {rec['replay_ms'] * 1000:6.1f} us, device {rec['device_ms'] * 1000:6.1f} us", flush=True)

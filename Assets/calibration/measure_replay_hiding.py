@@ -16,14 +16,12 @@ medians of 30, three interleaved rounds):
 Output: Assets/calibration/round12/replay_hiding.jsonl.
 """
 import json
-import statistics
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
 
-from cuda_timing import capture, cycles_per_us, timed, timed_device
+from cuda_timing import capture, cycles_per_us, profile_once, replay_costs
 
 DEV = "cuda"
 ROUNDS = 3
@@ -58,15 +56,6 @@ def graph(kind, n):
     return capture(fn)
 
 
-def host_call_us(g, reps=30):
-    ts = []
-    for _ in range(reps):
-        torch.cuda.synchronize()
-        t0 = time.perf_counter(); g.replay(); ts.append((time.perf_counter() - t0) * 1e6)
-    torch.cuda.synchronize()
-    return statistics.median(ts)
-
-
 def main():
     torch.backends.cudnn.benchmark = False
     torch.backends.cuda.matmul.allow_tf32 = False
@@ -82,17 +71,14 @@ def main():
         def measure(state):
             for r in range(ROUNDS):
                 for c, g in graphs.items():
-                    rec = {"kind": c[0], "nodes": c[1], "state": state, "round": r, "host_call_us": host_call_us(g),
-                           "replay_ms": timed(g.replay, reps=30, warm=3), "device_ms": timed_device(g.replay, reps=30, warm=3)[0]}
+                    rec = {"kind": c[0], "nodes": c[1], "state": state, "round": r, **replay_costs(g)}
                     out.write(json.dumps(rec) + "\n"); out.flush()
                     if r == 0:
                         print(f"{state:8s} {c[0]:9s} n={c[1]:4d}: host {rec['host_call_us']:7.1f} us, replay "
                               f"{rec['replay_ms'] * 1000:8.1f} us, device {rec['device_ms'] * 1000:8.1f} us", flush=True)
 
         measure("clean")
-        y = torch.zeros(1024, device=DEV)
-        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]):
-            y.add_(1.0); torch.cuda.synchronize()
+        profile_once()
         measure("profiled")
 
 
