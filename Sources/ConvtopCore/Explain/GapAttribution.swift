@@ -125,10 +125,12 @@ struct KernelWaits {
         let unlimited = timing.unlimitedDuration(kg.kernels[k], measured: m)
         let standalone = m ?? timing.standaloneDuration(kg.kernels[k])
         let excess = max(0, exec - max(standalone, unlimited))
-        let dram = min(excess, exec * r.dramStretch)
+        let stretch = min(excess, r.corunStretch)
+        let dram = min(excess - stretch, exec * r.dramStretch)
         c[.waves] = max(0, min(standalone, exec) - unlimited)
+        c[.corunStretch] = stretch
         c[.memoryBandwidth] = dram
-        c[.smResources, default: 0] += excess - dram
+        c[.smResources, default: 0] += excess - stretch - dram
         return (c, p)
     }
 }

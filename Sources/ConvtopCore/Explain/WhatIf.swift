@@ -48,6 +48,11 @@ public struct WhatIf: Sendable {
         g.dramBandwidthGBs *= 100
         g.l2SustainedGBs = g.l2SustainedGBs.map { $0 * 100 }; g.dramSustainedGBs = g.dramSustainedGBs.map { $0 * 100 }
         try add("unlimited DRAM bandwidth", .memoryBandwidth, gpu: g)
+        if (w.gpu.corunStretchUs ?? 0) > 0 && policy != .serial {
+            g = w.gpu
+            g.corunStretchUs = nil
+            try add("no co-running stretch (memory-bound kernels beside products run as alone)", .corunStretch, gpu: g)
+        }
         return WhatIf(baselineUs: base, rows: rows)
     }
 }

@@ -104,6 +104,10 @@ public struct GPUSpec: Sendable, Codable, Hashable {
     /// for that grid (µs): chains of tiny kernels then pay the launch work once per chain in flight, in step or not,
     /// while a queue behind a long kernel stops taking a share. Absent or 0: only grids in launch share it.
     public var queuePollUs: Double?
+    /// How much later a memory-bound kernel (element-wise, reduction, layout) ends when some of its blocks shared an
+    /// SM with blocks of another kernel's matrix product (µs): its blocks' memory round trips queue behind the
+    /// product's traffic through the SM. Absent or 0: co-resident blocks cost only their share of the SM.
+    public var corunStretchUs: Double?
     /// Where the timing fields come from: "measured" (fitted on this GPU's own measurements) or "derived from NAME"
     /// (fitted on NAME and carried over, scaled by this GPU's own peaks, bandwidth and limits). Absent: unknown.
     public var calibration: String?
@@ -131,7 +135,7 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         case warpBandwidthGBs = "warp_bandwidth_gbs", calibration
         case memsetGapInGraphUs = "memset_gap_in_graph_us", memsetGapOutGraphUs = "memset_gap_out_graph_us"
         case launchWorkUs = "launch_work_us", queuePollUs = "queue_poll_us", graphStartUs = "graph_start_us"
-        case graphStartPerKernelUs = "graph_start_per_kernel_us"
+        case graphStartPerKernelUs = "graph_start_per_kernel_us", corunStretchUs = "corun_stretch_us"
         case l2SustainedGBs = "l2_sustained_gbs", dramSustainedGBs = "dram_sustained_gbs"
     }
 
@@ -215,6 +219,7 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         if let h = graphStartPerKernelUs { try need(h >= 0 && h < 100, "graph_start_per_kernel_us", "must be between 0 and 100 microseconds") }
         if let g = graphStartUs { try need(g >= 0 && g <= graphLaunchUs, "graph_start_us", "must be between 0 and graph_launch_us (a replay starts before its shortest time)") }
         if let q = queuePollUs { try need(q >= 0 && q < 100, "queue_poll_us", "must be between 0 and 100 microseconds") }
+        if let c = corunStretchUs { try need(c >= 0 && c < 100, "corun_stretch_us", "must be between 0 and 100 microseconds") }
         if let w = launchWorkUs {
             try need(w >= 0 && w <= kernelLatencyUs / 2, "launch_work_us", "must be between 0 and half of kernel_latency_us")
         }

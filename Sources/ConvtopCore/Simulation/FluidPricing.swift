@@ -235,6 +235,7 @@ extension Simulator.State {
     mutating func takeSlot() -> Int {
         if let b = freeSlots.popLast() { return b }
         slotSMs.append(contentsOf: repeatElement(0, count: slotStride))
+        if corunStretch > 0 { slotArrivals.append(contentsOf: repeatElement(0, count: slotStride)) }
         batches.append(RunningBatch(kernel: 0, count: 0, sm: 0, units: 0, compute: 0, overhead: 0, memory: 0, memoryFloor: 0, bytes: 0))
         return batches.count - 1
     }
@@ -264,6 +265,7 @@ extension Simulator.State {
         for g in base..<(base + batch.count) {
             let s = Int(slotSMs[g])
             sms[s].give(f, units)
+            if corunStretch > 0 { leave(k, sm: s, slot: g) }
             sms[s].resident -= units
             if sms[s].resident == 0 { sms[s].busyTime += now - sms[s].busySince }
         }
@@ -282,7 +284,10 @@ extension Simulator.State {
         running[k] -= batch.count
         let done = unitsLeft[k] == 0 && running[k] == 0
         repriceAfterChange(slot: b, now: now)
-        if done { push(now + latencyHalf, .complete(kernel: Int32(k))) }
+        if done {
+            if corunHit[k] { records[k].corunStretch = corunStretch }
+            push(now + latencyHalf + records[k].corunStretch, .complete(kernel: Int32(k)))
+        }
         for p in partitions.indices where !dirty[p].isEmpty && !queues[p].isEmpty { requestDispatch(p, now) }
     }
 }

@@ -91,6 +91,12 @@ extension Simulator {
         /// DRAM bytes/µs the running batches move at their current durations, and the peak ratio to the chip's.
         var deliveredBytesPerUs = 0.0, deliveredMissBytesPerUs = 0.0
         var peakDRAMUse = 0.0
+        /// Co-running stretch (`GPUSpec.corunStretchUs`, 0: off): each kernel's role, and whether a memory-bound
+        /// kernel shared an SM with another kernel's matrix product; per SM, the product groups on it now and how many
+        /// ever arrived; per batch slot and SM, that count when the batch's group started there.
+        let corunStretch: Double
+        var corunRole: [CorunRole] = [], corunHit: [Bool] = []
+        var productGroups: [Int32] = [], productArrivals: [Int32] = [], slotArrivals: [Int32] = []
         /// Per kernel: group-time run, and group-time stretched by DRAM contention (for `KernelRecord.dramStretch`).
         var stretchTime: [Double] = [], stretchDRAM: [Double] = []
         /// Scratch: batches re-priced after a change and their share-dependent durations; the same for every running batch.
@@ -125,6 +131,7 @@ extension Simulator {
             launchWork = min(s.gpu.launchWorkUs ?? latencyHalf, latencyHalf)
             launchDelay = latencyHalf - launchWork
             pollWindow = s.gpu.queuePollUs ?? 0
+            corunStretch = s.gpu.corunStretchUs ?? 0
             gap = s.options.launch == .graph ? s.gpu.kernelGapGraphUs : s.gpu.kernelGapEagerUs
             memsetGapIn = s.options.launch == .graph ? s.gpu.memsetGapInGraphUs ?? gap : gap
             memsetGapOut = s.options.launch == .graph ? s.gpu.memsetGapOutGraphUs ?? gap : gap
@@ -133,6 +140,7 @@ extension Simulator {
             try Simulator.checkFits(s.kg, gpu: s.gpu)
             setUpPartitions()
             setUpPricing()
+            setUpCorun()
             setUpBlockUnits()
             let order = try setUpQueues()
             startHostTimeline(order)
@@ -409,6 +417,7 @@ extension Simulator {
             blocksLeft[k] -= blocks * n
             for s in smList {
                 sms[s].take(foot[k], units)
+                if corunStretch > 0 { arrive(k, onSM: s) }
                 if sms[s].resident == 0 { sms[s].busySince = now }
                 sms[s].resident += units
                 if smSeen[s] != k { smSeen[s] = k; records[k].smsUsed += 1 }
@@ -435,6 +444,7 @@ extension Simulator {
                                              start: now, end: now))
                 }
                 slotSMs[base + j] = Int32(s)
+                if corunStretch > 0 { slotArrivals[base + j] = productArrivals[s] }
             }
             batches[b] = batch
             batchesOnSM[smList[0]].append(b)

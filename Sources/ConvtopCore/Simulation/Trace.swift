@@ -41,6 +41,9 @@ public struct KernelRecord: Sendable, Hashable {
     public var smsUsed: Int
     /// Share of its running time its blocks were stretched by DRAM contention with co-running kernels (0…1).
     public var dramStretch: Double = 0
+    /// How much later it ended because some of its blocks shared an SM with another kernel's matrix product (µs,
+    /// `GPUSpec.corunStretchUs`; 0 for products and for kernels that never met one).
+    public var corunStretch: Double = 0
 }
 
 /// A group of blocks of one kernel that ran together on one SM.

@@ -59,6 +59,8 @@ struct Validate: ParsableCommand {
         FidelityOutput.printProfilerEffect(try ProfilerEffect.rows())
         FidelityOutput.printFrontEndSharing(try FrontEndSharing.rows(gpu: try GPUCatalog.load("h200")))
         FidelityOutput.printGraphReplay(try GraphReplay.rows(gpu: try GPUCatalog.load("h200")))
+        FidelityOutput.printBranchLiveness(try BranchLiveness.rows(gpu: try GPUCatalog.load("h200")))
+        FidelityOutput.printCorunStretch(try CorunStretchMeasurement.run(), profileUs: try GPUCatalog.load("h200").corunStretchUs ?? 0)
         FidelityOutput.printHeldOut(try HeldOutNetworks.run())
         FidelityOutput.printOtherShapes(try OtherShapes.run(), convs: try OtherShapes.convRows(.round7),
                                         largeWindows: try OtherShapes.convRows(.round9))

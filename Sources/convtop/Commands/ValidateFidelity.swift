@@ -141,6 +141,32 @@ extension FidelityOutput {
         }
     }
 
+    /// Round 13: the branch harness's kept memory against its streams, and the model against the freed run.
+    static func printBranchLiveness(_ rows: [BranchLiveness.Row]) {
+        Swift.print("\nMemory lifetimes (Assets/calibration/round13/branch_liveness.jsonl, measure_branch_liveness.py: one H200 in a clean process, CUDA events from an idle GPU; kept = every output held until the forward pass ends, as rounds 2, 4 and 5's branch harness does; freed = each output freed after its last use, as the serial run does; convtop simulates streams, not lifetimes, and is compared with the freed run)")
+        printTable(["network", "outputs MB", "streams", "serial ms", "kept ms", "kept cost", "speedup kept", "speedup freed",
+                    "serial sim ms", "error", "speedup sim", "diff"],
+                   rows.map { [$0.label, fmt($0.footprintMb, 0), String($0.streamsUsed), fmt($0.serialMs, 3), fmt($0.serialKeptMs, 3),
+                               String(format: "%+.1f%%", $0.keptCost * 100), fmt($0.speedupKept, 2), fmt($0.speedupFreed, 2),
+                               fmt($0.serialSimulatedMs, 3), String(format: "%+.1f%%", $0.serialError * 100), fmt($0.speedupSimulated, 2),
+                               String(format: "%+.2f", $0.speedupErrorFreed)] })
+        let freed = FidelityReport.medianWorst(rows.map(\.speedupErrorFreed)), kept = FidelityReport.medianWorst(rows.map(\.speedupErrorKept))
+        let serial = FidelityReport.medianWorst(rows.map(\.serialError))
+        let one = rows.filter { $0.label.hasSuffix(" b1") }.map(\.keptCost)
+        Swift.print(String(format: "Memory-lifetime summary: speedup error median %.3f, worst %.3f against the freed runs (%.3f, %.3f against the kept ones, as earlier rounds measured); serial time error median %.1f%%, worst %.1f%% over %d sets; keeping every output costs the serial replay %.1f-%.1f%% at batch 1",
+                           freed.median, freed.worst, kept.median, kept.worst, serial.median * 100, serial.worst * 100, rows.count,
+                           (one.min() ?? 0) * 100, (one.max() ?? 0) * 100))
+    }
+
+    /// The co-running stretch as the profiled branch-rule replays measure it, against the profile's value.
+    static func printCorunStretch(_ r: CorunStretchMeasurement.Result, profileUs: Double) {
+        Swift.print("\nCo-running stretch (Assets/calibration/round5/replay_profiles.jsonl.gz and round13/branch_liveness_kernels.jsonl.gz, corun_stretch.py: memory-bound kernels of profiled branch-rule replays at batch 1 that overlapped another stream's matrix product, their time there less their time in the serial replay)")
+        printTable(["replay", "kernels", "median stretch µs"],
+                   r.replays.map { [$0.label, String($0.stretches.count), fmt(CorunStretchMeasurement.Result.median($0.stretches), 2)] })
+        Swift.print(String(format: "Co-running stretch: median %.2f µs over %d kernels (the profile's corun_stretch_us: %.2f); beside memory-bound kernels only, %.2f µs over %d (not modelled)",
+                           r.median, r.all.count, profileUs, CorunStretchMeasurement.Result.median(r.besideMemoryOnly), r.besideMemoryOnly.count))
+    }
+
     /// The kernel catalog's leave-one-layer-out cross-validation, per op family and pass.
     static func printCatalog(gpu: GPUSpec) {
         guard case .measured(let catalog) = CatalogSource.forGPU(gpu) else { return }
