@@ -18,6 +18,8 @@ public enum CorunStretchMeasurement {
         public var replays: [(label: String, stretches: [Double])]
         /// Memory-bound kernels that overlapped only memory-bound kernels, for contrast.
         public var besideMemoryOnly: [Double]
+        /// Products that overlapped another stream's product (their stretch holds what the SM shares model too).
+        public var productsBesideProducts: [Double]
         public var all: [Double] { replays.flatMap(\.stretches) }
         public var median: Double { Self.median(all) }
         /// The middle value (the upper of the two middle ones for an even count, as `FrontEndSharing.median`); 0 if empty.
@@ -78,18 +80,23 @@ public enum CorunStretchMeasurement {
     }
 
     public static func run() throws -> Result {
-        var perReplay: [(String, [Double])] = [], memoryOnly: [Double] = []
+        var perReplay: [(String, [Double])] = [], memoryOnly: [Double] = [], products: [Double] = []
         for (label, serial, concurrent) in try replays() {
             var mine: [Double] = []
-            for (s, c) in matched(serial, concurrent) where role(c.name) == .memory {
+            for (s, c) in matched(serial, concurrent) where role(c.name) != .other {
                 let start = c.ts, end = c.ts + c.dur
                 let others = concurrent.filter { (o: Activity) -> Bool in o.stream != c.stream && o.ts < end && o.ts + o.dur > start }
                 guard !others.isEmpty else { continue }
-                let stretch = c.dur - s.dur
-                if others.contains(where: { role($0.name) == .product }) { mine.append(stretch) } else { memoryOnly.append(stretch) }
+                let stretch = c.dur - s.dur, besideProduct = others.contains { role($0.name) == .product }
+                switch (role(c.name), besideProduct) {
+                case (.memory, true): mine.append(stretch)
+                case (.memory, false): memoryOnly.append(stretch)
+                case (.product, true): products.append(stretch)
+                default: break
+                }
             }
             perReplay.append((label, mine))
         }
-        return Result(replays: perReplay, besideMemoryOnly: memoryOnly)
+        return Result(replays: perReplay, besideMemoryOnly: memoryOnly, productsBesideProducts: products)
     }
 }

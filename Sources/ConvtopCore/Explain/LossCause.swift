@@ -16,8 +16,8 @@ public enum LossCause: String, Sendable, Codable, CaseIterable {
     case smResources = "SM resources"
     /// Co-running kernels together asked for more DRAM bandwidth than the chip has.
     case memoryBandwidth = "memory bandwidth"
-    /// A memory-bound kernel shared SMs with another branch's matrix product, and its memory round trips queued
-    /// behind the product's (`GPUSpec.corunStretchUs`).
+    /// A kernel shared SMs with another branch's matrix product, and its memory round trips or tiles queued behind
+    /// the product's (`GPUSpec.corunStretchUs`).
     case corunStretch = "co-running stretch"
     /// The kernel needs more than one wave of blocks on this GPU (the bound assumes unlimited SMs), partial last
     /// waves included.
@@ -33,7 +33,7 @@ public enum LossCause: String, Sendable, Codable, CaseIterable {
         case .inOrderDispatch: return "priorities for the critical path (--policy critical-path), or smaller grids beside it"
         case .smResources: return "kernels with smaller tiles, or SM partitions (--policy resource-aware)"
         case .memoryBandwidth: return "lower precision (--precision bf16) or fusing memory-bound ops"
-        case .corunStretch: return "fuse element-wise ops into the matrix products beside them, or fewer streams (--streams)"
+        case .corunStretch: return "fuse element-wise ops into the products beside them, or fewer streams (--streams)"
         case .waves: return "the GPU is full: only a GPU with more SMs (or less work) shortens this"
         }
     }

@@ -51,7 +51,7 @@ public struct WhatIf: Sendable {
         if (w.gpu.corunStretchUs ?? 0) > 0 && policy != .serial {
             g = w.gpu
             g.corunStretchUs = nil
-            try add("no co-running stretch (memory-bound kernels beside products run as alone)", .corunStretch, gpu: g)
+            try add("no co-running stretch (kernels beside another branch's products end as alone)", .corunStretch, gpu: g)
         }
         return WhatIf(baselineUs: base, rows: rows)
     }

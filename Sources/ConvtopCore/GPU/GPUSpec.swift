@@ -104,9 +104,10 @@ public struct GPUSpec: Sendable, Codable, Hashable {
     /// for that grid (µs): chains of tiny kernels then pay the launch work once per chain in flight, in step or not,
     /// while a queue behind a long kernel stops taking a share. Absent or 0: only grids in launch share it.
     public var queuePollUs: Double?
-    /// How much later a memory-bound kernel (element-wise, reduction, layout) ends when some of its blocks shared an
-    /// SM with blocks of another kernel's matrix product (µs): its blocks' memory round trips queue behind the
-    /// product's traffic through the SM. Absent or 0: co-resident blocks cost only their share of the SM.
+    /// How much later a kernel ends when some of its blocks shared an SM with blocks of another kernel's matrix
+    /// product (µs): a memory-bound kernel's few round trips, or a product's tiles, queue behind that product's
+    /// traffic through the SM, beyond the issue slots the warp counts share. Products beside memory-bound kernels
+    /// only are not stretched. Absent or 0: co-resident blocks cost only their share of the SM.
     public var corunStretchUs: Double?
     /// Where the timing fields come from: "measured" (fitted on this GPU's own measurements) or "derived from NAME"
     /// (fitted on NAME and carried over, scaled by this GPU's own peaks, bandwidth and limits). Absent: unknown.

@@ -262,10 +262,10 @@ extension Simulator.State {
         }
         let units = batch.units, f = foot[k]
         let base = b * slotStride
+        if corunStretch > 0 { corunLeft(k, slots: base..<(base + batch.count)) }
         for g in base..<(base + batch.count) {
             let s = Int(slotSMs[g])
             sms[s].give(f, units)
-            if corunStretch > 0 { leave(k, sm: s, slot: g) }
             sms[s].resident -= units
             if sms[s].resident == 0 { sms[s].busyTime += now - sms[s].busySince }
         }

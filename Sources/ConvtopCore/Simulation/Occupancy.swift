@@ -45,6 +45,8 @@ struct SMState {
     var resident: Int = 0
     var busySince: Double = 0
     var busyTime: Double = 0
+    /// Co-running stretch bookkeeping: matrix-product block groups on the SM now, and how many ever arrived.
+    var productGroups: Int32 = 0, productArrivals: Int32 = 0
 
     init(_ gpu: GPUSpec) {
         warps = gpu.maxWarpsPerSM; blocks = gpu.maxBlocksPerSM

@@ -91,12 +91,14 @@ extension Simulator {
         /// DRAM bytes/µs the running batches move at their current durations, and the peak ratio to the chip's.
         var deliveredBytesPerUs = 0.0, deliveredMissBytesPerUs = 0.0
         var peakDRAMUse = 0.0
-        /// Co-running stretch (`GPUSpec.corunStretchUs`, 0: off): each kernel's role, and whether a memory-bound
-        /// kernel shared an SM with another kernel's matrix product; per SM, the product groups on it now and how many
-        /// ever arrived; per batch slot and SM, that count when the batch's group started there.
+        /// Co-running stretch (`GPUSpec.corunStretchUs`, 0: off): each kernel's role, and whether it shared an SM
+        /// with another kernel's matrix product; the kernels of the product groups on each SM (`tenantStride` slots
+        /// per SM, as many as its block slots; the counts live in `SMState`); per batch slot and SM, the SM's product
+        /// arrivals when the batch's group started there.
         let corunStretch: Double
         var corunRole: [CorunRole] = [], corunHit: [Bool] = []
-        var productGroups: [Int32] = [], productArrivals: [Int32] = [], slotArrivals: [Int32] = []
+        var productTenants: [Int32] = [], slotArrivals: [Int32] = []
+        var tenantStride = 0
         /// Per kernel: group-time run, and group-time stretched by DRAM contention (for `KernelRecord.dramStretch`).
         var stretchTime: [Double] = [], stretchDRAM: [Double] = []
         /// Scratch: batches re-priced after a change and their share-dependent durations; the same for every running batch.
@@ -417,7 +419,6 @@ extension Simulator {
             blocksLeft[k] -= blocks * n
             for s in smList {
                 sms[s].take(foot[k], units)
-                if corunStretch > 0 { arrive(k, onSM: s) }
                 if sms[s].resident == 0 { sms[s].busySince = now }
                 sms[s].resident += units
                 if smSeen[s] != k { smSeen[s] = k; records[k].smsUsed += 1 }
@@ -444,8 +445,8 @@ extension Simulator {
                                              start: now, end: now))
                 }
                 slotSMs[base + j] = Int32(s)
-                if corunStretch > 0 { slotArrivals[base + j] = productArrivals[s] }
             }
+            if corunStretch > 0 { corunArrived(k, slots: base..<(base + n)) }
             batches[b] = batch
             batchesOnSM[smList[0]].append(b)
             startBatch(b, now: now)

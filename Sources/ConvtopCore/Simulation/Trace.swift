@@ -42,7 +42,7 @@ public struct KernelRecord: Sendable, Hashable {
     /// Share of its running time its blocks were stretched by DRAM contention with co-running kernels (0…1).
     public var dramStretch: Double = 0
     /// How much later it ended because some of its blocks shared an SM with another kernel's matrix product (µs,
-    /// `GPUSpec.corunStretchUs`; 0 for products and for kernels that never met one).
+    /// `GPUSpec.corunStretchUs`; 0 for kernels that never met one, and for products that met only memory-bound ones).
     public var corunStretch: Double = 0
 }
 

@@ -163,8 +163,9 @@ extension FidelityOutput {
         Swift.print("\nCo-running stretch (Assets/calibration/round5/replay_profiles.jsonl.gz and round13/branch_liveness_kernels.jsonl.gz, corun_stretch.py: memory-bound kernels of profiled branch-rule replays at batch 1 that overlapped another stream's matrix product, their time there less their time in the serial replay)")
         printTable(["replay", "kernels", "median stretch µs"],
                    r.replays.map { [$0.label, String($0.stretches.count), fmt(CorunStretchMeasurement.Result.median($0.stretches), 2)] })
-        Swift.print(String(format: "Co-running stretch: median %.2f µs over %d kernels (the profile's corun_stretch_us: %.2f); beside memory-bound kernels only, %.2f µs over %d (not modelled)",
-                           r.median, r.all.count, profileUs, CorunStretchMeasurement.Result.median(r.besideMemoryOnly), r.besideMemoryOnly.count))
+        Swift.print(String(format: "Co-running stretch: median %.2f µs over %d kernels (the profile's corun_stretch_us: %.2f); memory-bound kernels beside memory-bound ones only, %.2f µs over %d (not modelled); products beside another stream's product, %.2f µs over %d (the SM shares give part of it, the stretch the rest)",
+                           r.median, r.all.count, profileUs, CorunStretchMeasurement.Result.median(r.besideMemoryOnly), r.besideMemoryOnly.count,
+                           CorunStretchMeasurement.Result.median(r.productsBesideProducts), r.productsBesideProducts.count))
     }
 
     /// The kernel catalog's leave-one-layer-out cross-validation, per op family and pass.
