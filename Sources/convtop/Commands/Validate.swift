@@ -62,6 +62,7 @@ struct Validate: ParsableCommand {
         FidelityOutput.printBranchLiveness(try BranchLiveness.rows(gpu: try GPUCatalog.load("h200")))
         FidelityOutput.printCorunStretch(try CorunStretchMeasurement.run(), profileUs: try GPUCatalog.load("h200").corunStretchUs ?? 0)
         FidelityOutput.printHeldOut(try HeldOutNetworks.run())
+        FidelityOutput.printHeldOutZoo(try HeldOutZoo.run(gpu: try GPUCatalog.load("h200")))
         FidelityOutput.printOtherShapes(try OtherShapes.run(), convs: try OtherShapes.convRows(.round7),
                                         largeWindows: try OtherShapes.convRows(.round9))
         FidelityOutput.printCatalog(gpu: try GPUCatalog.load("h200"))

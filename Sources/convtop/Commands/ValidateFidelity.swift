@@ -78,6 +78,16 @@ extension FidelityOutput {
 }
 
 extension FidelityOutput {
+    /// Round 13: the branchy zoo graphs at new batch sizes and new variants, measured after the co-running stretch.
+    static func printHeldOutZoo(_ r: HeldOutZoo.Report) {
+        Swift.print("\nZoo graphs at new batch sizes and new variants (Assets/calibration/round13/zoo_networks.jsonl: convtop's own graphs run in PyTorch by measure_catalog.py --graphs in a clean process, measured after the co-running stretch was set; simulated clean)")
+        networkTable(r.rows, speedupWhenMeasured: true)
+        let se = FidelityReport.medianWorst(r.rows.map(\.serialError))
+        let sp = FidelityReport.medianWorst(r.rows.compactMap(\.speedupError))
+        let pass = FidelityReport.medianWorst(r.passSpread)
+        Swift.print("Zoo held-out summary: serial time error median \(String(format: "%.1f%%", se.median * 100)), worst \(String(format: "%.1f%%", se.worst * 100)) over \(r.rows.count) sets; speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)); measured speedups pass 1 against pass 0: median \(fmt(pass.median, 3)), worst \(fmt(pass.worst, 3)) over \(r.passSpread.count)")
+    }
+
     /// Round 7: networks at new input and batch sizes, both exporters, and conv layers at new shapes.
     static func printOtherShapes(_ rows: [FidelityReport.NetworkRow], convs: [OtherShapes.ConvRow], largeWindows: [OtherShapes.ConvRow]) {
         Swift.print("\nNew input sizes, batch sizes and networks (Assets/calibration/round7: nothing was fitted or catalogued on them; each ONNX export simulated, ts17 = TorchScript exporter, dyn = dynamo)")
