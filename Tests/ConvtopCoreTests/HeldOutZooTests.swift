@@ -30,4 +30,18 @@ struct HeldOutZooTests {
         #expect(abs(seven - 2.12) < 0.1 && abs(eleven - 1.75) < 0.1)
         #expect(abs(try speedup("pathnet:L=3,M=8,N=2", 2) - 1.62) < 0.1)
     }
+
+    /// The zoo graphs' serial replays kept and freed (measure_zoo_liveness.py), read by hand: MobileNet-v2 at batch 1
+    /// 0.497 ms keeping every output, 0.442 freeing (+12.4%); RandWire at batch 1 1.478 and 1.474 (keeping costs it
+    /// nothing). convtop's serial times do not depend on which was measured.
+    @Test func keptAndFreedZooReplaysReadAsMeasured() throws {
+        let rows = try HeldOutZoo.livenessRows(gpu: try GPUCatalog.load("h200"))
+        #expect(rows.count == 21)
+        let m = try #require(rows.first { $0.label == "mobilenet_v2 inference b1" })
+        #expect(abs(m.keptMs - 0.497) < 0.0005 && abs(m.freedMs - 0.442) < 0.0005 && abs(m.keptCost - 0.124) < 0.002)
+        let r = try #require(rows.first { $0.label == "randwire inference b1" })
+        #expect(abs(r.keptMs - 1.478) < 0.0005 && abs(r.freedMs - 1.474) < 0.0005)
+        #expect(abs(m.errorKept - (m.simulatedMs / 0.4967 - 1)) < 0.002)
+    }
 }
+

@@ -53,4 +53,34 @@ public enum HeldOutZoo {
         }
         return Report(rows: rows, passSpread: spread)
     }
+
+    /// `measure_zoo_liveness.py`: the zoo graphs' serial replay as measure_catalog.py runs it (every output kept)
+    /// and freeing each output after its last use, at batch 1, 2 and 8, in a clean process.
+    struct LivenessRecord: Decodable {
+        var model: String, batch: Int, keptMs: Double, freedMs: Double
+        enum CodingKeys: String, CodingKey { case model, batch, keptMs = "serial_kept_ms", freedMs = "serial_freed_ms" }
+    }
+
+    /// One zoo graph's serial replay kept and freed, and convtop's serial time (clean process).
+    public struct LivenessRow: Sendable {
+        public var label: String
+        public var keptMs: Double, freedMs: Double, simulatedMs: Double
+        public var keptCost: Double { keptMs / freedMs - 1 }
+        public var errorKept: Double { simulatedMs / keptMs - 1 }
+        public var errorFreed: Double { simulatedMs / freedMs - 1 }
+    }
+
+    public static func livenessRows(gpu: GPUSpec) throws -> [LivenessRow] {
+        let recs = try MeasuredRuns.lines("zoo_liveness.jsonl", as: LivenessRecord.self, sub: "/round13/")
+        guard !recs.isEmpty else {
+            throw ConvtopError(.model, "cannot find Assets/calibration/round13/zoo_liveness.jsonl; set CONVTOP_ASSETS to the Assets directory")
+        }
+        let clean = gpu.inCleanProcess
+        return try parallelMap(recs.count) { i in
+            let r = recs[i]
+            let sim = try FidelityReport.networkRow(model: r.model, label: r.model, batch: r.batch, mode: .inference, serialMs: r.freedMs,
+                                                    branchMs: nil, gpu: clean, simulateBranch: false)
+            return LivenessRow(label: "\(r.model) inference b\(r.batch)", keptMs: r.keptMs, freedMs: r.freedMs, simulatedMs: sim.serialSimulatedMs)
+        }
+    }
 }

@@ -63,6 +63,7 @@ struct Validate: ParsableCommand {
         FidelityOutput.printCorunStretch(try CorunStretchMeasurement.run(), profileUs: try GPUCatalog.load("h200").corunStretchUs ?? 0)
         FidelityOutput.printHeldOut(try HeldOutNetworks.run())
         FidelityOutput.printHeldOutZoo(try HeldOutZoo.run(gpu: try GPUCatalog.load("h200")))
+        FidelityOutput.printZooLiveness(try HeldOutZoo.livenessRows(gpu: try GPUCatalog.load("h200")))
         FidelityOutput.printOtherShapes(try OtherShapes.run(), convs: try OtherShapes.convRows(.round7),
                                         largeWindows: try OtherShapes.convRows(.round9))
         FidelityOutput.printCatalog(gpu: try GPUCatalog.load("h200"))

@@ -88,6 +88,17 @@ extension FidelityOutput {
         Swift.print("Zoo held-out summary: serial time error median \(String(format: "%.1f%%", se.median * 100)), worst \(String(format: "%.1f%%", se.worst * 100)) over \(r.rows.count) sets; speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)); measured speedups pass 1 against pass 0: median \(fmt(pass.median, 3)), worst \(fmt(pass.worst, 3)) over \(r.passSpread.count)")
     }
 
+    /// Round 13: the zoo graphs' serial replays with every output kept (as the zoo runs measure) and freed.
+    static func printZooLiveness(_ rows: [HeldOutZoo.LivenessRow]) {
+        Swift.print("\nZoo graphs' serial replays, every output kept (as measure_catalog.py's zoo runs) and freed after its last use (Assets/calibration/round13/zoo_liveness.jsonl, measure_zoo_liveness.py; clean process; simulated clean)")
+        printTable(["network", "kept ms", "freed ms", "kept cost", "sim ms", "error vs kept", "error vs freed"],
+                   rows.map { [$0.label, fmt($0.keptMs, 3), fmt($0.freedMs, 3), String(format: "%+.1f%%", $0.keptCost * 100), fmt($0.simulatedMs, 3),
+                               String(format: "%+.1f%%", $0.errorKept * 100), String(format: "%+.1f%%", $0.errorFreed * 100)] })
+        let kept = FidelityReport.medianWorst(rows.map(\.errorKept)), freed = FidelityReport.medianWorst(rows.map(\.errorFreed))
+        Swift.print(String(format: "Zoo-liveness summary: serial time error median %.1f%%, worst %.1f%% against the kept replays; median %.1f%%, worst %.1f%% against the freed ones, over %d sets",
+                           kept.median * 100, kept.worst * 100, freed.median * 100, freed.worst * 100, rows.count))
+    }
+
     /// Round 7: networks at new input and batch sizes, both exporters, and conv layers at new shapes.
     static func printOtherShapes(_ rows: [FidelityReport.NetworkRow], convs: [OtherShapes.ConvRow], largeWindows: [OtherShapes.ConvRow]) {
         Swift.print("\nNew input sizes, batch sizes and networks (Assets/calibration/round7: nothing was fitted or catalogued on them; each ONNX export simulated, ts17 = TorchScript exporter, dyn = dynamo)")
