@@ -38,11 +38,7 @@ public enum BranchLiveness {
     }
 
     static func records() throws -> [Record] {
-        let recs = try MeasuredRuns.lines("branch_liveness.jsonl", as: Record.self, sub: "/round13/").filter { $0.kind == "network" }
-        guard !recs.isEmpty else {
-            throw ConvtopError(.model, "cannot find Assets/calibration/round13/branch_liveness.jsonl; set CONVTOP_ASSETS to the Assets directory")
-        }
-        return recs
+        try MeasuredRuns.required("branch_liveness.jsonl", as: Record.self, sub: "/round13/") { $0.kind == "network" }
     }
 
     /// The zoo's graph of `name` where the zoo has the network, else its TorchScript ONNX export in Assets/onnx.

@@ -30,10 +30,7 @@ public enum CorunStretchMeasurement {
 
     static func role(_ name: String) -> Role {
         if KernelClassifier.isMemset(name) || name.hasPrefix("Memcpy") { return .other }
-        switch KernelClassifier.classify(name) {
-        case .tensorGemm, .cudaCore, .simtGemm: return .product
-        case .elementwise, .reduction, .layout: return .memory
-        }
+        return KernelClassifier.classify(name).isMatrixProduct ? .product : .memory
     }
 
     static func read(_ path: String) throws -> [Activity] {

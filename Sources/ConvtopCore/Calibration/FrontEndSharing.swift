@@ -38,11 +38,7 @@ public enum FrontEndSharing {
     }
 
     static func records() throws -> [Record] {
-        let recs = try MeasuredRuns.lines("front_end_sharing_repeat.jsonl", as: Record.self, sub: "/round10/")
-        guard !recs.isEmpty else {
-            throw ConvtopError(.model, "cannot find Assets/calibration/round10/front_end_sharing_repeat.jsonl; set CONVTOP_ASSETS to the Assets directory")
-        }
-        return recs
+        try MeasuredRuns.required("front_end_sharing_repeat.jsonl", as: Record.self, sub: "/round10/")
     }
 
     static func median(_ v: [Double]) -> Double? { v.isEmpty ? nil : v.sorted()[v.count / 2] }

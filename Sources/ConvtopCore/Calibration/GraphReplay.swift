@@ -46,11 +46,7 @@ public enum GraphReplay {
     }
 
     static func records() throws -> [Record] {
-        let recs = try MeasuredRuns.lines("graph_replay.jsonl", as: Record.self, sub: "/round12/").filter { $0.kind != "device" }
-        guard !recs.isEmpty else {
-            throw ConvtopError(.model, "cannot find Assets/calibration/round12/graph_replay.jsonl; set CONVTOP_ASSETS to the Assets directory")
-        }
-        return recs
+        try MeasuredRuns.required("graph_replay.jsonl", as: Record.self, sub: "/round12/") { $0.kind != "device" }
     }
 
     /// A replay of `shape` simulated as measured: one-block in-place adds (the front-end benchmark's kernels), the

@@ -27,11 +27,7 @@ public enum HeldOutZoo {
     }
 
     static func records() throws -> [Record] {
-        let recs = try MeasuredRuns.lines("zoo_networks.jsonl", as: Record.self, sub: "/round13/")
-        guard !recs.isEmpty else {
-            throw ConvtopError(.model, "cannot find Assets/calibration/round13/zoo_networks.jsonl; set CONVTOP_ASSETS to the Assets directory")
-        }
-        return recs
+        try MeasuredRuns.required("zoo_networks.jsonl", as: Record.self, sub: "/round13/")
     }
 
     /// Every pass-0 case simulated on `gpu` in a clean process.
@@ -71,10 +67,7 @@ public enum HeldOutZoo {
     }
 
     public static func livenessRows(gpu: GPUSpec) throws -> [LivenessRow] {
-        let recs = try MeasuredRuns.lines("zoo_liveness.jsonl", as: LivenessRecord.self, sub: "/round13/")
-        guard !recs.isEmpty else {
-            throw ConvtopError(.model, "cannot find Assets/calibration/round13/zoo_liveness.jsonl; set CONVTOP_ASSETS to the Assets directory")
-        }
+        let recs = try MeasuredRuns.required("zoo_liveness.jsonl", as: LivenessRecord.self, sub: "/round13/")
         let clean = gpu.inCleanProcess
         return try parallelMap(recs.count) { i in
             let r = recs[i]

@@ -76,6 +76,16 @@ public enum MeasuredRuns {
         return out
     }
 
+    /// The records of `file` that `keep` accepts, or an error naming the file if there are none (the Assets folder
+    /// lacks it).
+    static func required<T: Decodable>(_ file: String, as type: T.Type, sub: String, where keep: (T) -> Bool = { _ in true }) throws -> [T] {
+        let recs = try lines(file, as: type, sub: sub).filter(keep)
+        guard !recs.isEmpty else {
+            throw ConvtopError(.model, "cannot find Assets/calibration\(sub)\(file); set CONVTOP_ASSETS to the Assets directory")
+        }
+        return recs
+    }
+
     /// Network iterations: inference then training, in file order.
     public static func networks() throws -> [Network] {
         try lines("inference.jsonl", as: Network.self) + lines("training.jsonl", as: Network.self)

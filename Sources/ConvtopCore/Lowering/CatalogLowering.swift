@@ -42,11 +42,11 @@ struct CatalogLowering {
         let ratio = transferRatio(node, graph: graph, modelled: modelled, dropping: keep)
         if let entry = catalog.entry(sig.key) {
             l.kernels.removeSubrange(start...)
-            let gemmUs = entry.kernels.filter { Self.isGemm($0.kernelClass) }.reduce(0) { $0 + $1.durationUs }
+            let gemmUs = entry.kernels.filter { $0.kernelClass.isMatrixProduct }.reduce(0) { $0 + $1.durationUs }
             let allUs = max(entry.totalUs, 1e-9)
             for m in entry.kernels {
                 let cls = m.kernelClass
-                let flopShare = gemmUs > 0 ? (Self.isGemm(cls) ? m.durationUs / gemmUs : 0) : m.durationUs / allUs
+                let flopShare = gemmUs > 0 ? (cls.isMatrixProduct ? m.durationUs / gemmUs : 0) : m.durationUs / allUs
                 var k = Kernel(id: 0, op: 0, name: m.name, kernelClass: cls, grid: m.grid, block: m.block,
                                registersPerThread: l.gemm.fitRegisters(m.registersPerThread, threads: m.block.count),
                                sharedMemoryPerBlock: l.gemm.fitShared(m.sharedMemory), flops: flops * flopShare,
@@ -80,8 +80,6 @@ struct CatalogLowering {
         default: return 0
         }
     }
-
-    static func isGemm(_ c: KernelClass) -> Bool { c == .tensorGemm || c == .cudaCore || c == .simtGemm }
 
     /// This GPU's modelled time for the op over the measured GPU's (1 on the measured GPU itself).
     func transferRatio(_ node: Node, graph: Graph, modelled: [Kernel], dropping keep: Int = 0) -> Double {

@@ -15,6 +15,9 @@ public enum KernelClass: String, Sendable, Codable, CaseIterable {
     case elementwise
     case reduction
     case layout
+
+    /// A matrix product (tensor-core or CUDA-core convolution, cuBLAS SIMT GEMM), as against memory-bound work.
+    public var isMatrixProduct: Bool { self == .tensorGemm || self == .cudaCore || self == .simtGemm }
 }
 
 /// One GPU kernel launch: what the simulator schedules and what the timing model prices.

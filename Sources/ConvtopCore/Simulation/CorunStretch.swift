@@ -15,13 +15,13 @@ enum CorunRole: Sendable {
 /// `SMState` and the tenants in one flat array, and nothing is written that is already set: per-SM arrays of their
 /// own, and a nested array per SM, cost 45% more instructions per ResNet-50 training iteration in copy-on-write checks.
 extension Simulator.State {
-    /// Kernel `k`'s new groups started on the SMs of batch-slot entries `slots`: each records its SM's product
-    /// arrivals so far, then arrives. Kept out of the placement loop (a call there cost every placement
-    /// copy-on-write checks, on or off), and a memory-bound kernel's groups, the many, are read through buffer
-    /// pointers with one write of its flag at the end.
+    /// Kernel `k`'s new groups started on the SMs of batch-slot entries `slots`: a product's groups arrive
+    /// (`productArrived`); a memory-bound kernel's, the many, record their SMs' product arrivals so far, read through
+    /// buffer pointers with one write of its flag at the end. Kept out of the placement loop: a call there cost
+    /// every placement copy-on-write checks, on or off.
     mutating func corunArrived(_ k: Int, slots: Range<Int>) {
         guard corunRole[k] == .memory else {
-            for g in slots { arrive(k, onSM: Int(slotSMs[g])) }
+            for g in slots { productArrived(k, onSM: Int(slotSMs[g])) }
             return
         }
         var hit = false
@@ -42,7 +42,7 @@ extension Simulator.State {
     /// Kernel `k`'s groups in batch-slot entries `slots` ended.
     mutating func corunLeft(_ k: Int, slots: Range<Int>) {
         guard corunRole[k] == .memory else {
-            for g in slots { leave(k, sm: Int(slotSMs[g]), slot: g) }
+            for g in slots { productLeft(k, sm: Int(slotSMs[g])) }
             return
         }
         guard !corunHit[k] else { return }
@@ -59,12 +59,7 @@ extension Simulator.State {
 
     /// Each kernel's role, and SMs without products.
     mutating func setUpCorun() {
-        corunRole = sim.kg.kernels.map { k in
-            switch k.kernelClass {
-            case .tensorGemm, .cudaCore, .simtGemm: return .product
-            case .elementwise, .reduction, .layout: return .memory
-            }
-        }
+        corunRole = sim.kg.kernels.map { $0.kernelClass.isMatrixProduct ? .product : .memory }
         corunHit = Array(repeating: false, count: n)
         if corunStretch > 0 {
             tenantStride = max(sim.gpu.maxBlocksPerSM, 1)
@@ -72,42 +67,32 @@ extension Simulator.State {
         }
     }
 
-    /// A block group of kernel `k` starts on SM `s` (the batch's slot records the SM's arrival count separately).
-    mutating func arrive(_ k: Int, onSM s: Int) {
-        switch corunRole[k] {
-        case .product:
-            let base = s * tenantStride, count = min(Int(sms[s].productGroups), tenantStride)
-            var other = false
-            for i in base..<(base + count) {
-                let t = Int(productTenants[i])
-                guard t != k else { continue }
-                other = true
-                if !corunHit[t] { corunHit[t] = true }
-            }
-            if other && !corunHit[k] { corunHit[k] = true }
-            // Every group holds a block, so an SM never holds more product groups than block slots.
-            if count < tenantStride { productTenants[base + count] = Int32(k) }
-            sms[s].productGroups += 1
-            sms[s].productArrivals &+= 1
-        case .memory:
-            if !corunHit[k] && sms[s].productGroups > 0 { corunHit[k] = true }
+    /// A block group of product `k` starts on SM `s`: it and the other products' groups there stretch each other.
+    mutating func productArrived(_ k: Int, onSM s: Int) {
+        let base = s * tenantStride, count = min(Int(sms[s].productGroups), tenantStride)
+        var other = false
+        for i in base..<(base + count) {
+            let t = Int(productTenants[i])
+            guard t != k else { continue }
+            other = true
+            if !corunHit[t] { corunHit[t] = true }
         }
+        if other && !corunHit[k] { corunHit[k] = true }
+        // Every group holds a block, so an SM never holds more product groups than block slots.
+        if count < tenantStride { productTenants[base + count] = Int32(k) }
+        sms[s].productGroups += 1
+        sms[s].productArrivals &+= 1
     }
 
-    /// The group of kernel `k` on SM `s`, in batch-slot entry `slot`, ended.
-    mutating func leave(_ k: Int, sm s: Int, slot: Int) {
-        switch corunRole[k] {
-        case .product:
-            let base = s * tenantStride, count = min(Int(sms[s].productGroups), tenantStride)
-            var i = base
-            while i < base + count && productTenants[i] != Int32(k) { i += 1 }
-            if i < base + count {
-                productTenants[i] = productTenants[base + count - 1]
-                productTenants[base + count - 1] = -1
-            }
-            sms[s].productGroups -= 1
-        case .memory:
-            if !corunHit[k] && sms[s].productArrivals != slotArrivals[slot] { corunHit[k] = true }
+    /// The group of product `k` on SM `s` ended.
+    mutating func productLeft(_ k: Int, sm s: Int) {
+        let base = s * tenantStride, count = min(Int(sms[s].productGroups), tenantStride)
+        var i = base
+        while i < base + count && productTenants[i] != Int32(k) { i += 1 }
+        if i < base + count {
+            productTenants[i] = productTenants[base + count - 1]
+            productTenants[base + count - 1] = -1
         }
+        sms[s].productGroups -= 1
     }
 }
