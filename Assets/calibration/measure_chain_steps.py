@@ -20,17 +20,22 @@ from cuda_timing import capture, timed_device
 SIZES = [1024, 50_176, 100_352, 200_704, 401_408, 802_816, 1_605_632]
 
 
+def chain_step(kernel):
+    """Device-side times of one CUDA Graph of 64 and of 128 kernels (`kernel(i)` launches the i-th), and the step
+    between them: {"device_ms_64", "device_ms_128", "step_us"}."""
+    ms = {}
+    for count in (64, 128):
+        def f(count=count):
+            for i in range(count): kernel(i)
+        ms[count], _ = timed_device(capture(f, warm=2).replay, reps=30)
+    return {"device_ms_64": ms[64], "device_ms_128": ms[128], "step_us": (ms[128] - ms[64]) * 1000 / 64}
+
+
 def main(path):
     out = open(path, "w")
     for n in SIZES:
         x = torch.randn(n, device="cuda")
-        ms = {}
-        for k in (64, 128):
-            def f(k=k):
-                for _ in range(k): x.relu_()
-            ms[k], _ = timed_device(capture(f, warm=2).replay, reps=30)
-        rec = {"floats": n, "blocks": (n + 1023) // 1024, "device_ms_64": ms[64], "device_ms_128": ms[128],
-               "step_us": (ms[128] - ms[64]) * 1000 / 64}
+        rec = {"floats": n, "blocks": (n + 1023) // 1024, **chain_step(lambda i: x.relu_())}
         out.write(json.dumps(rec) + "\n"); out.flush()
         print(rec, flush=True)
     out.close()

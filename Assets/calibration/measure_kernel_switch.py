@@ -7,7 +7,7 @@ Runs on a CUDA machine with PyTorch:  python3 measure_kernel_switch.py OUT.jsonl
 Why: networks' serial replays spend about 0.3 µs a kernel between kernels at batch 2-8 (measure_batch_profiles.py)
 while one chain of the same ReLU steps as convtop says (measure_chain_steps.py). In a network each kernel follows a
 different one. Each chain of N kernels (N = 64 and 128) is captured as a CUDA Graph and timed on the device alone
-(cuda_timing.timed_device); the step is the difference over 64 kernels. Sizes: 49, 196 and 784 blocks.
+(measure_chain_steps.chain_step); the step is the difference over 64 kernels. Sizes: 49, 196 and 784 blocks.
 Output: Assets/calibration/round13/kernel_switch.jsonl (H200, PyTorch 2.11, CUDA 13.0).
 """
 import json
@@ -15,7 +15,7 @@ import sys
 
 import torch
 
-from cuda_timing import capture, timed_device
+from measure_chain_steps import chain_step
 
 SIZES = [50_176, 200_704, 802_816]
 OPS = [lambda x: x.relu_(), lambda x: x.mul_(1.0), lambda x: x.add_(0.0), lambda x: x.abs_(),
@@ -28,13 +28,8 @@ def main(path):
     for n in SIZES:
         x = torch.rand(n, device="cuda")
         for name, k in VARIANTS.items():
-            ms = {}
-            for count in (64, 128):
-                def f(count=count, k=k):
-                    for i in range(count): OPS[i % k](x)
-                ms[count], _ = timed_device(capture(f, warm=2).replay, reps=30)
             rec = {"floats": n, "blocks": (n + 1023) // 1024, "variant": name, "kernels_cycled": k,
-                   "device_ms_64": ms[64], "device_ms_128": ms[128], "step_us": (ms[128] - ms[64]) * 1000 / 64}
+                   **chain_step(lambda i, k=k: OPS[i % k](x))}
             out.write(json.dumps(rec) + "\n"); out.flush()
             print(rec, flush=True)
     out.close()
