@@ -44,9 +44,7 @@ public enum BranchLiveness {
     /// The zoo's graph of `name` where the zoo has the network, else its TorchScript ONNX export in Assets/onnx.
     static func modelSource(_ name: String) -> String? {
         if ModelZoo.names.contains(name) { return name }
-        guard let dir = AssetLocator.directory("onnx") else { return nil }
-        let file = dir + "/exported/\(name)__ts17.onnx.gz"
-        return FileManager.default.fileExists(atPath: file) ? file : nil
+        return AssetLocator.directory("onnx").flatMap { HeldOutNetworks.export(name, in: $0) }
     }
 
     /// Every measured network (or those of `models`) simulated on `gpu` in a clean process (the replays were timed

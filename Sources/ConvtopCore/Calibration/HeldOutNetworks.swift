@@ -16,6 +16,12 @@ public enum HeldOutNetworks {
         return data.split(separator: UInt8(ascii: "\n")).compactMap { try? JSONDecoder().decode(T.self, from: Data($0)) }
     }
 
+    /// The TorchScript (opset 17) export of `network` in the corpus folder `dir`, if it is there.
+    static func export(_ network: String, in dir: String) -> String? {
+        let file = dir + "/exported/\(network)__ts17.onnx.gz"
+        return FileManager.default.fileExists(atPath: file) ? file : nil
+    }
+
     /// Simulates every held-out measurement on `gpu` (default: the H200 profile).
     public static func run(gpu: GPUSpec? = nil) throws -> [FidelityReport.NetworkRow] {
         guard let dir = AssetLocator.directory("onnx") else {
@@ -26,8 +32,7 @@ public enum HeldOutNetworks {
         let branches = Dictionary(read(dir, "inference.jsonl", as: MeasuredRuns.Network.self).map { ("\($0.model) \($0.batch)", $0) },
                                   uniquingKeysWith: { $1 })
         for s in read(dir, "networks.jsonl", as: Serial.self) {
-            let file = dir + "/exported/\(s.network)__ts17.onnx.gz"
-            guard FileManager.default.fileExists(atPath: file) else { continue }
+            guard let file = export(s.network, in: dir) else { continue }
             for (batch, ms) in [(1, s.b1), (32, s.b32)] {
                 guard let ms else { continue }
                 let m = branches["\(s.network) \(batch)"]
@@ -35,8 +40,7 @@ public enum HeldOutNetworks {
             }
         }
         for t in read(dir, "training.jsonl", as: MeasuredRuns.Network.self) {
-            let file = dir + "/exported/\(t.model)__ts17.onnx.gz"
-            guard let ms = t.serialGraphMs, FileManager.default.fileExists(atPath: file) else { continue }
+            guard let ms = t.serialGraphMs, let file = export(t.model, in: dir) else { continue }
             list.append((file, "\(t.model) training b\(t.batch)", t.batch, .training, ms, t.branchGraphMs))
         }
         let cases = list
