@@ -65,7 +65,12 @@ public enum MeasuredRuns {
             throw ConvtopError(.model, "cannot find convtop's Assets/\(folder) folder; set CONVTOP_ASSETS to the Assets directory")
         }
         let path = dir + sub + file
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        guard var data = FileManager.default.contents(atPath: path) else { return [] }
+        if file.hasSuffix(".gz") {
+            do { data = Data(try Inflate.gunzip([UInt8](data))) } catch {
+                throw ConvtopError(.model, "\(file): not a gzip file; restore it from the repository")
+            }
+        }
         let d = JSONDecoder()
         var out: [T] = []
         for (i, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() where !line.isEmpty {

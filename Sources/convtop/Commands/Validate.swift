@@ -66,6 +66,8 @@ struct Validate: ParsableCommand {
         FidelityOutput.printHeldOut(try HeldOutNetworks.run())
         FidelityOutput.printHeldOutZoo(try HeldOutZoo.run(gpu: h200))
         FidelityOutput.printZooLiveness(try HeldOutZoo.livenessRows(gpu: h200))
+        let floor = try DeviceSideRuns.graphFloorUs(pass: 0)
+        FidelityOutput.printPrefixReplays(try PrefixReplays.run(gpu: h200, floorUs: floor), floorUs: floor)
         FidelityOutput.printOtherShapes(try OtherShapes.run(), convs: try OtherShapes.convRows(.round7),
                                         largeWindows: try OtherShapes.convRows(.round9))
         FidelityOutput.printCatalog(gpu: h200)

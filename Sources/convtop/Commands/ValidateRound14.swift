@@ -1,0 +1,23 @@
+import ConvtopCore
+
+/// `convtop validate`'s round-14 table: serial replays node by node, timed on the device.
+extension FidelityOutput {
+    /// Round 14: every prefix of four zoo graphs, device time; the whole replay and each op family's per-node error.
+    static func printPrefixReplays(_ rows: [PrefixReplays.Row], floorUs: Double) {
+        Swift.print("\nNode by node (Assets/calibration/round14/prefix_replays.jsonl.gz, measure_prefix_replays.py: every prefix of convtop's zoo graphs replayed serially as one CUDA Graph behind a spin kernel, the device alone, clean process; a node's time is T(k) - T(k-1); simulated clean with the second lease's \(fmt(floorUs, 2)) µs device start-up; per-node columns: median of simulated minus measured, µs)")
+        let fams = PrefixReplays.families
+        printTable(["network", "nodes", "serial meas ms", "serial sim ms", "error"] + fams,
+                   rows.map { r in
+                       [r.model + " b\(r.batch)", String(r.nodeErrors.count + 1), fmt(r.measuredMs, 3), fmt(r.simulatedMs, 3),
+                        String(format: "%+.1f%%", r.error * 100)]
+                           + fams.map { f in PrefixReplays.medianNodeError([r], family: f).map { String(format: "%+.2f", $0) } ?? "–" }
+                   })
+        let se = FidelityReport.medianWorst(rows.map(\.error))
+        let per = { (b: Int) in
+            fams.compactMap { f in PrefixReplays.medianNodeError(rows.filter { $0.batch == b }, family: f).map { "\(f) \(String(format: "%+.2f", $0))" } }
+                .joined(separator: ", ")
+        }
+        Swift.print(String(format: "Node-by-node summary: serial time error median %.1f%%, worst %.1f%% over %d sets; per node, simulated minus measured (µs), median at batch 1: ",
+                           se.median * 100, se.worst * 100, rows.count) + per(1) + "; at batch 4: " + per(4))
+    }
+}
