@@ -129,10 +129,26 @@ extension Lowering {
     /// percentile 1.49–2.71 TB/s), against 4.2 TB/s for the vectorised kernels (`efficiency.memory`).
     static let stridedLoopBandwidthShare = 0.49
 
+    /// The loop's block latency (µs): a block's load-compute-store chain, which a block alone on its SM cannot hide.
+    /// Launches of 2-64 blocks (under a wave) take a median 1.536 µs on the H200, the kernel latency (0.814) and
+    /// this: 633 launches of the ONNX corpus's profiles (Assets/onnx/strided_loop_latency.py). Priced as 0.15 µs
+    /// until session 14 (the class's block cost), DenseNet-121's training step at batch 8 ran its 396 sums of
+    /// 49-196 blocks in 0.96-1.03 µs each against 1.47-2.02 profiled (round2/kernels.jsonl.gz).
+    static let stridedLoopBlockUs = 0.72
+
     /// Slows kernel `i`, which runs that loop (a permuted copy, a sum of gradient slices), from its class's rate to
-    /// the loop's.
+    /// the loop's; its blocks take at least the loop's block latency (hidden behind the memory time of a busy SM's
+    /// blocks). A sum (element-wise class, 0.07 µs a block) takes the latency; a copy keeps the layout class's block
+    /// cost (1.0 µs), which the copies' own launches of 65-2,112 blocks (1.73-2.24 µs) sit closer to: priced at 0.72,
+    /// the ONNX corpus's serial median improved (4.0% → 3.8%) but ShuffleNet's channel shuffles and the transformers'
+    /// copies at batch 1 came out 1-4 points faster, away from their measurements.
     mutating func atStridedLoopRate(_ i: Int) {
-        kernels[i].timeScale = max(1, TimingModel(gpu: gpu).bandwidthShare(kernels[i].kernelClass) / Self.stridedLoopBandwidthShare)
+        let timing = TimingModel(gpu: gpu)
+        let scale = max(1, timing.bandwidthShare(kernels[i].kernelClass) / Self.stridedLoopBandwidthShare)
+        let classCost = timing.blockOverhead(kernels[i])
+        kernels[i].timeScale = scale
+        // (a block latency is stretched by the time scale like every rate, so it is given before the stretch)
+        if classCost < Self.stridedLoopBlockUs { kernels[i].blockLatencyUs = Self.stridedLoopBlockUs / scale }
     }
 
     /// Memory-efficient attention (CUTLASS, fp32) or flash attention (fp16/bf16): one block per 64 (128) queries,
