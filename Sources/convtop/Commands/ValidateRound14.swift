@@ -20,4 +20,16 @@ extension FidelityOutput {
         Swift.print(String(format: "Node-by-node summary: serial time error median %.1f%%, worst %.1f%% over %d sets; per node, simulated minus measured (µs), median at batch 1: ",
                            se.median * 100, se.worst * 100, rows.count) + per(1) + "; at batch 4: " + per(4))
     }
+
+    /// Round 14: training steps of the branchy zoo graphs, serial and with the branch rule.
+    static func printZooTraining(_ r: ZooTraining.Report) {
+        Swift.print("\nTraining steps of the zoo's branchy graphs (Assets/calibration/round14/zoo_training.jsonl, measure_zoo_training.py: convtop's own graphs as PyTorch modules, forward + cross-entropy + backward + SGD with momentum (foreach) captured as one CUDA Graph, serial and with the branch rule on 8 streams, backward on each forward op's stream; clean process; simulated clean, --mode training)")
+        networkTable(r.rows)
+        let se = FidelityReport.medianWorst(r.rows.map(\.serialError))
+        let sp = FidelityReport.medianWorst(r.rows.compactMap(\.speedupError))
+        let pass = FidelityReport.medianWorst(r.passSpread)
+        let over = r.rows.compactMap(\.speedupError).filter { $0 > 0 }.count
+        Swift.print("Zoo-training summary: serial time error median \(String(format: "%.1f%%", se.median * 100)), worst \(String(format: "%.1f%%", se.worst * 100)) over \(r.rows.count) sets; speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)), overstated in \(over) of \(r.rows.count); measured speedups pass 1 against pass 0: median \(fmt(pass.median, 3)), worst \(fmt(pass.worst, 3))")
+    }
 }
+

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Training steps of convtop's branchy zoo graphs, serial and with the branch rule: a held-out check of the training
+streams (autograd runs each backward op on its forward op's stream).
+
+Runs on a CUDA machine with PyTorch:  python3 measure_zoo_training.py GRAPH_DIR OUT.jsonl [BATCHES]
+
+Why: the training sets so far (rounds 2 and 7, the ONNX corpus) are torchvision networks, whose branch-rule training
+steps gain 0-16%. convtop's zoo holds the branchy networks the mission is about (NASNet, RandWire, PathNet), whose
+training steps nobody measured. Each graph file in GRAPH_DIR (gunzipped from Assets/calibration/round13/zoo_graphs/,
+convtop's own graphs) is built as a PyTorch module (measure_catalog.py's GraphNet, in training mode: batch norm with
+batch statistics), traced by torch.fx, and one step (zero_grad, forward, cross-entropy, backward, SGD with momentum
+0.9, foreach) is captured as a CUDA Graph, serially and with Opara's branch rule on 8 streams (measure_round2.Branchy;
+backward follows its forward op's stream, as autograd does). Each replay is timed with CUDA events from an idle GPU
+(medians of 20), in a process that never profiled, two passes. convtop simulates `convtop simulate NAME --mode
+training --batch B --policy serial|branch --process clean`.
+Output: Assets/calibration/round14/zoo_training.jsonl (H200, PyTorch 2.11, CUDA 13.0).
+"""
+import gzip
+import json
+import os
+import sys
+import tempfile
+
+GRAPHS, OUT = sys.argv[1], sys.argv[2]
+BATCHES = [int(b) for b in (sys.argv[3] if len(sys.argv) > 3 else "4,16").split(",")]
+sys.argv = [sys.argv[0], os.devnull, tempfile.mkdtemp()]  # measure_catalog parses argv on import
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "catalog"))
+sys.path.insert(0, HERE)
+import torch  # noqa: E402
+import torch.fx  # noqa: E402
+import measure_catalog as mc  # noqa: E402
+sys.argv = sys.argv[:1]  # measure_round2 reads its own defaults from argv on import
+from cuda_timing import timed  # noqa: E402
+from measure_round2 import Branchy  # noqa: E402
+
+NETWORKS = ["nasnet", "randwire", "pathnet", "googlenet", "squeezenet1_0", "inception_v3"]
+
+
+class Traceable(torch.nn.Module):
+    """A GraphNet's nodes in file order as a forward pass torch.fx can trace."""
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        env = {self.net.g["inputs"][0]["name"]: x}
+        for n in self.net.order:
+            env[n["name"]] = self.net.run_node(n, env)
+        return env[self.net.order[-1]["name"]]
+
+
+def step_graph(fwd, x, y, opt, lossf):
+    """One training step captured as a CUDA Graph after warm-up steps on a side stream (measure_round2.train_case)."""
+    def step():
+        opt.zero_grad(set_to_none=True)
+        lossf(fwd(x), y).backward()
+        opt.step()
+    s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(s):
+        for _ in range(3): step()
+    torch.cuda.current_stream().wait_stream(s); torch.cuda.synchronize()
+    g = torch.cuda.CUDAGraph()
+    opt.zero_grad(set_to_none=True)
+    with torch.cuda.graph(g):
+        lossf(fwd(x), y).backward()
+        opt.step()
+    return g
+
+
+def main():
+    out = open(OUT, "w")
+    for name in NETWORKS:
+        with gzip.open(os.path.join(GRAPHS, name + ".json.gz"), "rt") as fh: g = json.load(fh)
+        for b in BATCHES:
+            rec = {"model": name, "batch": b, "mode": "training", "optimizer": "sgd-momentum-foreach"}
+            try:
+                g["inputs"][0]["shape"][0] = b
+                for variant in ("serial", "branch"):
+                    torch.manual_seed(0)
+                    net = mc.GraphNet(g).to(mc.dev).train()
+                    gm = torch.fx.symbolic_trace(Traceable(net))
+                    x = torch.randn(*g["inputs"][0]["shape"], device=mc.dev)
+                    classes = net.shape[net.order[-1]["name"]][-1]
+                    y = torch.randint(0, classes, (b,), device=mc.dev)
+                    opt = torch.optim.SGD(gm.parameters(), lr=0.01, momentum=0.9, foreach=True)
+                    fwd = gm if variant == "serial" else Branchy(gm)
+                    if variant == "branch": rec["streams_used"] = len(fwd.used)
+                    graph = step_graph(fwd, x, y, opt, torch.nn.CrossEntropyLoss())
+                    rec[f"{variant}_graph_ms"] = [timed(graph.replay, reps=20) for _ in range(2)]
+                    del graph, opt, gm, net
+                    torch.cuda.empty_cache()
+                rec["speedup"] = [s / t for s, t in zip(rec["serial_graph_ms"], rec["branch_graph_ms"])]
+            except Exception as ex:  # a network PyTorch cannot capture here: skip it, say so
+                rec["error"] = f"{type(ex).__name__}: {str(ex).splitlines()[0][:160]}"
+            out.write(json.dumps(rec) + "\n"); out.flush()
+            print(rec, flush=True)
+    out.close()
+
+
+if __name__ == "__main__":
+    main()
