@@ -2,7 +2,7 @@
 """Training steps of convtop's branchy zoo graphs, serial and with the branch rule: a held-out check of the training
 streams (autograd runs each backward op on its forward op's stream).
 
-Runs on a CUDA machine with PyTorch:  python3 measure_zoo_training.py GRAPH_DIR OUT.jsonl [BATCHES]
+Runs on a CUDA machine with PyTorch:  python3 measure_zoo_training.py GRAPH_DIR OUT.jsonl [BATCHES] [PROFILE]
 
 Why: the training sets so far (rounds 2 and 7, the ONNX corpus) are torchvision networks, whose branch-rule training
 steps gain 0-16%. convtop's zoo holds the branchy networks the mission is about (NASNet, RandWire, PathNet), whose
@@ -13,7 +13,13 @@ batch statistics), traced by torch.fx, and one step (zero_grad, forward, cross-e
 backward follows its forward op's stream, as autograd does). Each replay is timed with CUDA events from an idle GPU
 (medians of 20), in a process that never profiled, two passes. convtop simulates `convtop simulate NAME --mode
 training --batch B --policy serial|branch --process clean`.
-Output: Assets/calibration/round14/zoo_training.jsonl (H200, PyTorch 2.11, CUDA 13.0).
+Each step's forward pass alone (training mode, autograd recording, the loss included, no backward) is captured and
+timed the same way ("*_forward_ms"), so that the backward and the update are the difference.
+PROFILE (e.g. nasnet:1,randwire:1) names steps to profile once every timing is done (the profiler slows a process's
+front end from then on): every GPU activity of one replay, serial and branch, with its stream, start and duration,
+written to OUT with .kernels.jsonl.gz for .jsonl.
+Output: Assets/calibration/round14/zoo_training.jsonl and zoo_training.kernels.jsonl.gz (H200, PyTorch 2.11,
+CUDA 13.0).
 """
 import gzip
 import json
@@ -23,6 +29,7 @@ import tempfile
 
 GRAPHS, OUT = sys.argv[1], sys.argv[2]
 BATCHES = [int(b) for b in (sys.argv[3] if len(sys.argv) > 3 else "4,16").split(",")]
+PROFILE = {tuple(c.split(":")) for c in (sys.argv[4] if len(sys.argv) > 4 else "").split(",") if c}
 sys.argv = [sys.argv[0], os.devnull, tempfile.mkdtemp()]  # measure_catalog parses argv on import
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "catalog"))
@@ -33,8 +40,24 @@ import measure_catalog as mc  # noqa: E402
 sys.argv = sys.argv[:1]  # measure_round2 reads its own defaults from argv on import
 from cuda_timing import timed  # noqa: E402
 from measure_round2 import Branchy  # noqa: E402
+from measure_graph_gaps import activities  # noqa: E402
 
 NETWORKS = ["nasnet", "randwire", "pathnet", "googlenet", "squeezenet1_0", "inception_v3"]
+
+
+KEEP_GRADS = os.environ.get("KEEP_GRADS") == "1"
+KEPT_GRADS = []
+
+
+def keep(t):
+    """With KEEP_GRADS=1, a hook that holds the gradient of every node's output until the next step: no gradient's
+    memory is freed, so none is reused on another stream inside the captured step."""
+    if KEEP_GRADS and t.requires_grad:
+        t.register_hook(lambda g: KEPT_GRADS.append(g))
+    return t
+
+
+torch.fx.wrap("keep")  # a leaf of the traced graph: it runs (and hooks the real tensor) at every call
 
 
 class Traceable(torch.nn.Module):
@@ -46,13 +69,14 @@ class Traceable(torch.nn.Module):
     def forward(self, x):
         env = {self.net.g["inputs"][0]["name"]: x}
         for n in self.net.order:
-            env[n["name"]] = self.net.run_node(n, env)
+            env[n["name"]] = keep(self.net.run_node(n, env))
         return env[self.net.order[-1]["name"]]
 
 
 def step_graph(fwd, x, y, opt, lossf):
     """One training step captured as a CUDA Graph after warm-up steps on a side stream (measure_round2.train_case)."""
     def step():
+        KEPT_GRADS.clear()
         opt.zero_grad(set_to_none=True)
         lossf(fwd(x), y).backward()
         opt.step()
@@ -68,8 +92,21 @@ def step_graph(fwd, x, y, opt, lossf):
     return g
 
 
+def forward_graph(fwd, x, y, lossf):
+    """The forward pass and the loss alone, autograd recording, captured after warm-up on a side stream."""
+    s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(s):
+        for _ in range(3): lossf(fwd(x), y)
+    torch.cuda.current_stream().wait_stream(s); torch.cuda.synchronize()
+    g = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(g):
+        lossf(fwd(x), y)
+    return g
+
+
 def main():
     out = open(OUT, "w")
+    kept = []  # (name, batch, variant, graph, the objects its tensors live in), profiled at the end
     for name in NETWORKS:
         with gzip.open(os.path.join(GRAPHS, name + ".json.gz"), "rt") as fh: g = json.load(fh)
         for b in BATCHES:
@@ -88,6 +125,10 @@ def main():
                     if variant == "branch": rec["streams_used"] = len(fwd.used)
                     graph = step_graph(fwd, x, y, opt, torch.nn.CrossEntropyLoss())
                     rec[f"{variant}_graph_ms"] = [timed(graph.replay, reps=20) for _ in range(2)]
+                    fg = forward_graph(fwd, x, y, torch.nn.CrossEntropyLoss())
+                    rec[f"{variant}_forward_ms"] = [timed(fg.replay, reps=20) for _ in range(2)]
+                    del fg
+                    if (name, str(b)) in PROFILE: kept.append((name, b, variant, graph, (opt, gm, net, x, y, fwd)))
                     del graph, opt, gm, net
                     torch.cuda.empty_cache()
                 rec["speedup"] = [s / t for s, t in zip(rec["serial_graph_ms"], rec["branch_graph_ms"])]
@@ -96,6 +137,14 @@ def main():
             out.write(json.dumps(rec) + "\n"); out.flush()
             print(rec, flush=True)
     out.close()
+    if kept:
+        with gzip.open(OUT.replace(".jsonl", "") + ".kernels.jsonl.gz", "wt") as f:
+            for name, b, variant, graph, _ in kept:
+                for a in activities(graph):
+                    args = a.get("args", {})
+                    f.write(json.dumps({"model": name, "batch": b, "variant": variant, "name": a.get("name", "")[:120],
+                                        "cat": a.get("cat"), "grid": args.get("grid"), "stream": args.get("stream"),
+                                        "ts": a["ts"], "dur": a["dur"]}) + "\n")
 
 
 if __name__ == "__main__":

@@ -53,6 +53,34 @@ struct TrainingGraphTests {
         #expect(g.nodes.filter { $0.kind == .sgdUpdateForeach }.count == 1)
     }
 
+    /// As PyTorch's autograd runs them (round2/kernels.jsonl.gz, GoogLeNet's training step): a convolution's data
+    /// gradient is launched before its weight gradient, the gradient is handed on only after both (what reads it
+    /// waits for the weight gradient too), and where a tensor fans out to three branches the second and third
+    /// gradients are each added as they arrive, on the launch order right after the node that produced them, ahead of
+    /// the first-created branch's backward ops.
+    @Test func gradientsAreHandedOnAndSummedAsAutogradDoes() throws {
+        let fwd = graph { b in
+            let x = b.conv(b.input([1, 8, 8, 8]), 8, k: 1, name: "stem")
+            let y1 = b.conv(x, 8, k: 1, name: "b1"), y2 = b.conv(x, 8, k: 1, name: "b2"), y3 = b.conv(x, 8, k: 1, name: "b3")
+            _ = b.concat([y1, y2, y3])
+        }
+        let g = TrainingGraph.build(from: fwd)
+        let order = try DAG(graph: g).order
+        func position(_ name: String) throws -> Int { try #require(order.firstIndex { g.nodes[$0].name == name }) }
+        for branch in ["b1", "b2", "b3"] {
+            #expect(try position("\(branch).dgrad") < position("\(branch).wgrad"))
+            let handoff = try #require(g.nodes.first { $0.name == "\(branch).grad_input" })
+            #expect(Set(handoff.inputs.map { g.nodes[$0].name }) == ["\(branch).dgrad", "\(branch).wgrad"])
+        }
+        let sums = g.nodes.filter { $0.kind == .gradAccumulate }
+        #expect(sums.count == 2 && sums.allSatisfy { $0.inputs.count == 2 && $0.forwardOf == fwd.nodes.first { $0.name == "stem" }!.id })
+        // Autograd reaches the branches last-created first: b3's gradient is the first, b2's is added at once, before
+        // any of b1's backward ops is launched; b1's follows b1.
+        #expect(try position("stem.grad_sum") < position("b1.dgrad"))
+        #expect(try position("b1.wgrad") < position("stem.grad_sum2"))
+        #expect(try position("stem.grad_sum2") < position("stem.wgrad"))
+    }
+
     @Test func backwardMACsDoubleTheForwardConvolutionWork() throws {
         let f = try ModelZoo.build("vgg16", batch: 4)
         let t = TrainingGraph.build(from: f)
