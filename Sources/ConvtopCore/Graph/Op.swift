@@ -135,6 +135,14 @@ public enum OpKind: Sendable, Hashable {
     /// An op imported from a profiler trace: its kernels come from the trace, not from lowering.
     case external
 
+    /// A convolution's or linear layer's weight gradient (what `ooo-backprop` takes off the critical path).
+    public var isWeightGradient: Bool {
+        switch self {
+        case .convWeightGrad, .linearWeightGrad: return true
+        default: return false
+        }
+    }
+
     /// Short lowercase name used in tables, JSON and labels.
     public var name: String {
         switch self {

@@ -126,8 +126,14 @@ extension Simulator.State {
         crossStreamWaits = Array(repeating: 0, count: n)
         crossLeft = Array(repeating: 0, count: n)
         var lastOnStream: [Int: Int] = [:]
+        // Out-of-order backprop splits each backward node: the data gradient goes on at once, and only the optimizer
+        // waits for the weight gradients (autograd's own nodes hand the data gradient on after both, `TrainingGraph`).
+        let detached = sim.schedule.policy == .oooBackprop
         for k in order {
             var deps = Set(kg.kernels[k].deps)
+            if detached && kg.graph.nodes[kg.kernels[k].op].phase != .update {
+                deps = deps.filter { kg.kernels[$0].op == kg.kernels[k].op || !kg.graph.nodes[kg.kernels[$0].op].kind.isWeightGradient }
+            }
             for d in deps where stream[d] != stream[k] { crossStreamWaits[k] += 1 }
             crossLeft[k] = crossStreamWaits[k]
             if let p = lastOnStream[stream[k]] { deps.insert(p) }
