@@ -18,8 +18,11 @@ timed the same way ("*_forward_ms"), so that the backward and the update are the
 PROFILE (e.g. nasnet:1,randwire:1) names steps to profile once every timing is done (the profiler slows a process's
 front end from then on): every GPU activity of one replay, serial and branch, with its stream, start and duration,
 written to OUT with .kernels.jsonl.gz for .jsonl.
-Output: Assets/calibration/round14/zoo_training.jsonl and zoo_training.kernels.jsonl.gz (H200, PyTorch 2.11,
-CUDA 13.0).
+Output: Assets/calibration/round14/zoo_training.jsonl (batches 1,4,8,16) and zoo_training.kernels.jsonl.gz
+(batch 1, PROFILE nasnet:1,randwire:1,googlenet:1, an earlier run of the same steps) (H200, PyTorch 2.11, CUDA 13.0).
+Two causes tried and ruled out, batches 1,8: zoo_training_connections32.jsonl with CUDA_DEVICE_MAX_CONNECTIONS=32 in
+the environment (32 hardware queues, before the forward timings were added), zoo_training_keep_grads.jsonl with
+KEEP_GRADS=1 (a hook holds every node's gradient, so no gradient's memory is reused on another stream in the capture).
 """
 import gzip
 import json
