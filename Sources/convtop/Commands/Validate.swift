@@ -18,6 +18,8 @@ struct Validate: ParsableCommand {
         }
         struct Pair: Encodable { var label: String; var measuredSpeedup: Double; var simulatedSpeedup: Double }
         var sets: [Set]; var pairs: [Pair]
+        /// Every later set's summary line (errors as fractions: 0.05 is 5% serial error or 0.05 in speedup).
+        var summaries: [SetSummary]
     }
 
     func run() throws {
@@ -31,7 +33,8 @@ struct Validate: ParsableCommand {
                         classes: s.classes.map { Out.Cls(kernelClass: $0.kernelClass.rawValue, measuredCount: $0.measuredCount,
                                                          simulatedCount: $0.simulatedCount, measuredUs: $0.measuredUs,
                                                          simulatedUs: $0.simulatedUs, error: $0.error) })
-            }, pairs: r.pairs.map { Out.Pair(label: $0.label, measuredSpeedup: $0.measuredSpeedup, simulatedSpeedup: $0.simulatedSpeedup) }))
+            }, pairs: r.pairs.map { Out.Pair(label: $0.label, measuredSpeedup: $0.measuredSpeedup, simulatedSpeedup: $0.simulatedSpeedup) },
+            summaries: try SetSummary.all()))
             return
         }
         func pct(_ v: Double?) -> String { v.map { String(format: "%+.1f%%", $0 * 100) } ?? "–" }
