@@ -23,6 +23,9 @@ Output: Assets/calibration/round14/zoo_training.jsonl (batches 1,4,8,16) and zoo
 Two causes tried and ruled out, batches 1,8: zoo_training_connections32.jsonl with CUDA_DEVICE_MAX_CONNECTIONS=32 in
 the environment (32 hardware queues, before the forward timings were added), zoo_training_keep_grads.jsonl with
 KEEP_GRADS=1 (a hook holds every node's gradient, so no gradient's memory is reused on another stream in the capture).
+ZOO_NETWORKS names other graph files: zoo_training_variants.jsonl holds the six variants of round 13 (RandWire seeds 7
+and 11, NASNet with 2 cells or 32 filters, PathNet seed 3 and L=3 M=8 N=2) at batch 1, 4 and 16, measured after
+convtop took autograd's order from the first set: a held-out check of it.
 """
 import gzip
 import json
@@ -45,7 +48,7 @@ from cuda_timing import timed  # noqa: E402
 from measure_round2 import Branchy  # noqa: E402
 from measure_graph_gaps import activities  # noqa: E402
 
-NETWORKS = ["nasnet", "randwire", "pathnet", "googlenet", "squeezenet1_0", "inception_v3"]
+NETWORKS = os.environ.get("ZOO_NETWORKS", "nasnet,randwire,pathnet,googlenet,squeezenet1_0,inception_v3").split(",")
 
 
 KEEP_GRADS = os.environ.get("KEEP_GRADS") == "1"

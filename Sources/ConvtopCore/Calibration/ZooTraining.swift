@@ -5,7 +5,8 @@ import Foundation
 /// at batch 1, 4, 8 and 16, one step (forward, cross-entropy, backward, SGD with momentum, foreach) captured as a CUDA
 /// Graph serially and with the branch rule on 8 streams, backward on each forward op's stream as autograd runs it, and
 /// the forward pass with the loss alone the same way; timed twice in a process that never profiled. Nobody had
-/// measured these networks' training steps: a held-out check of the training streams.
+/// measured these networks' training steps; their errors led convtop to autograd's order (`TrainingGraph`). The six
+/// variants of round 13 (`variants`, batch 1, 4 and 16) were measured after that: a held-out check of it.
 public enum ZooTraining {
     struct Record: Decodable {
         var model: String, batch: Int, serialGraphMs: [Double], branchGraphMs: [Double]
@@ -30,8 +31,13 @@ public enum ZooTraining {
         public var passSpread: [Double]
     }
 
-    static func records() throws -> [Record] {
-        try MeasuredRuns.required("zoo_training.jsonl", as: Record.self, sub: "/round14/") { !$0.serialGraphMs.isEmpty && !$0.branchGraphMs.isEmpty }
+    /// The measured steps: the first set, or the variants measured after autograd's order was set.
+    public enum Set: String, Sendable {
+        case first = "zoo_training.jsonl", variants = "zoo_training_variants.jsonl"
+    }
+
+    static func records(_ set: Set = .first) throws -> [Record] {
+        try MeasuredRuns.required(set.rawValue, as: Record.self, sub: "/round14/") { !$0.serialGraphMs.isEmpty && !$0.branchGraphMs.isEmpty }
     }
 
     /// When the forward pass (the loss included) ends in `trace`, and when the step ends (µs).
@@ -45,13 +51,13 @@ public enum ZooTraining {
     }
 
     /// Every measured step simulated on `gpu` in a clean process, serial and with the branch rule.
-    public static func run(gpu: GPUSpec) throws -> Report {
-        let recs = try records()
+    public static func run(gpu: GPUSpec, set: Set = .first) throws -> Report {
+        let recs = try records(set)
         let clean = gpu.inCleanProcess
         let rows = try parallelMap(recs.count) { i -> Row in
             let r = recs[i]
             var s = Scenario()
-            s.model = r.model; s.batch = r.batch; s.mode = .training; s.gpu = clean.name; s.launch = .graph
+            s.model = HeldOutZoo.specs[r.model] ?? r.model; s.batch = r.batch; s.mode = .training; s.gpu = clean.name; s.launch = .graph
             let w = try Workload(s, gpu: clean)
             let serial = try w.simulate(.serial, recordBlocks: false).1, branch = try w.simulate(.branch, recordBlocks: false).1
             let ps = phaseEnds(w, serial), pb = phaseEnds(w, branch)

@@ -72,6 +72,7 @@ struct Validate: ParsableCommand {
         let floor = try DeviceSideRuns.graphFloorUs(pass: 0)
         FidelityOutput.printPrefixReplays(try PrefixReplays.run(gpu: h200, floorUs: floor), floorUs: floor)
         FidelityOutput.printZooTraining(try ZooTraining.run(gpu: h200))
+        FidelityOutput.printZooTraining(try ZooTraining.run(gpu: h200, set: .variants), set: .variants)
         FidelityOutput.printOtherShapes(try OtherShapes.run(), convs: try OtherShapes.convRows(.round7),
                                         largeWindows: try OtherShapes.convRows(.round9))
         FidelityOutput.printCatalog(gpu: h200)

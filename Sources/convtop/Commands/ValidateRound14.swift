@@ -22,8 +22,12 @@ extension FidelityOutput {
     }
 
     /// Round 14: training steps of the zoo's branchy graphs, serial and with the branch rule, split at the loss.
-    static func printZooTraining(_ r: ZooTraining.Report) {
-        Swift.print("\nTraining steps of the zoo's branchy graphs (Assets/calibration/round14/zoo_training.jsonl, measure_zoo_training.py: convtop's own graphs as PyTorch modules, forward + cross-entropy + backward + SGD with momentum (foreach) captured as one CUDA Graph, serial and with the branch rule on 8 streams, backward on each forward op's stream; the forward pass with the loss alone too, the rest is backward and update; clean process; simulated clean, --mode training)")
+    static func printZooTraining(_ r: ZooTraining.Report, set: ZooTraining.Set = .first) {
+        if set == .first {
+            Swift.print("\nTraining steps of the zoo's branchy graphs (Assets/calibration/round14/zoo_training.jsonl, measure_zoo_training.py: convtop's own graphs as PyTorch modules, forward + cross-entropy + backward + SGD with momentum (foreach) captured as one CUDA Graph, serial and with the branch rule on 8 streams, backward on each forward op's stream; the forward pass with the loss alone too, the rest is backward and update; clean process; simulated clean, --mode training)")
+        } else {
+            Swift.print("\nTraining steps of round 13's six zoo variants (Assets/calibration/round14/zoo_training_variants.jsonl, measured as above after convtop took autograd's order from the first set: held out)")
+        }
         let two = { (v: Double?) in v.map { fmt($0, 2) } ?? "–" }
         printTable(["network", "serial meas ms", "serial sim ms", "error", "speedup meas", "speedup sim", "diff",
                     "forward meas", "forward sim", "backward meas", "backward sim"],
@@ -37,6 +41,6 @@ extension FidelityOutput {
         let fw = FidelityReport.medianWorst(r.rows.compactMap { x in x.forwardSpeedupMeasured.map { x.forwardSpeedupSimulated - $0 } })
         let bw = FidelityReport.medianWorst(r.rows.compactMap { x in x.backwardSpeedupMeasured.map { x.backwardSpeedupSimulated - $0 } })
         let pass = FidelityReport.medianWorst(r.passSpread)
-        Swift.print("Zoo-training summary: serial time error median \(String(format: "%.1f%%", se.median * 100)), worst \(String(format: "%.1f%%", se.worst * 100)) over \(r.rows.count) sets; speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)) (forward pass \(fmt(fw.median, 3))/\(fmt(fw.worst, 3)), backward and update \(fmt(bw.median, 3))/\(fmt(bw.worst, 3))); measured speedups pass 1 against pass 0: median \(fmt(pass.median, 3)), worst \(fmt(pass.worst, 3))")
+        Swift.print((set == .first ? "Zoo-training" : "Zoo-training variants") + " summary: serial time error median \(String(format: "%.1f%%", se.median * 100)), worst \(String(format: "%.1f%%", se.worst * 100)) over \(r.rows.count) sets; speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)) (forward pass \(fmt(fw.median, 3))/\(fmt(fw.worst, 3)), backward and update \(fmt(bw.median, 3))/\(fmt(bw.worst, 3))); measured speedups pass 1 against pass 0: median \(fmt(pass.median, 3)), worst \(fmt(pass.worst, 3))")
     }
 }

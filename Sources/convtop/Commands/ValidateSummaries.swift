@@ -24,7 +24,7 @@ struct SetSummary: Encodable {
         let lifetimes = try BranchLiveness.rows(gpu: h200)
         let zoo = try HeldOutZoo.run(gpu: h200)
         let prefixes = try PrefixReplays.run(gpu: h200, floorUs: try DeviceSideRuns.graphFloorUs(pass: 0))
-        let training = try ZooTraining.run(gpu: h200)
+        let training = try ZooTraining.run(gpu: h200), variants = try ZooTraining.run(gpu: h200, set: .variants)
         let shapes = try OtherShapes.run()
         return [
             SetSummary("fitted sets", serial: fitted.serialErrors, speedup: fitted.speedupErrors),
@@ -34,6 +34,8 @@ struct SetSummary: Encodable {
             SetSummary("zoo held out (round 13)", serial: zoo.rows.map(\.serialError), speedup: zoo.rows.compactMap(\.speedupError)),
             SetSummary("node by node (round 14)", serial: prefixes.map(\.error), speedup: []),
             SetSummary("zoo training (round 14)", serial: training.rows.map(\.step.serialError), speedup: training.rows.compactMap(\.step.speedupError)),
+            SetSummary("zoo training variants (round 14, held out)", serial: variants.rows.map(\.step.serialError),
+                       speedup: variants.rows.compactMap(\.step.speedupError)),
             SetSummary("new shapes (round 7, held out)", serial: shapes.map(\.serialError), speedup: shapes.compactMap(\.speedupError)),
         ]
     }
