@@ -23,6 +23,9 @@ Output: Assets/calibration/round14/zoo_training.jsonl (batches 1,4,8,16) and zoo
 Two causes tried and ruled out, batches 1,8: zoo_training_connections32.jsonl with CUDA_DEVICE_MAX_CONNECTIONS=32 in
 the environment (32 hardware queues, before the forward timings were added), zoo_training_keep_grads.jsonl with
 KEEP_GRADS=1 (a hook holds every node's gradient, so no gradient's memory is reused on another stream in the capture).
+ZOO_STREAMS sets the branch rule's stream pool (8): zoo_training_streams16.jsonl and zoo_training_streams64.jsonl hold
+NASNet and RandWire at batch 1 and 8 with 16 and 64 streams, where convtop predicts no change (the first branch shares
+the fan-out's stream, and its gradient sums, whatever the pool).
 ZOO_NETWORKS names other graph files: zoo_training_variants.jsonl holds the six variants of round 13 (RandWire seeds 7
 and 11, NASNet with 2 cells or 32 filters, PathNet seed 3 and L=3 M=8 N=2) at batch 1, 4 and 16, measured after
 convtop took autograd's order from the first set: a held-out check of it.
@@ -48,6 +51,7 @@ from cuda_timing import timed  # noqa: E402
 from measure_round2 import Branchy  # noqa: E402
 from measure_graph_gaps import activities  # noqa: E402
 
+STREAMS = int(os.environ.get("ZOO_STREAMS", "8"))
 NETWORKS = os.environ.get("ZOO_NETWORKS", "nasnet,randwire,pathnet,googlenet,squeezenet1_0,inception_v3").split(",")
 
 
@@ -127,7 +131,7 @@ def main():
                     classes = net.shape[net.order[-1]["name"]][-1]
                     y = torch.randint(0, classes, (b,), device=mc.dev)
                     opt = torch.optim.SGD(gm.parameters(), lr=0.01, momentum=0.9, foreach=True)
-                    fwd = gm if variant == "serial" else Branchy(gm)
+                    fwd = gm if variant == "serial" else Branchy(gm, streams=STREAMS)
                     if variant == "branch": rec["streams_used"] = len(fwd.used)
                     graph = step_graph(fwd, x, y, opt, torch.nn.CrossEntropyLoss())
                     rec[f"{variant}_graph_ms"] = [timed(graph.replay, reps=20) for _ in range(2)]
