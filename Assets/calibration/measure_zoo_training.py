@@ -47,7 +47,7 @@ import torch  # noqa: E402
 import torch.fx  # noqa: E402
 import measure_catalog as mc  # noqa: E402
 sys.argv = sys.argv[:1]  # measure_round2 reads its own defaults from argv on import
-from cuda_timing import timed  # noqa: E402
+from cuda_timing import capture, timed  # noqa: E402
 from measure_round2 import Branchy  # noqa: E402
 from measure_graph_gaps import activities  # noqa: E402
 
@@ -84,34 +84,19 @@ class Traceable(torch.nn.Module):
 
 
 def step_graph(fwd, x, y, opt, lossf):
-    """One training step captured as a CUDA Graph after warm-up steps on a side stream (measure_round2.train_case)."""
+    """One training step captured as a CUDA Graph after warm-up steps on a side stream (cuda_timing.capture). Setting
+    the gradients to None launches nothing, so the captured step holds what measure_round2.train_case captures."""
     def step():
         KEPT_GRADS.clear()
         opt.zero_grad(set_to_none=True)
         lossf(fwd(x), y).backward()
         opt.step()
-    s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(s):
-        for _ in range(3): step()
-    torch.cuda.current_stream().wait_stream(s); torch.cuda.synchronize()
-    g = torch.cuda.CUDAGraph()
-    opt.zero_grad(set_to_none=True)
-    with torch.cuda.graph(g):
-        lossf(fwd(x), y).backward()
-        opt.step()
-    return g
+    return capture(step, warm=3)
 
 
 def forward_graph(fwd, x, y, lossf):
     """The forward pass and the loss alone, autograd recording, captured after warm-up on a side stream."""
-    s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(s):
-        for _ in range(3): lossf(fwd(x), y)
-    torch.cuda.current_stream().wait_stream(s); torch.cuda.synchronize()
-    g = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(g):
-        lossf(fwd(x), y)
-    return g
+    return capture(lambda: lossf(fwd(x), y), warm=3)
 
 
 def main():
