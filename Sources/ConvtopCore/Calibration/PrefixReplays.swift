@@ -40,16 +40,14 @@ public enum PrefixReplays {
     /// start-up (`floorUs`, the second lease's) in place of the host's launch, as the replays were timed.
     public static func run(gpu profile: GPUSpec, floorUs: Double) throws -> [Row] {
         let recs = try MeasuredRuns.required("prefix_replays.jsonl.gz", as: Record.self, sub: "/round14/") { $0.kind == "prefix" }
-        var byCase: [String: [Int: Double]] = [:]
-        for r in recs { if let n = r.nodes, let ms = r.deviceMs { byCase["\(r.model) \(r.batch)", default: [:]][n] = ms * 1000 } }
+        struct Case: Hashable { var model: String, batch: Int }
+        var byCase: [Case: [Int: Double]] = [:]
+        for r in recs { if let n = r.nodes, let ms = r.deviceMs { byCase[Case(model: r.model, batch: r.batch), default: [:]][n] = ms * 1000 } }
         let cases = byCase
-        let keys = cases.keys.sorted { a, b in
-            let (ma, ba) = split(a), (mb, bb) = split(b)
-            return ma != mb ? ma < mb : ba < bb
-        }
+        let keys = cases.keys.sorted { $0.model != $1.model ? $0.model < $1.model : $0.batch < $1.batch }
         let gpu = { var g = profile.inCleanProcess; g.graphLaunchUs = floorUs; g.graphStartUs = nil; return g }()
         return try parallelMap(keys.count) { i -> Row in
-            let (model, batch) = split(keys[i])
+            let model = keys[i].model, batch = keys[i].batch
             var s = Scenario()
             s.model = model; s.batch = batch; s.gpu = gpu.name; s.launch = .graph
             let w = try Workload(s, gpu: gpu)
@@ -70,11 +68,6 @@ public enum PrefixReplays {
             }
             return Row(model: model, batch: batch, measuredMs: total / 1000, simulatedMs: simulated.last! / 1000, nodeErrors: errors)
         }
-    }
-
-    static func split(_ key: String) -> (String, Int) {
-        let p = key.split(separator: " ")
-        return (String(p[0]), Int(p[1]) ?? 0)
     }
 
     /// The median of `family`'s per-node errors (µs) over `rows`, nil where it has none.
