@@ -2,7 +2,8 @@ import Foundation
 
 /// The list of op instances a catalog measurement covers: every distinct op of the chosen networks at the chosen
 /// batch sizes and modes, then generic sweeps for networks convtop has never seen: convolutions (wide, grouped,
-/// depthwise, narrow on large maps, strided for up-sampling), batch norm and pooling (also on large planes). One JSON
+/// depthwise, narrow on large maps, strided for up-sampling), batch norm and pooling (also on large planes), linear
+/// layers at transformer shapes. One JSON
 /// object per line, read by `Assets/catalog/measure_catalog.py`.
 public struct CatalogManifest: Sendable {
     /// One op to measure: its signature and convtop's FLOPs and bytes for it (the catalog's neighbour distance).
@@ -46,6 +47,7 @@ public struct CatalogManifest: Sendable {
     public mutating func addSweeps(gpu: GPUSpec) {
         addSweep(gpu: gpu); addChainGrid(gpu: gpu); addGroupedSweep(gpu: gpu)
         addNarrowSweep(gpu: gpu); addUpsamplingSweep(gpu: gpu); addLargePlaneSweep(gpu: gpu)
+        addLinearSweep(gpu: gpu)
     }
 
     /// A generic sweep: convolutions (three passes) over batch 1–64, 32–768 channels, 7–56 maps, 1×1 and 3×3;
@@ -153,16 +155,63 @@ public struct CatalogManifest: Sendable {
         }
     }
 
+    /// Linear layers as transformers and MLPs run them (rows are batch × tokens): for widths d of 96–1,280, the
+    /// attention's d → 3d and d → d, the MLP's d → 4d and 4d → d, and patch merging's 4d → 2d, on 16–65,536 rows four
+    /// to an octave (cuBLAS changes tile and split with the rows, so time is not smooth in them), all three passes,
+    /// up to 10¹¹ FLOPs an op.
+    public mutating func addLinearSweep(gpu: GPUSpec) {
+        for (i, o) in Self.linearSweepWidths {
+            for rows in Self.linearSweepRows where 2 * Double(rows) * Double(i) * Double(o) <= 1e11 {
+                addPoint([rows, i], gpu: gpu) { $0.linear($1, o, name: "fc") }
+            }
+        }
+    }
+
+    /// The linear sweep's (in, out) widths.
+    static var linearSweepWidths: [(Int, Int)] {
+        var pairs: [(Int, Int)] = []
+        for d in [96, 192, 256, 384, 512, 768, 1024, 1280] {
+            pairs += [(d, 3 * d), (d, d), (d, 4 * d), (4 * d, d)]
+            if [96, 192, 384, 768].contains(d) { pairs.append((4 * d, 2 * d)) }
+        }
+        return pairs
+    }
+
+    /// The linear sweep's rows: 2^(i/4) rounded, 16 to 65,536.
+    static var linearSweepRows: [Int] {
+        var rows: [Int] = []
+        for i in 16...64 {
+            let r = Int((pow(2, Double(i) / 4)).rounded())
+            if rows.last != r { rows.append(r) }
+        }
+        return rows
+    }
+
+    /// Not a sweep: the held-out check on the linear sweep (`LinearTokenCheck`), linear layers of ViT-S, ViT-B and ViT-L
+    /// blocks (widths 384, 768, 1,024) on the rows they really run, batch 1–64 × 50, 197 or 577 tokens, all three
+    /// passes, up to 10¹¹ FLOPs an op. None of these row counts is on the sweep's grid.
+    public mutating func addLinearTokenCheck(gpu: GPUSpec) {
+        for d in [384, 768, 1024] {
+            for (i, o) in [(d, 3 * d), (d, d), (d, 4 * d), (4 * d, d)] {
+                for tokens in [50, 197, 577] {
+                    for b in [1, 2, 4, 8, 16, 32, 64] where 2 * Double(b * tokens) * Double(i * o) <= 1e11 {
+                        addPoint([b * tokens, i], gpu: gpu, source: "check") { $0.linear($1, o, name: "fc") }
+                    }
+                }
+            }
+        }
+    }
+
     /// One sweep point: its own small training step (input → ReLU → op, so the op needs both gradients), lowered
     /// with its forward pass, so the forward, data-gradient and weight-gradient ops all land in the manifest.
-    private mutating func addPoint(_ dims: [Int], gpu: GPUSpec, _ make: (inout GraphBuilder, Int) -> Int) {
-        var b = GraphBuilder(name: "sweep")
+    private mutating func addPoint(_ dims: [Int], gpu: GPUSpec, source: String = "sweep", _ make: (inout GraphBuilder, Int) -> Int) {
+        var b = GraphBuilder(name: source)
         let x = b.input(dims, name: "x")
         _ = make(&b, b.relu(x, name: "r"))
         let g = b.build()
-        add(g, source: "sweep", gpu: gpu)
+        add(g, source: source, gpu: gpu)
         // The sweep's loss over a whole feature map is no op a network runs.
-        add(TrainingGraph.build(from: g), source: "sweep", gpu: gpu, skipping: [.loss])
+        add(TrainingGraph.build(from: g), source: source, gpu: gpu, skipping: [.loss])
     }
 
     /// Orders the items so that a measurement cut short by its time budget has the most used first: networks' ops at

@@ -114,7 +114,7 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
     /// The estimate: the `k` nearest measured ops of the family and pass (same `shapeClass`), by the sum of |log ratio|
     /// of FLOPs and bytes — plus, where kernel choice and grid follow them (convolutions, batch norm, concatenation,
     /// linear layers, adaptive pooling), of channels and of positions (N·H·W) — within `maxDistance` per feature used.
-    /// Their log time is regressed on the log of a roofline time (FLOPs at TF32 peak or bytes at DRAM bandwidth,
+    /// Their log time is regressed on the log of a roofline time (FLOPs at the matrix-product peak or bytes at DRAM bandwidth,
     /// whichever is longer), weighted by closeness, the slope kept within 0 (fixed costs) and 1.2; the estimate is
     /// the fit at the op's own roofline time. Returns µs, or nil with no neighbour.
     public func nearEstimateUs(family: OpFamily, pass: OpPass, shapeClass: String, flops: Double, bytes: Double,
@@ -135,10 +135,10 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
             }
         }
         guard !best.isEmpty else { return nil }
-        let target = log(Self.roofline(flops: flops, bytes: bytes, gpu: gpu))
+        let target = log(Self.roofline(family, flops: flops, bytes: bytes, gpu: gpu))
         var sw = 0.0, sx = 0.0, sy = 0.0
         let pts = best.map { n -> (x: Double, y: Double, w: Double) in
-            (log(Self.roofline(flops: n.e.flops, bytes: n.e.bytes, gpu: gpu)), log(max(n.e.totalUs, 0.01)), 1 / (n.d + 0.05))
+            (log(Self.roofline(family, flops: n.e.flops, bytes: n.e.bytes, gpu: gpu)), log(max(n.e.totalUs, 0.01)), 1 / (n.d + 0.05))
         }
         for p in pts { sw += p.w; sx += p.w * p.x; sy += p.w * p.y }
         let xm = sx / sw, ym = sy / sw
@@ -157,9 +157,13 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
         }
     }
 
-    /// µs of an op's FLOPs at TF32 tensor peak and its bytes at DRAM bandwidth, whichever is longer: the scale the
-    /// neighbours' times are carried over by.
-    static func roofline(flops: Double, bytes: Double, gpu: GPUSpec) -> Double {
-        max(flops / (gpu.tf32TFLOPS * 1e6), bytes / (gpu.dramBandwidthGBs * 1e3), 0.01)
+    /// µs of an op's FLOPs at its matrix-product peak and its bytes at DRAM bandwidth, whichever is longer: the scale
+    /// the neighbours' times are carried over by. The peak is TF32's for convolutions (cuDNN's TF32 tensor cores,
+    /// PyTorch's default) and FP32's for linear layers: PyTorch leaves `allow_tf32` off for matrix products, so cuBLAS
+    /// runs them on FFMA tiles (the catalog's `sm80_xmma_gemm_f32f32` kernels). At TF32's rate a long, narrow product
+    /// (ConvNeXt-T's 100,352 × 96 → 384 at batch 32) would look bandwidth-bound and be carried over by its bytes.
+    static func roofline(_ family: OpFamily, flops: Double, bytes: Double, gpu: GPUSpec) -> Double {
+        let peak = family == .linear ? gpu.fp32TFLOPS : gpu.tf32TFLOPS
+        return max(flops / (peak * 1e6), bytes / (gpu.dramBandwidthGBs * 1e3), 0.01)
     }
 }

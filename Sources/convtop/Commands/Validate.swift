@@ -76,5 +76,6 @@ struct Validate: ParsableCommand {
         FidelityOutput.printOtherShapes(try OtherShapes.run(), convs: try OtherShapes.convRows(.round7),
                                         largeWindows: try OtherShapes.convRows(.round9))
         FidelityOutput.printCatalog(gpu: h200)
+        try FidelityOutput.printLinearTokens(gpu: h200)
     }
 }

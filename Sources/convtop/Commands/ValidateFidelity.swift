@@ -153,6 +153,16 @@ extension FidelityOutput {
         Swift.print("Catalog summary: left-out single-op error median \(pct1(cv.medianError)), worst \(pct1(cv.worstError)) over \(cv.predicted) of \(cv.total) ops (the rest have no neighbour within the distance and keep the model's time)")
     }
 
+    /// Linear layers at real token counts, measured and held out of the catalog, predicted from its neighbours.
+    static func printLinearTokens(gpu: GPUSpec) throws {
+        guard case .measured(let catalog) = CatalogSource.forGPU(gpu), let check = try LinearTokenCheck.run(catalog: catalog, gpu: gpu) else { return }
+        Swift.print("\nLinear layers at real token counts (Assets/catalog/\(LinearTokenCheck.folder), held out: rows of batch 1–64 × 50, 197 or 577 tokens, widths of ViT-S/B/L blocks, standalone), predicted from the catalog's nearest neighbours")
+        printTable(["pass", "ops", "median error", "90th pct", "worst", "median signed"],
+                   check.rows.map { [$0.pass.rawValue, String($0.count), pct1($0.medianError), pct1($0.p90Error), pct1($0.worstError),
+                                     String(format: "%+.1f%%", $0.medianSigned * 100)] })
+        Swift.print("Linear-token summary: single-op error median \(pct1(check.medianError)), worst \(pct1(check.worstError)) over \(check.count) ops")
+    }
+
     static func pct1(_ v: Double) -> String { String(format: "%.1f%%", v * 100) }
 }
 
