@@ -2,8 +2,8 @@ import Foundation
 
 /// The list of op instances a catalog measurement covers: every distinct op of the chosen networks at the chosen
 /// batch sizes and modes, then generic sweeps for networks convtop has never seen: convolutions (wide, grouped,
-/// depthwise, narrow on large maps, strided for up-sampling), batch norm and pooling (also on large planes), linear
-/// layers at transformer shapes. One JSON
+/// depthwise, narrow on large maps, strided for up-sampling, patchifying stems), batch norm and pooling (also on
+/// large planes), linear layers at transformer shapes. One JSON
 /// object per line, read by `Assets/catalog/measure_catalog.py`.
 public struct CatalogManifest: Sendable {
     /// One op to measure: its signature and convtop's FLOPs and bytes for it (the catalog's neighbour distance).
@@ -47,7 +47,7 @@ public struct CatalogManifest: Sendable {
     public mutating func addSweeps(gpu: GPUSpec) {
         addSweep(gpu: gpu); addChainGrid(gpu: gpu); addGroupedSweep(gpu: gpu)
         addNarrowSweep(gpu: gpu); addUpsamplingSweep(gpu: gpu); addLargePlaneSweep(gpu: gpu)
-        addLinearSweep(gpu: gpu)
+        addLinearSweep(gpu: gpu); addPatchifySweep(gpu: gpu)
     }
 
     /// A generic sweep: convolutions (three passes) over batch 1–64, 32–768 channels, 7–56 maps, 1×1 and 3×3;
@@ -185,6 +185,22 @@ public struct CatalogManifest: Sendable {
             if rows.last != r { rows.append(r) }
         }
         return rows
+    }
+
+    /// Patchifying stems (ViT, DeiT, Swin, ConvNeXt, MLP-Mixer): an RGB image cut into non-overlapping k×k patches by a
+    /// convolution of stride k with a bias, k of 4–32, 64–1,280 channels out, 224 and 384 pixels, batch 1–64, all three
+    /// passes. cuDNN runs them on FFMA implicit-GEMM tiles (three input channels do not fit TF32's), several times
+    /// slower than the model's GEMM. 768 channels are left out: ViT-B's stem, whose networks check the sweep.
+    public mutating func addPatchifySweep(gpu: GPUSpec) {
+        for n in [1, 2, 4, 8, 16, 32, 64] {
+            for k in [4, 8, 14, 16, 32] {
+                for cout in [64, 96, 128, 192, 256, 384, 512, 1024, 1280] {
+                    for hw in [224, 384] {
+                        addPoint([n, 3, hw, hw], gpu: gpu) { $0.conv($1, cout, k: (k, k), s: (k, k), bias: true, name: "patch") }
+                    }
+                }
+            }
+        }
     }
 
     /// Not a sweep: the held-out check on the linear sweep (`LinearTokenCheck`), linear layers of ViT-S, ViT-B and ViT-L
