@@ -52,12 +52,18 @@ struct CatalogLowering {
                                sharedMemoryPerBlock: l.gemm.fitShared(m.sharedMemory), flops: flops * flopShare,
                                bytes: bytes * m.durationUs / allUs,
                                precision: cls == .tensorGemm ? precision : .fp32, deps: [])
+                if modelled.allSatisfy({ $0.touchedBytes != nil }) {
+                    k.touchedBytes = modelled.reduce(0) { $0 + ($1.touchedBytes ?? 0) } * m.durationUs / allUs
+                }
                 k.timeScale = timing.timeScale(k, toUs: m.durationUs * ratio)
                 k.origin = .catalog
                 l.kernels.append(k)
             }
             return
         }
+        // A depthwise weight gradient keeps the model's time: fitted to the catalog's launches of its kernel, it
+        // predicts a left-out layer better than the layer's neighbours do (`Lowering.depthwiseWeightGradUs`).
+        if sig.family == .conv && sig.pass == .wgrad && sig.shapeClass.hasSuffix("depthwise") { return }
         let reference = measuredOn ?? gpu
         guard let estimate = catalog.nearEstimateUs(sig, flops: flops, bytes: bytes, gpu: reference,
                                                     maxDistance: Self.nearestDistance) else { return }

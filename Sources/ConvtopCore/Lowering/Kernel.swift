@@ -50,8 +50,12 @@ public struct Kernel: Sendable, Hashable {
     /// (a row-wise normalisation's dependent load, reduce and store); nil takes the class's block overhead.
     public var blockLatencyUs: Double?
 
+    /// The bytes of distinct data the kernel touches where its traffic re-reads them (a depthwise weight gradient reads
+    /// each plane once per window element); nil where it touches each byte it moves once.
+    public var touchedBytes: Double?
+
     /// Bytes the kernel touches, which must stay in the L2 cache for its traffic to be served from there.
-    public var footprint: Double { inPlace ? bytes / 2 : bytes }
+    public var footprint: Double { touchedBytes ?? (inPlace ? bytes / 2 : bytes) }
 
     public var blocks: Int { grid.count }
     /// The name as a person reads it: a measured library kernel's C++ signature shortened to its function name

@@ -156,9 +156,13 @@ public struct TimingModel: Sendable {
         return max(waves, k.bytes / bandwidth(k) * Self.us)
     }
 
-    /// The chip's sustained traffic over the whole grid (µs): no time scale shortens it.
+    /// The chip's sustained traffic over the whole grid (µs): no time scale shortens it. A kernel that re-reads what it
+    /// touches (`Kernel.touchedBytes`) moves its traffic at the L2's rate and only what it touches at DRAM's.
     func chipFloorUs(_ k: Kernel) -> Double {
-        k.bytes / chipSustained(footprint: k.footprint) * Self.us
+        if let touched = k.touchedBytes {
+            return max(touched / chipSustained(footprint: touched), k.bytes / chipSustained(footprint: 0)) * Self.us
+        }
+        return k.bytes / chipSustained(footprint: k.footprint) * Self.us
     }
 
     /// The `timeScale` that makes `k` take `us` alone (beyond the launch latency), for kernels whose time is measured
