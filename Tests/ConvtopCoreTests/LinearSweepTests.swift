@@ -11,26 +11,6 @@ import Testing
         return String(decoding: try Inflate.gunzip([UInt8](data)), as: UTF8.self)
     }
 
-    /// The shipped manifests are what convtop writes today, so `convtop calibrate` measures the same sweep on another
-    /// GPU and the check can be measured again.
-    @Test func theShippedManifestsAreTodays() throws {
-        let gpu = try GPUCatalog.load("h200")
-        var sweep = CatalogManifest()
-        sweep.addLinearSweep(gpu: gpu)
-        #expect(try Self.manifest("linear") == sweep.jsonLines())
-        var check = CatalogManifest()
-        check.addLinearTokenCheck(gpu: gpu)
-        #expect(try Self.manifest("linear_check") == check.jsonLines())
-        // four rows to an octave, none of them a check row (batch × 50, 197 or 577)
-        let rows = Set(CatalogManifest.linearSweepRows)
-        #expect(rows.count == 49 && rows.contains(16) && rows.contains(65536) && rows.contains(724) && rows.contains(861))
-        #expect(![800, 197, 394, 577, 3152].contains { rows.contains($0) })
-        // a calibration measures it
-        var all = CatalogManifest()
-        all.addSweeps(gpu: gpu)
-        #expect(all.items.contains { $0.signature.key == "linear.forward|x=861,3072|out=768|bias=1" })
-    }
-
     /// Held out: linear layers on the rows ViTs run, measured standalone, predicted from the catalog's neighbours.
     /// Measured on the H200 (session 15): before the sweep was merged their neighbours were the zoo's classifiers and
     /// the errors were 19–24% at the median, a third of them with no neighbour at all.

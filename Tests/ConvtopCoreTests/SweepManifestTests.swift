@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+@testable import ConvtopCore
+
+/// The manifests shipped beside session 15's measurements are what convtop writes today, so that `convtop calibrate`
+/// measures the same sweeps on another GPU and every folder can be measured again.
+@Suite struct SweepManifestTests {
+    @Test func theShippedManifestsAreTodays() throws {
+        let gpu = try GPUCatalog.load("h200")
+        func written(_ add: (inout CatalogManifest) -> Void) -> CatalogManifest { var m = CatalogManifest(); add(&m); return m }
+        let linear = written { $0.addLinearSweep(gpu: gpu) }, check = written { $0.addLinearTokenCheck(gpu: gpu) }
+        let patchify = written { $0.addPatchifySweep(gpu: gpu) }, expansion = written { $0.addExpansionSweep(gpu: gpu) }
+        #expect(try LinearSweepTests.manifest("linear") == linear.jsonLines())
+        #expect(try LinearSweepTests.manifest("linear_check") == check.jsonLines())
+        #expect(try LinearSweepTests.manifest("patchify") == patchify.jsonLines())
+        #expect(try LinearSweepTests.manifest("expansion") == expansion.jsonLines())
+        let counts: [Int] = [linear.items.count, check.items.count, patchify.items.count, expansion.items.count]
+        #expect(counts == [6159, 967, 1918, 405])
+        // the linear sweep's rows: four to an octave, none of them a check row (batch × 50, 197 or 577)
+        let rows = Set(CatalogManifest.linearSweepRows)
+        #expect(rows.count == 49 && rows.contains(16) && rows.contains(65536) && rows.contains(724) && rows.contains(861))
+        #expect(![800, 197, 394, 577, 3152].contains { rows.contains($0) })
+        // ViT-B's stem is left out of the patchifying sweep
+        #expect(!patchify.items.contains { $0.signature.key.contains("cout=768|") })
+        // a calibration measures the merged sweeps, not the check or the expansions
+        var all = CatalogManifest()
+        all.addSweeps(gpu: gpu)
+        let keys = Set(all.items.map(\.signature.key))
+        #expect(keys.contains("linear.forward|x=861,3072|out=768|bias=1"))
+        #expect(keys.contains("conv.forward|x=16,3,224,224|cout=512|k=32,32|s=32,32|p=0,0|d=1,1|g=1|bias=1"))
+        #expect(!keys.contains("linear.forward|x=800,3072|out=768|bias=1"))
+        #expect(!keys.contains("conv.forward|x=8,16,160,160|cout=96|k=1,1|s=1,1|p=0,0|d=1,1|g=1|bias=0"))
+        #expect(expansion.items.contains { $0.signature.key == "conv.forward|x=8,16,160,160|cout=96|k=1,1|s=1,1|p=0,0|d=1,1|g=1|bias=0" })
+    }
+}
