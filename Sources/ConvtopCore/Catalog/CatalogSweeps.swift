@@ -1,0 +1,208 @@
+import Foundation
+
+/// The generic shape sweeps a catalog measurement adds for networks convtop has never seen (`addSweeps`, as
+/// `convtop calibrate` measures them), and the sweeps measured once on the H200 and shipped beside the catalog.
+extension CatalogManifest {
+    /// Every generic sweep below, as `convtop calibrate` measures them.
+    public mutating func addSweeps(gpu: GPUSpec) {
+        addSweep(gpu: gpu); addChainGrid(gpu: gpu); addGroupedSweep(gpu: gpu)
+        addNarrowSweep(gpu: gpu); addUpsamplingSweep(gpu: gpu); addLargePlaneSweep(gpu: gpu)
+        addLinearSweep(gpu: gpu); addPatchifySweep(gpu: gpu)
+    }
+
+    /// A generic sweep: convolutions (three passes) over batch 1–64, 32–768 channels, 7–56 maps, 1×1 and 3×3;
+    /// depthwise 3×3 and 5×5 at stride 1 and 2; batch norm (both modes) and 3×3 pooling on the same maps.
+    public mutating func addSweep(gpu: GPUSpec) {
+        func point(_ dims: [Int], _ make: (inout GraphBuilder, Int) -> Int) { addPoint(dims, gpu: gpu, make) }
+        for n in [1, 4, 16, 64] {
+            for c in [32, 96, 256, 768] {
+                for hw in [7, 14, 28, 56] {
+                    let dims = [n, c, hw, hw]
+                    point(dims) { $0.conv($1, c, k: (1, 1), name: "c1") }
+                    point(dims) { $0.conv($1, c, k: (3, 3), p: (1, 1), name: "c3") }
+                    point(dims) { $0.bn($1, name: "bn") }
+                    point(dims) { $0.maxPool($1, k: 3, s: 2, p: 1, name: "mp") }
+                    guard c <= 256 else { continue }
+                    // (depthwise: the channel counts MobileNets and EfficientNets use)
+                    for k in [3, 5] {
+                        for s in [1, 2] {
+                            point(dims) { $0.conv($1, c, k: (k, k), s: (s, s), p: (k / 2, k / 2), groups: c, name: "dw") }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The concurrency grid's convolutions (`Assets/calibration/round2/pairs.jsonl`: chains of same-size convolutions,
+    /// batch 1–64, 32–1024 channels, 7–112 maps, 1×1 and 3×3), so that overlap is simulated on measured kernels. The
+    /// grid's 256-channel points are left out: measured in session 12 (`Assets/catalog/h200/chains256`), they brought
+    /// the chains' speedup median from 0.063 to 0.055 but, as neighbours of other ops, the held-out corpus's serial
+    /// median from 4.1% to 4.7%, so the shipped catalog does not hold them.
+    public mutating func addChainGrid(gpu: GPUSpec) {
+        for n in [1, 8, 32, 64] {
+            for c in [32, 128, 512, 1024] {
+                for hw in [7, 14, 28, 56, 112] {
+                    for k in [1, 3] {
+                        addPoint([n, c, hw, hw], gpu: gpu) { $0.conv($1, c, k: (k, k), p: (k / 2, k / 2), name: "c") }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Grouped convolutions (ResNeXt, RegNet): 3×3 at stride 1 and 2, 32–1024 channels in groups of 4–64 channels,
+    /// batch 1–32, 7–56 maps, all three passes.
+    public mutating func addGroupedSweep(gpu: GPUSpec) {
+        for n in [1, 8, 32] {
+            for c in [32, 64, 128, 256, 512, 1024] {
+                for width in [4, 8, 16, 32, 64] where c / width >= 2 {
+                    for hw in [7, 14, 28, 56] {
+                        for s in [1, 2] {
+                            addPoint([n, c, hw, hw], gpu: gpu) { $0.conv($1, c, k: (3, 3), s: (s, s), p: (1, 1), groups: c / width, name: "g") }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Narrow convolutions on large maps (U-Nets, small segmentation and detection heads, an RGB input to few
+    /// channels): 3–24 channels in, 2–24 out, 24–128 maps, batch 1–64, 1×1 and 3×3, all three passes. cuDNN runs
+    /// them on FFMA tiles at least 32 output channels wide, so their time follows the map, not the FLOPs, and no
+    /// wider convolution is a neighbour for them.
+    public mutating func addNarrowSweep(gpu: GPUSpec) {
+        for n in [1, 8, 64] {
+            for cin in [3, 6, 12, 24] {
+                for cout in [2, 6, 12, 24] {
+                    for hw in [24, 48, 96, 128] {
+                        for k in [1, 3] {
+                            addPoint([n, cin, hw, hw], gpu: gpu) { $0.conv($1, cout, k: (k, k), p: (k / 2, k / 2), name: "n") }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Strided convolutions whose data gradient is a transposed convolution's forward pass (U-Net and segmentation
+    /// decoders, GAN generators): 2×2 and 3×3 windows and 4×4 with padding 1, stride 2, 6–384 channels going to as
+    /// many or twice as many, 24–192 maps, batch 1–64 (up to 2²⁸ elements), all three passes.
+    public mutating func addUpsamplingSweep(gpu: GPUSpec) {
+        for n in [1, 8, 64] {
+            for c in [6, 24, 96, 384] {
+                for cout in [c, 2 * c] {
+                    for hw in [24, 48, 96, 192] where n * max(c, cout) * hw * hw <= 1 << 28 {
+                        for (k, p) in [(2, 0), (3, 1), (4, 1)] {
+                            addPoint([n, c, hw, hw], gpu: gpu) { $0.conv($1, cout, k: (k, k), s: (2, 2), p: (p, p), name: "u") }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Few images with large planes (segmentation and detection at batch 1–4): batch norm, whose inference kernel
+    /// walks a whole plane per block, and max pooling, on 12–96 channels at 96×96 to 320×320, both modes.
+    public mutating func addLargePlaneSweep(gpu: GPUSpec) {
+        for n in [1, 4] {
+            for c in [12, 24, 48, 96] {
+                for hw in [96, 192, 320] {
+                    addPoint([n, c, hw, hw], gpu: gpu) { $0.bn($1, name: "bn") }
+                    addPoint([n, c, hw, hw], gpu: gpu) { $0.maxPool($1, k: 2, s: 2, name: "mp") }
+                }
+            }
+        }
+    }
+
+    /// Linear layers as transformers and MLPs run them (rows are batch × tokens): for widths d of 96–1,280, the
+    /// attention's d → 3d and d → d, the MLP's d → 4d and 4d → d, and patch merging's 4d → 2d, on 16–65,536 rows four
+    /// to an octave (cuBLAS changes tile and split with the rows, so time is not smooth in them), all three passes,
+    /// up to 10¹¹ FLOPs an op.
+    public mutating func addLinearSweep(gpu: GPUSpec) {
+        for (i, o) in Self.linearSweepWidths {
+            for rows in Self.linearSweepRows where 2 * Double(rows) * Double(i) * Double(o) <= 1e11 {
+                addPoint([rows, i], gpu: gpu) { $0.linear($1, o, name: "fc") }
+            }
+        }
+    }
+
+    /// The linear sweep's (in, out) widths.
+    static var linearSweepWidths: [(Int, Int)] {
+        var pairs: [(Int, Int)] = []
+        for d in [96, 192, 256, 384, 512, 768, 1024, 1280] {
+            pairs += [(d, 3 * d), (d, d), (d, 4 * d), (4 * d, d)]
+            if [96, 192, 384, 768].contains(d) { pairs.append((4 * d, 2 * d)) }
+        }
+        return pairs
+    }
+
+    /// The linear sweep's rows: 2^(i/4) rounded, 16 to 65,536.
+    static var linearSweepRows: [Int] {
+        var rows: [Int] = []
+        for i in 16...64 {
+            let r = Int((pow(2, Double(i) / 4)).rounded())
+            if rows.last != r { rows.append(r) }
+        }
+        return rows
+    }
+
+    /// Patchifying stems (ViT, DeiT, Swin, ConvNeXt, MLP-Mixer): an RGB image cut into non-overlapping k×k patches by a
+    /// convolution of stride k with a bias, k of 4–32, 64–1,280 channels out, 224 and 384 pixels, batch 1–64, all three
+    /// passes. cuDNN runs them on FFMA implicit-GEMM tiles (three input channels do not fit TF32's), several times
+    /// slower than the model's GEMM. 768 channels are left out: ViT-B's stem, whose networks check the sweep.
+    public mutating func addPatchifySweep(gpu: GPUSpec) {
+        for n in [1, 2, 4, 8, 16, 32, 64] {
+            for k in [4, 8, 14, 16, 32] {
+                for cout in [64, 96, 128, 192, 256, 384, 512, 1024, 1280] {
+                    for hw in [224, 384] {
+                        addPoint([n, 3, hw, hw], gpu: gpu) { $0.conv($1, cout, k: (k, k), s: (k, k), bias: true, name: "patch") }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Not in the calibration's sweeps: the 1×1 expansions and projections of inverted-residual blocks (MobileNet,
+    /// EfficientNet, MNASNet) on the large maps of 240–600-pixel inputs, 16–48 channels widened six times and 96–288
+    /// narrowed by as much, on 40×40 to 160×160 maps, batch 1–32 (up to 2²⁸ elements), all three passes. Measured on
+    /// the H200 in session 15 (`Assets/catalog/h200/expansion/`) and not merged: as neighbours they moved the held-out
+    /// corpus's serial median from 3.7% to 3.9%, and EfficientNet-B3's training step not at all.
+    public mutating func addExpansionSweep(gpu: GPUSpec) {
+        let pairs = [(16, 96), (24, 144), (32, 192), (40, 240), (48, 288), (96, 16), (144, 24), (192, 32), (288, 48)]
+        for n in [1, 8, 32] {
+            for hw in [40, 80, 160] {
+                for (cin, cout) in pairs where n * max(cin, cout) * hw * hw <= 1 << 28 {
+                    addPoint([n, cin, hw, hw], gpu: gpu) { $0.conv($1, cout, k: (1, 1), name: "pw") }
+                }
+            }
+        }
+    }
+
+    /// Not a sweep: the held-out check on the linear sweep (`LinearTokenCheck`), linear layers of ViT-S, ViT-B and ViT-L
+    /// blocks (widths 384, 768, 1,024) on the rows they really run, batch 1–64 × 50, 197 or 577 tokens, all three
+    /// passes, up to 10¹¹ FLOPs an op. None of these row counts is on the sweep's grid.
+    public mutating func addLinearTokenCheck(gpu: GPUSpec) {
+        for d in [384, 768, 1024] {
+            for (i, o) in [(d, 3 * d), (d, d), (d, 4 * d), (4 * d, d)] {
+                for tokens in [50, 197, 577] {
+                    for b in [1, 2, 4, 8, 16, 32, 64] where 2 * Double(b * tokens) * Double(i * o) <= 1e11 {
+                        addPoint([b * tokens, i], gpu: gpu, source: "check") { $0.linear($1, o, name: "fc") }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One sweep point: its own small training step (input → ReLU → op, so the op needs both gradients), lowered
+    /// with its forward pass, so the forward, data-gradient and weight-gradient ops all land in the manifest.
+    mutating func addPoint(_ dims: [Int], gpu: GPUSpec, source: String = "sweep", _ make: (inout GraphBuilder, Int) -> Int) {
+        var b = GraphBuilder(name: source)
+        let x = b.input(dims, name: "x")
+        _ = make(&b, b.relu(x, name: "r"))
+        let g = b.build()
+        add(g, source: source, gpu: gpu)
+        // The sweep's loss over a whole feature map is no op a network runs.
+        add(TrainingGraph.build(from: g), source: source, gpu: gpu, skipping: [.loss])
+    }
+}
