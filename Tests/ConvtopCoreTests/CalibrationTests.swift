@@ -55,6 +55,24 @@ struct HeldOutShapeTests {
         }
     }
 
+    /// The round's first case was timed before PyTorch's profiler had run in its process, so it is simulated in a clean
+    /// process (the graph's host call does not grow with its nodes): ResNet-50 at 320 px, batch 4, 1.746 ms against
+    /// 1.625 measured (+7.4%), where the profiled process's 1.842 ms was +13.3%. Its other runs were timed after.
+    @Test func theFirstCaseIsSimulatedInACleanProcess() throws {
+        let gpu = try GPUCatalog.load("h200")
+        let rows = try OtherShapes.run(gpu: gpu)
+        let first = try #require(rows.first { $0.label == "resnet50 320px ts17 inference b4" })
+        let file = try #require(AssetLocator.directory("calibration")) + "/round7/exported/resnet50_320__ts17.onnx.gz"
+        let clean = try FidelityReport.networkRow(model: file, label: "clean", batch: 4, mode: .inference, serialMs: first.serialMeasuredMs,
+                                                  branchMs: nil, gpu: gpu.inCleanProcess, simulateBranch: false)
+        #expect(abs(first.serialSimulatedMs - clean.serialSimulatedMs) < 1e-9)
+        #expect(abs(first.serialSimulatedMs / first.serialMeasuredMs - 1) < 0.1)
+        let second = try #require(rows.first { $0.label == "resnet50 320px ts17 inference b16" })
+        let profiled = try FidelityReport.networkRow(model: file, label: "profiled", batch: 16, mode: .inference,
+                                                     serialMs: second.serialMeasuredMs, branchMs: nil, gpu: gpu, simulateBranch: false)
+        #expect(abs(second.serialSimulatedMs - profiled.serialSimulatedMs) < 1e-9)
+    }
+
     @Test func newConvLayersAreNotInTheCatalogAndArePriced() throws {
         let rows = try OtherShapes.convRows()
         #expect(rows.count == 360)

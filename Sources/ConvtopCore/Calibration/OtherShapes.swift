@@ -34,21 +34,23 @@ public enum OtherShapes {
         let g = try gpu ?? GPUCatalog.load("h200")
         let runs = (FileManager.default.contents(atPath: dir + "/runs.jsonl") ?? Data())
             .split(separator: UInt8(ascii: "\n")).compactMap { try? JSONDecoder().decode(Run.self, from: Data($0)) }
-        var cases: [(file: String, label: String, batch: Int, mode: GraphMode, serial: Double, branch: Double?)] = []
-        for r in runs {
+        var cases: [(file: String, label: String, batch: Int, mode: GraphMode, serial: Double, branch: Double?, clean: Bool)] = []
+        for (n, r) in runs.enumerated() {
             guard let serial = r.serial else { continue }
             for e in Exporter.allCases {
                 let file = dir + "/exported/\(r.onnx)__\(e.rawValue).onnx.gz"
                 guard FileManager.default.fileExists(atPath: file) else { continue }
                 let mode: GraphMode = r.mode == "training" ? .training : .inference
-                cases.append((file, "\(r.network) \(r.input)px \(e.rawValue) \(r.mode) b\(r.batch)", r.batch, mode, serial, r.branch))
+                // measure_other_shapes.py times every case in one process, each before profiling it: the first was
+                // timed before PyTorch's profiler had run in that process, as no other was.
+                cases.append((file, "\(r.network) \(r.input)px \(e.rawValue) \(r.mode) b\(r.batch)", r.batch, mode, serial, r.branch, n == 0))
             }
         }
         let list = cases
         return try parallelMap(list.count) { i in
             let c = list[i]
             return try FidelityReport.networkRow(model: c.file, label: c.label, batch: c.batch, mode: c.mode, serialMs: c.serial,
-                                                 branchMs: c.branch, gpu: g, simulateBranch: false)
+                                                 branchMs: c.branch, gpu: c.clean ? g.inCleanProcess : g, simulateBranch: false)
         }
     }
 
