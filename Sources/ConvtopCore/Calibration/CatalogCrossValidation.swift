@@ -29,9 +29,7 @@ public struct CatalogCrossValidation: Sendable {
         let entries = catalog.allEntries
         let predictions = (try? parallelMap(entries.count) { i -> (near: Double, model: Double?)? in
             let e = entries[i]
-            guard let p = catalog.nearEstimateUs(family: e.family, pass: e.pass, shapeClass: e.shapeClass, flops: e.flops,
-                                                 bytes: e.bytes, logChannels: e.logChannels, logPositions: e.logPositions,
-                                                 gpu: gpu, excludingLayer: e.layerKey, maxDistance: maxDistance),
+            guard let p = catalog.nearEstimateUs(like: e, gpu: gpu, excludingLayer: e.layerKey, maxDistance: maxDistance),
                   e.totalUs > 0 else { return nil }
             let m = OpSignature(key: e.key)?.modelledUs(gpu: gpu)
             return (p / e.totalUs - 1, m.map { $0 / e.totalUs - 1 })

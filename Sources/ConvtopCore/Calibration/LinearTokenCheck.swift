@@ -28,9 +28,7 @@ public struct LinearTokenCheck: Sendable {
         let measured = try CatalogFile.load(path: path).catalog.allEntries.filter { $0.family == .linear && $0.totalUs > 0 }
         var errors: [OpPass: [Double]] = [:]
         for e in measured {
-            guard let p = catalog.nearEstimateUs(family: e.family, pass: e.pass, shapeClass: e.shapeClass, flops: e.flops,
-                                                 bytes: e.bytes, logChannels: e.logChannels, logPositions: e.logPositions,
-                                                 gpu: gpu, maxDistance: CatalogLowering.nearestDistance) else { continue }
+            guard let p = catalog.nearEstimateUs(like: e, gpu: gpu, maxDistance: CatalogLowering.nearestDistance) else { continue }
             errors[e.pass, default: []].append(p / e.totalUs - 1)
         }
         let rows = OpPass.allCases.compactMap { pass -> Row? in

@@ -111,6 +111,13 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
                               maxDistance: maxDistance, k: k)
     }
 
+    /// The estimate for an op measured elsewhere (a left-out layer, a held-out check), from its entry's signature and work.
+    func nearEstimateUs(like e: CatalogEntry, gpu: GPUSpec, excludingLayer: String? = nil, maxDistance: Double = 1.5) -> Double? {
+        nearEstimateUs(family: e.family, pass: e.pass, shapeClass: e.shapeClass, flops: e.flops, bytes: e.bytes,
+                       logChannels: e.logChannels, logPositions: e.logPositions, gpu: gpu, excludingLayer: excludingLayer,
+                       maxDistance: maxDistance)
+    }
+
     /// The estimate: the `k` nearest measured ops of the family and pass (same `shapeClass`), by the sum of |log ratio|
     /// of FLOPs and bytes — plus, where kernel choice and grid follow them (convolutions, batch norm, concatenation,
     /// linear layers, adaptive pooling), of channels and of positions (N·H·W) — within `maxDistance` per feature used.

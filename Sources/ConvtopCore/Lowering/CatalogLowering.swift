@@ -63,7 +63,7 @@ struct CatalogLowering {
         }
         // A depthwise weight gradient keeps the model's time: fitted to the catalog's launches of its kernel, it
         // predicts a left-out layer better than the layer's neighbours do (`Lowering.depthwiseWeightGradUs`).
-        if sig.family == .conv && sig.pass == .wgrad && sig.shapeClass.hasSuffix("depthwise") { return }
+        if case .convWeightGrad(let a) = node.kind, Lowering.runsNativeDepthwise(a) { return }
         let reference = measuredOn ?? gpu
         guard let estimate = catalog.nearEstimateUs(sig, flops: flops, bytes: bytes, gpu: reference,
                                                     maxDistance: Self.nearestDistance) else { return }

@@ -1,9 +1,18 @@
 /// Depthwise convolutions (MobileNet, EfficientNet, NASNet's separable convolutions): PyTorch's own kernels, not cuDNN's.
 extension Lowering {
+    /// Whether PyTorch runs the convolution on its own depthwise kernels: a group per channel, one filter each.
+    static func runsNativeDepthwise(_ a: ConvAttributes) -> Bool {
+        a.groups > 1 && a.groups == a.inChannels && a.outChannels == a.inChannels
+    }
+
+    /// Warps in a block of the depthwise weight gradient: one per image, at most eight (256 threads).
+    static func depthwiseWeightGradWarps(batch: Int) -> Int { min(max(batch, 1), 8) }
+
     /// PyTorch's native depthwise kernels (not cuDNN): one thread per output (forward) or input (data gradient)
     /// looping over the window, index-arithmetic bound; the weight gradient takes one block per weight element
-    /// reducing over the batch and map, so few channels cap its parallelism (its time: `depthwiseWeightGradUs`). Operation counts per window
-    /// element (40 forward, 70 data gradient) fit the depthwise sweep in Assets/calibration/round2/sweeps.jsonl.
+    /// reducing over the batch and map, so few channels cap its parallelism (its time: `depthwiseWeightGradUs`).
+    /// Operation counts per window element (40 forward, 70 data gradient) fit the depthwise sweep in
+    /// Assets/calibration/round2/sweeps.jsonl.
     mutating func depthwise(_ a: ConvAttributes, input: TensorShape, output: TensorShape, pass: ConvPass) {
         let kArea = a.kernelH * a.kernelW
         let io = Double(input.elements + output.elements) * e
@@ -13,7 +22,7 @@ extension Lowering {
               smem: 0, flops: Double(input.elements * kArea * 70), bytes: io)
         case .wgrad:
             let weights = a.outChannels * kArea
-            let warps = min(max(input.batch, 1), 8)
+            let warps = Self.depthwiseWeightGradWarps(batch: input.batch)
             let i = k("conv_depthwise2d_grad_weight", .reduction, grid: Dim3(weights), block: Dim3(32 * warps), regs: 32, smem: 4 * warps,
                       flops: Double(output.elements * kArea * 2), bytes: Double(weights) * Double(2 * output.elements / max(a.outChannels, 1)) * e)
             // (its traffic re-reads each input and output-gradient plane k×k times; what it touches is both once)
@@ -33,7 +42,7 @@ extension Lowering {
     /// (`Assets/catalog/depthwise_wgrad_fit.py`: median error 9.8%; held out by layer, 9.4% and 10.9%; the catalog's
     /// nearest neighbours, which priced a miss before, 21%; the block-cost model 56%).
     static func depthwiseWeightGradUs(weights: Int, batch: Int, outputPlane: Int, gpu: GPUSpec) -> Double {
-        let warps = min(batch, 8)
+        let warps = depthwiseWeightGradWarps(batch: batch)
         let iterations = Double((batch + warps - 1) / warps * ((outputPlane + 31) / 32))
         let resident = max(1, min(gpu.maxBlocksPerSM, gpu.maxWarpsPerSM / warps))
         let waves = Double((weights + gpu.smCount * resident - 1) / (gpu.smCount * resident))

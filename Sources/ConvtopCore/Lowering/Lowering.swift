@@ -137,7 +137,7 @@ public struct Lowering {
 
     /// Convolution-shaped work: forward (`fprop`), data gradient (`dgrad`) or weight gradient (`wgrad`).
     mutating func convolution(_ a: ConvAttributes, input: TensorShape, output: TensorShape, pass: ConvPass) {
-        if a.groups > 1 && a.groups == a.inChannels && a.outChannels == a.inChannels {
+        if Self.runsNativeDepthwise(a) {
             depthwise(a, input: input, output: output, pass: pass)
             return
         }
