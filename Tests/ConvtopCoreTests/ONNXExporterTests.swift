@@ -138,6 +138,27 @@ struct ONNXExporterTests {
         #expect(eff.nodes.filter { $0.kind == .binary(.mul) }.count == 16)
     }
 
+    @Test func normalizeRunsAsPyTorchsThreeKernels() throws {
+        // Swin-V2 normalises its queries and keys with F.normalize, which every exporter writes as
+        // ReduceL2·Clip·Expand·Div. PyTorch runs it as three kernels, not as a fused norm (H200 profile of Swin-V2-T at
+        // batch 32, Assets/onnx/measured/kernels.jsonl.gz): reduce_kernel<512> over 18,816 blocks in 87 µs, a clamp of
+        // the norms, and the division as the strided loop (37,632 blocks of 256 elements, 35.7 µs).
+        let gpu = try GPUCatalog.load("h200")
+        let g = try ONNXImporter.load(path: Self.path("swin_v2_t__ts17.onnx.gz"), batch: 32)
+        #expect(g.nodes.filter { $0.kind == .reduce(.l2) }.count == 24)
+        #expect(g.nodes.filter { if case .layerNorm = $0.kind { return true } else { return false } }.count == 29)
+        let kg = Lowering.lower(g, gpu: gpu, precision: .fp32)
+        let norm = try #require(g.nodes.first { $0.kind == .reduce(.l2) && $0.shape.elements == 32 * 64 * 3 * 49 })
+        let reduce = kg.opKernels[norm.id].map { kg.kernels[$0] }
+        #expect(reduce.map(\.name) == ["reduce_kernel"] && reduce[0].blocks == 18_816)
+        let timing = TimingModel(gpu: gpu)
+        #expect(abs(timing.standaloneDuration(reduce[0]) / 86.9 - 1) < 0.15, "\(timing.standaloneDuration(reduce[0])) µs")
+        let division = try #require(g.nodes.first { $0.kind == .binary(.div) && $0.shape.elements == 32 * 64 * 3 * 49 * 32 })
+        let div = kg.opKernels[division.id].map { kg.kernels[$0] }
+        #expect(div.count == 1 && div[0].blocks == 37_632)
+        #expect(abs(timing.standaloneDuration(div[0]) / 35.7 - 1) < 0.15, "\(timing.standaloneDuration(div[0])) µs")
+    }
+
     @Test func exportedAttentionReadsItsHeadsInPlace() throws {
         // TorchScript writes ViT's attention as transposes into heads, Q and K each scaled by √(1/√64), Q·Kᵀ, softmax
         // and ·V. PyTorch runs one fused kernel that reads Q, K and V strided and scales itself: per layer the fused op

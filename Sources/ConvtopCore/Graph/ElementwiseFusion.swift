@@ -5,9 +5,12 @@
 ///
 /// A region qualifies when every member's computed inputs are the region's source or other members, and only one
 /// member is used outside the region. Squeeze-excitation's `x · sigmoid(s)` has two sources and stays as it is.
+/// An L2 norm starts no region: `F.normalize` (ReduceL2·Clip·Expand·Div) is not one kernel in PyTorch but three,
+/// a `reduce_kernel`, a clamp of the norms and a broadcast division, as Swin-V2's profiles show.
 public enum ElementwiseFusion {
     static func fusable(_ k: OpKind) -> Bool {
         switch k {
+        case .reduce(.l2): return false   // F.normalize: PyTorch's three kernels
         case .unary, .binary, .reduce: return true
         default: return false
         }

@@ -16,6 +16,15 @@ extension Lowering {
     /// among resident blocks.
     static let layerNormBlockLatencyUs = 2.7
 
+    /// Each 512-thread block of PyTorch's `reduce_kernel` (16 outputs of a few dozen values each: F.normalize's norm,
+    /// a mean over a small map) lives about this long: its load-shuffle-store chain is latency, not bandwidth. The H200
+    /// profiles of the ONNX corpus (Assets/onnx/measured/kernels.jsonl.gz) show 2.3-2.6 µs per wave of four blocks per
+    /// SM from 3,000 blocks up (Swin-V2-T's query and key norms at batch 32: 18,816 blocks in 87 µs, 0.44 TB/s).
+    /// Set so that the 8 Swin-V2-T shapes the model prices come out at their measured times (simulated/measured
+    /// 0.89-1.20; at 2.0 µs 0.76-1.01), printed by Assets/onnx/reduce_times.py. Until session 16 these blocks took the
+    /// element-wise class's 0.07 µs, and Swin-V2-T's 24 norms ran 18 µs where the profile shows 87.
+    static let reduceBlockLatencyUs = 2.4
+
     mutating func emitTensorOp(_ node: Node, graph: Graph) {
         let out = node.shape
         let inShape = node.inputs.first.map { graph.nodes[$0].shape } ?? out
@@ -23,12 +32,24 @@ extension Lowering {
         case .unary(let u):
             elementwise("vectorized_elementwise_\(u.name)", elements: out.elements, tensors: 2, flopsPerElement: u.flopsPerElement)
         case .binary(let b):
-            let reads = node.inputs.reduce(0) { $0 + graph.nodes[$1].shape.elements }
-            let broadcast = node.inputs.contains { graph.nodes[$0].shape != out }
-            k("elementwise_\(b.rawValue)", .elementwise, grid: Dim3((out.elements + (broadcast ? 511 : 1023)) / (broadcast ? 512 : 1024)),
-              block: Dim3(128), regs: 28, smem: 0, flops: Double(out.elements), bytes: Double(out.elements + reads) * e)
+            // An operand's elements in memory: a view that expands a smaller tensor (ONNX's Expand) reads that tensor.
+            let stored = { (i: Int) -> Int in
+                let x = graph.nodes[i]
+                guard x.kind == .view, let source = x.inputs.first else { return x.shape.elements }
+                return min(x.shape.elements, graph.nodes[source].shape.elements)
+            }
+            let reads = node.inputs.reduce(0) { $0 + stored($1) }
+            let broadcast = node.inputs.contains { graph.nodes[$0].shape != out || stored($0) < out.elements }
+            // PyTorch vectorises only contiguous operands: a broadcast runs the strided loop (`elementwise_kernel<128,
+            // 2>`, 256 elements a block), as the profiles show for squeeze-excitation's scaling and F.normalize's
+            // division (2.0-2.7 TB/s, Assets/onnx/measured/kernels.jsonl.gz; the vectorised kernels reach 4.2).
+            let perBlock = broadcast ? 256 : 1024
+            let i = k("elementwise_\(b.rawValue)", .elementwise, grid: Dim3((out.elements + perBlock - 1) / perBlock),
+                      block: Dim3(128), regs: 28, smem: 0, flops: Double(out.elements), bytes: Double(out.elements + reads) * e)
+            if broadcast { atStridedLoopRate(i) }
         case .reduce:
-            reduction("reduce_kernel", input: inShape.elements, output: out.elements)
+            let i = reduction("reduce_kernel", input: inShape.elements, output: out.elements)
+            kernels[i].blockLatencyUs = Self.reduceBlockLatencyUs
         case .layerNorm(let n):
             let rows = out.elements / max(n, 1)
             let i = k("vectorized_layer_norm_kernel", .reduction, grid: Dim3(rows), block: Dim3(32, 4), regs: 39, smem: 24,
@@ -110,11 +131,12 @@ extension Lowering {
     }
 
     /// PyTorch's `reduce_kernel`: 16 outputs per 512-thread block when many outputs are reduced; a single output is
-    /// split over up to four blocks per SM.
-    mutating func reduction(_ name: String, input: Int, output: Int) {
+    /// split over up to four blocks per SM. Returns the kernel's index.
+    @discardableResult
+    mutating func reduction(_ name: String, input: Int, output: Int) -> Int {
         let grid = output >= 16 ? (output + 15) / 16 : max(1, min(input / 16384, gpu.smCount * 4))
-        k(name, .reduction, grid: Dim3(grid), block: Dim3(32, 16), regs: 32, smem: 16, flops: Double(input),
-          bytes: Double(input + output) * e)
+        return k(name, .reduction, grid: Dim3(grid), block: Dim3(32, 16), regs: 32, smem: 16, flops: Double(input),
+                 bytes: Double(input + output) * e)
     }
 
     /// `elementwise_kernel<128, 2>`, the copy of a non-contiguous tensor: 256 elements per 128-thread block.

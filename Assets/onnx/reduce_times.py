@@ -1,0 +1,41 @@
+"""Reduction kernels (`reduce_kernel`, 512-thread blocks): measured on the H200 against convtop's simulation.
+
+PyTorch reduces a tensor's inner dimensions (F.normalize's norm, a mean over the spatial dimensions for global
+average pooling or squeeze-excitation) with `reduce_kernel<512, 1>`: 16 outputs to a block of 32 x 16 threads, four
+blocks to an SM. With a few dozen values per output, a block's load-shuffle-store chain is latency, not bandwidth: the
+profiles of the ONNX corpus (Assets/onnx/measured/kernels.jsonl.gz) show 2.3-2.6 us per wave of 528 blocks from
+3,000 blocks up. The fixed time per block in Sources/ConvtopCore/Lowering/TensorOpLowering.swift
+(`reduceBlockLatencyUs`) is set so that the median of simulated over measured time is near 1. Run from the
+repository root after `swift build -c release`:
+    python3 Assets/onnx/reduce_times.py
+It prints, per network, batch and grid, the median measured and simulated kernel time and their ratio.
+"""
+import collections, gzip, json, os, statistics, subprocess, tempfile
+
+BIN = ".build/release/convtop"
+NETS = ["swin_v2_t", "resnet50", "efficientnet_b0", "efficientnet_v2_s", "mobilenet_v3_large", "densenet121", "googlenet",
+        "shufflenet_v2_x1_0", "mnasnet1_0", "regnet_y_400mf", "inception_v3", "maxvit_t", "mobilenet_v2", "squeezenet1_1"]
+measured = collections.defaultdict(list)
+for line in gzip.open("Assets/onnx/measured/kernels.jsonl.gz", "rt"):
+    r = json.loads(line)
+    if "reduce_kernel<512" in r["name"] and r["case"].startswith("inf_") and r["block"][0] * r["block"][1] == 512:
+        measured[(r["case"], r["grid"][0])].append(r["dur"])
+ratios = []
+for net in NETS:
+    for batch in [1, 32]:
+        path = os.path.join(tempfile.mkdtemp(), "t.json")
+        subprocess.run([BIN, "trace", f"Assets/onnx/exported/{net}__ts17.onnx.gz", "--gpu", "h200", "--batch", str(batch),
+                        "--policy", "serial", "--output", path], check=True, capture_output=True)
+        simulated = collections.defaultdict(list)
+        for e in json.load(open(path))["traceEvents"]:
+            if e.get("cat") == "kernel" and e["args"]["kernel"].startswith("reduce_kernel"):
+                simulated[int(e["args"]["grid"])].append((e["dur"], e["args"].get("timing")))
+        for grid, durs in sorted(simulated.items()):
+            m = measured.get((f"inf_{net}_b{batch}", grid))
+            if not m:
+                continue
+            meas, sim = statistics.median(m), statistics.median(d for d, _ in durs)
+            ratios.append(sim / meas)
+            print(f"{net:18s} b{batch:<3d} grid {grid:6d}  measured {meas:7.2f} us  simulated {sim:7.2f} us  ratio {sim / meas:.2f}"
+                  f"  ({durs[0][1]})")
+print(f"simulated / measured: median {statistics.median(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f}) over {len(ratios)} shapes")
