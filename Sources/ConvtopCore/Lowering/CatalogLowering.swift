@@ -14,6 +14,9 @@ struct CatalogLowering {
     let timing: TimingModel
     /// The GPU the catalog was measured on, when it is not `gpu`.
     let measuredOn: GPUSpec?
+    /// Set where the network's weights are cold in the L2 (`ColdWeights.weightsCold`): the catalog's GPU's table of
+    /// what linear layers take then.
+    var cold: ColdWeights?
     /// Neighbours farther than this (per feature of the distance, `KernelCatalog.nearEstimateUs`) leave the model's
     /// time alone.
     static let nearestDistance = 1.5
@@ -40,11 +43,15 @@ struct CatalogLowering {
         let modelled = Array(l.kernels[start...])
         let flops = modelled.reduce(0) { $0 + $1.flops }, bytes = modelled.reduce(0) { $0 + $1.bytes }
         let ratio = transferRatio(node, graph: graph, modelled: modelled, dropping: keep)
+        let extra = coldExtraUs(sig)
         if let entry = catalog.entry(sig.key) {
             l.kernels.removeSubrange(start...)
             let gemmUs = entry.kernels.filter { $0.kernelClass.isMatrixProduct }.reduce(0) { $0 + $1.durationUs }
             let allUs = max(entry.totalUs, 1e-9)
-            for m in entry.kernels {
+            // (the cold weights' extra time goes to the op's longest matrix product, which streams them)
+            let streaming = entry.kernels.indices.filter { entry.kernels[$0].kernelClass.isMatrixProduct }
+                .max { entry.kernels[$0].durationUs < entry.kernels[$1].durationUs }
+            for (j, m) in entry.kernels.enumerated() {
                 let cls = m.kernelClass
                 let flopShare = gemmUs > 0 ? (cls.isMatrixProduct ? m.durationUs / gemmUs : 0) : m.durationUs / allUs
                 var k = Kernel(id: 0, op: 0, name: m.name, kernelClass: cls, grid: m.grid, block: m.block,
@@ -55,7 +62,7 @@ struct CatalogLowering {
                 if modelled.allSatisfy({ $0.touchedBytes != nil }) {
                     k.touchedBytes = modelled.reduce(0) { $0 + ($1.touchedBytes ?? 0) } * m.durationUs / allUs
                 }
-                k.timeScale = timing.timeScale(k, toUs: m.durationUs * ratio)
+                k.timeScale = timing.timeScale(k, toUs: (m.durationUs + (j == streaming ? extra : 0)) * ratio)
                 k.origin = .catalog
                 l.kernels.append(k)
             }
@@ -70,12 +77,20 @@ struct CatalogLowering {
         // (the estimate is on the measured GPU; `ratio` carries it over)
         let modelledUs = modelled.reduce(0) { $0 + timing.standaloneDuration($1) }
         let latency = gpu.kernelLatencyUs * Double(modelled.count)
-        let s = max(estimate * ratio - latency, TimingModel.minimumGroupUs) / max(modelledUs - latency, TimingModel.minimumGroupUs)
+        let s = max((estimate + extra) * ratio - latency, TimingModel.minimumGroupUs) / max(modelledUs - latency, TimingModel.minimumGroupUs)
         // (a factor on each kernel's own scale: some modelled kernels carry one already, e.g. cuDNN's slow transposes)
         for i in start..<l.kernels.count {
             l.kernels[i].timeScale *= min(max(s, 0.1), 10)
             l.kernels[i].origin = .near
         }
+    }
+
+    /// The extra µs of a forward linear layer whose weights come from DRAM (0 where they stay in the L2, for other
+    /// ops, and for half precision, whose tensor-core kernels the table did not measure).
+    func coldExtraUs(_ sig: OpSignature) -> Double {
+        guard let cold, sig.family == .linear, sig.pass == .forward, precision == .tf32 || precision == .fp32,
+              let x = sig.value("x"), x.count == 2, let out = sig.value("out")?.first else { return 0 }
+        return max(0, cold.extraUs(rows: x[0], inputs: x[1], outputs: out))
     }
 
     /// Trailing kernels of the op that its catalog entry does not hold: a transposed convolution's bias (added by a

@@ -19,7 +19,10 @@ public struct Lowering {
     /// neighbours (`CatalogLowering`).
     public static func lower(_ graph: Graph, gpu: GPUSpec, precision: Precision = .tf32, catalog: CatalogSource = .none) -> KernelGraph {
         var l = Lowering(gpu: gpu, precision: precision)
-        let measured = CatalogLowering(source: catalog, gpu: gpu, precision: precision)
+        var measured = CatalogLowering(source: catalog, gpu: gpu, precision: precision)
+        if ColdWeights.weightsCold(graph, gpu: gpu, precision: precision) {
+            measured?.cold = catalog.catalog.flatMap(ColdWeights.forCatalog)
+        }
         var opKernels = Array(repeating: [Int](), count: graph.nodes.count)
         // Last kernels an op's consumers must wait for (views pass their producers' through).
         var frontier = Array(repeating: [Int](), count: graph.nodes.count)

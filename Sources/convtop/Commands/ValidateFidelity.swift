@@ -161,6 +161,9 @@ extension FidelityOutput {
                    check.rows.map { [$0.pass.rawValue, String($0.count), pct1($0.medianError), pct1($0.p90Error), pct1($0.worstError),
                                      String(format: "%+.1f%%", $0.medianSigned * 100)] })
         Swift.print("Linear-token summary: single-op error median \(pct1(check.medianError)), worst \(pct1(check.worstError)) over \(check.count) ops")
+        guard let cold = try ColdWeightsCheck.run(catalog: catalog) else { return }
+        Swift.print("\nCold weights (Assets/catalog/\(catalog.gpuName)/linear_cold, measure_cold_linear.py: forward linear layers timed with their weights flushed from the L2, as in a network whose weights exceed it, and warm, as the catalog times them; held out: the \(cold.count) layers of the token set up to 2,048 rows, predicted as warm time plus the extra of the sweep's 3 nearest shapes)")
+        Swift.print("Cold-weight summary: cold time error median \(pct1(cold.medianError)), worst \(pct1(cold.worstError)) over \(cold.count) ops (the warm time alone: median \(pct1(cold.warmMedianError)), worst \(pct1(cold.warmWorstError)))")
     }
 
     static func pct1(_ v: Double) -> String { String(format: "%.1f%%", v * 100) }
