@@ -80,6 +80,11 @@ struct ONNXGraphBuild {
     var notes: [String] = []
     /// Shapes of every computed value at the exported batch (set when building a static export at another batch).
     var reference: [String: [Int]] = [:]
+    /// Tensors whose memory is not in their logical order (transposed views and what element-wise ops and
+    /// channels-last layers made of them): the logical axes in memory order, outermost first (`MemoryLayout`).
+    var layouts: [Int: [Int]] = [:]
+    /// The contiguous copy made of such a tensor for a consumer that needed one.
+    var materialized: [Int: Int] = [:]
 
     init(model m: ONNXModel, name: String, file: String, batch userBatch: Int?) throws {
         self.file = file
@@ -205,6 +210,10 @@ struct ONNXGraphBuild {
         let params = parameters ?? claim(n.inputs.indices.compactMap { constant(n, $0) })
         let id = b.add(kind, inputs: inputs, shape: TensorShape(dims), name: label(n), macs: macs, parameters: params)
         mapping[n.opType, default: [:]][kind.name, default: 0] += 1
+        if let x = inputs.first(where: { layouts[$0] != nil }), let order = layouts[x],
+           MemoryLayout.keeps(kind, order: order, input: b.shape(x).dims, output: dims) {
+            layouts[id] = order
+        }
         return .tensor(id)
     }
 

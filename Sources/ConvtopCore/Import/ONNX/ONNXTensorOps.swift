@@ -23,10 +23,18 @@ extension ONNXGraphBuild {
         throw fail(n, "not supported on computed tensors")
     }
 
-    /// Input `i` of `n`, which must be a tensor computed on the GPU (not a constant).
-    func tensorInput(_ n: ONNXModel.Node, _ i: Int) throws -> Int {
+    /// Input `i` of `n`, which must be a tensor computed on the GPU (not a constant). A transposed view that `n`
+    /// cannot read in place is copied to contiguous memory first, as PyTorch's `.contiguous()` does (`MemoryLayout`).
+    mutating func tensorInput(_ n: ONNXModel.Node, _ i: Int) throws -> Int {
         guard case .tensor(let id)? = input(n, i) else { throw fail(n, "input \(i) must be a computed tensor") }
-        return id
+        guard let order = layouts[id], !MemoryLayout.reads(order, op: n.opType) else { return id }
+        if let copy = materialized[id] { return copy }
+        let copy = b.add(.copy(.transpose), inputs: [id], shape: b.shape(id), name: b.nodes[id].name)
+        materialized[id] = copy
+        mapping["Transpose", default: [:]]["transpose", default: 0] += 1
+        mapping["Transpose", default: [:]]["view", default: 0] -= 1
+        if mapping["Transpose"]?["view"] == 0 { mapping["Transpose"]?["view"] = nil }
+        return copy
     }
 
     /// Layers: convolutions, normalisations, pooling, reductions, matrix products, concat, resize, softmax.
@@ -131,12 +139,22 @@ extension ONNXGraphBuild {
             }
             return [try view(n, x, out)]
         case "Transpose":
+            // PyTorch's permute is a view. One that leaves memory contiguous, or channels-last, stays one (its
+            // consumers copy if they must, `tensorInput`); any other is copied here, where its consumer would.
             let x = try tensorInput(n, 0)
             let (out, perm) = try transposeDims(n, b.shape(x).dims)
             // Moving only axes of size 1 changes no memory order: a view.
             let moved = perm.enumerated().filter { $0.offset != $0.element }.map { b.shape(x).dims[$0.element] }
-            if moved.allSatisfy({ $0 == 1 }) { return [try view(n, x, out)] }
-            return [try node(n, .copy(.transpose), inputs: [x], dims: out)]
+            let order = MemoryLayout.transposed(layouts[x] ?? Array(out.indices), perm: perm)
+            if moved.allSatisfy({ $0 == 1 }) || (layouts[x] != nil && MemoryLayout.isContiguous(order, dims: out)) {
+                return [try view(n, x, out)]
+            }
+            guard order == MemoryLayout.channelsLast else { return [try node(n, .copy(.transpose), inputs: [x], dims: out)] }
+            try within(n, out)
+            folded(n, "view")
+            let id = b.add(.view, inputs: [x], shape: TensorShape(out), name: label(n))
+            layouts[id] = order
+            return [.tensor(id)]
         case "Slice":
             let x = try tensorInput(n, 0)
             let (out, touched) = try sliceDims(n, b.shape(x).dims)
