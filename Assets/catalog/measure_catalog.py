@@ -57,6 +57,8 @@ def rand(shape, grad=False):
 def conv_op(p, pas):
     n, c, h, w = p["x"]; cout = p["cout"][0]; kh, kw = p["k"]; g = p["g"][0]
     x = rand(p["x"], pas == "dgrad")
+    if p.get("cl", [0])[0]:  # channels-last input (convtop's `cl=1`): PyTorch picks other kernels
+        x = x.detach().contiguous(memory_format=torch.channels_last).requires_grad_(pas == "dgrad")
     wt = rand([cout, c // g, kh, kw], pas == "wgrad")
     b = rand([cout], pas == "wgrad") if p["bias"][0] else None
     args = dict(stride=tuple(p["s"]), padding=tuple(p["p"]), dilation=tuple(p["d"]), groups=g)

@@ -89,6 +89,25 @@ struct ONNXExporterTests {
         #expect(g.importReport!.mapping.contains { $0.onnxOp == "Transpose" && $0.became == "transpose×3, view×43" })
     }
 
+    /// Held out: ConvNeXt-T's depthwise 7×7 convolutions read channels-last input, so PyTorch runs cuDNN's
+    /// `conv2d_c1_k1_nhwc`, not its NCHW depthwise kernel (H200 profile at batch 32, Assets/onnx/measured: 51.9, 96.8 and
+    /// 182.4 µs on 192×28², 384×14² and 96×56²; the NCHW kernel's catalog time for the last is 318). The catalog's
+    /// channels-last sweep (`h200/dwcl/`) leaves ConvNeXt-T's own shapes out.
+    @Test func channelsLastDepthwiseConvolutionsTakeTheNHWCKernel() throws {
+        let gpu = try GPUCatalog.load("h200")
+        let g = try ONNXImporter.load(path: Self.path("convnext_tiny__ts17.onnx.gz"), batch: 32)
+        // (the 18 depthwise convolutions and the three downsampling ones, which read the blocks' channels-last output)
+        #expect(g.nodes.filter(\.channelsLast).count == 21)
+        let kg = Lowering.lower(g, gpu: gpu, catalog: CatalogSource.forGPU(gpu))
+        let dw = kg.kernels.filter { $0.name == "conv2d_c1_k1_nhwc" }
+        #expect(dw.count == 18)
+        let timing = TimingModel(gpu: gpu)
+        for (grid, measured) in [(2352, 51.9), (4704, 96.8), (9408, 182.4)] {
+            let k = try #require(dw.first { $0.blocks == grid })
+            #expect(abs(timing.standaloneDuration(k) / measured - 1) < 0.15, "\(grid) blocks: \(timing.standaloneDuration(k)) µs")
+        }
+    }
+
     @Test func symbolicBatchIsOneUnlessGiven() throws {
         let p = Self.path("resnet50__ts13dyn.onnx.gz")
         let one = try ONNXImporter.load(path: p)

@@ -14,6 +14,9 @@ import Testing
         #expect(try LinearSweepTests.manifest("linear_check") == check.jsonLines())
         #expect(try LinearSweepTests.manifest("patchify") == patchify.jsonLines())
         #expect(try LinearSweepTests.manifest("expansion") == expansion.jsonLines())
+        let dwcl = written { $0.addChannelsLastDepthwiseSweep(gpu: gpu) }
+        #expect(try LinearSweepTests.manifest("dwcl") == dwcl.jsonLines() && dwcl.items.count == 960)
+        #expect(!dwcl.items.contains { $0.signature.key.hasPrefix("conv.forward|x=32,96,56,56|cout=96|k=7,7|s=1,1|") })
         let counts: [Int] = [linear.items.count, check.items.count, patchify.items.count, expansion.items.count]
         #expect(counts == [6159, 967, 1918, 405])
         // the linear sweep's rows: four to an octave, none of them a check row (batch × 50, 197 or 577)
@@ -27,6 +30,7 @@ import Testing
         all.addSweeps(gpu: gpu)
         let keys = Set(all.items.map(\.signature.key))
         #expect(keys.contains("linear.forward|x=861,3072|out=768|bias=1"))
+        #expect(keys.contains("conv.forward|x=32,128,56,56|cout=128|k=7,7|s=1,1|p=3,3|d=1,1|g=128|bias=1|cl=1"))
         #expect(keys.contains("conv.forward|x=16,3,224,224|cout=512|k=32,32|s=32,32|p=0,0|d=1,1|g=1|bias=1"))
         #expect(!keys.contains("linear.forward|x=800,3072|out=768|bias=1"))
         #expect(!keys.contains("conv.forward|x=8,16,160,160|cout=96|k=1,1|s=1,1|p=0,0|d=1,1|g=1|bias=0"))

@@ -7,7 +7,7 @@ extension CatalogManifest {
     public mutating func addSweeps(gpu: GPUSpec) {
         addSweep(gpu: gpu); addChainGrid(gpu: gpu); addGroupedSweep(gpu: gpu)
         addNarrowSweep(gpu: gpu); addUpsamplingSweep(gpu: gpu); addLargePlaneSweep(gpu: gpu)
-        addLinearSweep(gpu: gpu); addPatchifySweep(gpu: gpu)
+        addLinearSweep(gpu: gpu); addPatchifySweep(gpu: gpu); addChannelsLastDepthwiseSweep(gpu: gpu)
     }
 
     /// A generic sweep: convolutions (three passes) over batch 1–64, 32–768 channels, 7–56 maps, 1×1 and 3×3;
@@ -157,6 +157,29 @@ extension CatalogManifest {
                 for cout in [64, 96, 128, 192, 256, 384, 512, 1024, 1280] {
                     for hw in [224, 384] {
                         addPoint([n, 3, hw, hw], gpu: gpu) { $0.conv($1, cout, k: (k, k), s: (k, k), bias: true, name: "patch") }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Depthwise convolutions on channels-last input (ConvNeXt's blocks: PyTorch hands them to cuDNN's NHWC kernel),
+    /// forward with a bias: 3×3, 5×5 and 7×7 windows at stride 1 and 2, 32–1,536 channels, 7–112 maps, batch 1, 8
+    /// and 32 (up to 2²⁸ elements). ConvNeXt-T's own four (7×7 at stride 1 on 96×56², 192×28², 384×14², 768×7²) are
+    /// left out, so that its in-network times are a held-out check.
+    public mutating func addChannelsLastDepthwiseSweep(gpu: GPUSpec) {
+        let convNeXtT: Set<[Int]> = [[96, 56], [192, 28], [384, 14], [768, 7]]
+        for n in [1, 8, 32] {
+            for c in [32, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536] {
+                for hw in [7, 14, 28, 56, 112] where n * c * hw * hw <= 1 << 28 {
+                    for k in [3, 5, 7] {
+                        for s in [1, 2] where !(k == 7 && s == 1 && convNeXtT.contains([c, hw])) {
+                            var b = GraphBuilder(name: "sweep")
+                            let x = b.input([n, c, hw, hw], name: "x")
+                            let y = b.conv(x, c, k: (k, k), s: (s, s), p: (k / 2, k / 2), groups: c, bias: true, name: "dwcl")
+                            b.setChannelsLast(y)
+                            add(b.build(), source: "sweep", gpu: gpu)
+                        }
                     }
                 }
             }

@@ -39,7 +39,7 @@ public struct OpSignature: Sendable, Hashable {
     /// and kind; for adaptive pooling whether it pools to one value (PyTorch's mean reduction) or to a grid (its
     /// adaptive pooling kernel); for activations and batch norm their variant; else nothing beyond the family.
     public var shapeClass: String {
-        let keep = params.filter { ["k", "s", "max", "six", "train"].contains($0.name) }
+        let keep = params.filter { ["k", "s", "max", "six", "train", "cl"].contains($0.name) }
             .map { "\($0.name)=" + $0.value.map(String.init).joined(separator: ",") }
         var variant = ""
         if let g = value("g")?.first {
@@ -124,7 +124,11 @@ public struct OpSignature: Sendable, Hashable {
         let forwardInput = forward.flatMap { f in f.inputs.first.map { nodes[$0].shape } }
         let training = graph.mode == .training ? 1 : 0
         switch node.kind {
-        case .conv(let a): return conv(a, x: input(), pass: .forward)
+        case .conv(let a):
+            // (a depthwise convolution on channels-last input runs cuDNN's NHWC kernel: its own entries, `cl=1`, and
+            // neighbours; a dense one keeps the NCHW entries, whose kernels cuDNN shares between the two layouts)
+            let cl = node.channelsLast && Lowering.runsNativeDepthwise(a)
+            return conv(a, x: input(), pass: .forward).map { cl ? OpSignature($0.family, $0.pass, $0.params.map { ($0.name, $0.value) } + [("cl", [1])]) : $0 }
         case .convDataGrad(let a): return forwardInput.flatMap { conv(a, x: $0, pass: .dgrad) }
         case .convWeightGrad(let a): return forwardInput.flatMap { conv(a, x: $0, pass: .wgrad) }
         // PyTorch runs a transposed convolution as the convolution that maps its output shape back to its input:

@@ -16,6 +16,9 @@ public struct Node: Sendable, Hashable {
     public var parameterTensors: [Int]
     /// Multiply–accumulates of this op (convolutions and linear layers; 0 elsewhere).
     public var macs: Int
+    /// A convolution reading and writing channels-last memory (N, H, W, C), as PyTorch runs one whose input is
+    /// channels-last (ONNX imports follow memory order, `MemoryLayout`); its kernels differ from the NCHW ones.
+    public var channelsLast = false
 
     public var parameters: Int { parameterTensors.reduce(0, +) }
 }

@@ -129,6 +129,9 @@ public struct GraphBuilder {
     }
 
     /// Sets the kind of an existing node (an importer folding a following op into it).
+    /// Marks a convolution as reading and writing channels-last memory (`Node.channelsLast`).
+    public mutating func setChannelsLast(_ id: Int) { nodes[id].channelsLast = true }
+
     public mutating func setKind(_ id: Int, _ kind: OpKind, parameters: [Int]) {
         nodes[id].kind = kind
         nodes[id].parameterTensors = parameters

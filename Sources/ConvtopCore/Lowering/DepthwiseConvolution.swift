@@ -35,6 +35,22 @@ extension Lowering {
         }
     }
 
+    /// A depthwise convolution on channels-last input, as PyTorch hands it to cuDNN: `conv2d_c1_k1_nhwc`, 256 threads
+    /// of 4 outputs each (the H200 profiles of ConvNeXt-T, Assets/onnx/measured/kernels.jsonl.gz: 294 blocks for
+    /// 96×56×56 outputs), then the bias added by PyTorch's strided loop (a broadcast over channels-last memory). Its time
+    /// comes from the catalog's channels-last sweep (`CatalogManifest.addChannelsLastDepthwiseSweep`); the model alone
+    /// prices it as the NCHW kernel's arithmetic.
+    mutating func depthwiseChannelsLast(_ a: ConvAttributes, input: TensorShape, output: TensorShape) {
+        let kArea = a.kernelH * a.kernelW
+        k("conv2d_c1_k1_nhwc", .elementwise, grid: Dim3((output.elements + 1023) / 1024), block: Dim3(256), regs: 128, smem: 0,
+          flops: Double(output.elements * kArea * 40), bytes: Double(input.elements + output.elements) * e + Double(a.parameterTensors[0]) * e)
+        if a.bias {
+            let i = k("elementwise_add_bias", .elementwise, grid: Dim3((output.elements + 255) / 256), block: Dim3(128), regs: 28, smem: 0,
+                      flops: Double(output.elements), bytes: Double(2 * output.elements) * e)
+            atStridedLoopRate(i)
+        }
+    }
+
     /// PyTorch's depthwise weight gradient (`conv_depthwise2d_grad_weight_kernel`) alone, in µs: a block per weight
     /// element of min(32·N, 256) threads, a warp per image (warps loop over images beyond the eighth) striding over the
     /// output plane 32 positions at a time, then a block reduction. Fitted to the H200 catalog's 534 launches of it as

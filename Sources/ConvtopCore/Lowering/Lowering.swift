@@ -255,6 +255,8 @@ public struct Lowering {
         let out = node.shape
         let inShape = node.inputs.first.map { graph.nodes[$0].shape } ?? node.shape
         switch node.kind {
+        case .conv(let a) where node.channelsLast && Self.runsNativeDepthwise(a):
+            depthwiseChannelsLast(a, input: inShape, output: out)
         case .conv(let a):
             convolution(a, input: inShape, output: out, pass: .fprop)
             if a.bias { elementwise("add_bias", elements: out.elements, tensors: 2) }

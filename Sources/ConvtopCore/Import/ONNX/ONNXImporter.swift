@@ -213,6 +213,7 @@ struct ONNXGraphBuild {
         if let x = inputs.first(where: { layouts[$0] != nil }), let order = layouts[x],
            MemoryLayout.keeps(kind, order: order, input: b.shape(x).dims, output: dims) {
             layouts[id] = order
+            if case .conv = kind { b.setChannelsLast(id) }
         }
         return .tensor(id)
     }
