@@ -111,6 +111,33 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
                               maxDistance: maxDistance, k: k)
     }
 
+    /// The measured op nearest to one the catalog lacks, by `nearEstimateUs`'s distance (nil with none within it).
+    public func nearestEntry(_ sig: OpSignature, flops: Double, bytes: Double, maxDistance: Double = 1.5) -> CatalogEntry? {
+        let f = sig.logShape
+        return nearest(family: sig.family, pass: sig.pass, shapeClass: sig.shapeClass, flops: flops, bytes: bytes, logChannels: f.channels,
+                       logPositions: f.positions, excludingLayer: nil, maxDistance: maxDistance, k: 1).first?.e
+    }
+
+    /// The `k` nearest measured ops of the family and pass (same shape class), nearest first.
+    private func nearest(family: OpFamily, pass: OpPass, shapeClass: String, flops: Double, bytes: Double, logChannels: Double,
+                         logPositions: Double, excludingLayer: String?, maxDistance: Double, k: Int) -> [(d: Double, e: CatalogEntry)] {
+        let pool = self.pool("\(family.rawValue).\(pass.rawValue)|\(shapeClass)")
+        let lf = log(max(flops, 1)), lb = log(max(bytes, 1))
+        let w = Self.shapeWeight(family)
+        let limit = maxDistance * (1 + 2 * w)
+        var best: [(d: Double, e: CatalogEntry)] = []
+        for e in pool where e.layerKey != excludingLayer {
+            let d = abs(e.logFlops - lf) + abs(e.logBytes - lb) + w * (abs(e.logChannels - logChannels) + abs(e.logPositions - logPositions))
+            guard d <= limit else { continue }
+            if best.count < k || d < best[best.count - 1].d || (d == best[best.count - 1].d && e.key < best[best.count - 1].e.key) {
+                best.append((d, e))
+                best.sort { $0.d != $1.d ? $0.d < $1.d : $0.e.key < $1.e.key }
+                if best.count > k { best.removeLast() }
+            }
+        }
+        return best
+    }
+
     /// The estimate for an op measured elsewhere (a left-out layer, a held-out check), from its entry's signature and work.
     func nearEstimateUs(like e: CatalogEntry, gpu: GPUSpec, excludingLayer: String? = nil, maxDistance: Double = 1.5) -> Double? {
         nearEstimateUs(family: e.family, pass: e.pass, shapeClass: e.shapeClass, flops: e.flops, bytes: e.bytes,
@@ -127,20 +154,8 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
     public func nearEstimateUs(family: OpFamily, pass: OpPass, shapeClass: String, flops: Double, bytes: Double,
                                logChannels: Double, logPositions: Double, gpu: GPUSpec, excludingLayer: String? = nil,
                                maxDistance: Double = 1.5, k: Int = 6) -> Double? {
-        let pool = self.pool("\(family.rawValue).\(pass.rawValue)|\(shapeClass)")
-        let lf = log(max(flops, 1)), lb = log(max(bytes, 1))
-        let w = Self.shapeWeight(family)
-        let limit = maxDistance * (1 + 2 * w)
-        var best: [(d: Double, e: CatalogEntry)] = []
-        for e in pool where e.layerKey != excludingLayer {
-            let d = abs(e.logFlops - lf) + abs(e.logBytes - lb) + w * (abs(e.logChannels - logChannels) + abs(e.logPositions - logPositions))
-            guard d <= limit else { continue }
-            if best.count < k || d < best[best.count - 1].d || (d == best[best.count - 1].d && e.key < best[best.count - 1].e.key) {
-                best.append((d, e))
-                best.sort { $0.d != $1.d ? $0.d < $1.d : $0.e.key < $1.e.key }
-                if best.count > k { best.removeLast() }
-            }
-        }
+        let best = nearest(family: family, pass: pass, shapeClass: shapeClass, flops: flops, bytes: bytes, logChannels: logChannels,
+                           logPositions: logPositions, excludingLayer: excludingLayer, maxDistance: maxDistance, k: k)
         guard !best.isEmpty else { return nil }
         let target = log(Self.roofline(family, flops: flops, bytes: bytes, gpu: gpu))
         var sw = 0.0, sx = 0.0, sy = 0.0

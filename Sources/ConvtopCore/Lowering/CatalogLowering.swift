@@ -77,12 +77,37 @@ struct CatalogLowering {
         // (the estimate is on the measured GPU; `ratio` carries it over)
         let modelledUs = modelled.reduce(0) { $0 + timing.standaloneDuration($1) }
         let latency = gpu.kernelLatencyUs * Double(modelled.count)
-        let s = max((estimate + extra) * ratio - latency, TimingModel.minimumGroupUs) / max(modelledUs - latency, TimingModel.minimumGroupUs)
+        let helpers = splitKHelpers(sig, modelled: modelled, flops: flops, bytes: bytes, estimateUs: estimate, ratio: ratio)
+        let s = max((estimate - helpers.us + extra) * ratio - latency, TimingModel.minimumGroupUs) / max(modelledUs - latency, TimingModel.minimumGroupUs)
         // (a factor on each kernel's own scale: some modelled kernels carry one already, e.g. cuDNN's slow transposes)
         for i in start..<l.kernels.count {
             l.kernels[i].timeScale *= min(max(s, 0.1), 10)
             l.kernels[i].origin = .near
         }
+        l.kernels.insert(contentsOf: helpers.before, at: start)
+        l.kernels.append(contentsOf: helpers.after)
+    }
+
+    /// cuBLAS's split-K products launch helpers beside the product (a memset and a scaling before it, an epilogue or
+    /// a reduction after it): a linear layer the catalog lacks launches those of its nearest measured neighbour, each
+    /// at its measured time (which the estimate already holds: the product takes the rest). Only where the model
+    /// emitted one product kernel and the helpers take under half the estimate.
+    func splitKHelpers(_ sig: OpSignature, modelled: [Kernel], flops: Double, bytes: Double, estimateUs: Double,
+                       ratio: Double) -> (before: [Kernel], after: [Kernel], us: Double) {
+        guard sig.family == .linear, modelled.count == 1, modelled[0].kernelClass.isMatrixProduct,
+              let n = catalog.nearestEntry(sig, flops: flops, bytes: bytes, maxDistance: Self.nearestDistance),
+              let product = n.kernels.firstIndex(where: { $0.kernelClass.isMatrixProduct }) else { return ([], [], 0) }
+        let helpersUs = n.kernels.enumerated().filter { $0.offset != product }.reduce(0) { $0 + $1.element.durationUs }
+        guard helpersUs > 0, helpersUs < estimateUs / 2 else { return ([], [], 0) }
+        func kernel(_ m: CatalogKernel) -> Kernel {
+            var k = Kernel(id: 0, op: 0, name: m.name, kernelClass: m.kernelClass, grid: m.grid, block: m.block,
+                           registersPerThread: m.registersPerThread, sharedMemoryPerBlock: m.sharedMemory, flops: 0,
+                           bytes: bytes * m.durationUs / max(n.totalUs, 1e-9), precision: .fp32, deps: [])
+            k.timeScale = timing.timeScale(k, toUs: m.durationUs * ratio)
+            k.origin = .near
+            return k
+        }
+        return (n.kernels[..<product].map(kernel), n.kernels[(product + 1)...].map(kernel), helpersUs)
     }
 
     /// The extra µs of a forward linear layer whose weights come from DRAM (0 where they stay in the L2, for other
