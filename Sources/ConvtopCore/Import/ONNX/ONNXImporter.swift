@@ -60,7 +60,7 @@ public enum ONNXImporter {
             s.reference = reference
             for n in m.nodes { try s.apply(n) }
         }
-        var g = ElementwiseFusion.apply(AttentionFusion.apply(s.b.build()))
+        var g = ElementwiseFusion.apply(MultiheadFastPath.apply(AttentionFusion.apply(s.b.build())))
         g.importReport = s.report()
         return g
     }
