@@ -14,6 +14,8 @@ import Testing
         #expect(try LinearSweepTests.manifest("linear_check") == check.jsonLines())
         #expect(try LinearSweepTests.manifest("patchify") == patchify.jsonLines())
         #expect(try LinearSweepTests.manifest("expansion") == expansion.jsonLines())
+        let largeWindow = written { $0.addLargeWindowSweep(gpu: gpu) }
+        #expect(try LinearSweepTests.manifest("largewindow") == largeWindow.jsonLines() && largeWindow.items.count == 1824)
         let dwcl = written { $0.addChannelsLastDepthwiseSweep(gpu: gpu) }
         #expect(try LinearSweepTests.manifest("dwcl") == dwcl.jsonLines() && dwcl.items.count == 960)
         #expect(!dwcl.items.contains { $0.signature.key.hasPrefix("conv.forward|x=32,96,56,56|cout=96|k=7,7|s=1,1|") })

@@ -8,6 +8,7 @@ extension CatalogManifest {
         addSweep(gpu: gpu); addChainGrid(gpu: gpu); addGroupedSweep(gpu: gpu)
         addNarrowSweep(gpu: gpu); addUpsamplingSweep(gpu: gpu); addLargePlaneSweep(gpu: gpu)
         addLinearSweep(gpu: gpu); addPatchifySweep(gpu: gpu); addChannelsLastDepthwiseSweep(gpu: gpu)
+        addLargeWindowSweep(gpu: gpu)
     }
 
     /// A generic sweep: convolutions (three passes) over batch 1–64, 32–768 channels, 7–56 maps, 1×1 and 3×3;
@@ -179,6 +180,26 @@ extension CatalogManifest {
                             let y = b.conv(x, c, k: (k, k), s: (s, s), p: (k / 2, k / 2), groups: c, bias: true, name: "dwcl")
                             b.setChannelsLast(y)
                             add(b.build(), source: "sweep", gpu: gpu)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Dense 5×5 and 7×7 convolutions (Inception's and AlexNet's windows, stems, users' own layers), all three passes:
+    /// stride 1 and 2, 24–384 channels in, 48–320 out, 10–80 maps, batch 1, 8 and 32 (up to 2²⁷ elements a tensor).
+    /// The catalog held such windows only at the zoo's shapes, so round 7's new-shape layers of these windows took
+    /// the model alone (forward 5×5 −52% at the median, data and weight gradients −33% to −96%).
+    public mutating func addLargeWindowSweep(gpu: GPUSpec) {
+        for n in [1, 8, 32] {
+            for cin in [24, 64, 160, 384] {
+                for cout in [48, 128, 320] {
+                    for hw in [10, 20, 40, 80] where n * max(cin, cout) * hw * hw <= 1 << 27 {
+                        for k in [5, 7] {
+                            for s in [1, 2] {
+                                addPoint([n, cin, hw, hw], gpu: gpu) { $0.conv($1, cout, k: (k, k), s: (s, s), p: (k / 2, k / 2), name: "lw") }
+                            }
                         }
                     }
                 }

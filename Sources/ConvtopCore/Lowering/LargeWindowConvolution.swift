@@ -8,6 +8,9 @@
 extension Lowering {
     /// Window area from which the rule applies (7×7); 5×5 convolutions went either way in round 7.
     static let largeWindowArea = 49
+    /// The name the rule's tile kernel starts with (a catalog miss that lowered to it keeps the rule's time).
+    static let largeWindowKernelPrefix = "cutlass_tensorop_s1688fprop_"
+
     /// The tile kernel's rate on one SM as a share of its TF32 peak.
     static let largeWindowTensorShare = 0.46
 
@@ -18,7 +21,7 @@ extension Lowering {
         transform("nchwToNhwc_filter", hw: g.kernelArea, c: g.cinPerGroup, n: a.outChannels)
         // Every block computes a whole tile over the whole reduction: the padded work is what it issues.
         let flops = 2 * Double(tiles * tm * tn) * Double(g.k)
-        let i = k("cutlass_tensorop_s1688fprop_\(tm)x\(tn)", .tensorGemm, grid: Dim3(tiles), block: Dim3(128),
+        let i = k(Self.largeWindowKernelPrefix + "\(tm)x\(tn)", .tensorGemm, grid: Dim3(tiles), block: Dim3(128),
                   regs: 242, smem: tm == 256 ? 81920 : 65536, flops: flops, bytes: g.bytes)
         kernels[i].timeScale = max(1, gpu.efficiency.tensorGemm / Self.largeWindowTensorShare)
         transform("nhwcToNchw_out", hw: output.spatial, c: output.channels, n: g.images)

@@ -21,7 +21,7 @@ struct Calibrate: ParsableCommand {
     @Option(help: "Networks whose ops to measure, comma-separated (default: the whole zoo).") var models: String?
     @Option(help: "Batch sizes, comma-separated.") var batches = "1,2,4,8,16,32,64,128,256"
     @Option(help: "Modes, comma-separated: inference, training.") var modes = "inference,training"
-    @Flag(inversion: .prefixedNo, help: "Add the generic shape sweep (convolutions wide, narrow, strided for up-sampling, grouped, depthwise; batch norm, pooling, also on large planes; linear layers at transformer shapes; patchifying stems; depthwise convolutions on channels-last input).") var sweep = true
+    @Flag(inversion: .prefixedNo, help: "Add the generic shape sweep (convolutions wide, narrow, strided for up-sampling, grouped, depthwise; batch norm, pooling, also on large planes; linear layers at transformer shapes; patchifying stems; depthwise convolutions on channels-last input; dense 5×5 and 7×7 convolutions).") var sweep = true
     @Option(help: "Also time these networks whole, serial and multi-stream (batch sizes, comma-separated; empty for none).")
     var networks = "1,32"
     @Option(help: "Stop starting new measurements after this many seconds.") var budget: Double = 3600
