@@ -206,10 +206,15 @@ struct ONNXExporterTests {
         let vit = try ONNXImporter.load(path: Self.path("vit_b_16__ts17.onnx.gz"))
         #expect(vit.nodes.filter { if case .attention = $0.kind { return true } else { return false } }.count == 12)
         #expect(!vit.nodes.contains { $0.kind == .unary(.scale) })
+        let gpu = try GPUCatalog.load("h200")
+        let copies = { (kg: KernelGraph) in kg.kernels.filter { $0.name == "copy_transpose" }.count }
         for file in ["vit_b_16__ts17.onnx.gz", "vit_b_16__dyn.onnx.gz"] {
             let g = try ONNXImporter.load(path: Self.path(file))
-            #expect(g.nodes.filter { $0.kind == .copy(.transpose) }.count == 1, "\(file)")
+            #expect(g.nodes.filter(\.inferenceView).count == 36, "\(file)")
+            #expect(copies(Lowering.lower(g, gpu: gpu)) == 1, "\(file)")
         }
+        // A training step runs the slow path (the fast path is for inference only): its permutes are copies.
+        #expect(copies(Lowering.lower(TrainingGraph.build(from: vit), gpu: gpu)) >= 37)
         // Swin's attention adds a position bias before its softmax: not fused, not the fast path, its copies stay (all
         // 62 of the export's but the last, a channels-last permute before the average pool).
         let swin = try ONNXImporter.load(path: Self.path("swin_t__ts17.onnx.gz"))

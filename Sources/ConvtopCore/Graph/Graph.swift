@@ -19,6 +19,9 @@ public struct Node: Sendable, Hashable {
     /// A convolution reading and writing channels-last memory (N, H, W, C), as PyTorch runs one whose input is
     /// channels-last (ONNX imports follow memory order, `MemoryLayout`); its kernels differ from the NCHW ones.
     public var channelsLast = false
+    /// A permute that PyTorch's fused inference path reads in place (nn.MultiheadAttention's fast path,
+    /// `MultiheadFastPath`): no kernel in a forward pass; a copy in a training step, whose slow path makes it.
+    public var inferenceView = false
 
     public var parameters: Int { parameterTensors.reduce(0, +) }
 }

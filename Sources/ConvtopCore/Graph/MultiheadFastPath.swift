@@ -5,7 +5,8 @@
 ///
 /// Where a fused attention (`AttentionFusion`) takes Q, K and V through views from one linear layer, the permutes
 /// between that projection and the block's input, between the attention and the output projection, and after the
-/// output projection become views. (ViT-B/16's H200 profiles, Assets/onnx/measured/kernels.jsonl.gz: no copy in any
+/// output projection launch nothing in a forward pass (`Node.inferenceView`). A training step runs the slow path
+/// (the fast path is for inference only) and keeps them as copies. (ViT-B/16's H200 profiles, Assets/onnx/measured/kernels.jsonl.gz: no copy in any
 /// encoder layer at batch 1 or 32; its export has three per layer.) Separate Q, K and V projections (as Hugging Face
 /// models write them) are not this path and keep their copies.
 public enum MultiheadFastPath {
@@ -44,7 +45,7 @@ public enum MultiheadFastPath {
         }
         guard !views.isEmpty else { return g }
         return g.rewritten(removing: []) { n in
-            if views.contains(n.id) { n.kind = .view }
+            if views.contains(n.id) { n.inferenceView = true }
         }
     }
 }

@@ -63,6 +63,7 @@ extension Lowering {
               regs: 24, smem: 0, flops: Double(out.batch * out.channels * 4), bytes: Double(out.batch * out.channels * 4) * e)
             elementwise("group_norm_apply", elements: out.elements, tensors: 2, flopsPerElement: 2)
         case .copy(let c):
+            if node.inferenceView && graph.mode == .inference { return }
             copyKernel("copy_\(c.rawValue)", elements: out.elements)
         case .resize(let m):
             k("upsample_\(m.rawValue)2d_out_frame", .elementwise, grid: Dim3((out.elements + 511) / 512), block: Dim3(512), regs: 32,
