@@ -7,29 +7,20 @@ that the median of simulated over measured time is near 1. Run from the reposito
     python3 Assets/onnx/layer_norm_times.py
 It prints, per network, batch and row count, the median measured and simulated kernel time and their ratio.
 """
-import collections, gzip, json, os, statistics, subprocess, tempfile
+import statistics
 
-BIN = ".build/release/convtop"
-measured = collections.defaultdict(list)
-for line in gzip.open("Assets/onnx/measured/kernels.jsonl.gz", "rt"):
-    r = json.loads(line)
-    if "vectorized_layer_norm" in r["name"] and r["case"].startswith("inf_"):
-        measured[(r["case"], r["grid"][0])].append(r["dur"])
+from kernel_times import measured as measured_times, simulated as simulated_times
+
+measured = measured_times(lambda r: "vectorized_layer_norm" in r["name"])
 ratios = []
 for net in ["swin_t", "convnext_tiny", "vit_b_16", "swin_v2_t", "maxvit_t"]:
     for batch in [1, 32]:
-        path = os.path.join(tempfile.mkdtemp(), "t.json")
-        subprocess.run([BIN, "trace", f"Assets/onnx/exported/{net}__ts17.onnx.gz", "--gpu", "h200", "--batch", str(batch),
-                        "--policy", "serial", "--output", path], check=True, capture_output=True)
-        simulated = collections.defaultdict(list)
-        for e in json.load(open(path))["traceEvents"]:
-            if e.get("cat") == "kernel" and e["args"]["kernel"] == "vectorized_layer_norm_kernel":
-                simulated[int(e["args"]["grid"])].append(e["dur"])
+        simulated = simulated_times(net, batch, lambda k: k == "vectorized_layer_norm_kernel")
         for rows, durs in sorted(simulated.items()):
             m = measured.get((f"inf_{net}_b{batch}", rows))
             if not m:
                 continue
-            meas, sim = statistics.median(m), statistics.median(durs)
+            meas, sim = statistics.median(m), statistics.median(d for d, _ in durs)
             ratios.append(sim / meas)
             print(f"{net:14s} b{batch:<3d} rows {rows:6d}  measured {meas:7.2f} us  simulated {sim:7.2f} us  ratio {sim / meas:.2f}")
 print(f"simulated / measured: median {statistics.median(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f}) over {len(ratios)} shapes")

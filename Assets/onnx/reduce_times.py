@@ -10,26 +10,17 @@ repository root after `swift build -c release`:
     python3 Assets/onnx/reduce_times.py
 It prints, per network, batch and grid, the median measured and simulated kernel time and their ratio.
 """
-import collections, gzip, json, os, statistics, subprocess, tempfile
+import statistics
 
-BIN = ".build/release/convtop"
+from kernel_times import measured as measured_times, simulated as simulated_times
+
 NETS = ["swin_v2_t", "resnet50", "efficientnet_b0", "efficientnet_v2_s", "mobilenet_v3_large", "densenet121", "googlenet",
         "shufflenet_v2_x1_0", "mnasnet1_0", "regnet_y_400mf", "inception_v3", "maxvit_t", "mobilenet_v2", "squeezenet1_1"]
-measured = collections.defaultdict(list)
-for line in gzip.open("Assets/onnx/measured/kernels.jsonl.gz", "rt"):
-    r = json.loads(line)
-    if "reduce_kernel<512" in r["name"] and r["case"].startswith("inf_") and r["block"][0] * r["block"][1] == 512:
-        measured[(r["case"], r["grid"][0])].append(r["dur"])
+measured = measured_times(lambda r: "reduce_kernel<512" in r["name"] and r["block"][0] * r["block"][1] == 512)
 ratios = []
 for net in NETS:
     for batch in [1, 32]:
-        path = os.path.join(tempfile.mkdtemp(), "t.json")
-        subprocess.run([BIN, "trace", f"Assets/onnx/exported/{net}__ts17.onnx.gz", "--gpu", "h200", "--batch", str(batch),
-                        "--policy", "serial", "--output", path], check=True, capture_output=True)
-        simulated = collections.defaultdict(list)
-        for e in json.load(open(path))["traceEvents"]:
-            if e.get("cat") == "kernel" and e["args"]["kernel"].startswith("reduce_kernel"):
-                simulated[int(e["args"]["grid"])].append((e["dur"], e["args"].get("timing")))
+        simulated = simulated_times(net, batch, lambda k: k.startswith("reduce_kernel"))
         for grid, durs in sorted(simulated.items()):
             m = measured.get((f"inf_{net}_b{batch}", grid))
             if not m:

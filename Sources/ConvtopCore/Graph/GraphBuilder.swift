@@ -128,10 +128,10 @@ public struct GraphBuilder {
         convBNReLU(x, out, k: (k, k), s: (s, s), p: (p, p), groups: groups, relu6: relu6)
     }
 
-    /// Sets the kind of an existing node (an importer folding a following op into it).
     /// Marks a convolution as reading and writing channels-last memory (`Node.channelsLast`).
     public mutating func setChannelsLast(_ id: Int) { nodes[id].channelsLast = true }
 
+    /// Sets the kind of an existing node (an importer folding a following op into it).
     public mutating func setKind(_ id: Int, _ kind: OpKind, parameters: [Int]) {
         nodes[id].kind = kind
         nodes[id].parameterTensors = parameters

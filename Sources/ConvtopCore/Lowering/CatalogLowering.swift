@@ -51,20 +51,12 @@ struct CatalogLowering {
             // (the cold weights' extra time goes to the op's longest matrix product, which streams them)
             let streaming = entry.kernels.indices.filter { entry.kernels[$0].kernelClass.isMatrixProduct }
                 .max { entry.kernels[$0].durationUs < entry.kernels[$1].durationUs }
+            let touched = modelled.allSatisfy({ $0.touchedBytes != nil }) ? modelled.reduce(0) { $0 + ($1.touchedBytes ?? 0) } : nil
             for (j, m) in entry.kernels.enumerated() {
-                let cls = m.kernelClass
-                let flopShare = gemmUs > 0 ? (cls.isMatrixProduct ? m.durationUs / gemmUs : 0) : m.durationUs / allUs
-                var k = Kernel(id: 0, op: 0, name: m.name, kernelClass: cls, grid: m.grid, block: m.block,
-                               registersPerThread: l.gemm.fitRegisters(m.registersPerThread, threads: m.block.count),
-                               sharedMemoryPerBlock: l.gemm.fitShared(m.sharedMemory), flops: flops * flopShare,
-                               bytes: bytes * m.durationUs / allUs,
-                               precision: cls == .tensorGemm ? precision : .fp32, deps: [])
-                if modelled.allSatisfy({ $0.touchedBytes != nil }) {
-                    k.touchedBytes = modelled.reduce(0) { $0 + ($1.touchedBytes ?? 0) } * m.durationUs / allUs
-                }
-                k.timeScale = timing.timeScale(k, toUs: (m.durationUs + (j == streaming ? extra : 0)) * ratio)
-                k.origin = .catalog
-                l.kernels.append(k)
+                let flopShare = gemmUs > 0 ? (m.kernelClass.isMatrixProduct ? m.durationUs / gemmUs : 0) : m.durationUs / allUs
+                l.kernels.append(measuredKernel(m, gemm: l.gemm, flops: flops * flopShare, bytes: bytes * m.durationUs / allUs,
+                                                touchedBytes: touched.map { $0 * m.durationUs / allUs }, toUs: (m.durationUs + (j == streaming ? extra : 0)) * ratio,
+                                                origin: .catalog))
             }
             return
         }
@@ -81,7 +73,7 @@ struct CatalogLowering {
         // (the estimate is on the measured GPU; `ratio` carries it over)
         let modelledUs = modelled.reduce(0) { $0 + timing.standaloneDuration($1) }
         let latency = gpu.kernelLatencyUs * Double(modelled.count)
-        let helpers = splitKHelpers(sig, modelled: modelled, flops: flops, bytes: bytes, estimateUs: estimate, ratio: ratio)
+        let helpers = splitKHelpers(sig, modelled: modelled, gemm: l.gemm, flops: flops, bytes: bytes, estimateUs: estimate, ratio: ratio)
         let s = max((estimate - helpers.us + extra) * ratio - latency, TimingModel.minimumGroupUs) / max(modelledUs - latency, TimingModel.minimumGroupUs)
         // (a factor on each kernel's own scale: some modelled kernels carry one already, e.g. cuDNN's slow transposes)
         for i in start..<l.kernels.count {
@@ -96,7 +88,7 @@ struct CatalogLowering {
     /// a reduction after it): a linear layer the catalog lacks launches those of its nearest measured neighbour, each
     /// at its measured time (which the estimate already holds: the product takes the rest). Only where the model
     /// emitted one product kernel and the helpers take under half the estimate.
-    func splitKHelpers(_ sig: OpSignature, modelled: [Kernel], flops: Double, bytes: Double, estimateUs: Double,
+    func splitKHelpers(_ sig: OpSignature, modelled: [Kernel], gemm: GemmShapes, flops: Double, bytes: Double, estimateUs: Double,
                        ratio: Double) -> (before: [Kernel], after: [Kernel], us: Double) {
         guard sig.family == .linear, modelled.count == 1, modelled[0].kernelClass.isMatrixProduct,
               let n = catalog.nearestEntry(sig, flops: flops, bytes: bytes, maxDistance: Self.nearestDistance),
@@ -104,21 +96,30 @@ struct CatalogLowering {
         let helpersUs = n.kernels.enumerated().filter { $0.offset != product }.reduce(0) { $0 + $1.element.durationUs }
         guard helpersUs > 0, helpersUs < estimateUs / 2 else { return ([], [], 0) }
         func kernel(_ m: CatalogKernel) -> Kernel {
-            var k = Kernel(id: 0, op: 0, name: m.name, kernelClass: m.kernelClass, grid: m.grid, block: m.block,
-                           registersPerThread: m.registersPerThread, sharedMemoryPerBlock: m.sharedMemory, flops: 0,
-                           bytes: bytes * m.durationUs / max(n.totalUs, 1e-9), precision: .fp32, deps: [])
-            k.timeScale = timing.timeScale(k, toUs: m.durationUs * ratio)
-            k.origin = .near
-            return k
+            measuredKernel(m, gemm: gemm, flops: 0, bytes: bytes * m.durationUs / max(n.totalUs, 1e-9), touchedBytes: nil,
+                           toUs: m.durationUs * ratio, origin: .near)
         }
         return (n.kernels[..<product].map(kernel), n.kernels[(product + 1)...].map(kernel), helpersUs)
     }
 
-    /// The extra µs of a forward linear layer whose weights come from DRAM (0 where they stay in the L2, for other
-    /// ops, and for half precision, whose tensor-core kernels the table did not measure).
+    /// A measured kernel as the simulator runs it: its launch (registers and shared memory fitted to this GPU), the
+    /// op's work it carries, and its rates scaled so that alone it takes `toUs`.
+    func measuredKernel(_ m: CatalogKernel, gemm: GemmShapes, flops: Double, bytes: Double, touchedBytes: Double?,
+                        toUs: Double, origin: KernelOrigin) -> Kernel {
+        var k = Kernel(id: 0, op: 0, name: m.name, kernelClass: m.kernelClass, grid: m.grid, block: m.block,
+                       registersPerThread: gemm.fitRegisters(m.registersPerThread, threads: m.block.count),
+                       sharedMemoryPerBlock: gemm.fitShared(m.sharedMemory), flops: flops, bytes: bytes,
+                       precision: m.kernelClass == .tensorGemm ? precision : .fp32, deps: [])
+        k.touchedBytes = touchedBytes
+        k.timeScale = timing.timeScale(k, toUs: toUs)
+        k.origin = origin
+        return k
+    }
+
+    /// The extra µs of a forward linear layer whose weights come from DRAM (0 where they stay in the L2, and for other
+    /// ops; half precision, whose tensor-core kernels the table did not measure, has no signature and never asks).
     func coldExtraUs(_ sig: OpSignature) -> Double {
-        guard let cold, sig.family == .linear, sig.pass == .forward, precision == .tf32 || precision == .fp32,
-              let x = sig.value("x"), x.count == 2, let out = sig.value("out")?.first else { return 0 }
+        guard let cold, sig.family == .linear, sig.pass == .forward, let x = sig.value("x"), x.count == 2, let out = sig.value("out")?.first else { return 0 }
         return max(0, cold.extraUs(rows: x[0], inputs: x[1], outputs: out))
     }
 

@@ -44,11 +44,7 @@ extension Lowering {
         let kArea = a.kernelH * a.kernelW
         k("conv2d_c1_k1_nhwc", .elementwise, grid: Dim3((output.elements + 1023) / 1024), block: Dim3(256), regs: 128, smem: 0,
           flops: Double(output.elements * kArea * 40), bytes: Double(input.elements + output.elements) * e + Double(a.parameterTensors[0]) * e)
-        if a.bias {
-            let i = k("elementwise_add_bias", .elementwise, grid: Dim3((output.elements + 255) / 256), block: Dim3(128), regs: 28, smem: 0,
-                      flops: Double(output.elements), bytes: Double(2 * output.elements) * e)
-            atStridedLoopRate(i)
-        }
+        if a.bias { broadcastElementwise("elementwise_add_bias", elements: output.elements, bytes: Double(2 * output.elements) * e) }
     }
 
     /// PyTorch's depthwise weight gradient (`conv_depthwise2d_grad_weight_kernel`) alone, in µs: a block per weight

@@ -40,13 +40,13 @@ extension Lowering {
             }
             let reads = node.inputs.reduce(0) { $0 + stored($1) }
             let broadcast = node.inputs.contains { graph.nodes[$0].shape != out || stored($0) < out.elements }
-            // PyTorch vectorises only contiguous operands: a broadcast runs the strided loop (`elementwise_kernel<128,
-            // 2>`, 256 elements a block), as the profiles show for squeeze-excitation's scaling and F.normalize's
-            // division (2.0-2.7 TB/s, Assets/onnx/measured/kernels.jsonl.gz; the vectorised kernels reach 4.2).
-            let perBlock = broadcast ? 256 : 1024
-            let i = k("elementwise_\(b.rawValue)", .elementwise, grid: Dim3((out.elements + perBlock - 1) / perBlock),
-                      block: Dim3(128), regs: 28, smem: 0, flops: Double(out.elements), bytes: Double(out.elements + reads) * e)
-            if broadcast { atStridedLoopRate(i) }
+            let bytes = Double(out.elements + reads) * e
+            if broadcast {
+                broadcastElementwise("elementwise_\(b.rawValue)", elements: out.elements, bytes: bytes)
+            } else {
+                k("elementwise_\(b.rawValue)", .elementwise, grid: Dim3((out.elements + 1023) / 1024), block: Dim3(128), regs: 28,
+                  smem: 0, flops: Double(out.elements), bytes: bytes)
+            }
         case .reduce:
             let i = reduction("reduce_kernel", input: inShape.elements, output: out.elements)
             kernels[i].blockLatencyUs = Self.reduceBlockLatencyUs
@@ -138,6 +138,15 @@ extension Lowering {
         let grid = output >= 16 ? (output + 15) / 16 : max(1, min(input / 16384, gpu.smCount * 4))
         return k(name, .reduction, grid: Dim3(grid), block: Dim3(32, 16), regs: 32, smem: 16, flops: Double(input),
                  bytes: Double(input + output) * e)
+    }
+
+    /// A broadcast element-wise op: PyTorch vectorises only contiguous operands, so it runs the strided loop
+    /// (`elementwise_kernel<128, 2>`, 256 elements a block), as the profiles show for squeeze-excitation's scaling,
+    /// F.normalize's division and a bias added to channels-last output (2.0-2.7 TB/s,
+    /// Assets/onnx/measured/kernels.jsonl.gz; the vectorised kernels reach 4.2).
+    mutating func broadcastElementwise(_ name: String, elements n: Int, bytes: Double) {
+        atStridedLoopRate(k(name, .elementwise, grid: Dim3((n + 255) / 256), block: Dim3(128), regs: 28, smem: 0,
+                            flops: Double(n), bytes: bytes))
     }
 
     /// `elementwise_kernel<128, 2>`, the copy of a non-contiguous tensor: 256 elements per 128-thread block.
