@@ -56,6 +56,10 @@ public struct GPUSpec: Sendable, Codable, Hashable {
     /// The shortest CUDA Graph replay, however few its kernels (µs, timed with CUDA events from an idle GPU): a
     /// replay ends no earlier than this after its call.
     public var graphLaunchUs: Double
+    /// What each parallel branch of a graph beyond the first adds to that shortest replay (µs): the driver's launch of
+    /// a graph costs more host time per stream its kernels run on, while the device's own time does not change
+    /// (`Assets/calibration/graph_branch_cost.py`). Optional in profile files (absent: 0).
+    public var graphLaunchPerBranchUs: Double?
     /// How long after the replay call the device starts the graph's first kernels (µs): the host's call and the
     /// device's start-up. A replay takes max(`graphLaunchUs`, this + the kernels). Optional in profile files (absent:
     /// `graphLaunchUs`).
@@ -127,7 +131,8 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         case fp16TFLOPS = "fp16_tflops", bf16TFLOPS = "bf16_tflops", dramBandwidthGBs = "dram_bandwidth_gbs"
         case defaultConnections = "default_connections", maxConnections = "max_connections"
         case maxResidentGrids = "max_resident_grids", hostLaunchEagerUs = "host_launch_eager_us"
-        case hostEventUs = "host_event_us", graphLaunchUs = "graph_launch_us", kernelGapEagerUs = "kernel_gap_eager_us"
+        case hostEventUs = "host_event_us", graphLaunchUs = "graph_launch_us", graphLaunchPerBranchUs = "graph_launch_per_branch_us"
+        case kernelGapEagerUs = "kernel_gap_eager_us"
         case kernelGapGraphUs = "kernel_gap_graph_us", kernelLatencyUs = "kernel_latency_us"
         case smBandwidthBurst = "sm_bandwidth_burst", saturationWarps = "saturation_warps", efficiency
         case gemmSaturationWarps = "gemm_saturation_warps", blockOverheadUs = "block_overhead_us"
@@ -143,6 +148,9 @@ public struct GPUSpec: Sendable, Codable, Hashable {
     /// Per-warp DRAM bandwidth in bytes/s. Default 1.25 GB/s: a 16-warp batch-norm training block streamed
     /// 20 GB/s on the H200 (Assets/calibration/round2/sweeps.jsonl, bn_fw_tr at 64 channels).
     public var warpBandwidth: Double { (warpBandwidthGBs ?? 1.25) * 1e9 }
+
+    /// The shortest replay of a graph whose kernels run on `branches` streams (µs).
+    public func graphFloorUs(branches: Int) -> Double { graphLaunchUs + (graphLaunchPerBranchUs ?? 0) * Double(max(branches - 1, 0)) }
 
     /// When a replay's kernels reach the device (µs after the replay call): `graphStartUs`, else `graphLaunchUs`.
     public var graphDeviceStartUs: Double { graphStartUs ?? graphLaunchUs }
@@ -217,6 +225,7 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         for (v, f) in [(l2SustainedGBs, "l2_sustained_gbs"), (dramSustainedGBs, "dram_sustained_gbs")] {
             if let v { try need(v > 0 && v < 1e6, f, "must be between 0 and 1000000 GB/s") }
         }
+        if let b = graphLaunchPerBranchUs { try need(b >= 0 && b <= graphLaunchUs, "graph_launch_per_branch_us", "must be between 0 and graph_launch_us") }
         if let h = graphStartPerKernelUs { try need(h >= 0 && h < 100, "graph_start_per_kernel_us", "must be between 0 and 100 microseconds") }
         if let g = graphStartUs { try need(g >= 0 && g <= graphLaunchUs, "graph_start_us", "must be between 0 and graph_launch_us (a replay starts before its shortest time)") }
         if let q = queuePollUs { try need(q >= 0 && q < 100, "queue_poll_us", "must be between 0 and 100 microseconds") }

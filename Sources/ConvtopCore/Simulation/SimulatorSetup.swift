@@ -160,7 +160,10 @@ extension Simulator.State {
                 push(t, .arrive(kernel: Int32(k)))
             }
         case .graph:
-            hostLaunches.append(HostLaunch(kernel: nil, start: 0, end: gpu.graphLaunchUs))
+            // (the replay's floor grows with the streams its kernels run on: the driver's work per parallel branch)
+            var used = Set<Int>()
+            for k in order { used.insert(stream[k]) }
+            hostLaunches.append(HostLaunch(kernel: nil, start: 0, end: gpu.graphFloorUs(branches: used.count)))
             // In a profiled process the device waits for the host's call up to the graph's first memset node.
             let exposed = order.firstIndex { isMemset[$0] } ?? order.count
             t = gpu.graphDeviceStartUs + (gpu.graphStartPerKernelUs ?? 0) * Double(exposed)

@@ -194,8 +194,9 @@ extension Simulator {
             }
             guard completed == n else { throw ConvtopError(.simulation, "the simulation stalled with \(n - completed) kernels unfinished (a scheduling deadlock); please report this model and policy") }
             for k in 0..<n where stretchTime[k] > 0 { records[k].dramStretch = stretchDRAM[k] / stretchTime[k] }
-            // A replay takes no less than the profile's shortest replay, however few its kernels.
-            let hostEnd = sim.options.launch == .graph ? sim.gpu.graphLaunchUs : 0
+            // A replay takes no less than the profile's shortest replay, however few its kernels (the host's replay
+            // interval, `startHostTimeline`).
+            let hostEnd = sim.options.launch == .graph ? hostLaunches.first?.end ?? 0 : 0
             let end = max(records.map(\.end).max() ?? 0, hostEnd)
             let busy = sms.map { $0.busyTime / max(end, 1e-9) }
             return Trace(kernels: records, groups: groups, hostLaunches: hostLaunches, smBusy: busy, iterationTime: end,
