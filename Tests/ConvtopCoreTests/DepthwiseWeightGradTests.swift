@@ -28,7 +28,8 @@ import Testing
     /// Held out: EfficientNet-B3's depthwise weight gradients in its training step at 300 px and batch 8, measured in
     /// the network (Assets/calibration/round7/kernels.jsonl.gz, train_efficientnet_b3_b8_serial), none of them in the
     /// catalog. The formula comes within 20% of each (median 15%); the catalog's neighbours had given the stage-6
-    /// layer (1,392 channels, 5×5 on 10×10) 76 µs, half its 152. A miss keeps the formula's time.
+    /// layer (1,392 channels, 5×5 on 10×10) 76 µs, half its 152. A miss keeps the formula's time (within the saved-tensor
+    /// factor where the step's tensors leave the L2 between the layer's forward and backward, `ColdSaved`: 1.003 at most here).
     @Test func efficientNetB3sWeightGradientsComeWithinTwentyPercent() throws {
         let (gpu, catalog) = try KernelCatalogTests.shippedH200()
         let timing = TimingModel(gpu: gpu)
@@ -38,7 +39,7 @@ import Testing
             #expect(ks.count == 1 && ks[0].origin == .model)
             let us = timing.standaloneDuration(ks[0])
             #expect(abs(us / measured - 1) < 0.2, "\(c) channels \(k)×\(k) on \(plane)×\(plane): \(us) µs against \(measured)")
-            #expect(abs(us - Lowering.depthwiseWeightGradUs(weights: c * k * k, batch: 8, outputPlane: plane * plane, gpu: gpu)) < 1e-6)
+            #expect(abs(us / Lowering.depthwiseWeightGradUs(weights: c * k * k, batch: 8, outputPlane: plane * plane, gpu: gpu) - 1) < 0.01)
         }
     }
 }

@@ -24,11 +24,9 @@ public enum HeldOutNetworks {
 
     /// Simulates every held-out measurement on `gpu` (default: the H200 profile).
     public static func run(gpu: GPUSpec? = nil) throws -> [FidelityReport.NetworkRow] {
-        guard let dir = AssetLocator.directory("onnx") else {
-            throw ConvtopError(.model, "cannot find convtop's Assets/onnx folder; set CONVTOP_ASSETS to the Assets directory")
-        }
+        let dir = try corpusDirectory()
         let g = try gpu ?? GPUCatalog.load("h200")
-        var list: [(model: String, label: String, batch: Int, mode: GraphMode, serial: Double, branch: Double?)] = []
+        var list: [Case] = []
         let branches = Dictionary(read(dir, "inference.jsonl", as: MeasuredRuns.Network.self).map { ("\($0.model) \($0.batch)", $0) },
                                   uniquingKeysWith: { $1 })
         for s in read(dir, "networks.jsonl", as: Serial.self) {
@@ -43,8 +41,33 @@ public enum HeldOutNetworks {
             guard let ms = t.serialGraphMs, let file = export(t.model, in: dir) else { continue }
             list.append((file, "\(t.model) training b\(t.batch)", t.batch, .training, ms, t.branchGraphMs))
         }
-        let cases = list
-        return try parallelMap(cases.count) { i in
+        return try simulate(list, gpu: g)
+    }
+
+    /// The corpus's networks at batch 4, 16 and 64 and five of its training steps at batch 8 and 64
+    /// (`measure_batches.py`, Assets/onnx/measured/batches/batches.jsonl): new batch sizes, measured after every
+    /// other set here was fitted or catalogued; each simulated from its opset-17 export, re-batched.
+    public static func runBatches(gpu: GPUSpec? = nil) throws -> [FidelityReport.NetworkRow] {
+        let dir = try corpusDirectory()
+        let g = try gpu ?? GPUCatalog.load("h200")
+        let list = read(dir, "batches/batches.jsonl", as: MeasuredRuns.Network.self).compactMap { m -> Case? in
+            guard let ms = m.serialGraphMs, let file = export(m.model, in: dir) else { return nil }
+            return (file, m.label, m.batch, m.graphMode, ms, m.branchGraphMs)
+        }
+        return try simulate(list, gpu: g)
+    }
+
+    static func corpusDirectory() throws -> String {
+        guard let dir = AssetLocator.directory("onnx") else {
+            throw ConvtopError(.model, "cannot find convtop's Assets/onnx folder; set CONVTOP_ASSETS to the Assets directory")
+        }
+        return dir
+    }
+
+    typealias Case = (model: String, label: String, batch: Int, mode: GraphMode, serial: Double, branch: Double?)
+
+    static func simulate(_ cases: [Case], gpu g: GPUSpec) throws -> [FidelityReport.NetworkRow] {
+        try parallelMap(cases.count) { i in
             let c = cases[i]
             return try FidelityReport.networkRow(model: c.model, label: c.label, batch: c.batch, mode: c.mode, serialMs: c.serial,
                                                  branchMs: c.branch, gpu: g, simulateBranch: false)

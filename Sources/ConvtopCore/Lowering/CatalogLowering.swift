@@ -17,6 +17,10 @@ struct CatalogLowering {
     /// Set where the network's weights are cold in the L2 (`ColdWeights.weightsCold`): the catalog's GPU's table of
     /// what linear layers take then.
     var cold: ColdWeights?
+    /// In a training step: the catalog's GPU's table of what backward ops take with their saved tensors in DRAM, and
+    /// which nodes run so (`ColdSaved.coldNodes`).
+    var coldSaved: ColdSaved?
+    var coldNodes: [Bool] = []
     /// Neighbours farther than this (per feature of the distance, `KernelCatalog.nearEstimateUs`) leave the model's
     /// time alone.
     static let nearestDistance = 1.5
@@ -44,6 +48,7 @@ struct CatalogLowering {
         let flops = modelled.reduce(0) { $0 + $1.flops }, bytes = modelled.reduce(0) { $0 + $1.bytes }
         let ratio = transferRatio(node, graph: graph, modelled: modelled, dropping: keep)
         let extra = coldExtraUs(sig)
+        let saved = coldSavedRatio(sig, node: node, flops: flops, bytes: bytes)
         if let entry = catalog.entry(sig.key) {
             l.kernels.removeSubrange(start...)
             let gemmUs = entry.kernels.filter { $0.kernelClass.isMatrixProduct }.reduce(0) { $0 + $1.durationUs }
@@ -55,18 +60,23 @@ struct CatalogLowering {
             for (j, m) in entry.kernels.enumerated() {
                 let flopShare = gemmUs > 0 ? (m.kernelClass.isMatrixProduct ? m.durationUs / gemmUs : 0) : m.durationUs / allUs
                 l.kernels.append(measuredKernel(m, gemm: l.gemm, flops: flops * flopShare, bytes: bytes * m.durationUs / allUs,
-                                                touchedBytes: touched.map { $0 * m.durationUs / allUs }, toUs: (m.durationUs + (j == streaming ? extra : 0)) * ratio,
+                                                touchedBytes: touched.map { $0 * m.durationUs / allUs }, toUs: (m.durationUs + (j == streaming ? extra : 0)) * saved * ratio,
                                                 origin: .catalog))
             }
             return
         }
         // A depthwise weight gradient keeps the model's time: fitted to the catalog's launches of its kernel, it
         // predicts a left-out layer better than the layer's neighbours do (`Lowering.depthwiseWeightGradUs`).
-        if case .convWeightGrad(let a) = node.kind, Lowering.runsNativeDepthwise(a) { return }
+        // (Either, in a training step, with its saved tensors cold.)
+        let keepsModel: Bool
+        if case .convWeightGrad(let a) = node.kind, Lowering.runsNativeDepthwise(a) { keepsModel = true } else { keepsModel = false }
         // So does a dense forward convolution of a 7×7 or larger window the large-window rule lowered: on round 7's
         // ten such layers it is within a median 8% where the large-window sweep's neighbours (`h200/largewindow/`) give
         // 22%, and round 9's forty held-out layers check it (median 7.9%).
-        if modelled.contains(where: { $0.name.hasPrefix(Lowering.largeWindowKernelPrefix) }) { return }
+        if keepsModel || modelled.contains(where: { $0.name.hasPrefix(Lowering.largeWindowKernelPrefix) }) {
+            for i in start..<l.kernels.count { l.kernels[i].timeScale *= saved }
+            return
+        }
         let reference = measuredOn ?? gpu
         guard let estimate = catalog.nearEstimateUs(sig, flops: flops, bytes: bytes, gpu: reference,
                                                     maxDistance: Self.nearestDistance) else { return }
@@ -74,7 +84,7 @@ struct CatalogLowering {
         let modelledUs = modelled.reduce(0) { $0 + timing.standaloneDuration($1) }
         let latency = gpu.kernelLatencyUs * Double(modelled.count)
         let helpers = splitKHelpers(sig, modelled: modelled, gemm: l.gemm, flops: flops, bytes: bytes, estimateUs: estimate, ratio: ratio)
-        let s = max((estimate - helpers.us + extra) * ratio - latency, TimingModel.minimumGroupUs) / max(modelledUs - latency, TimingModel.minimumGroupUs)
+        let s = max((estimate * saved - helpers.us + extra) * ratio - latency, TimingModel.minimumGroupUs) / max(modelledUs - latency, TimingModel.minimumGroupUs)
         // (a factor on each kernel's own scale: some modelled kernels carry one already, e.g. cuDNN's slow transposes)
         for i in start..<l.kernels.count {
             l.kernels[i].timeScale *= min(max(s, 0.1), 10)
@@ -121,6 +131,12 @@ struct CatalogLowering {
     func coldExtraUs(_ sig: OpSignature) -> Double {
         guard let cold, sig.family == .linear, sig.pass == .forward, let x = sig.value("x"), x.count == 2, let out = sig.value("out")?.first else { return 0 }
         return max(0, cold.extraUs(rows: x[0], inputs: x[1], outputs: out))
+    }
+
+    /// Cold time over warm for a backward op whose saved tensors are out of the L2 in this training step (1 elsewhere).
+    func coldSavedRatio(_ sig: OpSignature, node: Node, flops: Double, bytes: Double) -> Double {
+        guard let coldSaved, coldNodes.indices.contains(node.id), coldNodes[node.id] else { return 1 }
+        return coldSaved.ratio(sig, flops: flops, bytes: bytes)
     }
 
     /// Trailing kernels of the op that its catalog entry does not hold: a transposed convolution's bias (added by a

@@ -23,6 +23,10 @@ public struct Lowering {
         if ColdWeights.weightsCold(graph, gpu: gpu, precision: precision) {
             measured?.cold = catalog.catalog.flatMap(ColdWeights.forCatalog)
         }
+        if graph.mode == .training, let table = catalog.catalog.flatMap(ColdSaved.forCatalog) {
+            measured?.coldSaved = table
+            measured?.coldNodes = ColdSaved.coldNodes(graph, gpu: gpu, precision: precision)
+        }
         var opKernels = Array(repeating: [Int](), count: graph.nodes.count)
         // Last kernels an op's consumers must wait for (views pass their producers' through).
         var frontier = Array(repeating: [Int](), count: graph.nodes.count)

@@ -67,6 +67,7 @@ struct Validate: ParsableCommand {
         FidelityOutput.printBranchLiveness(try BranchLiveness.rows(gpu: h200))
         FidelityOutput.printCorunStretch(try CorunStretchMeasurement.run(), profileUs: h200.corunStretchUs ?? 0)
         FidelityOutput.printHeldOut(try HeldOutNetworks.run())
+        FidelityOutput.printHeldOutBatches(try HeldOutNetworks.runBatches(gpu: h200))
         FidelityOutput.printHeldOutZoo(try HeldOutZoo.run(gpu: h200))
         FidelityOutput.printZooLiveness(try HeldOutZoo.livenessRows(gpu: h200))
         let floor = try DeviceSideRuns.graphFloorUs(pass: 0)

@@ -69,22 +69,31 @@ extension FidelityOutput {
 
     /// Networks outside every fit: their errors are what a user's own network should expect.
     static func printHeldOut(_ rows: [FidelityReport.NetworkRow]) {
-        Swift.print("\nNetworks no parameter was fitted on (Assets/onnx: opset-17 exports simulated; the same networks measured in PyTorch on an H200)")
+        printNetworkSet("Networks no parameter was fitted on (Assets/onnx: opset-17 exports simulated; the same networks measured in PyTorch on an H200)",
+                        summary: "Held-out", rows)
+    }
+
+    /// A set of network rows: its title, its table, and its summary line (`name` summary: serial and speedup errors).
+    static func printNetworkSet(_ title: String, summary name: String, _ rows: [FidelityReport.NetworkRow]) {
+        Swift.print("\n" + title)
         networkTable(rows, speedupWhenMeasured: true)
         let se = FidelityReport.medianWorst(rows.map(\.serialError))
         let sp = FidelityReport.medianWorst(rows.compactMap(\.speedupError))
-        Swift.print("Held-out summary: serial time error median \(String(format: "%.1f%%", se.median * 100)), worst \(String(format: "%.1f%%", se.worst * 100)) over \(rows.count) sets; speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)) over \(rows.compactMap(\.speedupError).count)")
+        Swift.print("\(name) summary: serial time error median \(String(format: "%.1f%%", se.median * 100)), worst \(String(format: "%.1f%%", se.worst * 100)) over \(rows.count) sets; speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)) over \(rows.compactMap(\.speedupError).count)")
     }
 }
 
 extension FidelityOutput {
+    /// The ONNX corpus at new batch sizes (`measure_batches.py`).
+    static func printHeldOutBatches(_ rows: [FidelityReport.NetworkRow]) {
+        printNetworkSet("The same networks at new batch sizes (Assets/onnx/measured/batches, measure_batches.py: batch 4, 16 and 64, training at 8 and 64; measured in session 17, nothing fitted on them)",
+                        summary: "New-batch", rows)
+    }
+
     /// Round 7: networks at new input and batch sizes, both exporters, and conv layers at new shapes.
     static func printOtherShapes(_ rows: [FidelityReport.NetworkRow], convs: [OtherShapes.ConvRow], largeWindows: [OtherShapes.ConvRow]) {
-        Swift.print("\nNew input sizes, batch sizes and networks (Assets/calibration/round7: nothing was fitted or catalogued on them; each ONNX export simulated, ts17 = TorchScript exporter, dyn = dynamo)")
-        networkTable(rows, speedupWhenMeasured: true)
-        let se = FidelityReport.medianWorst(rows.map(\.serialError))
-        let sp = FidelityReport.medianWorst(rows.compactMap(\.speedupError))
-        Swift.print("New-shapes summary: serial time error median \(String(format: "%.1f%%", se.median * 100)), worst \(String(format: "%.1f%%", se.worst * 100)) over \(rows.count) sets; speedup error median \(fmt(sp.median, 3)), worst \(fmt(sp.worst, 3)) over \(rows.compactMap(\.speedupError).count)")
+        printNetworkSet("New input sizes, batch sizes and networks (Assets/calibration/round7: nothing was fitted or catalogued on them; each ONNX export simulated, ts17 = TorchScript exporter, dyn = dynamo)",
+                        summary: "New-shapes", rows)
         Swift.print("\nConvolutions at new shapes (\(convs.count) layers: odd channels, maps and batches; 1×1 to 7×7, strided, grouped, depthwise), each alone, as a user's network would price them")
         var table: [[String]] = []
         for p in OpPass.allCases {
@@ -164,6 +173,12 @@ extension FidelityOutput {
         guard let cold = try ColdWeightsCheck.run(catalog: catalog) else { return }
         Swift.print("\nCold weights (Assets/catalog/\(catalog.gpuName)/linear_cold, measure_cold_linear.py: forward linear layers timed with their weights flushed from the L2, as in a network whose weights exceed it, and warm, as the catalog times them; held out: the \(cold.count) layers of the token set up to 2,048 rows, predicted as warm time plus the extra of the sweep's 3 nearest shapes)")
         Swift.print("Cold-weight summary: cold time error median \(pct1(cold.medianError)), worst \(pct1(cold.worstError)) over \(cold.count) ops (the warm time alone: median \(pct1(cold.warmMedianError)), worst \(pct1(cold.warmWorstError)))")
+        guard let saved = try ColdSavedCheck.run(catalog: catalog) else { return }
+        Swift.print("\nSaved tensors out of the L2 (Assets/catalog/\(catalog.gpuName)/backward_cold, measure_cold_backward.py: backward ops timed with what their forward saved flushed from the L2 and the incoming gradient in it, as in a training step whose activations exceed the L2, and warm, as the catalog times them; each op predicted from the 3 nearest ops of other layers, its own layer left out at every batch size)")
+        printTable(["op", "ops", "median error", "worst", "warm alone: median", "worst"],
+                   saved.rows.map { ["\($0.family.rawValue) \($0.pass.rawValue)", String($0.count), pct1($0.medianError), pct1($0.worstError),
+                                     pct1($0.warmMedianError), pct1($0.warmWorstError)] })
+        Swift.print("Saved-tensor summary: cold time error median \(pct1(saved.medianError)), worst \(pct1(saved.worstError)) over \(saved.count) ops (the warm time alone: median \(pct1(saved.warmMedianError)), worst \(pct1(saved.warmWorstError)))")
     }
 
     static func pct1(_ v: Double) -> String { String(format: "%.1f%%", v * 100) }

@@ -21,6 +21,7 @@ struct SetSummary: Encodable {
         let fitted = try FidelityReport.run()
         let lease = try SecondLeaseReport.run(gpu: h200)
         let corpus = try HeldOutNetworks.run()
+        let batches = try HeldOutNetworks.runBatches(gpu: h200)
         let lifetimes = try BranchLiveness.rows(gpu: h200)
         let zoo = try HeldOutZoo.run(gpu: h200)
         let prefixes = try PrefixReplays.run(gpu: h200, floorUs: try DeviceSideRuns.graphFloorUs(pass: 0))
@@ -31,6 +32,7 @@ struct SetSummary: Encodable {
             SetSummary("second lease", serial: lease.serialErrors, speedup: lease.speedupErrors),
             SetSummary("memory lifetimes (round 13)", serial: lifetimes.map(\.serialError), speedup: lifetimes.map(\.speedupErrorFreed)),
             SetSummary("ONNX corpus (held out)", serial: corpus.map(\.serialError), speedup: corpus.compactMap(\.speedupError)),
+            SetSummary("ONNX corpus at new batch sizes (held out)", serial: batches.map(\.serialError), speedup: batches.compactMap(\.speedupError)),
             SetSummary("zoo held out (round 13)", serial: zoo.rows.map(\.serialError), speedup: zoo.rows.compactMap(\.speedupError)),
             SetSummary("node by node (round 14)", serial: prefixes.map(\.error), speedup: []),
             SetSummary("zoo training (round 14)", serial: training.rows.map(\.step.serialError), speedup: training.rows.compactMap(\.step.speedupError)),

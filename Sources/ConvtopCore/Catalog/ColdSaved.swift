@@ -1,0 +1,122 @@
+import Foundation
+
+/// What a backward op costs when the tensors its forward op saved come from DRAM, as in a training step, rather than
+/// from the L2, as in the catalog's repeats of one op (`Assets/catalog/<gpu>/backward_cold/`, measured by
+/// `measure_cold_backward.py`).
+///
+/// A batch-norm backward reads the input its forward saved, a weight gradient the convolution's or linear layer's
+/// input, a ReLU backward its output, a max-pool backward its input, a dropout backward its mask, a data gradient the
+/// weights. In a step whose activations exceed the L2, everything written between the forward op and its backward op
+/// has evicted them; only the incoming gradient, written by the kernel just before, is still in the L2. Batch-norm
+/// backward kernels of one block per channel and ReLU backward kernels are latency-bound, and DRAM's latency is longer
+/// than the L2's: on the H200 the sweep's 1,201 batch-norm backward shapes take a median 1.17× their warm time cold
+/// (1.25× at batch 8-32, 1.02-1.04× from 64 up, where their inputs no longer fit the L2 even in the catalog), the
+/// 1,599 ReLU backward shapes 1.25×, the weight and data gradients of convolutions 1.03× and 1.02×. The factor is
+/// read off the op's own measurement where the sweep holds it, else the median of the three nearest measured ops of
+/// its family, pass and shape class, by the catalog's neighbour distance.
+public struct ColdSaved: Sendable {
+    /// One measured op: its catalog key, and its time with what it saved warm and cold (µs).
+    public struct Point: Sendable, Decodable {
+        public var key: String
+        public var warmUs: Double, coldUs: Double
+        enum CodingKeys: String, CodingKey { case key, warmUs = "warm_us", coldUs = "cold_us" }
+        var ratio: Double { warmUs > 0 ? max(1, coldUs / warmUs) : 1 }
+    }
+
+    /// A measured op placed by its catalog entry's neighbour features.
+    struct Located: Sendable {
+        var layerKey: String
+        var logFlops: Double, logBytes: Double, logChannels: Double, logPositions: Double
+        var ratio: Double
+    }
+
+    let byKey: [String: Double]
+    let pools: [String: [Located]]
+    /// Neighbours whose factor is taken, and the farthest that counts (per feature, as the catalog's).
+    static let neighbours = 3
+    static let maxDistance = 1.5
+    /// The sweep's file inside the catalog's GPU folder.
+    static let file = "cold_sweep.jsonl.gz"
+
+    /// The measured ops, placed by `catalog`'s entries of the same keys (ops it lacks count only by key).
+    public init(points: [Point], catalog: KernelCatalog) {
+        var byKey: [String: Double] = [:], pools: [String: [Located]] = [:]
+        for p in points {
+            byKey[p.key] = p.ratio
+            guard let e = catalog.entry(p.key) else { continue }
+            pools["\(e.family.rawValue).\(e.pass.rawValue)|\(e.shapeClass)", default: []]
+                .append(Located(layerKey: e.layerKey, logFlops: e.logFlops, logBytes: e.logBytes, logChannels: e.logChannels,
+                                logPositions: e.logPositions, ratio: p.ratio))
+        }
+        self.byKey = byKey
+        self.pools = pools
+    }
+
+    /// Whether the sweep measures this family and pass at all: backward ops that read what their forward saved.
+    public static func measures(_ sig: OpSignature) -> Bool {
+        switch (sig.family, sig.pass) {
+        case (.batchnorm, .backward), (.relu, .backward), (.pool, .backward), (.dropout, .backward),
+             (.conv, .wgrad), (.conv, .dgrad), (.linear, .wgrad), (.linear, .dgrad): return true
+        default: return false
+        }
+    }
+
+    /// Cold time over warm time for the op `sig` of modelled `flops` and `bytes` (1 where the sweep does not reach).
+    public func ratio(_ sig: OpSignature, flops: Double, bytes: Double) -> Double {
+        guard Self.measures(sig) else { return 1 }
+        if let r = byKey[sig.key] { return r }
+        let f = sig.logShape
+        return nearestRatio(pool: "\(sig.family.rawValue).\(sig.pass.rawValue)|\(sig.shapeClass)", family: sig.family,
+                            logFlops: log(max(flops, 1)), logBytes: log(max(bytes, 1)), logChannels: f.channels, logPositions: f.positions)
+    }
+
+    /// The median factor of the nearest measured ops of a pool (family, pass and shape class), leaving out one layer
+    /// (all its batch sizes) when asked: the held-out check (`ColdSavedCheck`).
+    func nearestRatio(pool key: String, family: OpFamily, logFlops lf: Double, logBytes lb: Double, logChannels: Double,
+                      logPositions: Double, excludingLayer: String? = nil) -> Double {
+        let w = KernelCatalog.shapeWeight(family)
+        let limit = Self.maxDistance * (1 + 2 * w)
+        var near: [(d: Double, ratio: Double)] = []
+        for p in pools[key] ?? [] where p.layerKey != excludingLayer {
+            let work = abs(p.logFlops - lf) + abs(p.logBytes - lb)
+            let shape = abs(p.logChannels - logChannels) + abs(p.logPositions - logPositions)
+            let d = work + w * shape
+            if d <= limit { near.append((d, p.ratio)) }
+        }
+        near.sort { $0.d != $1.d ? $0.d < $1.d : $0.ratio < $1.ratio }
+        let nearest = near.prefix(Self.neighbours).map(\.ratio)
+        return nearest.isEmpty ? 1 : ColdWeights.median(Array(nearest))
+    }
+
+    /// Per node of a training step: whether the backward op's saved tensors are out of the L2 when it runs — more
+    /// bytes were written between its forward op and itself than the L2 holds (outputs of every op that makes a
+    /// tensor; views write none). False for forward ops and in a forward pass.
+    public static func coldNodes(_ graph: Graph, gpu: GPUSpec, precision: Precision) -> [Bool] {
+        guard graph.mode == .training else { return Array(repeating: false, count: graph.nodes.count) }
+        var written = [0.0]
+        written.reserveCapacity(graph.nodes.count + 1)
+        for n in graph.nodes {
+            let makes: Bool
+            switch n.kind {
+            case .input, .view, .flatten, .gradientView, .external: makes = false
+            default: makes = true
+            }
+            written.append(written.last! + (makes ? Double(n.shape.elements * precision.bytes) : 0))
+        }
+        let l2 = Double(gpu.l2Bytes)
+        return graph.nodes.map { n in
+            guard n.phase == .backward, let f = n.forwardOf, f < n.id else { return false }
+            return written[n.id] - written[f + 1] > l2
+        }
+    }
+
+    /// The table measured on the GPU a catalog was measured on (`Assets/catalog/<gpu>/backward_cold/`), if shipped.
+    public static func forCatalog(_ catalog: KernelCatalog) -> ColdSaved? {
+        loaded.get(catalog.gpuName) {
+            let points = (try? MeasuredRuns.lines(file, as: Point.self, folder: "catalog", sub: "/\(catalog.gpuName)/backward_cold/")) ?? []
+            return points.isEmpty ? nil : ColdSaved(points: points, catalog: catalog)
+        }
+    }
+
+    private static let loaded = Memo<String, ColdSaved?>()
+}
