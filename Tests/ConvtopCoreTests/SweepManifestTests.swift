@@ -16,6 +16,8 @@ import Testing
         #expect(try LinearSweepTests.manifest("expansion") == expansion.jsonLines())
         let largeWindow = written { $0.addLargeWindowSweep(gpu: gpu) }
         #expect(try LinearSweepTests.manifest("largewindow") == largeWindow.jsonLines() && largeWindow.items.count == 1824)
+        let largeMap = written { $0.addLargeMapSweep(gpu: gpu) }
+        #expect(try LinearSweepTests.manifest("largemap") == largeMap.jsonLines() && largeMap.items.count == 960)
         let dwcl = written { $0.addChannelsLastDepthwiseSweep(gpu: gpu) }
         #expect(try LinearSweepTests.manifest("dwcl") == dwcl.jsonLines() && dwcl.items.count == 960)
         #expect(!dwcl.items.contains { $0.signature.key.hasPrefix("conv.forward|x=32,96,56,56|cout=96|k=7,7|s=1,1|") })
@@ -36,6 +38,7 @@ import Testing
         #expect(keys.contains("conv.forward|x=16,3,224,224|cout=512|k=32,32|s=32,32|p=0,0|d=1,1|g=1|bias=1"))
         #expect(!keys.contains("linear.forward|x=800,3072|out=768|bias=1"))
         #expect(!keys.contains("conv.forward|x=8,16,160,160|cout=96|k=1,1|s=1,1|p=0,0|d=1,1|g=1|bias=0"))
+        #expect(!keys.contains("conv.forward|x=32,12,192,192|cout=12|k=3,3|s=1,1|p=1,1|d=1,1|g=1|bias=0"))
         #expect(expansion.items.contains { $0.signature.key == "conv.forward|x=8,16,160,160|cout=96|k=1,1|s=1,1|p=0,0|d=1,1|g=1|bias=0" })
     }
 }

@@ -223,6 +223,29 @@ extension CatalogManifest {
         }
     }
 
+    /// Not in the calibration's sweeps: narrow and mid-width convolutions on the largest maps (U-Nets and segmentation
+    /// heads at 320–640 pixels), 3–48 channels in, 2–48 out, 192×192 and 320×320 maps, batch 1, 8 and 32 (up to 2²⁸
+    /// elements), 1×1 and 3×3, all three passes. The corpus's U-Net at batch 64 ran its 16-channel 3×3 layers on
+    /// 256×256 maps in 813 µs where the narrow sweep's neighbours (up to 128×128) gave 331
+    /// (`Assets/onnx/measured/batches/`). Measured on the H200 in session 17 (`Assets/catalog/h200/largemap/`, with
+    /// its backward ops' cold times) and not merged: cuDNN's path there changes with the channel count (12 channels
+    /// one FFMA kernel, 403 µs at 32×192×192; 16 and 24 NHWC kernels between layout transforms), so as neighbours
+    /// they brought the U-Net at batch 64 from −16.1% to −1.2% but took it at batch 32 from −4.8% to +9.4% (and 4
+    /// and 16 further out), and the catalog's left-out median from 4.5% to 4.7%.
+    public mutating func addLargeMapSweep(gpu: GPUSpec) {
+        for n in [1, 8, 32] {
+            for cin in [3, 6, 12, 24, 48] {
+                for cout in [2, 6, 12, 24, 48] {
+                    for hw in [192, 320] where n * max(cin, cout) * hw * hw <= 1 << 28 {
+                        for k in [1, 3] {
+                            addPoint([n, cin, hw, hw], gpu: gpu) { $0.conv($1, cout, k: (k, k), p: (k / 2, k / 2), name: "m") }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Not a sweep: the held-out check on the linear sweep (`LinearTokenCheck`), linear layers of ViT-S, ViT-B and ViT-L
     /// blocks (widths 384, 768, 1,024) on the rows they really run, batch 1–64 × 50, 197 or 577 tokens, all three
     /// passes, up to 10¹¹ FLOPs an op. None of these row counts is on the sweep's grid.
