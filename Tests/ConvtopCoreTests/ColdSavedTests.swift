@@ -41,7 +41,7 @@ import Testing
     @Test func aColdCatalogHitTakesTheSweepsColdTime() throws {
         let (g, kg, gpu) = try Self.training("resnet50", batch: 8)
         let cold = ColdSaved.coldNodes(g, gpu: gpu, precision: .tf32)
-        let points = try MeasuredRuns.lines(ColdSaved.file, as: ColdSaved.Point.self, folder: "catalog", sub: "/h200/backward_cold/")
+        let points = ColdSaved.tableRows(gpu: "h200").map(\.point)
         func point(_ key: String) throws -> ColdSaved.Point { try #require(points.first { $0.key == key }) }
         let bns = g.nodes.filter { $0.kind == .batchNormBackward }
         let stem = try #require(bns.first { $0.shape.dims == [8, 64, 112, 112] && cold[$0.id] })
@@ -68,10 +68,26 @@ import Testing
         }
     }
 
+    /// The table convtop reads (`cold_table.tsv.gz`) is today's: the measurement's ops (`cold_sweep.jsonl.gz`) placed
+    /// by the shipped catalog with today's shape classes and distance features. After a change to either,
+    /// `CONVTOP_UPDATE_GOLDEN=1 swift test --filter theTableIsTodays` writes `cold_table.tsv` beside it; gzip it with
+    /// `gzip -n -9 -f`.
+    @Test func theTableIsTodays() throws {
+        let measured = try MeasuredRuns.lines(ColdSaved.file, as: ColdSaved.Point.self, folder: "catalog", sub: "/h200/backward_cold/")
+        let text = ColdSaved.tableText(points: measured, catalog: try KernelCatalogTests.shippedH200().1)
+        let dir = AssetLocator.directory("catalog")! + "/h200/backward_cold/"
+        if ProcessInfo.processInfo.environment["CONVTOP_UPDATE_GOLDEN"] == "1" {
+            try text.write(toFile: dir + "cold_table.tsv", atomically: true, encoding: .utf8)
+        }
+        let shipped = try Inflate.gunzip([UInt8](try #require(FileManager.default.contents(atPath: dir + ColdSaved.table))))
+        #expect(String(decoding: shipped, as: UTF8.self) == text)
+        #expect(measured.count == 6570 && ColdSaved.tableRows(gpu: "h200").filter { $0.located != nil }.count == 6570)
+    }
+
     /// Left out layer by layer, the sweep predicts its own cold times within a median 1.1% (batch norm) and 2.1%
     /// (ReLU), where the warm time alone is 14.5% and 20.0% short.
     @Test func theSweepPredictsLayersLeftOut() throws {
-        let check = try #require(try ColdSavedCheck.run(catalog: try KernelCatalogTests.shippedH200().1))
+        let check = try #require(ColdSavedCheck.run(catalog: try KernelCatalogTests.shippedH200().1))
         #expect(check.count > 6000)
         for (family, pass) in [(OpFamily.batchnorm, OpPass.backward), (.relu, .backward)] {
             let row = try #require(check.rows.first { $0.family == family && $0.pass == pass })

@@ -19,17 +19,15 @@ public struct ColdSavedCheck: Sendable {
     public var count: Int { rows.reduce(0) { $0 + $1.count } }
 
     /// nil when the catalog's GPU has no saved-tensor table.
-    public static func run(catalog: KernelCatalog) throws -> ColdSavedCheck? {
+    public static func run(catalog: KernelCatalog) -> ColdSavedCheck? {
         guard let table = ColdSaved.forCatalog(catalog) else { return nil }
-        let points = try MeasuredRuns.lines(ColdSaved.file, as: ColdSaved.Point.self, folder: "catalog", sub: "/\(catalog.gpuName)/backward_cold/")
         var errors: [String: (family: OpFamily, pass: OpPass, predicted: [Double], warm: [Double])] = [:]
-        for p in points {
-            guard let e = catalog.entry(p.key), p.coldUs > 0 else { continue }
-            let r = table.nearestRatio(pool: "\(e.family.rawValue).\(e.pass.rawValue)|\(e.shapeClass)", family: e.family,
-                                       logFlops: e.logFlops, logBytes: e.logBytes, logChannels: e.logChannels,
-                                       logPositions: e.logPositions, excludingLayer: e.layerKey)
-            let k = "\(e.family.rawValue).\(e.pass.rawValue)"
-            var v = errors[k] ?? (e.family, e.pass, [], [])
+        for (p, located) in ColdSaved.tableRows(gpu: catalog.gpuName) {
+            guard let l = located, p.coldUs > 0, let sig = OpSignature(key: p.key) else { continue }
+            let r = table.nearestRatio(pool: l.pool, family: sig.family, logFlops: l.logFlops, logBytes: l.logBytes,
+                                       logChannels: l.logChannels, logPositions: l.logPositions, excludingLayer: l.layerKey)
+            let k = "\(sig.family.rawValue).\(sig.pass.rawValue)"
+            var v = errors[k] ?? (sig.family, sig.pass, [], [])
             v.predicted.append(p.warmUs * r / p.coldUs - 1)
             v.warm.append(p.warmUs / p.coldUs - 1)
             errors[k] = v

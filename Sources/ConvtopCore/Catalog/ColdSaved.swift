@@ -19,34 +19,34 @@ public struct ColdSaved: Sendable {
     public struct Point: Sendable, Decodable {
         public var key: String
         public var warmUs: Double, coldUs: Double
+        public init(key: String, warmUs: Double, coldUs: Double) { self.key = key; self.warmUs = warmUs; self.coldUs = coldUs }
         enum CodingKeys: String, CodingKey { case key, warmUs = "warm_us", coldUs = "cold_us" }
         var ratio: Double { warmUs > 0 ? max(1, coldUs / warmUs) : 1 }
     }
 
-    /// A measured op placed by its catalog entry's neighbour features.
-    struct Located: Sendable {
-        var layerKey: String
+    /// A measured op placed by its catalog entry's neighbour features: its pool ("family.pass|shapeClass"), its layer
+    /// (the key without the batch) and the catalog's distance features.
+    struct Located: Sendable, Equatable {
+        var pool: String, layerKey: String
         var logFlops: Double, logBytes: Double, logChannels: Double, logPositions: Double
-        var ratio: Double
     }
 
     let byKey: [String: Double]
-    let pools: [String: [Located]]
+    let pools: [String: [(located: Located, ratio: Double)]]
     /// Neighbours whose factor is taken, and the farthest that counts (per feature, as the catalog's).
     static let neighbours = 3
     static let maxDistance = 1.5
-    /// The sweep's file inside the catalog's GPU folder.
+    /// The measurement inside the catalog's GPU folder (every op's kernels, warm and cold), and the table convtop reads:
+    /// a line per op, its key, warm and cold µs and, where the catalog holds the op, its pool, layer and distance
+    /// features (`tableText`; placing 6,570 ops from their catalog entries at start-up cost a training simulation 0.1 s).
     static let file = "cold_sweep.jsonl.gz"
+    static let table = "cold_table.tsv.gz"
 
-    /// The measured ops, placed by `catalog`'s entries of the same keys (ops it lacks count only by key).
-    public init(points: [Point], catalog: KernelCatalog) {
-        var byKey: [String: Double] = [:], pools: [String: [Located]] = [:]
-        for p in points {
-            byKey[p.key] = p.ratio
-            guard let e = catalog.entry(p.key) else { continue }
-            pools["\(e.family.rawValue).\(e.pass.rawValue)|\(e.shapeClass)", default: []]
-                .append(Located(layerKey: e.layerKey, logFlops: e.logFlops, logBytes: e.logBytes, logChannels: e.logChannels,
-                                logPositions: e.logPositions, ratio: p.ratio))
+    init(rows: [(point: Point, located: Located?)]) {
+        var byKey: [String: Double] = [:], pools: [String: [(located: Located, ratio: Double)]] = [:]
+        for r in rows {
+            byKey[r.point.key] = r.point.ratio
+            if let l = r.located { pools[l.pool, default: []].append((l, r.point.ratio)) }
         }
         self.byKey = byKey
         self.pools = pools
@@ -77,11 +77,11 @@ public struct ColdSaved: Sendable {
         let w = KernelCatalog.shapeWeight(family)
         let limit = Self.maxDistance * (1 + 2 * w)
         var near: [(d: Double, ratio: Double)] = []
-        for p in pools[key] ?? [] where p.layerKey != excludingLayer {
+        for (p, ratio) in pools[key] ?? [] where p.layerKey != excludingLayer {
             let work = abs(p.logFlops - lf) + abs(p.logBytes - lb)
             let shape = abs(p.logChannels - logChannels) + abs(p.logPositions - logPositions)
             let d = work + w * shape
-            if d <= limit { near.append((d, p.ratio)) }
+            if d <= limit { near.append((d, ratio)) }
         }
         near.sort { $0.d != $1.d ? $0.d < $1.d : $0.ratio < $1.ratio }
         let nearest = near.prefix(Self.neighbours).map(\.ratio)
@@ -110,11 +110,51 @@ public struct ColdSaved: Sendable {
         }
     }
 
-    /// The table measured on the GPU a catalog was measured on (`Assets/catalog/<gpu>/backward_cold/`), if shipped.
+    /// A measured op placed by `catalog`'s entry of the same key (nil where the catalog lacks it).
+    static func located(_ key: String, catalog: KernelCatalog) -> Located? {
+        catalog.entry(key).map { e in
+            Located(pool: "\(e.family.rawValue).\(e.pass.rawValue)|\(e.shapeClass)", layerKey: e.layerKey, logFlops: e.logFlops,
+                    logBytes: e.logBytes, logChannels: e.logChannels, logPositions: e.logPositions)
+        }
+    }
+
+    /// The table's text for measured points placed by `catalog` (what `cold_table.tsv.gz` holds, gzipped).
+    public static func tableText(points: [Point], catalog: KernelCatalog) -> String {
+        points.map { p in
+            var fields = [p.key, String(p.warmUs), String(p.coldUs)]
+            if let l = located(p.key, catalog: catalog) {
+                fields += [l.pool, l.layerKey] + [l.logFlops, l.logBytes, l.logChannels, l.logPositions].map { String($0) }
+            }
+            return fields.joined(separator: "\t") + "\n"
+        }.joined()
+    }
+
+    /// The table's rows for a catalog's GPU (none where it is missing or unreadable).
+    static func tableRows(gpu: String) -> [(point: Point, located: Located?)] {
+        guard let dir = AssetLocator.directory("catalog"),
+              let raw = FileManager.default.contents(atPath: dir + "/\(gpu)/backward_cold/" + table),
+              let bytes = try? Inflate.gunzip([UInt8](raw)) else { return [] }
+        return bytes.split(separator: UInt8(ascii: "\n")).compactMap { line -> (point: Point, located: Located?)? in
+            let f = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+            guard f.count == 3 || f.count == 9, let warm = Double(f[1]), let cold = Double(f[2]), warm.isFinite, cold.isFinite else { return nil }
+            let point = Point(key: f[0], warmUs: warm, coldUs: cold)
+            guard f.count == 9 else { return (point, nil) }
+            let v = f[5...8].compactMap(Double.init)
+            guard v.count == 4, v.allSatisfy(\.isFinite) else { return (point, nil) }
+            return (point, Located(pool: f[3], layerKey: f[4], logFlops: v[0], logBytes: v[1], logChannels: v[2], logPositions: v[3]))
+        }
+    }
+
+    /// The table measured on the GPU a catalog was measured on (`Assets/catalog/<gpu>/backward_cold/`), if shipped;
+    /// a measurement without its table (another GPU's, just measured) is placed from the catalog here, more slowly.
     public static func forCatalog(_ catalog: KernelCatalog) -> ColdSaved? {
         loaded.get(catalog.gpuName) {
-            let points = (try? MeasuredRuns.lines(file, as: Point.self, folder: "catalog", sub: "/\(catalog.gpuName)/backward_cold/")) ?? []
-            return points.isEmpty ? nil : ColdSaved(points: points, catalog: catalog)
+            var rows = tableRows(gpu: catalog.gpuName)
+            if rows.isEmpty {
+                let points = (try? MeasuredRuns.lines(file, as: Point.self, folder: "catalog", sub: "/\(catalog.gpuName)/backward_cold/")) ?? []
+                rows = points.map { ($0, located($0.key, catalog: catalog)) }
+            }
+            return rows.isEmpty ? nil : ColdSaved(rows: rows)
         }
     }
 

@@ -161,9 +161,9 @@ extension Simulator.State {
             }
         case .graph:
             // (the replay's floor grows with the streams its kernels run on: the driver's work per parallel branch)
-            var used = Set<Int>()
-            for k in order { used.insert(stream[k]) }
-            hostLaunches.append(HostLaunch(kernel: nil, start: 0, end: gpu.graphFloorUs(branches: used.count)))
+            var used = [Bool](repeating: false, count: (stream.max() ?? 0) + 1), branches = 0
+            for k in order where !used[stream[k]] { used[stream[k]] = true; branches += 1 }
+            hostLaunches.append(HostLaunch(kernel: nil, start: 0, end: gpu.graphFloorUs(branches: branches)))
             // In a profiled process the device waits for the host's call up to the graph's first memset node.
             let exposed = order.firstIndex { isMemset[$0] } ?? order.count
             t = gpu.graphDeviceStartUs + (gpu.graphStartPerKernelUs ?? 0) * Double(exposed)

@@ -173,7 +173,7 @@ extension FidelityOutput {
         guard let cold = try ColdWeightsCheck.run(catalog: catalog) else { return }
         Swift.print("\nCold weights (Assets/catalog/\(catalog.gpuName)/linear_cold, measure_cold_linear.py: forward linear layers timed with their weights flushed from the L2, as in a network whose weights exceed it, and warm, as the catalog times them; held out: the \(cold.count) layers of the token set up to 2,048 rows, predicted as warm time plus the extra of the sweep's 3 nearest shapes)")
         Swift.print("Cold-weight summary: cold time error median \(pct1(cold.medianError)), worst \(pct1(cold.worstError)) over \(cold.count) ops (the warm time alone: median \(pct1(cold.warmMedianError)), worst \(pct1(cold.warmWorstError)))")
-        guard let saved = try ColdSavedCheck.run(catalog: catalog) else { return }
+        guard let saved = ColdSavedCheck.run(catalog: catalog) else { return }
         Swift.print("\nSaved tensors out of the L2 (Assets/catalog/\(catalog.gpuName)/backward_cold, measure_cold_backward.py: backward ops timed with what their forward saved flushed from the L2 and the incoming gradient in it, as in a training step whose activations exceed the L2, and warm, as the catalog times them; each op predicted from the 3 nearest ops of other layers, its own layer left out at every batch size)")
         printTable(["op", "ops", "median error", "worst", "warm alone: median", "worst"],
                    saved.rows.map { ["\($0.family.rawValue) \($0.pass.rawValue)", String($0.count), pct1($0.medianError), pct1($0.worstError),
