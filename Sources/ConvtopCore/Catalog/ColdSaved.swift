@@ -21,7 +21,8 @@ public struct ColdSaved: Sendable {
         public var warmUs: Double, coldUs: Double
         public init(key: String, warmUs: Double, coldUs: Double) { self.key = key; self.warmUs = warmUs; self.coldUs = coldUs }
         enum CodingKeys: String, CodingKey { case key, warmUs = "warm_us", coldUs = "cold_us" }
-        var ratio: Double { warmUs > 0 ? max(1, coldUs / warmUs) : 1 }
+        /// Cold over warm, at least 1 and at most `maxRatio` (an edited table cannot make an op take forever).
+        var ratio: Double { warmUs > 0 ? min(max(1, coldUs / warmUs), ColdSaved.maxRatio) : 1 }
     }
 
     /// A measured op placed by its catalog entry's neighbour features: its pool ("family.pass|shapeClass"), its layer
@@ -36,6 +37,8 @@ public struct ColdSaved: Sendable {
     /// Neighbours whose factor is taken, and the farthest that counts (per feature, as the catalog's).
     static let neighbours = 3
     static let maxDistance = 1.5
+    /// The largest factor taken: the H200 sweep's largest is 2.21 (ImageNet's classifier's data gradient at batch 2).
+    static let maxRatio = 4.0
     /// The measurement inside the catalog's GPU folder (every op's kernels, warm and cold), and the table convtop reads:
     /// a line per op, its key, warm and cold µs and, where the catalog holds the op, its pool, layer and distance
     /// features (`tableText`; placing 6,570 ops from their catalog entries at start-up cost a training simulation 0.1 s).
