@@ -233,6 +233,24 @@ struct ONNXExporterTests {
         #expect(r.iterationMs > 0 && r.iterationMs <= r.serialMs * 1.01)
     }
 
+    /// PyTorch's bilinear upsampling loops each output pixel's thread over every image and channel: DeepLabv3 at batch
+    /// 64 launches it on 4 blocks (the ASPP pooling branch, 1×1 to 64×64 on 256 channels) and 256 blocks (the head, 21
+    /// classes to 512×512), 2,121 and 1,257 µs in its profile (Assets/onnx/measured/batches/kernels.jsonl.gz, held out
+    /// of the rate's fit, `upsample_rate.py`). Both come within 10%; as one thread per output element they took 65 and
+    /// 343 µs.
+    @Test func bilinearUpsamplingLoopsOverImagesAndChannels() throws {
+        let gpu = try GPUCatalog.load("h200")
+        let g = try ONNXImporter.load(path: Self.path("deeplabv3_resnet50__ts17.onnx.gz"), batch: 64)
+        let kg = Lowering.lower(g, gpu: gpu, catalog: CatalogSource.forGPU(gpu))
+        let timing = TimingModel(gpu: gpu)
+        let ups = kg.kernels.filter { $0.name == "upsample_bilinear2d_out_frame" }
+        #expect(ups.count == 2 && ups.allSatisfy { $0.threadsPerBlock == 1024 })
+        for (blocks, measured) in [(4, 2121.5), (256, 1256.8)] {
+            let k = try #require(ups.first { $0.blocks == blocks })
+            #expect(abs(timing.standaloneDuration(k) / measured - 1) < 0.1, "\(blocks) blocks: \(timing.standaloneDuration(k)) µs")
+        }
+    }
+
     @Test func aBrokenGzipIsOneLine() throws {
         let p = NSTemporaryDirectory() + "convtop-\(getpid())-broken.onnx.gz"
         try Data([0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3, 0xFF, 0xFF, 0x00]).write(to: URL(fileURLWithPath: p))
