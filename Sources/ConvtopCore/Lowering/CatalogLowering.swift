@@ -67,7 +67,7 @@ struct CatalogLowering {
         }
         // A depthwise weight gradient keeps the model's time: fitted to the catalog's launches of its kernel, it
         // predicts a left-out layer better than the layer's neighbours do (`Lowering.depthwiseWeightGradUs`).
-        // (Either, in a training step, with its saved tensors cold.)
+        // (Both keep it times the saved-tensor factor where a training step evicted what they read.)
         let keepsModel: Bool
         if case .convWeightGrad(let a) = node.kind, Lowering.runsNativeDepthwise(a) { keepsModel = true } else { keepsModel = false }
         // So does a dense forward convolution of a 7×7 or larger window the large-window rule lowered: on round 7's
