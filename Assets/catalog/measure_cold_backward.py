@@ -15,7 +15,8 @@ every batch-norm, ReLU, pooling and dropout backward and linear gradient, every 
 and warm as cold_timing.py times them: the incoming gradient is the hot tensor, rewritten after the flush; the
 saved tensors and the weights stay cold. Writes one JSON object per op: key, family, pass, params, warm_us and
 cold_us (the op's kernels summed), and the kernels of each (name, grid, duration). fp32 tensors, TF32 convolutions,
-cudnn.benchmark off (PyTorch's defaults, as the catalog).
+cudnn.benchmark off (PyTorch's defaults, as the catalog). Asked for with --every conv.forward=N, convolutions'
+forward passes are timed the same way, the input hot and the weights cold (a network whose weights exceed the L2).
 """
 import argparse, gzip, json, os, sys, time
 
@@ -64,6 +65,8 @@ def build(e):
             x = x.detach().contiguous(memory_format=torch.channels_last).requires_grad_(pas == "dgrad")
         wt = rand([p["cout"][0], c // g, *p["k"]], pas == "wgrad")
         b = rand([p["cout"][0]], pas == "wgrad") if p["bias"][0] else None
+        if pas == "forward":  # the input just written, the weights cold
+            return x, lambda: F.conv2d(x, wt, b, stride=tuple(p["s"]), padding=tuple(p["p"]), dilation=tuple(p["d"]), groups=g)
         y = F.conv2d(x, wt, b, stride=tuple(p["s"]), padding=tuple(p["p"]), dilation=tuple(p["d"]), groups=g)
         return backward(y, [x] if pas == "dgrad" else [t for t in (wt, b) if t is not None])
     if f == "batchnorm":

@@ -14,6 +14,11 @@ import Foundation
 /// 1,599 ReLU backward shapes 1.25×, the weight and data gradients of convolutions 1.03× and 1.02×. The factor is
 /// read off the op's own measurement where the sweep holds it, else the median of the three nearest measured ops of
 /// its family, pass and shape class, by the catalog's neighbour distance.
+///
+/// A convolution's forward pass reads its weights, which a network whose weights exceed the L2 has evicted since
+/// their last use (`ColdWeights.weightsCold`, the rule the linear layers' table follows), in a forward pass or a
+/// training step: the sweep's 1,490 forward shapes, timed with the input hot and the weights cold, take a median
+/// 1.056× their warm time at batch 1, 1.03× at batch 8 and 1.01× from 32 up.
 public struct ColdSaved: Sendable {
     /// One measured op: its catalog key, and its time with what it saved warm and cold (µs).
     public struct Point: Sendable, Decodable {
@@ -55,11 +60,12 @@ public struct ColdSaved: Sendable {
         self.pools = pools
     }
 
-    /// Whether the sweep measures this family and pass at all: backward ops that read what their forward saved.
+    /// Whether the sweep measures this family and pass at all: backward ops that read what their forward saved, and
+    /// convolutions' forward passes (their weights).
     public static func measures(_ sig: OpSignature) -> Bool {
         switch (sig.family, sig.pass) {
         case (.batchnorm, .backward), (.relu, .backward), (.pool, .backward), (.dropout, .backward),
-             (.conv, .wgrad), (.conv, .dgrad), (.linear, .wgrad), (.linear, .dgrad): return true
+             (.conv, .wgrad), (.conv, .dgrad), (.linear, .wgrad), (.linear, .dgrad), (.conv, .forward): return true
         default: return false
         }
     }
@@ -91,11 +97,15 @@ public struct ColdSaved: Sendable {
         return nearest.isEmpty ? 1 : ColdWeights.median(Array(nearest))
     }
 
-    /// Per node of a training step: whether the backward op's saved tensors are out of the L2 when it runs — more
-    /// bytes were written between its forward op and itself than the L2 holds (outputs of every op that makes a
-    /// tensor; views write none). False for forward ops and in a forward pass.
+    /// Per node: whether what it reads beyond its fresh input is out of the L2 when it runs. A backward op of a
+    /// training step: more bytes were written between its forward op and itself than the L2 holds (outputs of every
+    /// op that makes a tensor; views write none). A convolution's forward pass: the network's weights exceed the L2.
+    /// False for every other node.
     public static func coldNodes(_ graph: Graph, gpu: GPUSpec, precision: Precision) -> [Bool] {
-        guard graph.mode == .training else { return Array(repeating: false, count: graph.nodes.count) }
+        let weightsCold = ColdWeights.weightsCold(graph, gpu: gpu, precision: precision)
+        guard graph.mode == .training else {
+            return graph.nodes.map { n in if case .conv = n.kind { return weightsCold }; return false }
+        }
         var written = [0.0]
         written.reserveCapacity(graph.nodes.count + 1)
         for n in graph.nodes {
@@ -108,6 +118,7 @@ public struct ColdSaved: Sendable {
         }
         let l2 = Double(gpu.l2Bytes)
         return graph.nodes.map { n in
+            if case .conv = n.kind { return weightsCold }
             guard n.phase == .backward, let f = n.forwardOf, f < n.id else { return false }
             return written[n.id] - written[f + 1] > l2
         }

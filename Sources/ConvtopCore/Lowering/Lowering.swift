@@ -23,7 +23,8 @@ public struct Lowering {
         if ColdWeights.weightsCold(graph, gpu: gpu, precision: precision) {
             measured?.cold = catalog.catalog.flatMap(ColdWeights.forCatalog)
         }
-        if graph.mode == .training, let table = catalog.catalog.flatMap(ColdSaved.forCatalog) {
+        if graph.mode == .training || ColdWeights.weightsCold(graph, gpu: gpu, precision: precision),
+           let table = catalog.catalog.flatMap(ColdSaved.forCatalog) {
             measured?.coldSaved = table
             measured?.coldNodes = ColdSaved.coldNodes(graph, gpu: gpu, precision: precision)
         }
