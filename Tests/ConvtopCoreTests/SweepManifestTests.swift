@@ -18,6 +18,9 @@ import Testing
         #expect(try LinearSweepTests.manifest("largewindow") == largeWindow.jsonLines() && largeWindow.items.count == 1824)
         let largeMap = written { $0.addLargeMapSweep(gpu: gpu) }
         #expect(try LinearSweepTests.manifest("largemap") == largeMap.jsonLines() && largeMap.items.count == 960)
+        let dilated = written { $0.addDilatedSweep(gpu: gpu) }
+        #expect(try LinearSweepTests.manifest("dilated") == dilated.jsonLines() && dilated.items.count == 454)
+        #expect(!dilated.items.contains { $0.signature.key.contains("|d=12,12|") && $0.signature.key.contains("x=1,256,64,64") })
         let dwcl = written { $0.addChannelsLastDepthwiseSweep(gpu: gpu) }
         #expect(try LinearSweepTests.manifest("dwcl") == dwcl.jsonLines() && dwcl.items.count == 960)
         #expect(!dwcl.items.contains { $0.signature.key.hasPrefix("conv.forward|x=32,96,56,56|cout=96|k=7,7|s=1,1|") })

@@ -246,6 +246,27 @@ extension CatalogManifest {
         }
     }
 
+    /// Not in the calibration's sweeps: dilated 3×3 convolutions (DeepLab's backbone and ASPP, dilated ResNets), 64–1,024
+    /// channels to as many, dilation 2, 3, 6 and 12 with padding to match, 24–96 maps, batch 1, 8 and 32 (up to 2²⁸
+    /// elements), all three passes; the corpus's DeepLabv3 and FCN (256–2,048 channels, dilation 2–36, 64×64 maps) left
+    /// out. DeepLabv3's ASPP convolutions (dilation 12–36) run cuDNN's `s1688fprop_optimized` at 245 TFLOPS where their
+    /// undilated neighbours give 440; the sweep shows the same at dilation 6–12 (208–221 TFLOPS at batch 32, 313–380 at
+    /// dilation 2–3). Measured on the H200 in session 17 (`Assets/catalog/h200/dilated/`) and not merged: with a shape
+    /// class of their own, dilated convolutions took them as neighbours and DeepLabv3 at batch 64 went −10.4% → −5.0%, but
+    /// at batch 1 −1.5% → +6.0% and FCN-ResNet50, whose dilated backbone they slowed too, b1 +9.3% → +16.6% (the time
+    /// follows the dilation, which the neighbour distance does not hold).
+    public mutating func addDilatedSweep(gpu: GPUSpec) {
+        for n in [1, 8, 32] {
+            for c in [64, 192, 384, 1024] {
+                for hw in [24, 48, 96] where n * c * hw * hw <= 1 << 28 {
+                    for d in [2, 3, 6, 12] where d < hw / 2 {
+                        addPoint([n, c, hw, hw], gpu: gpu) { $0.conv($1, c, k: (3, 3), p: (d, d), d: (d, d), name: "dil") }
+                    }
+                }
+            }
+        }
+    }
+
     /// Not a sweep: the held-out check on the linear sweep (`LinearTokenCheck`), linear layers of ViT-S, ViT-B and ViT-L
     /// blocks (widths 384, 768, 1,024) on the rows they really run, batch 1–64 × 50, 197 or 577 tokens, all three
     /// passes, up to 10¹¹ FLOPs an op. None of these row counts is on the sweep's grid.
