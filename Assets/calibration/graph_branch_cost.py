@@ -23,7 +23,9 @@ the floor the profile then predicts. The first two cases of the file replay thei
 below the profiled process's floor (the first was timed before that process's first profile: graph_replay_floor.py);
 cases whose one chain replays under 20 µs are left out.
 """
-import collections, gzip, json, os, statistics
+import collections, json, os, statistics
+
+from graph_replay_floor import chain_kernel_us
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FLOOR_US = json.load(open(os.path.join(HERE, "..", "gpus", "h200.json")))["graph_launch_us"]
@@ -41,11 +43,7 @@ print(f"cost per extra branch: {share * 100:.1f}% of the floor ({share * one:.2f
 per_branch = share * FLOOR_US
 print(f"graph_launch_per_branch_us = {share * 100:.1f}% of {FLOOR_US} = {per_branch:.2f}")
 
-kernel_us = collections.defaultdict(float)
-with gzip.open(os.path.join(HERE, "round2", "kernels.jsonl.gz"), "rt") as f:
-    for line in f:
-        r = json.loads(line)
-        if r["case"].startswith("conv_"): kernel_us[r["case"]] += r["dur"]
+kernel_us = chain_kernel_us()
 two, fours = [], []
 for line in open(os.path.join(HERE, "round2", "pairs.jsonl")):
     r = json.loads(line)

@@ -20,22 +20,35 @@ the graph there — is measured directly by measure_graph_replay.py (round12/gra
 import collections, gzip, json, os, statistics
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-kernel_us = collections.defaultdict(float)
-with gzip.open(os.path.join(HERE, "round2", "kernels.jsonl.gz"), "rt") as f:
-    for line in f:
-        r = json.loads(line)
-        if r["case"].startswith("conv_"): kernel_us[r["case"]] += r["dur"]
-shortest, start = [], []
-with open(os.path.join(HERE, "round2", "pairs.jsonl")) as f:
-    for line in f:
-        r = json.loads(line)
-        if r["kind"] != "conv_chains": continue
-        one, two = r["one_chain_ms"] * 1000, r["serial2_ms"] * 1000
-        case = f"conv_b{r['batch']}_c{r['channels']}_m{r['map']}_k{r['kernel']}"
-        if kernel_us.get(case, 1e9) < 10: shortest.append(one)
-        if 40 < one < 300: start.append(2 * one - two)
-print(f"graph_launch_us = {statistics.median(shortest):.1f}  (median one-chain replay of {len(shortest)} graphs with under 10 µs of"
-      f" kernels; range {min(shortest):.1f}-{max(shortest):.1f})")
-q = statistics.quantiles(start, n=4)
-print(f"graph_start_us = {statistics.median(start):.1f}  (median of 2 x one chain - two chains over {len(start)} cases;"
-      f" quartiles {q[0]:.1f}-{q[2]:.1f})")
+
+
+def chain_kernel_us():
+    """One chain's profiled kernel time (µs) per round-2 chain case ("conv_b1_c32_m7_k1"); graph_branch_cost.py uses it too."""
+    out = collections.defaultdict(float)
+    with gzip.open(os.path.join(HERE, "round2", "kernels.jsonl.gz"), "rt") as f:
+        for line in f:
+            r = json.loads(line)
+            if r["case"].startswith("conv_"): out[r["case"]] += r["dur"]
+    return out
+
+
+def main():
+    kernel_us = chain_kernel_us()
+    shortest, start = [], []
+    with open(os.path.join(HERE, "round2", "pairs.jsonl")) as f:
+        for line in f:
+            r = json.loads(line)
+            if r["kind"] != "conv_chains": continue
+            one, two = r["one_chain_ms"] * 1000, r["serial2_ms"] * 1000
+            case = f"conv_b{r['batch']}_c{r['channels']}_m{r['map']}_k{r['kernel']}"
+            if kernel_us.get(case, 1e9) < 10: shortest.append(one)
+            if 40 < one < 300: start.append(2 * one - two)
+    print(f"graph_launch_us = {statistics.median(shortest):.1f}  (median one-chain replay of {len(shortest)} graphs with under 10 µs of"
+          f" kernels; range {min(shortest):.1f}-{max(shortest):.1f})")
+    q = statistics.quantiles(start, n=4)
+    print(f"graph_start_us = {statistics.median(start):.1f}  (median of 2 x one chain - two chains over {len(start)} cases;"
+          f" quartiles {q[0]:.1f}-{q[2]:.1f})")
+
+
+if __name__ == "__main__":
+    main()

@@ -12,21 +12,9 @@ It prints, per network, batch and grid, the median measured and simulated kernel
 """
 import statistics
 
-from kernel_times import measured as measured_times, simulated as simulated_times
+from kernel_times import compare, measured
 
 NETS = ["swin_v2_t", "resnet50", "efficientnet_b0", "efficientnet_v2_s", "mobilenet_v3_large", "densenet121", "googlenet",
         "shufflenet_v2_x1_0", "mnasnet1_0", "regnet_y_400mf", "inception_v3", "maxvit_t", "mobilenet_v2", "squeezenet1_1"]
-measured = measured_times(lambda r: "reduce_kernel<512" in r["name"] and r["block"][0] * r["block"][1] == 512)
-ratios = []
-for net in NETS:
-    for batch in [1, 32]:
-        simulated = simulated_times(net, batch, lambda k: k.startswith("reduce_kernel"))
-        for grid, durs in sorted(simulated.items()):
-            m = measured.get((f"inf_{net}_b{batch}", grid))
-            if not m:
-                continue
-            meas, sim = statistics.median(m), statistics.median(d for d, _ in durs)
-            ratios.append(sim / meas)
-            print(f"{net:18s} b{batch:<3d} grid {grid:6d}  measured {meas:7.2f} us  simulated {sim:7.2f} us  ratio {sim / meas:.2f}"
-                  f"  ({durs[0][1]})")
-print(f"simulated / measured: median {statistics.median(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f}) over {len(ratios)} shapes")
+compare(NETS, measured(lambda r: "reduce_kernel<512" in r["name"] and r["block"][0] * r["block"][1] == 512),
+        lambda k: k.startswith("reduce_kernel"), "grid", 18, priced=True)

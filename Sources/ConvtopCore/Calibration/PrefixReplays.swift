@@ -45,7 +45,7 @@ public enum PrefixReplays {
         for r in recs { if let n = r.nodes, let ms = r.deviceMs { byCase[Case(model: r.model, batch: r.batch), default: [:]][n] = ms * 1000 } }
         let cases = byCase
         let keys = cases.keys.sorted { $0.model != $1.model ? $0.model < $1.model : $0.batch < $1.batch }
-        let gpu = { var g = profile.inCleanProcess; g.graphLaunchUs = floorUs; g.graphStartUs = nil; g.graphLaunchPerBranchUs = nil; return g }()
+        let gpu = profile.timedOnDevice(floorUs: floorUs)
         return try parallelMap(keys.count) { i -> Row in
             let model = keys[i].model, batch = keys[i].batch
             var s = Scenario()

@@ -31,7 +31,7 @@ public struct SecondLeaseReport: Sendable {
     /// start-up measured in the same run (`DeviceSideRuns.graphFloorUs`).
     public static func run(gpu profile: GPUSpec) throws -> SecondLeaseReport {
         let floor = try DeviceSideRuns.graphFloorUs(pass: 0)
-        let gpu = { var g = profile.inCleanProcess; g.graphLaunchUs = floor; g.graphStartUs = nil; g.graphLaunchPerBranchUs = nil; return g }()
+        let gpu = profile.timedOnDevice(floorUs: floor)
         let c0 = try DeviceSideRuns.chains(pass: 0), c1 = try DeviceSideRuns.chains(pass: 1)
         let f0 = try DeviceSideRuns.frontEnd(pass: 0), f1 = try DeviceSideRuns.frontEnd(pass: 1)
         let n0 = try DeviceSideRuns.networks(pass: 0), n1 = try DeviceSideRuns.networks(pass: 1)

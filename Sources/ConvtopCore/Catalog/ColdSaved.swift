@@ -83,13 +83,10 @@ public struct ColdSaved: Sendable {
     /// (all its batch sizes) when asked: the held-out check (`ColdSavedCheck`).
     func nearestRatio(pool key: String, family: OpFamily, logFlops lf: Double, logBytes lb: Double, logChannels: Double,
                       logPositions: Double, excludingLayer: String? = nil) -> Double {
-        let w = KernelCatalog.shapeWeight(family)
-        let limit = Self.maxDistance * (1 + 2 * w)
+        let limit = KernelCatalog.distanceLimit(family, maxDistance: Self.maxDistance)
         var near: [(d: Double, ratio: Double)] = []
         for (p, ratio) in pools[key] ?? [] where p.layerKey != excludingLayer {
-            let work = abs(p.logFlops - lf) + abs(p.logBytes - lb)
-            let shape = abs(p.logChannels - logChannels) + abs(p.logPositions - logPositions)
-            let d = work + w * shape
+            let d = KernelCatalog.distance(family, (lf, lb, logChannels, logPositions), (p.logFlops, p.logBytes, p.logChannels, p.logPositions))
             if d <= limit { near.append((d, ratio)) }
         }
         near.sort { $0.d != $1.d ? $0.d < $1.d : $0.ratio < $1.ratio }
@@ -103,23 +100,23 @@ public struct ColdSaved: Sendable {
     /// False for every other node.
     public static func coldNodes(_ graph: Graph, gpu: GPUSpec, precision: Precision) -> [Bool] {
         let weightsCold = ColdWeights.weightsCold(graph, gpu: gpu, precision: precision)
-        guard graph.mode == .training else {
-            return graph.nodes.map { n in if case .conv = n.kind { return weightsCold }; return false }
-        }
+        // (bytes written before each node, a training step's only)
         var written = [0.0]
-        written.reserveCapacity(graph.nodes.count + 1)
-        for n in graph.nodes {
-            let makes: Bool
-            switch n.kind {
-            case .input, .view, .flatten, .gradientView, .external: makes = false
-            default: makes = true
+        if graph.mode == .training {
+            written.reserveCapacity(graph.nodes.count + 1)
+            for n in graph.nodes {
+                let makes: Bool
+                switch n.kind {
+                case .input, .view, .flatten, .gradientView, .external: makes = false
+                default: makes = true
+                }
+                written.append(written.last! + (makes ? Double(n.shape.elements * precision.bytes) : 0))
             }
-            written.append(written.last! + (makes ? Double(n.shape.elements * precision.bytes) : 0))
         }
         let l2 = Double(gpu.l2Bytes)
         return graph.nodes.map { n in
             if case .conv = n.kind { return weightsCold }
-            guard n.phase == .backward, let f = n.forwardOf, f < n.id else { return false }
+            guard graph.mode == .training, n.phase == .backward, let f = n.forwardOf, f < n.id else { return false }
             return written[n.id] - written[f + 1] > l2
         }
     }

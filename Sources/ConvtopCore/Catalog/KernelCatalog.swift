@@ -123,11 +123,10 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
                          logPositions: Double, excludingLayer: String?, maxDistance: Double, k: Int) -> [(d: Double, e: CatalogEntry)] {
         let pool = self.pool("\(family.rawValue).\(pass.rawValue)|\(shapeClass)")
         let lf = log(max(flops, 1)), lb = log(max(bytes, 1))
-        let w = Self.shapeWeight(family)
-        let limit = maxDistance * (1 + 2 * w)
+        let limit = Self.distanceLimit(family, maxDistance: maxDistance)
         var best: [(d: Double, e: CatalogEntry)] = []
         for e in pool where e.layerKey != excludingLayer {
-            let d = abs(e.logFlops - lf) + abs(e.logBytes - lb) + w * (abs(e.logChannels - logChannels) + abs(e.logPositions - logPositions))
+            let d = Self.distance(family, (lf, lb, logChannels, logPositions), (e.logFlops, e.logBytes, e.logChannels, e.logPositions))
             guard d <= limit else { continue }
             if best.count < k || d < best[best.count - 1].d || (d == best[best.count - 1].d && e.key < best[best.count - 1].e.key) {
                 best.append((d, e))
@@ -169,6 +168,15 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
         let slope = sxx > 1e-3 * sw ? sxy / sxx : (target > log(5) ? 1 : 0.5)
         return exp(ym + min(max(slope, 0), 1.2) * (target - xm))
     }
+
+    /// The neighbour distance between two ops of `family`, each as (log FLOPs, log bytes, log channels, log positions):
+    /// the |log ratio| of FLOPs and bytes, plus those of channels and positions weighted by `shapeWeight`.
+    static func distance(_ family: OpFamily, _ a: (Double, Double, Double, Double), _ b: (Double, Double, Double, Double)) -> Double {
+        abs(b.0 - a.0) + abs(b.1 - a.1) + shapeWeight(family) * (abs(b.2 - a.2) + abs(b.3 - a.3))
+    }
+
+    /// The farthest neighbour that counts: `maxDistance` per feature the distance uses.
+    static func distanceLimit(_ family: OpFamily, maxDistance: Double) -> Double { maxDistance * (1 + 2 * shapeWeight(family)) }
 
     /// How much channels and positions count in the neighbour distance: for ops whose kernel choice and grid follow
     /// them; element-wise ops depend on their size alone.

@@ -159,6 +159,15 @@ public struct GPUSpec: Sendable, Codable, Hashable {
     /// nodes (round 12: 4–14 µs for graphs of 1–512 nodes).
     public var inCleanProcess: GPUSpec { var g = self; g.graphStartPerKernelUs = nil; return g }
 
+    /// The same GPU as a clean process's replays look timed on the device alone (behind a spin kernel, the host's call
+    /// hidden): the replay's shortest time is the device's own start-up `floorUs`, with no host call to wait for and so
+    /// no cost per parallel branch (the second lease, round 14's node-by-node replays).
+    public func timedOnDevice(floorUs: Double) -> GPUSpec {
+        var g = inCleanProcess
+        g.graphLaunchUs = floorUs; g.graphStartUs = nil; g.graphLaunchPerBranchUs = nil
+        return g
+    }
+
     /// The same GPU in `process`: as profiled (the profile's own state) or `inCleanProcess`.
     public func inProcess(_ process: ProcessState) -> GPUSpec { process == .clean ? inCleanProcess : self }
 

@@ -160,7 +160,7 @@ extension Lowering {
         let plane = out.height * out.width
         let i = k("upsample_bilinear2d_out_frame", .elementwise, grid: Dim3(max(1, (plane + 1023) / 1024)), block: Dim3(1024), regs: 32,
                   smem: 0, flops: 0, bytes: Double(out.elements + input.elements) * e)
-        kernels[i].timeScale = max(1, TimingModel(gpu: gpu).bandwidthShare(.elementwise) / Self.bilinearUpsampleBandwidthShare)
+        atBandwidthShare(i, Self.bilinearUpsampleBandwidthShare)
     }
 
     /// The share of the datasheet DRAM bandwidth the bilinear upsampling loop streams at, an SM held to its usual cap
@@ -196,12 +196,18 @@ extension Lowering {
     /// the ONNX corpus's serial median improved (4.0% → 3.8%) but ShuffleNet's channel shuffles and the transformers'
     /// copies at batch 1 came out 1-4 points faster, away from their measurements.
     mutating func atStridedLoopRate(_ i: Int) {
-        let timing = TimingModel(gpu: gpu)
-        let scale = max(1, timing.bandwidthShare(kernels[i].kernelClass) / Self.stridedLoopBandwidthShare)
-        let classCost = timing.blockOverhead(kernels[i])
-        kernels[i].timeScale = scale
+        let scale = atBandwidthShare(i, Self.stridedLoopBandwidthShare)
+        let classCost = TimingModel(gpu: gpu).blockOverhead(kernels[i])
         // (a block latency is stretched by the time scale like every rate, so it is given before the stretch)
         if classCost < Self.stridedLoopBlockUs { kernels[i].blockLatencyUs = Self.stridedLoopBlockUs / scale }
+    }
+
+    /// Slows kernel `i` from its class's share of the DRAM bandwidth to `share` (never speeds it up); returns the scale.
+    @discardableResult
+    mutating func atBandwidthShare(_ i: Int, _ share: Double) -> Double {
+        let scale = max(1, TimingModel(gpu: gpu).bandwidthShare(kernels[i].kernelClass) / share)
+        kernels[i].timeScale = scale
+        return scale
     }
 
     /// Memory-efficient attention (CUTLASS, fp32) or flash attention (fp16/bf16): one block per 64 (128) queries,
