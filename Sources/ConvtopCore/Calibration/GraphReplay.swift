@@ -49,19 +49,25 @@ public enum GraphReplay {
         try MeasuredRuns.required("graph_replay.jsonl", as: Record.self, sub: "/round12/") { $0.kind != "device" }
     }
 
-    /// A replay of `shape` simulated as measured: one-block in-place adds (the front-end benchmark's kernels), the
-    /// spin kernel stretched to its measured time, one stream per chain.
-    static func simulatedUs(_ shape: Shape, kernels: Int, spinUs: Double?, gpu: GPUSpec) throws -> Double {
+    /// A replay of `shape` simulated as measured: one-block in-place adds (the front-end benchmark's kernels, at
+    /// `addUs`, their profiled time there), the spin kernel stretched to its measured time, one stream per chain.
+    static func simulatedUs(_ shape: Shape, kernels: Int, spinUs: Double?, addUs: Double?, gpu: GPUSpec) throws -> Double {
         switch shape {
         case .adds, .fourChains:
             let streams = shape == .adds ? 1 : 4
-            return try FidelityReport.frontEndTrace(blocks: 1, streams: streams, kernels: kernels, gpu: gpu).iterationTime
+            return try FidelityReport.frontEndTrace(blocks: 1, streams: streams, kernels: kernels, gpu: gpu, kernelUs: addUs).iterationTime
         case .spin:
             var b = GraphBuilder(name: "spin-then-adds")
             var y = b.relu(b.input([1, 1024, 1, 1], name: "x"), name: "spin")
             for _ in 0..<kernels { y = b.relu(y) }
-            return try FidelityReport.benchmarkTrace(b.build(), streams: 1, gpu: gpu) { $0.name == "spin" ? spinUs ?? 0 : nil }.iterationTime
+            return try FidelityReport.benchmarkTrace(b.build(), streams: 1, gpu: gpu) { $0.name == "spin" ? spinUs ?? 0 : addUs }.iterationTime
         }
+    }
+
+    /// The profiled time (µs) of the front-end benchmark's one-block add (`Assets/calibration/round3/frontend.jsonl`),
+    /// the kernel round 12's graphs chain: `torch.zeros(1024).add_(1.0)` in both scripts.
+    static func oneBlockAddUs() throws -> Double? {
+        try MeasuredRuns.frontEnd().first { $0.blocks == 1 }?.kernelUs
     }
 
     /// Every graph of the file in each process state, measured (medians over the rounds) and simulated on `gpu`.
@@ -75,6 +81,7 @@ public enum GraphReplay {
             if !seen.contains(k) { seen.append(k) }
         }
         let keys = seen
+        let addUs = try oneBlockAddUs()
         return try parallelMap(keys.count) { i -> Row? in
             let k = keys[i]
             guard let shape = Shape(rawValue: k.kind) else { return nil }
@@ -85,7 +92,7 @@ public enum GraphReplay {
             let phase: ProfilerEffect.Phase = k.state == ProcessState.clean.rawValue ? .before : .after
             return Row(phase: phase, shape: shape, kernels: k.kernels, spinUs: spinUs,
                        hostCallUs: host, replayUs: replay * 1000, deviceUs: device * 1000,
-                       simulatedUs: try simulatedUs(shape, kernels: k.kernels, spinUs: spinUs, gpu: gpu.inProcess(phase.process)))
+                       simulatedUs: try simulatedUs(shape, kernels: k.kernels, spinUs: spinUs, addUs: addUs, gpu: gpu.inProcess(phase.process)))
         }.compactMap { $0 }
     }
 }
