@@ -4,8 +4,14 @@ import Foundation
 /// sizes (160–448) and batch sizes (2–48) nothing in convtop was fitted or catalogued on, several of them networks
 /// in no earlier set, each exported with both of PyTorch's ONNX exporters where both succeeded. Every run is
 /// simulated from each export; the conv layers at new shapes are checked one by one against what the lowering gives
-/// them (catalog neighbours or the model alone).
+/// them (catalog neighbours or the model alone). Round 18 (`measure_new_networks.py`) is a second such set of
+/// networks no earlier set holds, in the same format.
 public enum OtherShapes {
+    /// The rounds measured in this format, by folder.
+    public enum Round: String, CaseIterable, Sendable {
+        case round7, round18
+    }
+
     /// One measured run of `runs.jsonl`.
     struct Run: Decodable {
         var network: String, input: Int, batch: Int, mode: String, onnx: String
@@ -29,8 +35,8 @@ public enum OtherShapes {
     }
 
     /// Every run simulated from every export of its network (label: network, input size, exporter, mode, batch).
-    public static func run(gpu: GPUSpec? = nil) throws -> [FidelityReport.NetworkRow] {
-        let dir = try folder() + "/round7"
+    public static func run(_ round: Round = .round7, gpu: GPUSpec? = nil) throws -> [FidelityReport.NetworkRow] {
+        let dir = try folder() + "/" + round.rawValue
         let g = try gpu ?? GPUCatalog.load("h200")
         let runs = (FileManager.default.contents(atPath: dir + "/runs.jsonl") ?? Data())
             .split(separator: UInt8(ascii: "\n")).compactMap { try? JSONDecoder().decode(Run.self, from: Data($0)) }
@@ -41,8 +47,8 @@ public enum OtherShapes {
                 let file = dir + "/exported/\(r.onnx)__\(e.rawValue).onnx.gz"
                 guard FileManager.default.fileExists(atPath: file) else { continue }
                 let mode: GraphMode = r.mode == "training" ? .training : .inference
-                // measure_other_shapes.py times every case in one process, each before profiling it: the first was
-                // timed before PyTorch's profiler had run in that process, as no other was.
+                // measure_other_shapes.py (and measure_new_networks.py) times every case in one process, each before
+                // profiling it: the first was timed before PyTorch's profiler had run in that process, as no other was.
                 cases.append((file, "\(r.network) \(r.input)px \(e.rawValue) \(r.mode) b\(r.batch)", r.batch, mode, serial, r.branch, n == 0))
             }
         }

@@ -112,6 +112,12 @@ extension FidelityOutput {
         Swift.print("Dense 7×7 convolutions (Assets/calibration/round9: \(largeWindows.count) forward layers held out from the large-window rule, model alone): error median \(pct1(lw.median)) (signed \(signedMedian(largeWindows.map(\.error)))), worst \(pct1(lw.worst))")
     }
 
+    /// Round 18: networks no earlier set holds, at new batch and input sizes, both exporters.
+    static func printNewNetworks(_ rows: [FidelityReport.NetworkRow]) {
+        printNetworkSet("Networks no earlier set holds (Assets/calibration/round18, measure_new_networks.py: measured in session 18, nothing fitted or catalogued on them; each ONNX export simulated, ts17 = TorchScript exporter, dyn = dynamo)",
+                        summary: "New-network", rows)
+    }
+
     /// The middle signed error (the upper one of an even count) as a signed percentage, or "–" for none.
     static func signedMedian(_ errors: [Double]) -> String {
         let sorted = errors.sorted()
