@@ -21,6 +21,10 @@ import Testing
         let dilated = written { $0.addDilatedSweep(gpu: gpu) }
         #expect(try LinearSweepTests.manifest("dilated") == dilated.jsonLines() && dilated.items.count == 454)
         #expect(!dilated.items.contains { $0.signature.key.contains("|d=12,12|") && $0.signature.key.contains("x=1,256,64,64") })
+        let groupLoop = written { $0.addGroupLoopSweep(gpu: gpu) }
+        #expect(try LinearSweepTests.manifest("grouploop") == groupLoop.jsonLines() && groupLoop.items.count == 2670)
+        // no 24-channel groups: round 18's RegNets check the path read off this sweep
+        #expect(!groupLoop.items.contains { $0.signature.key.contains("x=2,72,112,112|cout=72|k=3,3|s=2,2|p=1,1|d=1,1|g=3|") })
         let dwcl = written { $0.addChannelsLastDepthwiseSweep(gpu: gpu) }
         #expect(try LinearSweepTests.manifest("dwcl") == dwcl.jsonLines() && dwcl.items.count == 960)
         #expect(!dwcl.items.contains { $0.signature.key.hasPrefix("conv.forward|x=32,96,56,56|cout=96|k=7,7|s=1,1|") })
@@ -37,6 +41,7 @@ import Testing
         all.addSweeps(gpu: gpu)
         let keys = Set(all.items.map(\.signature.key))
         #expect(keys.contains("linear.forward|x=861,3072|out=768|bias=1"))
+        #expect(keys.contains("conv.forward|x=16,60,56,56|cout=60|k=3,3|s=1,1|p=1,1|d=1,1|g=3|bias=0"))
         #expect(keys.contains("conv.forward|x=32,128,56,56|cout=128|k=7,7|s=1,1|p=3,3|d=1,1|g=128|bias=1|cl=1"))
         #expect(keys.contains("conv.forward|x=16,3,224,224|cout=512|k=32,32|s=32,32|p=0,0|d=1,1|g=1|bias=1"))
         #expect(!keys.contains("linear.forward|x=800,3072|out=768|bias=1"))

@@ -89,7 +89,8 @@ public enum CatalogFile {
         guard !kernels.isEmpty, kernels.count <= 1024 else { return nil }   // cuDNN runs some grouped convolutions one group at a time
         let shape = sig.logShape
         return CatalogEntry(key: key, layerKey: sig.layerKey, family: sig.family, pass: sig.pass, flops: flops, bytes: bytes,
-                            kernels: kernels, shapeClass: sig.shapeClass, logChannels: shape.channels, logPositions: shape.positions)
+                            kernels: kernels, shapeClass: sig.shapeClass(byGroup: GroupPaths.shape(sig).map { _ in GroupPaths.ranByGroup(kernels) }),
+                            logChannels: shape.channels, logPositions: shape.positions)
     }
 
     /// Catalogs already read, by path (start-up reads each once per process).

@@ -8,7 +8,7 @@ extension CatalogManifest {
         addSweep(gpu: gpu); addChainGrid(gpu: gpu); addGroupedSweep(gpu: gpu)
         addNarrowSweep(gpu: gpu); addUpsamplingSweep(gpu: gpu); addLargePlaneSweep(gpu: gpu)
         addLinearSweep(gpu: gpu); addPatchifySweep(gpu: gpu); addChannelsLastDepthwiseSweep(gpu: gpu)
-        addLargeWindowSweep(gpu: gpu)
+        addLargeWindowSweep(gpu: gpu); addGroupLoopSweep(gpu: gpu)
     }
 
     /// A generic sweep: convolutions (three passes) over batch 1–64, 32–768 channels, 7–56 maps, 1×1 and 3×3;
@@ -62,6 +62,26 @@ extension CatalogManifest {
                         for s in [1, 2] {
                             addPoint([n, c, hw, hw], gpu: gpu) { $0.conv($1, c, k: (3, 3), s: (s, s), p: (1, 1), groups: c / width, name: "g") }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Grouped 3×3 convolutions with few, mid-width groups (RegNet-X and -Y at 1.6–3.2 GFLOPs: 3–9 groups of 24 channels),
+    /// where cuDNN chooses between its grouped kernels and the group-by-group path (`GroupPaths`), measured on the H200
+    /// in session 18 (`Assets/catalog/h200/grouploop/`, 28 s) and merged into the shipped catalog: 12–64
+    /// channels per group in 2–8 groups, batch 2–32, maps 28 and 56 at stride 1, 56 and 112 at stride 2 (up to 2²⁶ input
+    /// elements), all three passes. Widths of 24 are left out: round 18's RegNets, whose stages of 24-channel
+    /// groups ran group by group where the rule of the first grouped sweep said they would not, check the rule read off
+    /// this sweep (`Assets/calibration/round18`).
+    public mutating func addGroupLoopSweep(gpu: GPUSpec) {
+        for n in [2, 4, 8, 16, 32] {
+            for width in [12, 16, 20, 32, 40, 48, 64] {
+                for groups in [2, 3, 4, 6, 8] {
+                    let c = width * groups
+                    for (hw, s) in [(28, 1), (56, 1), (56, 2), (112, 2)] where n * c * hw * hw <= 1 << 26 {
+                        addPoint([n, c, hw, hw], gpu: gpu) { $0.conv($1, c, k: (3, 3), s: (s, s), p: (1, 1), groups: groups, name: "gl") }
                     }
                 }
             }

@@ -70,12 +70,13 @@ public struct ColdSaved: Sendable {
         }
     }
 
-    /// Cold time over warm time for the op `sig` of modelled `flops` and `bytes` (1 where the sweep does not reach).
-    public func ratio(_ sig: OpSignature, flops: Double, bytes: Double) -> Double {
+    /// Cold time over warm time for the op `sig` of modelled `flops` and `bytes` (1 where the sweep does not reach), its
+    /// neighbours taken from `shapeClass` (the signature's own by default; `GroupPaths.shapeClass` with a catalog).
+    public func ratio(_ sig: OpSignature, shapeClass: String? = nil, flops: Double, bytes: Double) -> Double {
         guard Self.measures(sig) else { return 1 }
         if let r = byKey[sig.key] { return r }
         let f = sig.logShape
-        return nearestRatio(pool: "\(sig.family.rawValue).\(sig.pass.rawValue)|\(sig.shapeClass)", family: sig.family,
+        return nearestRatio(pool: "\(sig.family.rawValue).\(sig.pass.rawValue)|\(shapeClass ?? sig.shapeClass)", family: sig.family,
                             logFlops: log(max(flops, 1)), logBytes: log(max(bytes, 1)), logChannels: f.channels, logPositions: f.positions)
     }
 

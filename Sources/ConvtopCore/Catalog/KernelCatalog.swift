@@ -48,11 +48,13 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
     private let text: [UInt8]
     private let names: [Int: String]
     private let lines: [String: Range<Int>]
-    private let lock = NSLock()
+    let lock = NSLock()
     private var decoded: [String: CatalogEntry?] = [:]
     /// Kernel classes by name index: classifying a long library name is slow, and a catalog has few distinct names.
     private var classes: [Int: KernelClass] = [:]
     private var pools: [String: [CatalogEntry]]?
+    /// The measured grouped convolutions' paths (`GroupPaths`), built on the first grouped convolution lowered.
+    var groupPathCache: [GroupPaths.Measured]?
 
     public init(gpuName: String, ccMajor: Int, entries: [CatalogEntry]) {
         self.gpuName = gpuName
@@ -88,6 +90,9 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
         return e
     }
 
+    /// Every key, unsorted (entries are not decoded).
+    var allKeys: [String] { Array(given.keys) + Array(lines.keys) }
+
     /// Every entry that decodes, sorted by key.
     public var allEntries: [CatalogEntry] {
         (Array(given.keys) + Array(lines.keys)).sorted().compactMap { entry($0) }
@@ -106,7 +111,7 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
     public func nearEstimateUs(_ sig: OpSignature, flops: Double, bytes: Double, gpu: GPUSpec,
                                excludingLayer: String? = nil, maxDistance: Double = 1.5, k: Int = 6) -> Double? {
         let f = sig.logShape
-        return nearEstimateUs(family: sig.family, pass: sig.pass, shapeClass: sig.shapeClass, flops: flops, bytes: bytes,
+        return nearEstimateUs(family: sig.family, pass: sig.pass, shapeClass: GroupPaths.shapeClass(sig, catalog: self), flops: flops, bytes: bytes,
                               logChannels: f.channels, logPositions: f.positions, gpu: gpu, excludingLayer: excludingLayer,
                               maxDistance: maxDistance, k: k)
     }
@@ -114,7 +119,7 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
     /// The measured op nearest to one the catalog lacks, by `nearEstimateUs`'s distance (nil with none within it).
     public func nearestEntry(_ sig: OpSignature, flops: Double, bytes: Double, maxDistance: Double = 1.5) -> CatalogEntry? {
         let f = sig.logShape
-        return nearest(family: sig.family, pass: sig.pass, shapeClass: sig.shapeClass, flops: flops, bytes: bytes, logChannels: f.channels,
+        return nearest(family: sig.family, pass: sig.pass, shapeClass: GroupPaths.shapeClass(sig, catalog: self), flops: flops, bytes: bytes, logChannels: f.channels,
                        logPositions: f.positions, excludingLayer: nil, maxDistance: maxDistance, k: 1).first?.e
     }
 

@@ -38,7 +38,11 @@ public struct OpSignature: Sendable, Hashable {
     /// convolutions the kernel size, stride and whether the op is dense, depthwise or grouped; for pooling the window
     /// and kind; for adaptive pooling whether it pools to one value (PyTorch's mean reduction) or to a grid (its
     /// adaptive pooling kernel); for activations and batch norm their variant; else nothing beyond the family.
-    public var shapeClass: String {
+    public var shapeClass: String { shapeClass(byGroup: nil) }
+
+    /// The shape class, with a grouped convolution's path given (`byGroup`: from what the op ran, or what the catalog's
+    /// nearest measured ones ran, `GroupPaths`) or, where nil, from `Lowering.runsGroupByGroup`'s rule.
+    public func shapeClass(byGroup: Bool?) -> String {
         let keep = params.filter { ["k", "s", "max", "six", "train", "cl"].contains($0.name) }
             .map { "\($0.name)=" + $0.value.map(String.init).joined(separator: ",") }
         var variant = ""
@@ -46,11 +50,9 @@ public struct OpSignature: Sendable, Hashable {
             // Depthwise (a group per channel) and grouped convolutions (ResNeXt, RegNet) run different kernels.
             let channels = value("x").flatMap { $0.count > 1 ? $0[1] : nil }
             variant = g == 1 ? "dense" : (g == channels ? "depthwise" : "grouped")
-            // Grouped convolutions cuDNN runs one group at a time (`Lowering.runsGroupByGroup`) take their neighbours
-            // from that path only: it is several times slower than the grouped kernels.
-            if variant == "grouped", let x = value("x"), x.count == 4, let cout = value("cout")?.first, let k = value("k"), k.count == 2,
-               let conv = ConvPass(pass),
-               Lowering.runsGroupByGroup(inChannels: x[1], outChannels: cout, groups: g, window: (k[0], k[1]), batch: x[0], pass: conv) {
+            // Grouped convolutions cuDNN runs one group at a time take their neighbours from that path only: it is
+            // several times slower than the grouped kernels.
+            if variant == "grouped", byGroup ?? handRuleByGroup {
                 variant = "grouped-by-group"
             }
         }
@@ -61,6 +63,13 @@ public struct OpSignature: Sendable, Hashable {
             variant = o == 1 ? "global" : "grid"
         }
         return (keep + [variant]).joined(separator: "|")
+    }
+
+    /// `Lowering.runsGroupByGroup`'s rule for this signature (false for any op but a convolution).
+    var handRuleByGroup: Bool {
+        guard let x = value("x"), x.count == 4, let g = value("g")?.first, let cout = value("cout")?.first, let k = value("k"), k.count == 2,
+              let conv = ConvPass(pass) else { return false }
+        return Lowering.runsGroupByGroup(inChannels: x[1], outChannels: cout, groups: g, window: (k[0], k[1]), batch: x[0], pass: conv)
     }
 
     /// log channels (per group for a grouped convolution) and log positions (N·H·W; rows for 2-D inputs; all inputs'

@@ -136,7 +136,7 @@ struct CatalogLowering {
     /// Cold time over warm for a backward op whose saved tensors are out of the L2 in this training step (1 elsewhere).
     func coldSavedRatio(_ sig: OpSignature, node: Node, flops: Double, bytes: Double) -> Double {
         guard let coldSaved, coldNodes.indices.contains(node.id), coldNodes[node.id] else { return 1 }
-        return coldSaved.ratio(sig, flops: flops, bytes: bytes)
+        return coldSaved.ratio(sig, shapeClass: GroupPaths.shapeClass(sig, catalog: catalog), flops: flops, bytes: bytes)
     }
 
     /// Trailing kernels of the op that its catalog entry does not hold: a transposed convolution's bias (added by a

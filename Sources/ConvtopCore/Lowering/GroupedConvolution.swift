@@ -4,7 +4,19 @@
 /// per 512 elements of a group's slice). On the H200 that path costs several times the grouped kernels cuDNN uses
 /// otherwise (RegNet-X at batch 32: one such layer is 960 µs of a 3.2 ms forward pass).
 extension Lowering {
-    /// Whether cuDNN takes the group-by-group path, read off the H200 catalog's sweep of 3×3 grouped convolutions
+    /// Whether cuDNN takes the group-by-group path for this convolution: as the catalog's nearest measured grouped
+    /// convolutions did (`GroupPaths`), or, without a catalog that measured any of its pass, window and stride, by the
+    /// rule below.
+    func runsGroupByGroup(_ a: ConvAttributes, input: TensorShape, pass: ConvPass) -> Bool {
+        if let catalog, let shape = GroupPaths.shape(a, input: input, pass: pass), let voted = GroupPaths.byGroup(shape, catalog: catalog) {
+            return voted
+        }
+        return Self.runsGroupByGroup(a, batch: input.batch, pass: pass)
+    }
+
+    /// The rule a lowering without a catalog (or whose catalog measured no grouped convolution of the pass, window and
+    /// stride) follows: whether cuDNN takes the group-by-group path, read off the H200 catalog's first sweep of 3×3
+    /// grouped convolutions
     /// (Assets/catalog/h200/catalog.tsv.gz; 2–256 groups of 4–64 channels, maps 7–56, batch 1, 8 and 32, forward and
     /// both gradients): forward passes with 16 channels per group in 2 groups (16 of 16 shapes at batch 8 and 32) or
     /// 4 groups up to batch 8 (8 of 8; at batch 32 none of 8), and 32 channels per group in 2 groups (11 of 16) or 4

@@ -7,6 +7,9 @@ public struct Lowering {
     public let precision: Precision
     let gemm: GemmShapes
     var kernels: [Kernel] = []
+    /// The kernel catalog the graph is lowered with, if any: grouped convolutions take the path its measured ones took
+    /// (`GroupPaths`).
+    var catalog: KernelCatalog?
 
     public init(gpu: GPUSpec, precision: Precision = .tf32) {
         self.gpu = gpu
@@ -19,6 +22,7 @@ public struct Lowering {
     /// neighbours (`CatalogLowering`).
     public static func lower(_ graph: Graph, gpu: GPUSpec, precision: Precision = .tf32, catalog: CatalogSource = .none) -> KernelGraph {
         var l = Lowering(gpu: gpu, precision: precision)
+        l.catalog = catalog.catalog
         var measured = CatalogLowering(source: catalog, gpu: gpu, precision: precision)
         if ColdWeights.weightsCold(graph, gpu: gpu, precision: precision) {
             measured?.cold = catalog.catalog.flatMap(ColdWeights.forCatalog)
@@ -157,7 +161,7 @@ public struct Lowering {
         case .wgrad: (m, n, kk) = (a.outChannels, cin * kArea, nImg * output.spatial)
         case .fprop: (m, n, kk) = (nImg * output.spatial, a.outChannels, cin * kArea)
         }
-        if Self.runsGroupByGroup(a, batch: nImg, pass: pass) {
+        if runsGroupByGroup(a, input: input, pass: pass) {
             groupByGroupConvolution(a, input: input, output: output, pass: pass)
             return
         }

@@ -166,6 +166,20 @@ extension FidelityOutput {
                                   pct1($0.medianError), pct1($0.p90Error), pct1($0.worstError),
                                   $0.modelMedianError.map(pct1) ?? "–", $0.modelP90Error.map(pct1) ?? "–"] })
         Swift.print("Catalog summary: left-out single-op error median \(pct1(cv.medianError)), worst \(pct1(cv.worstError)) over \(cv.predicted) of \(cv.total) ops (the rest have no neighbour within the distance and keep the model's time)")
+        printGroupPaths(catalog)
+    }
+
+    /// Grouped convolutions' paths (group by group or not) as the vote of their nearest measured ones gives them.
+    static func printGroupPaths(_ catalog: KernelCatalog) {
+        let dir = AssetLocator.directory("catalog").map { $0 + "/\(catalog.gpuName)/oddgroups/catalog.tsv.gz" }
+        let odd = dir.flatMap { try? CatalogFile.load(path: $0).catalog }
+        let c = GroupPaths.check(catalog, heldOut: odd)
+        Swift.print("\nGrouped convolutions: does cuDNN run them group by group? Each of the catalog's measured ones predicted from the 3 nearest others (left out), and the odd-groups sweep (Assets/catalog/\(catalog.gpuName)/oddgroups, never merged: 5–37 groups of 8, 16 and 24 channels) from the catalog; the rule is the one a lowering without a catalog follows")
+        var rows: [[String]] = []
+        for (set, tallies) in [("left out", c.leftOut), ("odd groups (held out)", c.heldOut)] {
+            for p in ConvPass.allCases { if let t = tallies[p] { rows.append([set, p.rawValue, String(t.of), String(t.right), String(t.rule)]) } }
+        }
+        printTable(["set", "pass", "ops", "vote right", "rule right"], rows)
     }
 
     /// Linear layers at real token counts, measured and held out of the catalog, predicted from its neighbours.

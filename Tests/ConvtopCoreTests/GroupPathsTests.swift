@@ -1,0 +1,57 @@
+import Testing
+@testable import ConvtopCore
+
+/// Grouped convolutions take the path cuDNN took for the catalog's nearest measured ones (`GroupPaths`).
+@Suite struct GroupPathsTests {
+    static func catalog() throws -> KernelCatalog {
+        try #require(Workload.catalog(Scenario(), try GPUCatalog.load("h200")).catalog)
+    }
+
+    /// Each measured grouped convolution predicted from the others: forward passes 1,164 of 1,280 right (the rule
+    /// alone: 979), data gradients 1,226 (981), weight gradients (none of which ran group by group) all. The odd-groups
+    /// sweep, never merged (5–37 groups of 8, 16 and 24 channels), from the catalog: 144 of 144 forward passes (132)
+    /// and 132 of 144 data gradients (125).
+    @Test func pathsComeOutRightLeftOutAndHeldOut() throws {
+        let c = try Self.catalog()
+        let dir = try #require(AssetLocator.directory("catalog"))
+        let check = GroupPaths.check(c, heldOut: try CatalogFile.load(path: dir + "/h200/oddgroups/catalog.tsv.gz").catalog)
+        for (pass, share) in [(ConvPass.fprop, 0.9), (.dgrad, 0.95), (.wgrad, 1.0)] {
+            let t = try #require(check.leftOut[pass])
+            #expect(t.of == 1280 && Double(t.right) >= share * Double(t.of) && t.right >= t.rule, "\(pass): \(t)")
+        }
+        let f = try #require(check.heldOut[.fprop]), d = try #require(check.heldOut[.dgrad])
+        #expect(f.of == 144 && f.right == 144 && f.rule == 132)
+        #expect(d.of == 144 && d.right >= 130 && d.rule == 125)
+        let all = GroupPaths.measured(c)
+        #expect(!all.contains { $0.shape.pass == .wgrad && $0.byGroup })
+        #expect(!all.contains { $0.shape.batch == 1 && $0.byGroup })
+    }
+
+    /// Round 18's RegNet-X-1.6GF (24 channels a group, a width no sweep measured), as profiled: at batch 2 its first
+    /// stage (3 groups, stride 2 from 112×112) and the first block of its second (7 groups, stride 2 from 56×56) ran
+    /// group by group, at batch 24 the latter did not; no convolution of one image did.
+    @Test func roundEighteensRegNetsComeOutAsProfiled() throws {
+        let c = try Self.catalog()
+        func path(_ groups: Int, batch: Int, map: Int, stride: Int) -> Bool? {
+            GroupPaths.byGroup(GroupPaths.Shape(pass: .fprop, window: 3, stride: stride, width: 24, groups: groups, batch: batch, map: map), catalog: c)
+        }
+        #expect(path(3, batch: 2, map: 112, stride: 2) == true)
+        #expect(path(7, batch: 2, map: 56, stride: 2) == true)
+        #expect(path(7, batch: 24, map: 56, stride: 2) == false)
+        #expect(path(3, batch: 1, map: 112, stride: 2) == false)
+        // without a measured grouped convolution of the window, the rule decides
+        #expect(GroupPaths.byGroup(GroupPaths.Shape(pass: .fprop, window: 5, stride: 1, width: 24, groups: 3, batch: 2, map: 56), catalog: c) == nil)
+    }
+
+    /// Lowered with the catalog, that first stage launches cuDNN's loop: a transpose in, a convolution and a transpose
+    /// out per group; the rule alone (no catalog) gave it cuDNN's grouped kernel.
+    @Test func theLoweringFollowsTheVote() throws {
+        var b = GraphBuilder(name: "stage")
+        _ = b.conv(b.input([2, 72, 112, 112], name: "x"), 72, k: (3, 3), s: (2, 2), p: (1, 1), groups: 3, name: "g")
+        let g = b.build(), gpu = try GPUCatalog.load("h200")
+        let with = Lowering.lower(g, gpu: gpu, catalog: Workload.catalog(Scenario(), gpu))
+        #expect(with.kernels.filter { $0.name.hasPrefix("genericTranspose") }.count == 6)
+        #expect(with.kernels.count == 9)
+        #expect(!Lowering.lower(g, gpu: gpu).kernels.contains { $0.name.hasPrefix("genericTranspose") })
+    }
+}
