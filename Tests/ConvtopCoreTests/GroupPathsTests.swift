@@ -27,6 +27,15 @@ import Testing
         #expect(!all.contains { $0.shape.batch == 1 && $0.byGroup })
     }
 
+    /// The kernel names read off an entry's line without decoding it are the decoded entry's, for every grouped entry.
+    @Test func kernelNamesAreTheDecodedEntrysNames() throws {
+        let c = try Self.catalog()
+        let keys = GroupPaths.measured(c).map(\.key)
+        #expect(keys.count == 3840)
+        for key in keys { #expect(c.kernelNames(key) == c.entry(key)?.kernels.map(\.name), "\(key)") }
+        #expect(c.kernelNames("conv.forward|x=1,1,1,1|cout=1") == nil)
+    }
+
     /// Round 18's RegNet-X-1.6GF (24 channels a group, a width no sweep measured), as profiled: at batch 2 its first
     /// stage (3 groups, stride 2 from 112×112) and the first block of its second (7 groups, stride 2 from 56×56) ran
     /// group by group, at batch 24 the latter did not; no convolution of one image did.

@@ -53,15 +53,17 @@ public enum GroupPaths {
     /// Whether a measured op ran group by group: cuDNN's generic transposes gather each group's slice. (Weight gradients
     /// that cuDNN runs a group at a time launch other kernels per group, `wgrad_alg0_engine` or layout transforms around
     /// a CUTLASS kernel; those are priced by their grouped neighbours, as before.)
-    static func ranByGroup(_ kernels: [CatalogKernel]) -> Bool { kernels.contains { $0.name.containsBytes("genericTranspose") } }
+    static func ranByGroup(_ kernels: [CatalogKernel]) -> Bool { ranByGroup(kernels.map(\.name)) }
+
+    static func ranByGroup(_ names: [String]) -> Bool { names.contains { $0.containsBytes("genericTranspose") } }
 
     /// The catalog's measured grouped convolutions, in key order.
     static func measured(_ catalog: KernelCatalog) -> [Measured] {
         if let m = catalog.lock.withLock({ catalog.groupPathCache }) { return m }
         var out: [Measured] = []
         for key in catalog.allKeys.filter({ $0.hasPrefix("conv.") && !$0.containsBytes("|g=1|") }).sorted() {
-            guard let sig = OpSignature(key: key), let shape = shape(sig), let e = catalog.entry(key) else { continue }
-            out.append(Measured(shape: shape, byGroup: ranByGroup(e.kernels), key: key))
+            guard let sig = OpSignature(key: key), let shape = shape(sig), let names = catalog.kernelNames(key) else { continue }
+            out.append(Measured(shape: shape, byGroup: ranByGroup(names), key: key))
         }
         catalog.lock.withLock { catalog.groupPathCache = out }
         return out
