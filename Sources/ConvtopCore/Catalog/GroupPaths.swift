@@ -3,7 +3,7 @@ import Foundation
 /// Which path cuDNN takes for a grouped convolution: its grouped kernels, or one group at a time
 /// (`Lowering.groupByGroupConvolution`), several times slower. cuDNN's heuristics choose by width, groups, batch, map
 /// and stride in no pattern a short rule holds (`Assets/catalog/h200/grouploop/`: 12–64 channels per group in 2–8
-/// groups, batch 4–32, forward passes group by group in 261 of 409 shapes, data gradients in 225, weight gradients in
+/// groups, batch 2–32, forward passes group by group in 345 of 686 shapes, data gradients in 289, weight gradients in
 /// none), so the choice is read off the catalog's own measured grouped convolutions: a convolution takes the path
 /// most of its nearest measured ones of the same pass, window and stride took.
 public enum GroupPaths {
@@ -97,6 +97,12 @@ public enum GroupPaths {
         sig.shapeClass(byGroup: shape(sig).flatMap { byGroup($0, catalog: catalog) })
     }
 
+    /// `Lowering.runsGroupByGroup`'s rule, which a lowering without a catalog follows.
+    static func rule(_ s: Shape) -> Bool {
+        Lowering.runsGroupByGroup(inChannels: s.width * s.groups, outChannels: s.width * s.groups, groups: s.groups,
+                                  window: (s.window, s.window), batch: s.batch, pass: s.pass)
+    }
+
     /// How often a path comes out right: of `of` measured convolutions, `right` by the vote and `rule` by the rule alone.
     public struct Tally: Sendable { public var right = 0, rule = 0, of = 0 }
 
@@ -105,10 +111,6 @@ public enum GroupPaths {
     /// 8, 16 and 24 channels, batch 8 and 32) predicted from the catalog, by pass. The rule column is
     /// `Lowering.runsGroupByGroup`'s.
     public static func check(_ catalog: KernelCatalog, heldOut: KernelCatalog?) -> (leftOut: [ConvPass: Tally], heldOut: [ConvPass: Tally]) {
-        func rule(_ s: Shape) -> Bool {
-            Lowering.runsGroupByGroup(inChannels: s.width * s.groups, outChannels: s.width * s.groups, groups: s.groups,
-                                      window: (s.window, s.window), batch: s.batch, pass: s.pass)
-        }
         var left: [ConvPass: Tally] = [:], held: [ConvPass: Tally] = [:]
         for m in measured(catalog) {
             left[m.shape.pass, default: Tally()].of += 1

@@ -65,12 +65,8 @@ public struct OpSignature: Sendable, Hashable {
         return (keep + [variant]).joined(separator: "|")
     }
 
-    /// `Lowering.runsGroupByGroup`'s rule for this signature (false for any op but a convolution).
-    var handRuleByGroup: Bool {
-        guard let x = value("x"), x.count == 4, let g = value("g")?.first, let cout = value("cout")?.first, let k = value("k"), k.count == 2,
-              let conv = ConvPass(pass) else { return false }
-        return Lowering.runsGroupByGroup(inChannels: x[1], outChannels: cout, groups: g, window: (k[0], k[1]), batch: x[0], pass: conv)
-    }
+    /// `Lowering.runsGroupByGroup`'s rule for this signature (false for any op but a grouped convolution).
+    var handRuleByGroup: Bool { GroupPaths.shape(self).map(GroupPaths.rule) ?? false }
 
     /// log channels (per group for a grouped convolution) and log positions (N·H·W; rows for 2-D inputs; all inputs'
     /// positions for a concatenation): the shape part of the catalog's neighbour distance. Where the kernel's grid

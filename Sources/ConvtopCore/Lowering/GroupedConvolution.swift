@@ -4,14 +4,13 @@
 /// per 512 elements of a group's slice). On the H200 that path costs several times the grouped kernels cuDNN uses
 /// otherwise (RegNet-X at batch 32: one such layer is 960 µs of a 3.2 ms forward pass).
 extension Lowering {
-    /// Whether cuDNN takes the group-by-group path for this convolution: as the catalog's nearest measured grouped
-    /// convolutions did (`GroupPaths`), or, without a catalog that measured any of its pass, window and stride, by the
-    /// rule below.
+    /// Whether cuDNN takes the group-by-group path for this convolution (a grouped one of square window and stride, as
+    /// many channels out as in): as the catalog's nearest measured grouped convolutions did (`GroupPaths`), or, without
+    /// a catalog that measured any of its pass, window and stride, by the rule below.
     func runsGroupByGroup(_ a: ConvAttributes, input: TensorShape, pass: ConvPass) -> Bool {
-        if let catalog, let shape = GroupPaths.shape(a, input: input, pass: pass), let voted = GroupPaths.byGroup(shape, catalog: catalog) {
-            return voted
-        }
-        return Self.runsGroupByGroup(a, batch: input.batch, pass: pass)
+        guard let shape = GroupPaths.shape(a, input: input, pass: pass) else { return false }
+        if let catalog, let voted = GroupPaths.byGroup(shape, catalog: catalog) { return voted }
+        return GroupPaths.rule(shape)
     }
 
     /// The rule a lowering without a catalog (or whose catalog measured no grouped convolution of the pass, window and
@@ -22,11 +21,6 @@ extension Lowering {
     /// 4 groups up to batch 8 (8 of 8; at batch 32 none of 8), and 32 channels per group in 2 groups (11 of 16) or 4
     /// groups up to batch 8 (8 of 8); data gradients with 16 channels per group in 2 or 4 groups up to batch 8 (15 of
     /// 16). Never at batch 1 (none of 48), never for weight gradients, and no other width or window was measured.
-    static func runsGroupByGroup(_ a: ConvAttributes, batch: Int, pass: ConvPass) -> Bool {
-        runsGroupByGroup(inChannels: a.inChannels, outChannels: a.outChannels, groups: a.groups, window: (a.kernelH, a.kernelW),
-                         batch: batch, pass: pass)
-    }
-
     static func runsGroupByGroup(inChannels: Int, outChannels: Int, groups: Int, window: (Int, Int), batch: Int,
                                  pass: ConvPass) -> Bool {
         guard groups == 2 || groups == 4, window == (3, 3), batch >= 2 else { return false }
