@@ -122,9 +122,7 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
     var allKeys: [String] { Array(given.keys) + Array(lines.keys) }
 
     /// Every entry that decodes, sorted by key.
-    public var allEntries: [CatalogEntry] {
-        (Array(given.keys) + Array(lines.keys)).sorted().compactMap { entry($0) }
-    }
+    public var allEntries: [CatalogEntry] { allKeys.sorted().compactMap { entry($0) } }
 
     /// Entries by family, pass and shape class (`shapeClass`), for neighbour searches. The pools of a family and pass
     /// are built on its first miss, from its entries alone: building every pool at once decoded all 37,000 entries on
