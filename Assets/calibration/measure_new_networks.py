@@ -18,14 +18,14 @@ branchy GoogLeNet and Inception-v3 at input sizes no set had. Writes, as it goes
 Precision: fp32 tensors, TF32 convolutions, cudnn.benchmark off (PyTorch's defaults), as in every earlier round.
 `convtop validate` simulates each case from each export ("Round 18") and fits nothing on it.
 """
-import json
-import multiprocessing as mp
 import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import measure_other_shapes as mos  # noqa: E402  (reads OUTDIR and SECONDS from argv, as this script does)
+sys.path.insert(0, os.path.join(HERE, "..", "onnx"))
+import export_and_measure as em  # noqa: E402  (its OUT and budget read the same arguments; its main does not run)
 
 # (torchvision network, input size, inference batches, training batch or None)
 mos.CASES = [
@@ -57,34 +57,11 @@ classify = mos.build
 
 
 def build(name):
-    """round 7's builder, plus the segmenters, whose output dict is reduced to its "out" map."""
-    if name not in SEGMENTERS:
-        return classify(name)
-    import torch
-    import torchvision
-    seg = getattr(torchvision.models.segmentation, name)(weights=None, weights_backbone=None)
-
-    class Out(torch.nn.Module):
-        def __init__(self, m):
-            super().__init__(); self.m = m
-
-        def forward(self, x):
-            return self.m(x)["out"]
-    return Out(seg)
+    """round 7's builder, plus the segmenters (export_and_measure.segmenter: the output dict's "out" map)."""
+    return em.segmenter(name) if name in SEGMENTERS else classify(name)
 
 
 mos.build = build  # (module level, so that the spawned export workers build the segmenters too)
 
 if __name__ == "__main__":
-    os.makedirs(f"{mos.OUT}/exported", exist_ok=True)
-    mp.set_start_method("spawn")
-    jobs = [(n, s, "ts17") for n, s, _, _ in mos.CASES] + [(n, s, "dyn") for n, s, _, _ in mos.CASES if f"{n}_{s}" in mos.DYNAMO]
-    workers = max(2, min(8, (os.cpu_count() or 4) // 2))
-    with mp.Pool(workers) as pool:
-        pending = pool.imap_unordered(mos.export_one, jobs)
-        mos.gpu_phase(mos.T0 + mos.BUDGET * 0.85)
-        for rec in pending:
-            print("export", json.dumps(rec)[:200], flush=True)
-            if mos.time.time() - mos.T0 > mos.BUDGET: print("exports: budget reached", flush=True); pool.terminate(); break
-    json.dump(mos.env_record(), open(f"{mos.OUT}/env.json", "w"))
-    print("done", flush=True)
+    mos.measure_with_exports(lambda: mos.gpu_phase(mos.T0 + mos.BUDGET * 0.85))

@@ -187,27 +187,38 @@ def env_record():
     return env
 
 
-if __name__ == "__main__":
+def measure_with_exports(gpu_work):
+    """Exports every case on CPU worker processes while `gpu_work()` measures on the GPU, then waits for the exports
+    (up to the budget) and writes env.json."""
     os.makedirs(f"{OUT}/exported", exist_ok=True)
     mp.set_start_method("spawn")
     jobs = [(n, s, "ts17") for n, s, _, _ in CASES] + [(n, s, "dyn") for n, s, _, _ in CASES if f"{n}_{s}" in DYNAMO]
     workers = max(2, min(8, (os.cpu_count() or 4) // 2))
     with mp.Pool(workers) as pool:
         pending = pool.imap_unordered(export_one, jobs)
-        # The front end first, on a quiet GPU (the exports run on the CPU only).
-        subprocess.run([sys.executable, os.path.join(HERE, "measure_frontend.py"), f"{OUT}/frontend.jsonl"], timeout=120)
-        manifest = f"{OUT}/.conv_manifest.jsonl"
-        with open(manifest, "w") as f:
-            for e in heldout_conv_manifest(): f.write(json.dumps(e) + "\n")
-        subprocess.run([sys.executable, os.path.join(HERE, "..", "catalog", "measure_catalog.py"), manifest, f"{OUT}/.conv",
-                        "--budget", "75", "--gpu-name", "h200"], timeout=240)
-        if os.path.exists(f"{OUT}/.conv/catalog.tsv.gz"): shutil.move(f"{OUT}/.conv/catalog.tsv.gz", f"{OUT}/conv_ops.tsv.gz")
-        gpu_phase(T0 + BUDGET * 0.85)
+        gpu_work()
         for rec in pending:
             print("export", json.dumps(rec)[:200], flush=True)
             if time.time() - T0 > BUDGET: print("exports: budget reached", flush=True); pool.terminate(); break
+    json.dump(env_record(), open(f"{OUT}/env.json", "w"))
+    print("done", flush=True)
+
+
+def gpu_work():
+    """The front end first, on a quiet GPU (the exports run on the CPU only), then the held-out conv layers, then the
+    networks."""
+    subprocess.run([sys.executable, os.path.join(HERE, "measure_frontend.py"), f"{OUT}/frontend.jsonl"], timeout=120)
+    manifest = f"{OUT}/.conv_manifest.jsonl"
+    with open(manifest, "w") as f:
+        for e in heldout_conv_manifest(): f.write(json.dumps(e) + "\n")
+    subprocess.run([sys.executable, os.path.join(HERE, "..", "catalog", "measure_catalog.py"), manifest, f"{OUT}/.conv",
+                    "--budget", "75", "--gpu-name", "h200"], timeout=240)
+    if os.path.exists(f"{OUT}/.conv/catalog.tsv.gz"): shutil.move(f"{OUT}/.conv/catalog.tsv.gz", f"{OUT}/conv_ops.tsv.gz")
     for p in (manifest, f"{OUT}/.conv"):
         if os.path.isdir(p): shutil.rmtree(p)
         elif os.path.exists(p): os.remove(p)
-    json.dump(env_record(), open(f"{OUT}/env.json", "w"))
-    print("done", flush=True)
+    gpu_phase(T0 + BUDGET * 0.85)
+
+
+if __name__ == "__main__":
+    measure_with_exports(gpu_work)

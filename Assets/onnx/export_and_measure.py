@@ -51,20 +51,26 @@ def build(name):
     if name == "inception_v3":
         return torchvision.models.inception_v3(weights=None, aux_logits=False, init_weights=False)
     if name in ("fcn_resnet50", "deeplabv3_resnet50"):
-        seg = getattr(torchvision.models.segmentation, name)(weights=None, weights_backbone=None, aux_loss=False)
-
-        class Out(torch.nn.Module):
-            def __init__(self, m):
-                super().__init__(); self.m = m
-
-            def forward(self, x):
-                return self.m(x)["out"]
-        return Out(seg)
+        return segmenter(name, aux_loss=False)
     if name == "unet":
         return unet()
     if name == "unet_tiny":
         return unet(base=4, depth=2)
     return getattr(torchvision.models, name)(weights=None)
+
+
+def segmenter(name, **kwargs):
+    """A torchvision segmentation network without weights, its output dict reduced to its "out" map."""
+    import torch, torchvision
+    seg = getattr(torchvision.models.segmentation, name)(weights=None, weights_backbone=None, **kwargs)
+
+    class Out(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__(); self.m = m
+
+        def forward(self, x):
+            return self.m(x)["out"]
+    return Out(seg)
 
 
 def unet(base=16, depth=4, classes=2):
