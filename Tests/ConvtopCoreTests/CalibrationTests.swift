@@ -46,12 +46,14 @@ struct HeldOutShapeTests {
         #expect(rows.count >= 50)
         #expect(rows.contains { $0.label == "resnet50 320px dyn inference b16" })
         #expect(rows.contains { $0.label == "googlenet 320px ts17 training b12" && $0.speedupMeasured != nil })
-        // Both exports of a network describe the same computation: their simulated times agree within 4%. (Not
+        // Both exports of a network describe nearly the same computation: their simulated times agree within 6%. (Not
         // closer: their op orders differ, and where a graph's first memset falls decides how much of a profiled
-        // process's host call the replay waits for; DenseNet-169's two exports differ by 3.3-3.6%.)
+        // process's host call the replay waits for; and the dynamo exporter gives DenseNet-169's convolutions a bias,
+        // whose kernel a convolution with a bias runs in PyTorch (1.5-2.4 µs in the catalog): its two exports differ by
+        // 3.1-4.7%.)
         for r in rows where r.label.contains(" dyn ") {
             let ts = rows.first { $0.label == r.label.replacingOccurrences(of: " dyn ", with: " ts17 ") }
-            #expect(ts.map { abs($0.serialSimulatedMs / r.serialSimulatedMs - 1) < 0.04 } ?? false, "\(r.label)")
+            #expect(ts.map { abs($0.serialSimulatedMs / r.serialSimulatedMs - 1) < 0.06 } ?? false, "\(r.label)")
         }
     }
 

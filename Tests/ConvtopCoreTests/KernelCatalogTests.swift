@@ -87,6 +87,28 @@ struct KernelCatalogTests {
         #expect(kg.kernels[kg.opKernels[1][0]].origin == .model)
     }
 
+    /// A convolution the catalog lacks is carried over from its neighbours by the model's time: where every measured
+    /// convolution took exactly 1.5 times the model's time, a miss takes 1.5 times its own, and so does each one left out.
+    @Test func aMissedConvolutionIsCarriedOverByTheModelsTime() throws {
+        let gpu = try GPUCatalog.load("h200")
+        var lines = ["N\t0\tsm90_xmma_fprop_implicit_gemm_tf32"]
+        for c in [96, 128, 160, 224, 256, 320] {
+            let key = "conv.forward|x=8,\(c),28,28|cout=\(c)|k=3,3|s=1,1|p=1,1|d=1,1|g=1|bias=0"
+            let sig = try #require(OpSignature(key: key))
+            let model = try #require(sig.modelledUs(gpu: gpu))
+            let us = 1.5 * model
+            lines.append("E\t\(key)\t\(8 * c * c * 9 * 28 * 28 * 2)\t\(8 * c * 28 * 28 * 8)\t0,98,1,1,128,1,1,128,65536,\(us)")
+        }
+        let c = try Self.catalog(lines)
+        let miss = try #require(OpSignature(key: "conv.forward|x=8,192,28,28|cout=192|k=3,3|s=1,1|p=1,1|d=1,1|g=1|bias=0"))
+        let flops: Double = 8 * 192 * 192 * 9 * 28 * 28 * 2, bytes: Double = 8 * 192 * 28 * 28 * 8
+        let estimate = try #require(c.nearEstimateUs(miss, flops: flops, bytes: bytes, gpu: gpu))
+        let model = try #require(miss.modelledUs(gpu: gpu))
+        #expect(abs(estimate / (1.5 * model) - 1) < 1e-6)
+        let cv = CatalogCrossValidation.run(catalog: c, gpu: gpu)
+        #expect(cv.predicted == 6 && cv.worstError < 1e-6)
+    }
+
     @Test func aMissTakesTheTimeOfItsNeighbours() throws {
         let gpu = try GPUCatalog.load("h200")
         // Measured ReLUs take exactly twice their roofline time (bytes at DRAM bandwidth): 8 bytes per element.

@@ -68,13 +68,16 @@ public enum OtherShapes {
         /// The catalog's neighbours (`.near`) or the model alone (`.model`).
         public var origin: KernelOrigin
         public var error: Double { simulatedUs / measuredUs - 1 }
+        /// Whether cuDNN can take the op's tensors in 16-byte vectors (`OpSignature.vectorAligned`).
+        public var aligned: Bool { OpSignature(key: key)?.vectorAligned ?? true }
     }
 
     /// Conv layers at new shapes measured in the catalog's format: round 7's 120 layers of every kind (forward, data and
-    /// weight gradient) and round 9's 40 dense 7×7 forward layers, the held-out check of the large-window rule that was
-    /// read off round 7's (`Lowering.largeWindowConvolution`).
+    /// weight gradient), round 9's 40 dense 7×7 forward layers, the held-out check of the large-window rule that was
+    /// read off round 7's (`Lowering.largeWindowConvolution`), and round 19's 1,300 dense convolutions at random shapes
+    /// (`CatalogManifest.addRandomShapeCheck`; its file also holds the ReLU before each, which is left out here).
     public enum ConvSet: String, CaseIterable, Sendable {
-        case round7 = "round7/conv_ops.tsv.gz", round9 = "round9/large_window_convs.tsv.gz"
+        case round7 = "round7/conv_ops.tsv.gz", round9 = "round9/large_window_convs.tsv.gz", round19 = "round19/random_convs.tsv.gz"
     }
 
     /// The conv layers of `set` priced as a user's network would get them: lowered with the shipped catalog (none of
@@ -87,7 +90,8 @@ public enum OtherShapes {
         let timing = TimingModel(gpu: g)
         let rows = try parallelMap(measured.count) { i -> ConvRow? in
             let e = measured[i]
-            guard e.totalUs > 0, catalog?.entry(e.key) == nil, let (graph, node) = OpSignature(key: e.key)?.rebuilt() else { return nil }
+            guard e.family == .conv, e.totalUs > 0, catalog?.entry(e.key) == nil, let (graph, node) = OpSignature(key: e.key)?.rebuilt()
+            else { return nil }
             let kg = Lowering.lower(graph, gpu: g, precision: .tf32, catalog: source)
             let ks = kg.opKernels[node].map { kg.kernels[$0] }
             guard !ks.isEmpty else { return nil }

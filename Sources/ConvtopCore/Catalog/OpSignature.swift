@@ -49,7 +49,7 @@ public struct OpSignature: Sendable, Hashable {
         if let g = value("g")?.first {
             // Depthwise (a group per channel) and grouped convolutions (ResNeXt, RegNet) run different kernels.
             let channels = value("x").flatMap { $0.count > 1 ? $0[1] : nil }
-            variant = g == 1 ? "dense" : (g == channels ? "depthwise" : "grouped")
+            variant = g == 1 ? (vectorAligned ? "dense" : "dense" + Self.unalignedSuffix) : (g == channels ? "depthwise" : "grouped")
             // Grouped convolutions cuDNN runs one group at a time take their neighbours from that path only: it is
             // several times slower than the grouped kernels.
             if variant == "grouped", byGroup ?? handRuleByGroup {
@@ -63,6 +63,24 @@ public struct OpSignature: Sendable, Hashable {
             variant = o == 1 ? "global" : "grid"
         }
         return (keep + [variant]).joined(separator: "|")
+    }
+
+    /// What `shapeClass` appends for a dense convolution that is not `vectorAligned`.
+    static let unalignedSuffix = "-unaligned"
+
+    /// Whether a dense convolution's tensors allow cuDNN's 16-byte vector loads: channels in and out multiples of 4,
+    /// and for a 1×1 window at stride 1 (a matrix product straight over NCHW memory) the map's positions too. Where
+    /// they do not, cuDNN runs CUTLASS's `align1` tiles or other paths: on round 19's random shapes
+    /// (`Assets/calibration/round19/`), unaligned 1×1 convolutions took a median 1.2–1.7× what aligned neighbours on the
+    /// catalog's grid gave (aligned ones 0.92–1.02×), unaligned 3×3 ones 1.1–1.9×; a 1×1 on a 7×7 map runs between
+    /// layout transforms. Unaligned convolutions take unaligned neighbours (`KernelCatalog.nearEstimateUs`).
+    /// Narrow ones (under 32 channels in or out) count as aligned: cuDNN runs them on FFMA tiles at least 32 channels
+    /// wide whatever their alignment (`addNarrowSweep`), and their neighbours are the narrow sweep's 3–24 channels.
+    public var vectorAligned: Bool {
+        guard let x = value("x"), x.count == 4, let cout = value("cout")?.first, min(x[1], cout) >= 32 else { return true }
+        let k = value("k") ?? [], s = value("s") ?? []
+        let plainProduct = k == [1, 1] && s == [1, 1]
+        return x[1] % 4 == 0 && cout % 4 == 0 && (!plainProduct || (x[2] * x[3]) % 4 == 0)
     }
 
     /// `Lowering.runsGroupByGroup`'s rule for this signature (false for any op but a grouped convolution).

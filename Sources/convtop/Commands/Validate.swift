@@ -76,6 +76,7 @@ struct Validate: ParsableCommand {
         FidelityOutput.printZooTraining(try ZooTraining.run(gpu: h200, set: .variants), set: .variants)
         FidelityOutput.printOtherShapes(try OtherShapes.run(), convs: try OtherShapes.convRows(.round7),
                                         largeWindows: try OtherShapes.convRows(.round9))
+        FidelityOutput.printRandomShapes(try OtherShapes.convRows(.round19, gpu: h200))
         FidelityOutput.printNewNetworks(try OtherShapes.run(.round18, gpu: h200))
         FidelityOutput.printCatalog(gpu: h200)
         try FidelityOutput.printLinearTokens(gpu: h200)
