@@ -5,11 +5,12 @@ import Foundation
 /// in no earlier set, each exported with both of PyTorch's ONNX exporters where both succeeded. Every run is
 /// simulated from each export; the conv layers at new shapes are checked one by one against what the lowering gives
 /// them (catalog neighbours or the model alone). Round 18 (`measure_new_networks.py`) is a second such set of
-/// networks no earlier set holds, in the same format.
+/// networks no earlier set holds, in the same format; round 20 (`measure_odd_sizes.py`) a third, known networks at
+/// input sizes that are not multiples of 32 and odd batch sizes, measured after session 19's changes as their check.
 public enum OtherShapes {
     /// The rounds measured in this format, by folder.
     public enum Round: String, CaseIterable, Sendable {
-        case round7, round18
+        case round7, round18, round20
     }
 
     /// One measured run of `runs.jsonl`.

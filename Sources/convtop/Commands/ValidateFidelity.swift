@@ -141,6 +141,12 @@ extension FidelityOutput {
                         summary: "New-network", rows)
     }
 
+    /// Round 20: known networks at odd input and batch sizes, both exporters.
+    static func printOddSizes(_ rows: [FidelityReport.NetworkRow]) {
+        printNetworkSet("Networks at odd input and batch sizes (Assets/calibration/round20, measure_odd_sizes.py: measured in session 19 after its alignment classes and neighbour scale, as their check; nothing fitted or catalogued on it; VGG-11 at 176 px did not export; each ONNX export simulated, ts17 = TorchScript exporter, dyn = dynamo)",
+                        summary: "Odd-size", rows)
+    }
+
     /// The middle signed error (the upper one of an even count) as a signed percentage, or "–" for none.
     static func signedMedian(_ errors: [Double]) -> String {
         let sorted = errors.sorted()

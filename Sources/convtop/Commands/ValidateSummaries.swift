@@ -27,6 +27,7 @@ struct SetSummary: Encodable {
         let prefixes = try PrefixReplays.run(gpu: h200, floorUs: try DeviceSideRuns.graphFloorUs(pass: 0))
         let training = try ZooTraining.run(gpu: h200), variants = try ZooTraining.run(gpu: h200, set: .variants)
         let shapes = try OtherShapes.run(), networks = try OtherShapes.run(.round18, gpu: h200)
+        let oddSizes = try OtherShapes.run(.round20, gpu: h200)
         return [
             SetSummary("fitted sets", serial: fitted.serialErrors, speedup: fitted.speedupErrors),
             SetSummary("second lease", serial: lease.serialErrors, speedup: lease.speedupErrors),
@@ -40,6 +41,8 @@ struct SetSummary: Encodable {
                        speedup: variants.rows.compactMap(\.step.speedupError)),
             SetSummary("new shapes (round 7, held out)", serial: shapes.map(\.serialError), speedup: shapes.compactMap(\.speedupError)),
             SetSummary("new networks (round 18, held out)", serial: networks.map(\.serialError), speedup: networks.compactMap(\.speedupError)),
+            SetSummary("odd input and batch sizes (round 20, held out)", serial: oddSizes.map(\.serialError),
+                       speedup: oddSizes.compactMap(\.speedupError)),
         ]
     }
 }
