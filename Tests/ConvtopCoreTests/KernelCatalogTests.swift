@@ -107,6 +107,13 @@ struct KernelCatalogTests {
         #expect(abs(estimate / (1.5 * model) - 1) < 1e-6)
         let cv = CatalogCrossValidation.run(catalog: c, gpu: gpu)
         #expect(cv.predicted == 6 && cv.worstError < 1e-6)
+        // A profile changed under the same name (a what-if) gets its own model times, whichever ran first.
+        var slow = gpu
+        slow.tf32TFLOPS /= 4
+        let fresh = try Self.catalog(lines)
+        let alone = try #require(fresh.nearEstimateUs(miss, flops: flops, bytes: bytes, gpu: slow))
+        #expect(try #require(c.nearEstimateUs(miss, flops: flops, bytes: bytes, gpu: slow)) == alone)
+        #expect(alone != estimate)
     }
 
     @Test func aMissTakesTheTimeOfItsNeighbours() throws {

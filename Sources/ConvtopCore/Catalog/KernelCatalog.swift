@@ -56,8 +56,10 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
     private var pools: [String: [String: [CatalogEntry]]] = [:]
     /// The measured grouped convolutions' paths (`GroupPaths`), built on the first grouped convolution lowered.
     var groupPathCache: [GroupPaths.Measured]?
-    /// The model's time for an op by key and GPU profile (`modelledUs`), worked out the first time the op is a neighbour.
-    private var modelled: [String: Double] = [:]
+    /// The model's time for an op by GPU profile and key (`modelledUs`), worked out the first time the op is a
+    /// neighbour. Keyed by the whole profile, not its name: a what-if (`convtop explain`) or a clean process changes
+    /// fields under the same name, and a value from another profile would make the result depend on which ran first.
+    private var modelled: [GPUSpec: [String: Double]] = [:]
 
     public init(gpuName: String, ccMajor: Int, entries: [CatalogEntry]) {
         self.gpuName = gpuName
@@ -154,11 +156,10 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
     /// The model's time (µs) for the op a key names, alone on `gpu` (`OpSignature.modelledUs`), or nil where the model
     /// cannot rebuild it. Remembered: the same neighbours serve many ops.
     func modelledUs(key: String, gpu: GPUSpec) -> Double? {
-        let memoKey = gpu.name + "|" + key
-        if let v = lock.withLock({ modelled[memoKey] }) { return v > 0 ? v : nil }
+        if let v = lock.withLock({ modelled[gpu]?[key] }) { return v > 0 ? v : nil }
         // (worked out outside the lock: the lowering may read the catalog, e.g. for a grouped convolution's path)
         let v = OpSignature(key: key)?.modelledUs(gpu: gpu) ?? 0
-        lock.withLock { modelled[memoKey] = v }
+        lock.withLock { modelled[gpu, default: [:]][key] = v }
         return v > 0 ? v : nil
     }
 
