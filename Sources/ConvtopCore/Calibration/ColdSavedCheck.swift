@@ -25,7 +25,7 @@ public struct ColdSavedCheck: Sendable {
         for (p, located) in ColdSaved.tableRows(gpu: catalog.gpuName) {
             guard let l = located, p.coldUs > 0, let sig = OpSignature(key: p.key) else { continue }
             let r = table.nearestRatio(pool: l.pool, family: sig.family, logFlops: l.logFlops, logBytes: l.logBytes,
-                                       logChannels: l.logChannels, logPositions: l.logPositions, excludingLayer: l.layerKey)
+                                       logChannels: l.logChannels, logPositions: l.logPositions, excludingLayer: l.layerKey) ?? 1
             let k = "\(sig.family.rawValue).\(sig.pass.rawValue)"
             var v = errors[k] ?? (sig.family, sig.pass, [], [])
             v.predicted.append(p.warmUs * r / p.coldUs - 1)

@@ -75,15 +75,20 @@ public struct ColdSaved: Sendable {
     public func ratio(_ sig: OpSignature, shapeClass: String? = nil, flops: Double, bytes: Double) -> Double {
         guard Self.measures(sig) else { return 1 }
         if let r = byKey[sig.key] { return r }
-        let f = sig.logShape
-        return nearestRatio(pool: "\(sig.family.rawValue).\(sig.pass.rawValue)|\(shapeClass ?? sig.shapeClass)", family: sig.family,
-                            logFlops: log(max(flops, 1)), logBytes: log(max(bytes, 1)), logChannels: f.channels, logPositions: f.positions)
+        let f = sig.logShape, cls = shapeClass ?? sig.shapeClass
+        func near(_ cls: String) -> Double? {
+            nearestRatio(pool: "\(sig.family.rawValue).\(sig.pass.rawValue)|\(cls)", family: sig.family, logFlops: log(max(flops, 1)),
+                         logBytes: log(max(bytes, 1)), logChannels: f.channels, logPositions: f.positions)
+        }
+        // (an unaligned convolution with no unaligned neighbour takes aligned ones, as its time does: `KernelCatalog`)
+        guard cls.hasSuffix(OpSignature.unalignedSuffix) else { return near(cls) ?? 1 }
+        return near(cls) ?? near(String(cls.dropLast(OpSignature.unalignedSuffix.count))) ?? 1
     }
 
     /// The median factor of the nearest measured ops of a pool (family, pass and shape class), leaving out one layer
-    /// (all its batch sizes) when asked: the held-out check (`ColdSavedCheck`).
+    /// (all its batch sizes) when asked: the held-out check (`ColdSavedCheck`). Nil with none within the distance.
     func nearestRatio(pool key: String, family: OpFamily, logFlops lf: Double, logBytes lb: Double, logChannels: Double,
-                      logPositions: Double, excludingLayer: String? = nil) -> Double {
+                      logPositions: Double, excludingLayer: String? = nil) -> Double? {
         let limit = KernelCatalog.distanceLimit(family, maxDistance: Self.maxDistance)
         var near: [(d: Double, ratio: Double)] = []
         for (p, ratio) in pools[key] ?? [] where p.layerKey != excludingLayer {
@@ -92,7 +97,7 @@ public struct ColdSaved: Sendable {
         }
         near.sort { $0.d != $1.d ? $0.d < $1.d : $0.ratio < $1.ratio }
         let nearest = near.prefix(Self.neighbours).map(\.ratio)
-        return nearest.isEmpty ? 1 : ColdWeights.median(Array(nearest))
+        return nearest.isEmpty ? nil : ColdWeights.median(Array(nearest))
     }
 
     /// Per node: whether what it reads beyond its fresh input is out of the L2 when it runs. A backward op of a
