@@ -1,20 +1,23 @@
 #!/usr/bin/env python3
-"""Convolution layers of round 18's networks, profiled against what convtop gives each, by where convtop's time came from.
+"""Convolution layers of round 18's (or round 20's) networks, profiled against what convtop gives each, by where
+convtop's time came from.
 
 Run from the repository root after `swift build -c release`:
-    python3 Assets/calibration/layer_errors.py [OUTDIR]
-Each inference run of Assets/calibration/round18/runs.jsonl is simulated serially from its TorchScript export
+    python3 Assets/calibration/layer_errors.py [OUTDIR] [ROUND]
+ROUND is a folder of Assets/calibration in round 18's format (default round18; round20 too).
+Each inference run of ROUND/runs.jsonl is simulated serially from its TorchScript export
 (`convtop trace ... --policy serial`, written to OUTDIR, default /tmp/layer_errors); each convolution's kernels are
 summed by op (their standalone times) and matched to the profiled kernels of the torch.fx node whose label the op's
 name ends with (kernels.jsonl.gz; eager launches, as the catalog times ops). Prints, per origin (the catalog's own
 measurement, or its neighbours'), the layers matched and the median signed and absolute error, then per network and
 batch. Session 18: 82 catalog layers within a median 1.0% (signed -0.4%), 1,120 neighbour-priced ones 11.0% (signed
--5.0%).
+-5.0%). Session 19 (the model's scale and alignment classes): round 18's 1,120 within 11.3% (signed -6.7%), round 20's
+656 within 8.6% (signed -0.6%).
 """
 import collections, gzip, json, os, re, statistics, subprocess, sys
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else "/tmp/layer_errors"
-ROUND = "Assets/calibration/round18"
+ROUND = "Assets/calibration/" + (sys.argv[2] if len(sys.argv) > 2 else "round18")
 
 
 def main():
