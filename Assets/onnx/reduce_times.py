@@ -10,8 +10,6 @@ repository root after `swift build -c release`:
     python3 Assets/onnx/reduce_times.py
 It prints, per network, batch and grid, the median measured and simulated kernel time and their ratio.
 """
-import statistics
-
 from kernel_times import compare, measured
 
 NETS = ["swin_v2_t", "resnet50", "efficientnet_b0", "efficientnet_v2_s", "mobilenet_v3_large", "densenet121", "googlenet",
