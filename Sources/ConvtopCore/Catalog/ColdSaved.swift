@@ -80,9 +80,7 @@ public struct ColdSaved: Sendable {
             nearestRatio(pool: "\(sig.family.rawValue).\(sig.pass.rawValue)|\(cls)", family: sig.family, logFlops: log(max(flops, 1)),
                          logBytes: log(max(bytes, 1)), logChannels: f.channels, logPositions: f.positions)
         }
-        // (an unaligned convolution with no unaligned neighbour takes aligned ones, as its time does: `KernelCatalog`)
-        guard cls.hasSuffix(OpSignature.unalignedSuffix) else { return near(cls) ?? 1 }
-        return near(cls) ?? near(String(cls.dropLast(OpSignature.unalignedSuffix.count))) ?? 1
+        return near(cls) ?? OpSignature.alignedClass(of: cls).flatMap(near) ?? 1
     }
 
     /// The median factor of the nearest measured ops of a pool (family, pass and shape class), leaving out one layer

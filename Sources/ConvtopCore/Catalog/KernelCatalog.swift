@@ -216,10 +216,10 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
         guard !best.isEmpty else {
             // An unaligned convolution with no unaligned neighbour near it takes aligned ones: they price it short
             // (round 19: a median −7% to −12% by pass), the model alone far shorter (−47% to −71%).
-            guard shapeClass.hasSuffix(OpSignature.unalignedSuffix) else { return nil }
-            return nearEstimateUs(family: family, pass: pass, shapeClass: String(shapeClass.dropLast(OpSignature.unalignedSuffix.count)),
-                                  flops: flops, bytes: bytes, logChannels: logChannels, logPositions: logPositions, modelKey: modelKey,
-                                  gpu: gpu, excludingLayer: excludingLayer, maxDistance: maxDistance, k: k)
+            guard let aligned = OpSignature.alignedClass(of: shapeClass) else { return nil }
+            return nearEstimateUs(family: family, pass: pass, shapeClass: aligned, flops: flops, bytes: bytes, logChannels: logChannels,
+                                  logPositions: logPositions, modelKey: modelKey, gpu: gpu, excludingLayer: excludingLayer,
+                                  maxDistance: maxDistance, k: k)
         }
         var target = log(Self.roofline(family, flops: flops, bytes: bytes, gpu: gpu))
         var xs = best.map { log(Self.roofline(family, flops: $0.e.flops, bytes: $0.e.bytes, gpu: gpu)) }

@@ -68,6 +68,13 @@ public struct OpSignature: Sendable, Hashable {
     /// What `shapeClass` appends for a dense convolution that is not `vectorAligned`.
     static let unalignedSuffix = "-unaligned"
 
+    /// The aligned twin of an unaligned dense convolution's shape class (nil for any other class): an unaligned
+    /// convolution with no unaligned neighbour near it takes aligned ones, for its time (`KernelCatalog.nearEstimateUs`)
+    /// and its saved-tensor factor (`ColdSaved.ratio`) alike.
+    static func alignedClass(of shapeClass: String) -> String? {
+        shapeClass.hasSuffix(unalignedSuffix) ? String(shapeClass.dropLast(unalignedSuffix.count)) : nil
+    }
+
     /// Whether a dense convolution's tensors allow cuDNN's 16-byte vector loads: channels in and out multiples of 4,
     /// and for a 1×1 window at stride 1 (a matrix product straight over NCHW memory) the map's positions too. Where
     /// they do not, cuDNN runs CUTLASS's `align1` tiles or other paths: on round 19's random shapes

@@ -24,10 +24,11 @@ public struct Lowering {
         var l = Lowering(gpu: gpu, precision: precision)
         l.catalog = catalog.catalog
         var measured = CatalogLowering(source: catalog, gpu: gpu, precision: precision)
-        if ColdWeights.weightsCold(graph, gpu: gpu, precision: precision) {
+        let weightsCold = ColdWeights.weightsCold(graph, gpu: gpu, precision: precision)
+        if weightsCold {
             measured?.cold = catalog.catalog.flatMap(ColdWeights.forCatalog)
         }
-        if graph.mode == .training || ColdWeights.weightsCold(graph, gpu: gpu, precision: precision),
+        if graph.mode == .training || weightsCold,
            let table = catalog.catalog.flatMap(ColdSaved.forCatalog) {
             measured?.coldSaved = table
             measured?.coldNodes = ColdSaved.coldNodes(graph, gpu: gpu, precision: precision)
