@@ -114,6 +114,25 @@ struct LoweringTests {
         #expect(!Lowering.lower(stem, gpu: gpu, precision: .tf32).kernels.contains { $0.name.hasPrefix("cutlass_tensorop_s1688") })
     }
 
+    @Test func tensorCoreTilesCostWholeOutputChannelTiles() throws {
+        // A tile kernel masks the lanes past the last output channel but still issues them: 48 channels in a 64-wide
+        // tile take as long as 64 (session 20; round 19's random shapes were priced 11.8% short before, 9.8% after).
+        let gpu = try GPUCatalog.load("h200"), timing = TimingModel(gpu: gpu)
+        // A 1×1 runs a per-image GEMM in 64-wide tiles, a 3×3 at batch 1 an implicit GEMM in 32-wide ones.
+        func product(_ cout: Int, k: Int) throws -> Kernel {
+            let g = graph { b in _ = b.conv(b.input([k == 1 ? 8 : 1, 256, 28, 28], name: "x"), cout, k: k, p: k / 2, name: "op") }
+            return try #require(Lowering.lower(g, gpu: gpu, precision: .tf32).kernels.first { $0.kernelClass == .tensorGemm })
+        }
+        for k in [1, 3] {
+            let narrow = try product(48, k: k), full = try product(64, k: k)
+            #expect(narrow.grid == full.grid, "one tile wide either way")
+            #expect(narrow.flops == 2 * Double((k == 1 ? 8 : 1) * 28 * 28 * 48 * 256 * k * k), "reports count the useful work")
+            #expect(full.issuedShare == 1)
+            #expect(abs(narrow.flops * narrow.issuedShare / full.flops - 1) < 1e-9)
+            #expect(abs(timing.standaloneDuration(narrow) / timing.standaloneDuration(full) - 1) < 0.02)
+        }
+    }
+
     @Test func layerNormBlocksAreLatencyBound() throws {
         // Profiled on the H200 (Assets/onnx/measured/kernels.jsonl.gz): Swin-T's first-stage layer norm, 100,352 rows
         // of 96 at batch 32, takes 160 µs (0.5 TB/s, latency not bandwidth); one row of 768 (a ConvNeXt-T head) 3.5 µs.

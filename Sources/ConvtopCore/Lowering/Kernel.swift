@@ -33,6 +33,11 @@ public struct Kernel: Sendable, Hashable {
     public var registersPerThread: Int
     public var sharedMemoryPerBlock: Int
     public var flops: Double
+    /// Work issued per FLOP counted: a tile kernel computes whole tiles, its predicated lanes included, so a layer whose
+    /// output channels do not fill its last tile issues more than `flops` says (`Lowering.paddedShare`). The timing
+    /// model prices `flops × issuedShare`; reports count `flops`. (cuBLAS's CUDA-core products count their padded
+    /// rows in `flops` itself, as the catalog's manifests do.)
+    public var issuedShare: Double = 1
     public var bytes: Double
     public var precision: Precision
     /// Kernels that must finish before this one starts (the previous kernel of the op, producers' last kernels).

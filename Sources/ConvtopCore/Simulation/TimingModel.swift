@@ -56,7 +56,7 @@ public struct TimingModel: Sendable {
     /// per-block overhead is part of the compute time.
     public func blockTimes(_ k: Kernel, share: Double) -> (compute: Double, memory: Double) {
         let blocks = Double(max(k.blocks, 1))
-        let c = k.flops / blocks / (smComputeRate(k) * share) * Self.us + blockOverhead(k)
+        let c = k.flops * k.issuedShare / blocks / (smComputeRate(k) * share) * Self.us + blockOverhead(k)
         return (c, max(blockMemoryUs(k) / share, memoryFloor(k)))
     }
 
