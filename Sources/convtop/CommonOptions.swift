@@ -11,7 +11,7 @@ struct SimulationFlags: ParsableArguments {
     @Option(parsing: .unconditional, help: "Size of the stream pool.") var streams = 8
     @Option(help: "Framework launches (a host cost per kernel) or CUDA Graph replay.") var launch = LaunchMode.graph
     @Option(help: "tf32 is fp32 tensors with TF32 convolutions, PyTorch's default.") var precision = Precision.tf32
-    @Option(parsing: .unconditional, help: "Hardware queues streams map onto (default: the GPU's, 8).") var connections: Int?
+    @Option(parsing: .unconditional, help: "Hardware queues streams map onto in eager launches, CUDA_DEVICE_MAX_CONNECTIONS (default: the GPU's, 8); a CUDA Graph gives its branches queues of their own.") var connections: Int?
     @Option(help: "Optimizer kernels in training: multi-tensor (sgd-foreach) or one update per tensor (sgd).") var optimizer = OptimizerStyle.foreach
     @Option(help: "Seed for run-to-run variation.") var seed: UInt64 = 0
     @Flag(help: "IOS's operator merge: convolutions that read one tensor with the same kernel become one wider convolution.")

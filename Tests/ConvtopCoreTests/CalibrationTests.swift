@@ -103,4 +103,18 @@ struct HeldOutShapeTests {
         #expect(fe.map { $0.after / $0.before > 2 } ?? false)
         #expect(net.map { $0.after / $0.before < 1.1 && ($0.speedupBefore ?? 0) > ($0.speedupAfter ?? 9) } ?? false)
     }
+
+    @Test func launchCostRowsCoverEveryKindAndChainCount() throws {
+        // Round 21: nine op kinds convtop's graphs hold (the scalar add is not one) at 1, 2, 4, 8 and 16 chains.
+        let rows = try LaunchCost.rows(gpu: try GPUCatalog.load("h200"))
+        #expect(rows.count == 45)
+        #expect(Set(rows.map(\.streams)) == [1, 2, 4, 8, 16])
+        // The GPU starts a tiny kernel every 0.2-0.3 µs at 16 chains whatever library it comes from.
+        for r in rows where r.streams == 16 && r.op != "conv_3x3_c32" && r.op != "conv_1x1_c256" && r.op != "conv_3x3_c128" {
+            #expect(r.measuredUs > 0.15 && r.measuredUs < 0.3, "\(r.op): \(r.measuredUs) µs")
+        }
+        // Within 3% of the measured speedup where the kernels, not the front end, bound the chains.
+        let conv = try #require(rows.first { $0.op == "conv_3x3_c32" && $0.streams == 16 })
+        #expect(abs(conv.speedupSimulated / conv.speedupMeasured - 1) < 0.03, "\(conv.speedupSimulated)× against \(conv.speedupMeasured)×")
+    }
 }

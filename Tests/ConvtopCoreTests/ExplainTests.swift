@@ -6,12 +6,12 @@ import Testing
 /// construction.
 struct ExplainTests {
     func attribution(_ g: Graph, policy: PolicyKind, streams: Int = 8, launch: LaunchMode = .graph,
-                     connections: Int? = nil) throws -> GapAttribution {
+                     connections: Int? = nil, gpu: GPUSpec? = nil) throws -> GapAttribution {
         var s = Scenario()
         s.model = "test"; s.gpu = "h200"; s.streams = streams; s.launch = launch; s.connections = connections; s.policy = policy
         // These graphs are sized for the mechanism each test shows: the model's kernels, not the catalog's.
         s.kernelSource = .model
-        let w = try Workload(graph: g, scenario: s)
+        let w = try Workload(graph: g, scenario: s, gpu: gpu)
         return GapAttribution(workload: w, result: try w.run(policy, recordBlocks: false))
     }
 
@@ -48,11 +48,17 @@ struct ExplainTests {
     }
 
     @Test func twoStreamsOnOneConnectionWaitInTheHardwareQueue() throws {
-        let one = try attribution(Self.twoChains, policy: .branch, connections: 1)
+        // CUDA_DEVICE_MAX_CONNECTIONS maps eager launches' streams; a graph replay's branches have queues of their own.
+        // (A host that launches faster than the kernels run, so that kernels wait in the queues.)
+        var fast = try GPUCatalog.load("h200")
+        fast.hostLaunchEagerUs = 0.5; fast.hostEventUs = 0.1
+        let one = try attribution(Self.twoChains, policy: .branch, launch: .eager, connections: 1, gpu: fast)
         #expect((one.rawByCause[.hardwareQueues] ?? 0) > 5, "\(one.rawByCause)")
         expectSumsToGap(one)
-        let eight = try attribution(Self.twoChains, policy: .branch, connections: 8)
+        let eight = try attribution(Self.twoChains, policy: .branch, launch: .eager, connections: 8, gpu: fast)
         #expect((eight.rawByCause[.hardwareQueues] ?? 0) < (one.rawByCause[.hardwareQueues] ?? 0))
+        let graph = try attribution(Self.twoChains, policy: .branch, launch: .graph, connections: 1)
+        #expect((graph.rawByCause[.hardwareQueues] ?? 0) == 0, "\(graph.rawByCause)")
     }
 
     /// A many-wave kernel launched first holds the dispatcher: the small kernel on the other stream, which the

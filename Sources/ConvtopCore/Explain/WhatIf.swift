@@ -34,8 +34,11 @@ public struct WhatIf: Sendable {
             try add("CUDA Graph replay instead of eager launches", .hostLaunch, scenario: s)
         }
         if policy != .serial {
-            var s = w.scenario; s.connections = w.gpu.maxConnections
-            try add("\(w.gpu.maxConnections) hardware queues (CUDA_DEVICE_MAX_CONNECTIONS=\(w.gpu.maxConnections))", .hardwareQueues, scenario: s)
+            // (a graph replay's branches already have queues of their own)
+            if w.scenario.launch == .eager {
+                var s = w.scenario; s.connections = w.gpu.maxConnections
+                try add("\(w.gpu.maxConnections) hardware queues (CUDA_DEVICE_MAX_CONNECTIONS=\(w.gpu.maxConnections))", .hardwareQueues, scenario: s)
+            }
             if policy != .criticalPath { try add("critical path first, at high stream priority (--policy critical-path)", .inOrderDispatch, policy: .criticalPath) }
         }
         var g = w.gpu

@@ -4,7 +4,12 @@ extension Simulator.State {
     /// Streams, hardware queues, priorities and SM partitions per kernel, and each partition's dispatch state.
     mutating func setUpPartitions() {
         let kg = sim.kg, gpu = sim.gpu, schedule = sim.schedule
-        let connections = max(1, min(sim.options.connections ?? gpu.defaultConnections, gpu.maxConnections))
+        // A CUDA Graph's branches get hardware queues of their own: CUDA_DEVICE_MAX_CONNECTIONS (`connections`) maps
+        // streams of eager launches only. Round 10 timed the front-end benchmark's graphs with it at 8 and 32 alike
+        // (within 1%); round 21 ran 16 chains of 9-µs convolutions in one graph 14 times as fast as one chain, where
+        // 8 queues would allow 8 (`Assets/calibration/round21/`, measure_launch_cost.py).
+        let asked = sim.options.launch == .graph ? gpu.maxConnections : (sim.options.connections ?? gpu.defaultConnections)
+        let connections = max(1, min(asked, gpu.maxConnections))
         stream = kg.kernels.map { schedule.streamOfOp[$0.op] ?? 0 }
         conn = stream.map { $0 % connections }
         prio = kg.kernels.map { schedule.priorityOfOp[$0.op] }

@@ -9,7 +9,8 @@ public enum LaunchMode: String, Sendable, Codable, CaseIterable {
 /// Settings of one simulated iteration.
 public struct SimulationOptions: Sendable, Hashable {
     public var launch: LaunchMode = .eager
-    /// Hardware queues streams are mapped onto; nil means the GPU's default (8).
+    /// Hardware queues streams are mapped onto in eager launches (CUDA_DEVICE_MAX_CONNECTIONS); nil means the GPU's
+    /// default (8). A CUDA Graph replay gives its branches up to the GPU's maximum whatever this says.
     public var connections: Int? = nil
     public var seed: UInt64 = 0
     public var iteration: Int = 0

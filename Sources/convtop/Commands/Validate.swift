@@ -64,6 +64,7 @@ struct Validate: ParsableCommand {
         FidelityOutput.printProfilerEffect(try ProfilerEffect.rows())
         FidelityOutput.printFrontEndSharing(try FrontEndSharing.rows(gpu: h200))
         FidelityOutput.printGraphReplay(try GraphReplay.rows(gpu: h200))
+        FidelityOutput.printLaunchCost(try LaunchCost.rows(gpu: h200))
         FidelityOutput.printBranchLiveness(try BranchLiveness.rows(gpu: h200))
         FidelityOutput.printCorunStretch(try CorunStretchMeasurement.run(), profileUs: h200.corunStretchUs ?? 0)
         FidelityOutput.printHeldOut(try HeldOutNetworks.run())
