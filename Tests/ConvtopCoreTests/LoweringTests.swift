@@ -116,7 +116,7 @@ struct LoweringTests {
 
     @Test func tensorCoreTilesCostWholeOutputChannelTiles() throws {
         // A tile kernel masks the lanes past the last output channel but still issues them: 48 channels in a 64-wide
-        // tile take as long as 64 (session 20; round 19's random shapes were priced 11.8% short before, 9.8% after).
+        // tile take as long as 64 (session 20; round 19's random shapes were priced 11.8% short before, 10.3% after).
         let gpu = try GPUCatalog.load("h200"), timing = TimingModel(gpu: gpu)
         // A 1×1 runs a per-image GEMM in 64-wide tiles, a 3×3 at batch 1 an implicit GEMM in 32-wide ones.
         func product(_ cout: Int, k: Int) throws -> Kernel {

@@ -144,8 +144,8 @@ public struct Lowering {
 
     /// How much work a tile kernel issues for `x` output columns in tiles `tile` wide, per column counted: whole tiles,
     /// their masked lanes included. A layer of 48 channels in 64-wide tiles does 64 channels' work (session 20: round
-    /// 19's random shapes were priced 11.8% short at the median before, 9.8% after; round 18's neighbour-priced layers
-    /// 11.3% off, 9.4% after). Padding the pixel dimension the same way was tried and not kept: cuDNN runs narrower
+    /// 19's random shapes were priced 11.8% short at the median before, 10.3% after; round 18's neighbour-priced layers
+    /// 11.3% off, 9.8% after). Padding the pixel dimension the same way was tried and not kept: cuDNN runs narrower
     /// pixel tiles on small maps than `GemmShapes` picks (round 7's networks 3.0% → 3.8%).
     static func paddedShare(_ x: Int, tile: Int) -> Double { Double((x + tile - 1) / tile * tile) / Double(max(x, 1)) }
 
@@ -244,9 +244,11 @@ public struct Lowering {
         }
         let i = k("\(c.name)_\(pass.rawValue)", .tensorGemm, grid: Dim3(grid), block: Dim3(c.threads), regs: c.registers,
                   smem: c.sharedMemory, flops: g.flops, bytes: g.bytes)
-        // (real warp-group kernels pick tiles 32 to 256 wide; padding to the model's 128 priced round 19's random shapes
-        // 22.5% off at the median without it, 21.6% with it; the ONNX corpus at new batch sizes 13.4% and 14.5% worst)
-        kernels[i].issuedShare = Self.paddedShare(g.n, tile: c.tileN)
+        // Whole tiles of 64 output channels, the narrowest warp-group tile cuDNN's kernels name (64x64x32, 64x128x32;
+        // they pick widths up to 256): padding to the model's own 128 priced round 19's random shapes a little better
+        // (21.6% at the median against 21.8%) but doubled every 64-channel layer's work (VGG-11-BN at batch 64:
+        // −12.6% → −14.5%); without it, 22.5%.
+        kernels[i].issuedShare = Self.paddedShare(g.n, tile: 64)
         let outShape = pass == .dgrad ? input : output
         if g.kernelArea > 1 && pass != .wgrad { transform("nhwcToNchw_out", hw: outShape.spatial, c: outShape.channels, n: g.images) }
     }
