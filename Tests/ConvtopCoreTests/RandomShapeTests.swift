@@ -9,9 +9,7 @@ import Testing
         let gpu = try GPUCatalog.load("h200")
         var m = CatalogManifest()
         m.addRandomShapeCheck(gpu: gpu)
-        let dir = try #require(AssetLocator.directory("calibration"))
-        let data = try #require(FileManager.default.contents(atPath: dir + "/round19/manifest.jsonl.gz"))
-        #expect(String(decoding: try Inflate.gunzip([UInt8](data)), as: UTF8.self) == m.jsonLines())
+        #expect(try shippedCheckManifest("round19/manifest.jsonl.gz", today: m.jsonLines()) == m.jsonLines())
         // every point is a dense convolution, its three passes and the ReLU before it
         let convs = m.items.filter { $0.signature.family == .conv }
         #expect(convs.count == 3 * 1300 && convs.allSatisfy { $0.signature.value("g") == [1] })

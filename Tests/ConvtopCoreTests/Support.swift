@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import ConvtopCore
 
 /// Paths to this test target's fixtures (copied from the project's calibration data).
@@ -26,4 +27,15 @@ func graph(_ name: String = "test", _ body: (inout GraphBuilder) -> Void) -> Gra
 func median(_ xs: [Double]) -> Double {
     let s = xs.sorted()
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+/// A held-out check's shipped manifest (`Assets/calibration/<path>`, gzipped) as text, to hold it to what convtop
+/// writes today; with CONVTOP_UPDATE_GOLDEN=1 it first writes `today` uncompressed beside it (gzip it with `gzip -n -9`).
+func shippedCheckManifest(_ path: String, today: String) throws -> String {
+    let dir = try #require(AssetLocator.directory("calibration"))
+    if ProcessInfo.processInfo.environment["CONVTOP_UPDATE_GOLDEN"] == "1", path.hasSuffix(".gz") {
+        try today.write(toFile: dir + "/" + path.dropLast(3), atomically: true, encoding: .utf8)
+    }
+    let data = try #require(FileManager.default.contents(atPath: dir + "/" + path))
+    return String(decoding: try Inflate.gunzip([UInt8](data)), as: UTF8.self)
 }

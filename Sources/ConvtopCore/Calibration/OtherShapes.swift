@@ -76,9 +76,11 @@ public enum OtherShapes {
     /// Conv layers at new shapes measured in the catalog's format: round 7's 120 layers of every kind (forward, data and
     /// weight gradient), round 9's 40 dense 7×7 forward layers, the held-out check of the large-window rule that was
     /// read off round 7's (`Lowering.largeWindowConvolution`), and round 19's 1,300 dense convolutions at random shapes
-    /// (`CatalogManifest.addRandomShapeCheck`; its file also holds the ReLU before each, which is left out here).
+    /// (`CatalogManifest.addRandomShapeCheck`; its file also holds the ReLU before each, which is left out here), and
+    /// round 22's 1,368 across output-channel tile edges (`CatalogManifest.addTileEdgeCheck`, the same format).
     public enum ConvSet: String, CaseIterable, Sendable {
         case round7 = "round7/conv_ops.tsv.gz", round9 = "round9/large_window_convs.tsv.gz", round19 = "round19/random_convs.tsv.gz"
+        case round22 = "round22/tile_edge_convs.tsv.gz"
     }
 
     /// The conv layers of `set` priced as a user's network would get them: lowered with the shipped catalog (none of

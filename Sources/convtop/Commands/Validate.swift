@@ -78,6 +78,7 @@ struct Validate: ParsableCommand {
         FidelityOutput.printOtherShapes(try OtherShapes.run(), convs: try OtherShapes.convRows(.round7),
                                         largeWindows: try OtherShapes.convRows(.round9))
         FidelityOutput.printRandomShapes(try OtherShapes.convRows(.round19, gpu: h200))
+        FidelityOutput.printTileEdges(try OtherShapes.convRows(.round22, gpu: h200))
         FidelityOutput.printNewNetworks(try OtherShapes.run(.round18, gpu: h200))
         FidelityOutput.printOddSizes(try OtherShapes.run(.round20, gpu: h200))
         FidelityOutput.printCatalog(gpu: h200)
