@@ -50,8 +50,7 @@ struct ExplainTests {
     @Test func twoStreamsOnOneConnectionWaitInTheHardwareQueue() throws {
         // CUDA_DEVICE_MAX_CONNECTIONS maps eager launches' streams; a graph replay's branches have queues of their own.
         // (A host that launches faster than the kernels run, so that kernels wait in the queues.)
-        var fast = try GPUCatalog.load("h200")
-        fast.hostLaunchEagerUs = 0.5; fast.hostEventUs = 0.1
+        let fast = try fastHost("h200")
         let one = try attribution(Self.twoChains, policy: .branch, launch: .eager, connections: 1, gpu: fast)
         #expect((one.rawByCause[.hardwareQueues] ?? 0) > 5, "\(one.rawByCause)")
         expectSumsToGap(one)

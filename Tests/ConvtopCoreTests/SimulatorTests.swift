@@ -108,8 +108,7 @@ struct SimulatorTests {
         // CUDA_DEVICE_MAX_CONNECTIONS maps the streams of eager launches onto hardware queues (a host that launches
         // faster than the kernels run, so that the queues bind).
         var s = scenario("googlenet", launch: .eager)
-        var fast = try GPUCatalog.load("h100")
-        fast.hostLaunchEagerUs = 0.5; fast.hostEventUs = 0.1
+        let fast = try fastHost("h100")
         let eight = try Workload(s, gpu: fast).run(.branch, recordBlocks: false).metrics.iterationMs
         s.connections = 1
         let one = try Workload(s, gpu: fast).run(.branch, recordBlocks: false).metrics.iterationMs

@@ -31,7 +31,7 @@ import Testing
         let rows = try OtherShapes.convRows(.round22, gpu: try GPUCatalog.load("h200"))
         #expect(rows.count == 1368)
         func signedMedian(_ fill: CatalogManifest.TileFill) -> Double {
-            let e = rows.filter { $0.pass == .forward && CatalogManifest.TileFill(channels: OpSignature(key: $0.key)?.value("cout")?.first ?? 0) == fill }
+            let e = rows.filter { $0.pass == .forward && CatalogManifest.TileFill(channels: $0.outChannels) == fill }
                 .map(\.error).sorted()
             return e.isEmpty ? .nan : e[e.count / 2]
         }

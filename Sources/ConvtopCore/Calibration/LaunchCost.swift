@@ -85,7 +85,7 @@ public enum LaunchCost {
         for (i, c) in cases.enumerated() {
             guard let sim = sims[i], let one = cases.firstIndex(of: Case(op: c.op, streams: 1)), let oneSim = sims[one],
                   let k = kinds.first(where: { $0.op == c.op })?.kernels?.count, k > 0 else { continue }
-            let meas = median(measured[c]!), oneMeas = median(measured[cases[one]]!)
+            guard let meas = FrontEndSharing.median(measured[c] ?? []), let oneMeas = FrontEndSharing.median(measured[cases[one]] ?? []) else { continue }
             let n = Double(ops * k)
             rows.append(Row(op: c.op, streams: c.streams, kernelsPerOp: k, measuredUs: meas / n, simulatedUs: sim / n,
                             speedupMeasured: oneMeas / meas, speedupSimulated: oneSim / sim))
@@ -95,6 +95,4 @@ public enum LaunchCost {
 
     /// Ops per graph where a record does not say (the script's 256).
     static let defaultOps = 256
-
-    static func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
 }

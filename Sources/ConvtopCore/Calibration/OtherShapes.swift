@@ -71,6 +71,8 @@ public enum OtherShapes {
         public var error: Double { simulatedUs / measuredUs - 1 }
         /// Whether cuDNN can take the op's tensors in 16-byte vectors (`OpSignature.vectorAligned`).
         public var aligned: Bool { OpSignature(key: key)?.vectorAligned ?? true }
+        /// Channels out (0 where the key does not say).
+        public var outChannels: Int { OpSignature(key: key)?.value("cout")?.first ?? 0 }
     }
 
     /// Conv layers at new shapes measured in the catalog's format: round 7's 120 layers of every kind (forward, data and

@@ -102,37 +102,44 @@ extension FidelityOutput {
         Swift.print("Dense 7×7 convolutions (Assets/calibration/round9: \(largeWindows.count) forward layers held out from the large-window rule, model alone): error median \(pct1(lw.median)) (signed \(signedMedian(largeWindows.map(\.error)))), worst \(pct1(lw.worst))")
     }
 
-    /// Conv ops by pass and by what priced them (the catalog's neighbours or the model alone), and with `byAlignment`
-    /// the neighbour-priced ones split by vector alignment: count, median signed and absolute error, worst.
-    static func printConvTable(_ convs: [OtherShapes.ConvRow], unit: String, byAlignment: Bool = false) {
+    /// A class of conv ops in a table: its label and which rows it holds.
+    typealias ConvClass = (label: String, holds: (OtherShapes.ConvRow) -> Bool)
+
+    /// By what priced them (the catalog's neighbours or the model alone), and with `byAlignment` the neighbour-priced
+    /// ones split by vector alignment.
+    static func pricedBy(byAlignment: Bool = false) -> [ConvClass] {
+        let model: ConvClass = ("model alone", { (r: OtherShapes.ConvRow) in r.origin == .model })
+        guard byAlignment else { return [("catalog neighbours", { (r: OtherShapes.ConvRow) in r.origin == .near }), model] }
+        return [("catalog neighbours, aligned", { (r: OtherShapes.ConvRow) in r.origin == .near && r.aligned }),
+                ("catalog neighbours, unaligned", { (r: OtherShapes.ConvRow) in r.origin == .near && !r.aligned }), model]
+    }
+
+    /// Conv ops by pass and by `classes` (the column `column`): count, median signed and absolute error, worst.
+    static func printConvTable(_ convs: [OtherShapes.ConvRow], unit: String, column: String = "priced by",
+                               classes: [ConvClass] = pricedBy()) {
         var table: [[String]] = []
-        func row(_ name: String, _ how: String, _ rows: [OtherShapes.ConvRow]) {
-            let errs = rows.map(\.error)
-            guard !errs.isEmpty else { return }
-            let mw = FidelityReport.medianWorst(errs)
-            table.append([name, how, String(errs.count), signedMedian(errs), pct1(mw.median), pct1(mw.worst)])
-        }
         for p in OpPass.allCases {
-            for o in [KernelOrigin.near, .model] {
-                let rows = convs.filter { $0.pass == p && $0.origin == o }
-                let how = o == .near ? "catalog neighbours" : "model alone"
-                if byAlignment && o == .near {
-                    row("conv " + p.rawValue, how + ", aligned", rows.filter(\.aligned))
-                    row("conv " + p.rawValue, how + ", unaligned", rows.filter { !$0.aligned })
-                } else {
-                    row("conv " + p.rawValue, how, rows)
-                }
+            for c in classes {
+                let errs = convs.filter { $0.pass == p && c.holds($0) }.map(\.error)
+                guard !errs.isEmpty else { continue }
+                let mw = FidelityReport.medianWorst(errs)
+                table.append(["conv " + p.rawValue, c.label, String(errs.count), signedMedian(errs), pct1(mw.median), pct1(mw.worst)])
             }
         }
-        printTable(["ops", "priced by", unit, "median signed error", "median error", "worst"], table)
+        printTable(["ops", column, unit, "median signed error", "median error", "worst"], table)
+    }
+
+    /// A held-out set of single ops' summary line: median absolute and signed error, worst, count.
+    static func printOpSummary(_ name: String, _ convs: [OtherShapes.ConvRow]) {
+        let mw = FidelityReport.medianWorst(convs.map(\.error))
+        Swift.print("\(name) summary: single-op error median \(pct1(mw.median)) (signed \(signedMedian(convs.map(\.error)))), worst \(pct1(mw.worst)) over \(convs.count) ops")
     }
 
     /// Round 19: dense convolutions at random shapes, none in the catalog.
     static func printRandomShapes(_ convs: [OtherShapes.ConvRow]) {
         Swift.print("\nConvolutions at random shapes (Assets/calibration/round19: \(convs.count) dense convolutions, batch 1–64, 8–2,048 channels in and out, maps 7–112, 1×1, 3×3 and 5×5, stride 1 and 2, drawn at random and measured alone in session 19; none is in the catalog; aligned = channels and a 1×1's map multiples of 4)")
-        printConvTable(convs, unit: "ops", byAlignment: true)
-        let mw = FidelityReport.medianWorst(convs.map(\.error))
-        Swift.print("Random-shape summary: single-op error median \(pct1(mw.median)) (signed \(signedMedian(convs.map(\.error)))), worst \(pct1(mw.worst)) over \(convs.count) ops")
+        printConvTable(convs, unit: "ops", classes: pricedBy(byAlignment: true))
+        printOpSummary("Random-shape", convs)
     }
 
     /// Round 18: networks no earlier set holds, at new batch and input sizes, both exporters.
