@@ -133,6 +133,29 @@ struct LoweringTests {
         }
     }
 
+    @Test func tensorCoreReductionsCostWholeChannelChunksPerTap() throws {
+        // The K loop walks the taps and, at each, the channels in chunks of 32: 200 channels in cost 224 per tap, for a
+        // 1×1 (a per-image GEMM), a 3×3 at batch 1 (an implicit GEMM) and a large 3×3 (a warp-group kernel); a weight
+        // gradient reduces over pixels and pays nothing for its channels.
+        let gpu = try GPUCatalog.load("h200"), timing = TimingModel(gpu: gpu)
+        func kernels(_ cin: Int, k: Int, batch: Int, training: Bool = false) throws -> [Kernel] {
+            var b = GraphBuilder(name: "t")
+            _ = b.conv(b.input([batch, cin, 28, 28], name: "x"), 64, k: k, p: k / 2, name: "op")
+            let g = training ? TrainingGraph.build(from: b.build()) : b.build()
+            return Lowering.lower(g, gpu: gpu, precision: .tf32).kernels.filter { $0.kernelClass == .tensorGemm }
+        }
+        for (k, batch, name) in [(1, 8, "gemm"), (3, 1, "xmma_implicit_gemm"), (3, 32, "sm90_xmma")] {
+            let odd = try #require(try kernels(200, k: k, batch: batch).first), whole = try #require(try kernels(224, k: k, batch: batch).first)
+            #expect(odd.name.contains(name) && whole.name == odd.name, "\(odd.name)")
+            #expect(abs(odd.issuedShare * 200 / 224 - whole.issuedShare) < 1e-9, "\(odd.name): \(odd.issuedShare)")
+            #expect(abs(timing.standaloneDuration(odd) / timing.standaloneDuration(whole) - 1) < 0.02)
+        }
+        #expect(Lowering.chunkShare(200) == 224.0 / 200 && Lowering.chunkShare(256) == 1)
+        // the weight gradient of the 3×3 at batch 32: 64 channels out and 200 × 9 columns, in whole 64-wide tiles only
+        let wgrad = try #require(try kernels(200, k: 3, batch: 32, training: true).first { $0.name.hasSuffix("wgrad") })
+        #expect(abs(wgrad.issuedShare - Lowering.paddedShare(1800, tile: 64)) < 1e-9, "\(wgrad.name): \(wgrad.issuedShare)")
+    }
+
     @Test func layerNormBlocksAreLatencyBound() throws {
         // Profiled on the H200 (Assets/onnx/measured/kernels.jsonl.gz): Swin-T's first-stage layer norm, 100,352 rows
         // of 96 at batch 32, takes 160 µs (0.5 TB/s, latency not bandwidth); one row of 768 (a ConvNeXt-T head) 3.5 µs.

@@ -121,8 +121,9 @@ public struct Lowering {
           flops: 0, bytes: Double(2 * hw * c * n) * e)
     }
 
-    /// A GEMM of m×n×k (optionally batched) with split-K and its reduction kernel where the grid is small.
-    mutating func gemmKernels(_ label: String, m: Int, n: Int, k kk: Int, batch: Int = 1, matmul: Bool) {
+    /// A GEMM of m×n×k (optionally batched) with split-K and its reduction kernel where the grid is small; `chunked`:
+    /// a 1×1 convolution's forward pass or data gradient, whose reduction runs over channels (`chunkShare`).
+    mutating func gemmKernels(_ label: String, m: Int, n: Int, k kk: Int, batch: Int = 1, matmul: Bool, chunked: Bool = false) {
         let tensor = gemm.usesTensorCores(isMatmul: matmul, k: kk)
         let c = gemm.tileConfig(m: m, n: n, tensor: tensor, matmul: matmul)
         let tiles = (m + c.tileM - 1) / c.tileM * ((n + c.tileN - 1) / c.tileN)
@@ -134,7 +135,7 @@ public struct Lowering {
         let bytes = Double((m * kk + kk * n + m * n * split) * batch) * e
         let i = k("\(c.name)_\(label)", c.kernelClass, grid: Dim3(tiles, split, batch), block: Dim3(c.threads), regs: c.registers,
                   smem: kk >= 256 ? c.sharedMemory : c.sharedMemory / 2, flops: flops, bytes: bytes)
-        kernels[i].issuedShare = Self.paddedShare(n, tile: c.tileN)
+        kernels[i].issuedShare = Self.paddedShare(n, tile: c.tileN) * (chunked && c.kernelClass == .tensorGemm ? Self.chunkShare(kk) : 1)
         // cuBLAS's CUDA-core large-K kernels (sgemm_largek) reduce their K slices themselves: no second kernel.
         if split > 1 && c.kernelClass != .simtGemm {
             k("splitKreduce_\(label)", .reduction, grid: Dim3((m + 31) / 32, (n + 15) / 16, batch), block: Dim3(32, 16),
@@ -148,6 +149,17 @@ public struct Lowering {
     /// 11.3% off, 9.8% after). Padding the pixel dimension the same way was tried and not kept: cuDNN runs narrower
     /// pixel tiles on small maps than `GemmShapes` picks (round 7's networks 3.0% → 3.8%).
     static func paddedShare(_ x: Int, tile: Int) -> Double { Double((x + tile - 1) / tile * tile) / Double(max(x, 1)) }
+
+    /// How much work a tensor-core implicit GEMM issues for a reduction of `perTap` channels at each filter tap: its K
+    /// loop walks the window's taps and, at each, the channels in chunks of `reductionChunk` (the "x32" of the kernels'
+    /// tile names, 64x128x32), the last chunk masked. A 3×3 convolution of 200 channels in does 224 channels' work
+    /// per tap, where the GEMM's K of 1,800 alone would pad to 1,824. For forward passes (channels in) and data
+    /// gradients (channels out); a weight gradient reduces over pixels. Session 21: round 19's random shapes 21.8% →
+    /// 21.5% at the median (signed −10.3% → −9.6%), round 7's conv layers 14.2% → 13.2%, round 18's networks 4.7% →
+    /// 4.5%; round 18's neighbour-priced layers 9.8% → 9.9%, round 22's tile edges 10.6% → 10.8%, the fitted sets
+    /// unchanged.
+    static func chunkShare(_ perTap: Int) -> Double { paddedShare(perTap, tile: reductionChunk) }
+    static let reductionChunk = 32
 
     /// A convolution seen as a GEMM, with what the kernel choice depends on.
     struct ConvGemm {
@@ -200,7 +212,7 @@ public struct Lowering {
         } else if kArea == 1 && a.strideH == 1 && a.strideW == 1 && pass != .wgrad {
             // 1×1 convolution in NCHW: one GEMM per image (batched), split-K where the grid is small.
             let hw = pass == .dgrad ? input.spatial : output.spatial
-            gemmKernels(pass.rawValue, m: hw, n: n, k: kk, batch: nImg, matmul: false)
+            gemmKernels(pass.rawValue, m: hw, n: n, k: kk, batch: nImg, matmul: false, chunked: true)
         } else if pass == .wgrad {
             gemmKernels("wgrad", m: m, n: n, k: kk, matmul: false)
         } else {
@@ -212,7 +224,7 @@ public struct Lowering {
             let i = k("xmma_implicit_gemm_\(gemm.tag)_\(tm)x\(tn)_\(pass.rawValue)", .tensorGemm,
                       grid: Dim3((n + tn - 1) / tn, (m + tm - 1) / tm), block: Dim3(128), regs: regs, smem: 122880,
                       flops: g.flops, bytes: g.bytes)
-            kernels[i].issuedShare = Self.paddedShare(n, tile: tn)
+            kernels[i].issuedShare = Self.paddedShare(n, tile: tn) * Self.chunkShare(kk / kArea)
         }
     }
 
@@ -248,7 +260,7 @@ public struct Lowering {
         // they pick widths up to 256): padding to the model's own 128 priced round 19's random shapes a little better
         // (21.6% at the median against 21.8%) but doubled every 64-channel layer's work (VGG-11-BN at batch 64:
         // −12.6% → −14.5%); without it, 22.5%.
-        kernels[i].issuedShare = Self.paddedShare(g.n, tile: 64)
+        kernels[i].issuedShare = Self.paddedShare(g.n, tile: 64) * (pass == .wgrad ? 1 : Self.chunkShare(g.k / g.kernelArea))
         let outShape = pass == .dgrad ? input : output
         if g.kernelArea > 1 && pass != .wgrad { transform("nhwcToNchw_out", hw: outShape.spatial, c: outShape.channels, n: g.images) }
     }
