@@ -79,6 +79,7 @@ struct Validate: ParsableCommand {
                                         largeWindows: try OtherShapes.convRows(.round9))
         FidelityOutput.printRandomShapes(try OtherShapes.convRows(.round19, gpu: h200))
         FidelityOutput.printTileEdges(try OtherShapes.convRows(.round22, gpu: h200))
+        FidelityOutput.printRemeasurement(try Remeasurement.run(gpu: h200))
         FidelityOutput.printNewNetworks(try OtherShapes.run(.round18, gpu: h200))
         FidelityOutput.printOddSizes(try OtherShapes.run(.round20, gpu: h200))
         FidelityOutput.printCatalog(gpu: h200)
