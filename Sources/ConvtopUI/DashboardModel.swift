@@ -27,6 +27,16 @@ public final class DashboardModel {
     /// The search match the cursor was last moved to, and the instant it was put at (kernels that start together
     /// are stepped through one by one, not skipped as one instant).
     private var lastMatch: (index: Int, at: Double)?
+    /// Where the current workload's kernel times come from, worked out once per setting.
+    private var sources: (scenario: Scenario, value: TimeSources)?
+
+    /// Where the current workload's kernel times come from (`TimeSources`).
+    var timeSources: TimeSources {
+        if let s = sources, s.scenario == workload.scenario { return s.value }
+        let v = workload.timeSources
+        sources = (workload.scenario, v)
+        return v
+    }
 
     public init(scenario: Scenario, gpuNames: [String], ascii: Bool = false) throws {
         state = AppState(scenario: scenario, gpuNames: gpuNames)

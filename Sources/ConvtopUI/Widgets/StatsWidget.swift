@@ -2,13 +2,20 @@ import ConvtopCore
 
 /// Iteration metrics and a sparkline of recent iteration times that shows each policy switch.
 enum StatsWidget {
+    /// The share of kernel time the catalog measured for these ops ("measured", or the GPU it was measured on where the
+    /// times were carried over), flagged where under three quarters.
+    static func kernelTimes(_ t: TimeSources) -> (String, String, Style) {
+        let share = t.catalog >= 0.9995 ? "all" : String(format: "%.0f%%", t.catalog * 100)
+        return ("kernel times", "\(share) measured" + (t.measuredOn.map { " on \($0)" } ?? ""), t.catalog < 0.75 ? Style(.warn) : .plain)
+    }
+
     static func draw(_ b: inout CellBuffer, _ r: Rect, _ s: AppState, _ m: DashboardModel, glyphs g: Glyphs) {
         b.box(r, title: "iteration \(s.iteration + 1)", glyphs: g)
         let inner = r.inset(1)
         guard inner.width >= 10 && inner.height >= 1 else { return }
         let mt = m.result.metrics
         let speedStyle = mt.speedupVsSerial >= 1.05 ? Style(.good, bold: true) : (mt.speedupVsSerial < 0.98 ? Style(.bad, bold: true) : Style(.normal, bold: true))
-        let rows: [(String, String, Style)] = [
+        var rows: [(String, String, Style)] = [
             ("iteration", String(format: "%.3f ms", mt.iterationMs), Style(.normal, bold: true)),
             ("serial baseline", String(format: "%.3f ms", mt.serialMs), .plain),
             ("speedup", String(format: "%.2f×", mt.speedupVsSerial), speedStyle),
@@ -18,17 +25,19 @@ enum StatsWidget {
             ("host-bound", String(format: "%.3f ms", mt.hostBoundMs), .plain),
             ("kernels · streams", "\(mt.kernels) · \(mt.streamsUsed)", .plain),
         ]
-        let sparkRows = inner.height >= rows.count + 3 ? 2 : 0
-        for (i, row) in rows.prefix(max(0, inner.height - sparkRows)).enumerated() {
-            let y = inner.y + i
-            b.text(inner.x, y, row.0, Style(.dim), clip: inner)
-            b.text(inner.maxX - row.1.count, y, row.1, row.2, clip: inner)
-        }
         // The best iteration of each policy tried at the current settings (batch, mode, GPU, launch, streams), when
         // there is room: times at other settings are not comparable and stay out.
         let here = HistoryPoint(iterationMs: 0, scenario: s.scenario).setting
         let tried = PolicyKind.allCases.compactMap { p in
             s.history.filter { $0.policy == p && $0.setting == here }.map(\.iterationMs).min().map { (p, $0) }
+        }
+        // Where the kernel times come from, where it leaves room for that table and the sparkline.
+        if inner.height >= rows.count + 1 + (tried.isEmpty ? 0 : tried.count + 2) + 3 { rows.append(kernelTimes(m.timeSources)) }
+        let sparkRows = inner.height >= rows.count + 3 ? 2 : 0
+        for (i, row) in rows.prefix(max(0, inner.height - sparkRows)).enumerated() {
+            let y = inner.y + i
+            b.text(inner.x, y, row.0, Style(.dim), clip: inner)
+            b.text(inner.maxX - row.1.count, y, row.1, row.2, clip: inner)
         }
         let tableTop = inner.y + rows.count + 1
         if tried.count >= 1 && tableTop + tried.count + 1 <= inner.maxY - sparkRows {
