@@ -6,11 +6,13 @@ import Foundation
 /// simulated from each export; the conv layers at new shapes are checked one by one against what the lowering gives
 /// them (catalog neighbours or the model alone). Round 18 (`measure_new_networks.py`) is a second such set of
 /// networks no earlier set holds, in the same format; round 20 (`measure_odd_sizes.py`) a third, known networks at
-/// input sizes that are not multiples of 32 and odd batch sizes, measured after session 19's changes as their check.
+/// input sizes that are not multiples of 32 and odd batch sizes, measured after session 19's changes as their check;
+/// round 24 (`measure_large_networks.py`) a fourth, larger and newer networks (ResNet-152, ViT-L/16, Swin-B,
+/// EfficientNet-B6 at 528 px, RegNet-Y-16GF, …) measured in session 21.
 public enum OtherShapes {
     /// The rounds measured in this format, by folder.
     public enum Round: String, CaseIterable, Sendable {
-        case round7, round18, round20
+        case round7, round18, round20, round24
     }
 
     /// One measured run of `runs.jsonl`.

@@ -82,6 +82,7 @@ struct Validate: ParsableCommand {
         FidelityOutput.printRemeasurement(try Remeasurement.run(gpu: h200))
         FidelityOutput.printNewNetworks(try OtherShapes.run(.round18, gpu: h200))
         FidelityOutput.printOddSizes(try OtherShapes.run(.round20, gpu: h200))
+        FidelityOutput.printLargeNetworks(try OtherShapes.run(.round24, gpu: h200))
         FidelityOutput.printCatalog(gpu: h200)
         try FidelityOutput.printLinearTokens(gpu: h200)
     }

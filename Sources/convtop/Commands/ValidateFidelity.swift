@@ -154,6 +154,12 @@ extension FidelityOutput {
                         summary: "Odd-size", rows)
     }
 
+    /// Round 24: larger and newer networks than any earlier set, both exporters.
+    static func printLargeNetworks(_ rows: [FidelityReport.NetworkRow]) {
+        printNetworkSet("Larger and newer networks (Assets/calibration/round24, measure_large_networks.py: measured in session 21, nothing fitted or catalogued on them; torch.fx could not trace ConvNeXt, Swin and ViT for the branch rule, and VGG-16 at 192 px did not export; each ONNX export simulated, ts17 = TorchScript exporter, dyn = dynamo)",
+                        summary: "Large-network", rows)
+    }
+
     /// The middle signed error (the upper one of an even count) as a signed percentage, or "–" for none.
     static func signedMedian(_ errors: [Double]) -> String {
         let sorted = errors.sorted()

@@ -27,7 +27,7 @@ struct SetSummary: Encodable {
         let prefixes = try PrefixReplays.run(gpu: h200, floorUs: try DeviceSideRuns.graphFloorUs(pass: 0))
         let training = try ZooTraining.run(gpu: h200), variants = try ZooTraining.run(gpu: h200, set: .variants)
         let shapes = try OtherShapes.run(), networks = try OtherShapes.run(.round18, gpu: h200)
-        let oddSizes = try OtherShapes.run(.round20, gpu: h200)
+        let oddSizes = try OtherShapes.run(.round20, gpu: h200), large = try OtherShapes.run(.round24, gpu: h200)
         return [
             SetSummary("fitted sets", serial: fitted.serialErrors, speedup: fitted.speedupErrors),
             SetSummary("second lease", serial: lease.serialErrors, speedup: lease.speedupErrors),
@@ -43,6 +43,7 @@ struct SetSummary: Encodable {
             SetSummary("new networks (round 18, held out)", serial: networks.map(\.serialError), speedup: networks.compactMap(\.speedupError)),
             SetSummary("odd input and batch sizes (round 20, held out)", serial: oddSizes.map(\.serialError),
                        speedup: oddSizes.compactMap(\.speedupError)),
+            SetSummary("larger and newer networks (round 24, held out)", serial: large.map(\.serialError), speedup: large.compactMap(\.speedupError)),
         ]
     }
 }
