@@ -63,4 +63,29 @@ import Testing
         #expect(with.kernels.count == 9)
         #expect(!Lowering.lower(g, gpu: gpu).kernels.contains { $0.name.hasPrefix("genericTranspose") })
     }
+
+    /// cuDNN transforms the filter of a grouped convolution whose groups are not a power of two channels wide with its
+    /// generic tensor transform: RegNet-Y-16GF's third stage (11 groups of 112 on 14×14) launches it at 264 blocks,
+    /// 18.7 µs for its 5.0 MB filter (profiled in round 24: 18.0), where 16 groups of 64 and the weight gradient keep
+    /// the fast NCHW-to-NHWC kernel.
+    @Test func oddGroupWidthsTransformTheFilterGenerically() throws {
+        let gpu = try GPUCatalog.load("h200"), timing = TimingModel(gpu: gpu)
+        func filterKernels(channels: Int, groups: Int, training: Bool = false) throws -> [Kernel] {
+            var b = GraphBuilder(name: "g")
+            var y = b.input([2, channels, 14, 14], name: "x")
+            // (in training, a second layer, whose input has a gradient: a data gradient too)
+            for i in 0..<(training ? 2 : 1) { y = b.conv(y, channels, k: (3, 3), p: (1, 1), groups: groups, name: "c\(i)") }
+            let g = training ? TrainingGraph.build(from: b.build()) : b.build()
+            return Lowering.lower(g, gpu: gpu, precision: .tf32).kernels.filter { $0.name.contains("filter") }
+        }
+        let wide = try filterKernels(channels: 1232, groups: 11)
+        let generic = try #require(wide.first)
+        #expect(wide.count == 1 && generic.name == "tensorTransformGeneric_filter" && generic.grid.count == 264)
+        #expect(abs(timing.standaloneDuration(generic) / 18.7 - 1) < 0.01, "\(timing.standaloneDuration(generic)) µs")
+        #expect(try filterKernels(channels: 1024, groups: 16).map(\.name) == ["nchwToNhwc_filter"])
+        // training two such layers: two forward passes and the second's data gradient generic, the weight gradients fast
+        let names = try filterKernels(channels: 1232, groups: 11, training: true).map(\.name)
+        #expect(names.filter { $0 == "tensorTransformGeneric_filter" }.count == 3 && names.filter { $0 == "nchwToNhwc_filter" }.count == 2,
+                "\(names)")
+    }
 }

@@ -64,4 +64,38 @@ extension Lowering {
             + bytes / (gpu.dramBandwidthGBs * 1e9 * Self.genericTransposeBandwidthShare) * 1e6
         kernels[i].timeScale = TimingModel(gpu: gpu).timeScale(kernels[i], toUs: us)
     }
+
+    /// cuDNN's NHWC kernels take the filter in NHWC: the fast `nchwToNhwcKernel`, or, for a grouped convolution whose
+    /// channels per group are not a power of two, cuDNN's `tensorTransformGeneric` (264 blocks of 1,024 threads on
+    /// the H200, two per SM). The H200 catalog's grouped 3×3 convolutions: widths 4, 8, 16, 32 and 64 never ran it;
+    /// 12, 20, 40 and 48 did in forward passes wherever they did not run group by group (138 of 167), and in data
+    /// gradients in 144 of 208; weight gradients half the time, so they keep the fast transform
+    /// (`Assets/catalog/tensor_transform_fit.py`). RegNets' wider groups (112 and 120 channels in round 24) run it.
+    mutating func filterTransform(_ a: ConvAttributes, pass: ConvPass) {
+        let width = a.inChannels / max(a.groups, 1), kArea = a.kernelH * a.kernelW
+        guard Self.transformsFilterGenerically(a, pass: pass) else {
+            transform("nchwToNhwc_filter", hw: kArea, c: width, n: a.outChannels)
+            return
+        }
+        let bytes = Double(2 * a.outChannels * width * kArea) * e
+        let i = k("tensorTransformGeneric_filter", .layout, grid: Dim3(2 * gpu.smCount), block: Dim3(1024), regs: 30, smem: 0,
+                  flops: 0, bytes: bytes)
+        let us = gpu.kernelLatencyUs + Self.tensorTransformExtraUs
+            + bytes / (gpu.dramBandwidthGBs * 1e9 * Self.tensorTransformBandwidthShare) * 1e6
+        kernels[i].timeScale = TimingModel(gpu: gpu).timeScale(kernels[i], toUs: us)
+    }
+
+    /// Whether cuDNN transforms this convolution's filter with its generic tensor transform (`filterTransform`).
+    static func transformsFilterGenerically(_ a: ConvAttributes, pass: ConvPass) -> Bool {
+        let width = a.inChannels / max(a.groups, 1)
+        return pass != .wgrad && a.groups > 1 && a.groups < a.inChannels && width & (width - 1) != 0
+    }
+
+    /// `tensorTransformGeneric`: 8.61 µs + the filter's bytes read and written at 984 GB/s (20.5% of the H200's
+    /// datasheet DRAM bandwidth), least squares in relative error over the H200 catalog's 442 launches of it (filters
+    /// up to 0.7 MB); held out, round 19's 157 launches come out +2.7% at the median (filters up to 8 MB), and round
+    /// 24's RegNet-Y-16GF filters of 5.0 and 12.2 MB 18.7 and 33.4 µs against 18.0 and 32.7 profiled
+    /// (`Assets/catalog/tensor_transform_fit.py`). The extra time is the fixed part less the H200's kernel latency.
+    static let tensorTransformBandwidthShare = 0.2050
+    static let tensorTransformExtraUs = 7.80
 }

@@ -218,7 +218,7 @@ public struct Lowering {
         } else {
             // Ampere-style implicit GEMM in NHWC with input and filter transforms.
             transform("nchwToNhwc_in", hw: input.spatial, c: a.inChannels, n: nImg)
-            transform("nchwToNhwc_filter", hw: kArea, c: cin, n: a.outChannels)
+            filterTransform(a, pass: pass)
             let big = (m + 127) / 128 * ((n + 63) / 64) >= gpu.smCount / 2
             let (tm, tn, regs) = big ? (128, 64, 168) : (64, 32, 119)
             let i = k("xmma_implicit_gemm_\(gemm.tag)_\(tm)x\(tn)_\(pass.rawValue)", .tensorGemm,
@@ -252,7 +252,7 @@ public struct Lowering {
         let grid = min(2 * tiles, g.kernelArea > 1 ? gpu.smCount * 10 / 11 : gpu.smCount)
         if g.kernelArea > 1 {
             transform("nchwToNhwc_in", hw: input.spatial, c: a.inChannels, n: g.images)
-            transform("nchwToNhwc_filter", hw: g.kernelArea, c: g.cinPerGroup, n: a.outChannels)
+            filterTransform(a, pass: pass)
         }
         let i = k("\(c.name)_\(pass.rawValue)", .tensorGemm, grid: Dim3(grid), block: Dim3(c.threads), regs: c.registers,
                   smem: c.sharedMemory, flops: g.flops, bytes: g.bytes)
