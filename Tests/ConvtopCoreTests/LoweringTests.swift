@@ -156,6 +156,28 @@ struct LoweringTests {
         #expect(abs(wgrad.issuedShare - Lowering.paddedShare(1800, tile: 64)) < 1e-9, "\(wgrad.name): \(wgrad.issuedShare)")
     }
 
+    @Test func globalPoolsTakePyTorchsReduceGrid() throws {
+        // setReduceConfig: a warp per output and 16 outputs a block while a thread sums under 256 values; past that a
+        // block per output; past that again, with few blocks, each output over several blocks. Grids profiled on the
+        // H200: EfficientNet-B6 at 528 px, 56 channels of 264×264 at batch 1 (round 24): 56 blocks, 10.9 µs;
+        // EfficientNet-B3 at 300 px, 40 channels of 150×150 at batch 2 (round 7): 80 blocks, 5.2 µs.
+        let gpu = try GPUCatalog.load("h200"), timing = TimingModel(gpu: gpu)
+        func pool(_ shape: [Int]) throws -> Kernel {
+            let g = graph { b in _ = b.add(.adaptiveAvgPool, inputs: [b.input(shape, name: "x")],
+                                           shape: TensorShape([shape[0], shape[1], 1, 1])) }
+            return try #require(Lowering.lower(g, gpu: gpu, precision: .tf32).kernels.first { $0.name == "reduce_kernel_mean" })
+        }
+        let b6 = try pool([1, 56, 264, 264]), b3 = try pool([2, 40, 150, 150])
+        #expect(b6.grid.count == 56 && b3.grid.count == 80)
+        #expect(abs(timing.standaloneDuration(b6) / 10.9 - 1) < 0.5 && abs(timing.standaloneDuration(b3) / 5.2 - 1) < 0.5,
+                "\(timing.standaloneDuration(b6)), \(timing.standaloneDuration(b3)) µs")
+        // ResNet-50's head at batch 32: 65,536 outputs of 49 values, a warp each: 4,096 blocks
+        #expect(try pool([32, 2048, 7, 7]).grid.count == 4096)
+        // one image, 4 channels of 1,024×1,024: 4 outputs of 2,048 values a thread, split to fill 4 blocks an SM (528)
+        let wide = try pool([1, 4, 1024, 1024])
+        #expect(wide.grid.x == 4 && wide.grid.y == 128, "\(wide.grid)")
+    }
+
     @Test func layerNormBlocksAreLatencyBound() throws {
         // Profiled on the H200 (Assets/onnx/measured/kernels.jsonl.gz): Swin-T's first-stage layer norm, 100,352 rows
         // of 96 at batch 32, takes 160 µs (0.5 TB/s, latency not bandwidth); one row of 768 (a ConvNeXt-T head) 3.5 µs.

@@ -96,10 +96,7 @@ extension Lowering {
               bytes: Double(out.elements * 3) * e)
         case .adaptiveAvgPool:
             if out.spatial == 1 {
-                let rows = out.batch * out.channels
-                let i = k("reduce_kernel_mean", .reduction, grid: Dim3((rows + 15) / 16), block: Dim3(32, 16), regs: 32, smem: 16,
-                          flops: Double(inShape.elements), bytes: Double(inShape.elements + rows) * e)
-                kernels[i].blockLatencyUs = Self.reduceBlockLatencyUs
+                innerReduction("reduce_kernel_mean", input: inShape.elements, output: out.batch * out.channels)
             } else {
                 k("adaptive_avg_pool2d", .elementwise, grid: Dim3((out.elements + 255) / 256), block: Dim3(256), regs: 30,
                   smem: 0, flops: Double(inShape.elements), bytes: Double(inShape.elements + out.elements) * e)
