@@ -28,6 +28,10 @@ import Testing
         let dwcl = written { $0.addChannelsLastDepthwiseSweep(gpu: gpu) }
         #expect(try LinearSweepTests.manifest("dwcl") == dwcl.jsonLines() && dwcl.items.count == 960)
         #expect(!dwcl.items.contains { $0.signature.key.hasPrefix("conv.forward|x=32,96,56,56|cout=96|k=7,7|s=1,1|") })
+        let se = written { $0.addSqueezeExcitationSweep(gpu: gpu) }
+        #expect(try LinearSweepTests.manifest("se") == se.jsonLines() && se.items.count == 1344)
+        // no squeeze-excitation width of EfficientNet-B3 (816 channels to 34): round 7's networks check the sweep
+        #expect(!se.items.contains { $0.signature.key.contains(",816,1,1|") || $0.signature.key.contains("|cout=816|") })
         let counts: [Int] = [linear.items.count, check.items.count, patchify.items.count, expansion.items.count]
         #expect(counts == [6159, 967, 1918, 405])
         // the linear sweep's rows: four to an octave, none of them a check row (batch × 50, 197 or 577)

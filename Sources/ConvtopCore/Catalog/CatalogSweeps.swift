@@ -227,6 +227,24 @@ extension CatalogManifest {
         }
     }
 
+    /// Squeeze-excitation's two 1×1 convolutions (EfficientNet, MobileNet-v3, RegNet-Y), which run on a 1×1 map: a
+    /// product of the batch's rows by channels, with a bias, all three passes. cuDNN runs them as a small GEMM whose
+    /// few blocks each walk the whole reduction (round 7's EfficientNet-B3 at batch 2: 11–12 µs for 816 → 34 on two
+    /// blocks), where the model split it over many. 40–2,800 channels squeezed by 4 and by 12 and widened back, batch
+    /// 1–64: channel counts no torchvision network has, so that the rounds' networks check the sweep.
+    public mutating func addSqueezeExcitationSweep(gpu: GPUSpec) {
+        for n in [1, 2, 4, 8, 16, 32, 64] {
+            for c in [40, 80, 120, 200, 320, 500, 720, 1000, 1400, 2000, 2800] {
+                for r in [4, 12] {
+                    let squeezed = max(4, c / r)
+                    for (cin, cout) in [(c, squeezed), (squeezed, c)] {
+                        addPoint([n, cin, 1, 1], gpu: gpu) { $0.conv($1, cout, k: (1, 1), bias: true, name: "se") }
+                    }
+                }
+            }
+        }
+    }
+
     /// Not in the calibration's sweeps: the 1×1 expansions and projections of inverted-residual blocks (MobileNet,
     /// EfficientNet, MNASNet) on the large maps of 240–600-pixel inputs, 16–48 channels widened six times and 96–288
     /// narrowed by as much, on 40×40 to 160×160 maps, batch 1–32 (up to 2²⁸ elements), all three passes. Measured on
