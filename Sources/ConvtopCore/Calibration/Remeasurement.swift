@@ -26,9 +26,9 @@ public enum Remeasurement {
         public var source: Source
         /// New (the mean of the two passes) over stored, less 1, per convolution.
         public var repeatErrors: [Double]
-        /// convtop's time over the measured one, less 1, for the set's dense convolutions convtop gives `largeUs` or more
-    /// (chosen by convtop's time, not the measured one: a measured time picks the ops cuDNN ran slowly, and so a
-    /// negative error, whatever the model).
+        /// convtop's time over the measured one, less 1, for the set's dense convolutions convtop gives `largeUs` or
+        /// more (chosen by convtop's time, not the measured one: a measured time picks the ops cuDNN ran slowly, and so
+        /// a negative error, whatever the model).
         public var largeErrors: [Double]
     }
 

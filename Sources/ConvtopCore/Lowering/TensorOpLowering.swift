@@ -148,7 +148,8 @@ extension Lowering {
     /// blocks too (`ctas_per_output`: as many as fill 4 blocks per SM, at least 16 values a thread, at most 256), their
     /// partial sums combined in global memory. EfficientNet-B6's squeeze-excitation pools at 528 px (56 channels of
     /// 264 × 264) launch 56 blocks, as profiled in round 24 (10.9 µs); at 16 outputs a block convtop gave them 4 blocks
-    /// and 212 µs. Each block lives at least `reduceBlockLatencyUs`.
+    /// and 212 µs. Each block lives at least `reduceBlockLatencyUs`. (An imported `.reduce` op is taken to reduce its
+    /// innermost dimensions, as the exports of torchvision's networks do: a mean over H×W or over a row.)
     mutating func innerReduction(_ name: String, input: Int, output: Int) {
         let outputs = max(output, 1), length = max(input / outputs, 1)
         var perThread = (length + 31) / 32, grid = (outputs + 15) / 16, split = 1
