@@ -24,41 +24,41 @@ GPU = json.load(open(os.path.join(HERE, "..", "gpus", "h200.json")))
 CAL = os.path.join(HERE, "..", "calibration")
 
 
-def launches(path):
-    """(filter bytes, µs, key, grouped) of every tensorTransformGeneric launch of a catalog-format file's convolutions."""
-    names, out = {}, []
+def conv_entries(path):
+    """(key, parameters, kernel names, kernel µs) of every convolution entry of a catalog-format file."""
+    names = {}
     for line in gzip.open(path, "rt"):
         f = line.rstrip("\n").split("\t")
         if f[0] == "N":
             names[int(f[1])] = f[2]
         elif f[0] == "E" and f[1].startswith("conv."):
             p = {kv.split("=")[0]: [int(v) for v in kv.split("=")[1].split(",")] for kv in f[1].split("|")[1:]}
-            g, x, cout, k = p["g"][0], p["x"], p["cout"][0], p["k"]
-            for kernel in f[4].split(";"):
-                q = kernel.split(",")
-                if "tensorTransformGeneric" in names[int(q[0])]:
-                    out.append((cout * (x[1] // g) * k[0] * k[1] * 4, float(q[-1]), f[1], 1 < g < x[1]))
+            kernels = [k.split(",") for k in f[4].split(";")]
+            yield f[1], p, [names[int(k[0])] for k in kernels], [float(k[-1]) for k in kernels]
+
+
+def launches(path):
+    """(filter bytes, µs, key, grouped) of every tensorTransformGeneric launch of a catalog-format file's convolutions."""
+    out = []
+    for key, p, names, us in conv_entries(path):
+        g, x, cout, k = p["g"][0], p["x"], p["cout"][0], p["k"]
+        out += [(cout * (x[1] // g) * k[0] * k[1] * 4, t, key, 1 < g < x[1])
+                for name, t in zip(names, us) if "tensorTransformGeneric" in name]
     return out
 
 
 def rule_table(path):
     """Per pass and channels per group: how many grouped 3×3 convolutions ran the generic transform, the fast one, or
     group by group."""
-    names, table = {}, {}
-    for line in gzip.open(path, "rt"):
-        f = line.rstrip("\n").split("\t")
-        if f[0] == "N":
-            names[int(f[1])] = f[2]
-        elif f[0] == "E" and f[1].startswith("conv."):
-            p = {kv.split("=")[0]: [int(v) for v in kv.split("=")[1].split(",")] for kv in f[1].split("|")[1:]}
-            g, c = p["g"][0], p["x"][1]
-            if not 1 < g < c:
-                continue
-            ks = [names[int(q.split(",")[0])] for q in f[4].split(";")]
-            path_ = "by group" if any("genericTranspose" in n for n in ks) else (
-                "generic" if any("tensorTransformGeneric" in n for n in ks) else "fast")
-            row = table.setdefault((f[1].split("|")[0], c // g), {})
-            row[path_] = row.get(path_, 0) + 1
+    table = {}
+    for key, p, names, _ in conv_entries(path):
+        g, c = p["g"][0], p["x"][1]
+        if not 1 < g < c:
+            continue
+        path_ = "by group" if any("genericTranspose" in n for n in names) else (
+            "generic" if any("tensorTransformGeneric" in n for n in names) else "fast")
+        row = table.setdefault((key.split("|")[0], c // g), {})
+        row[path_] = row.get(path_, 0) + 1
     return table
 
 

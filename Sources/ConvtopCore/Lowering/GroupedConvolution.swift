@@ -60,8 +60,13 @@ extension Lowering {
         let bytes = Double(2 * elements) * e
         let i = k("genericTranspose_kernel", .layout, grid: Dim3((elements + 511) / 512), block: Dim3(512), regs: 30, smem: 0,
                   flops: 0, bytes: bytes)
-        let us = gpu.kernelLatencyUs + Self.genericTransposeExtraUs
-            + bytes / (gpu.dramBandwidthGBs * 1e9 * Self.genericTransposeBandwidthShare) * 1e6
+        pin(i, extraUs: Self.genericTransposeExtraUs, bandwidthShare: Self.genericTransposeBandwidthShare)
+    }
+
+    /// Prices cuDNN's layout kernel `i` as fitted: the GPU's kernel latency, `extraUs`, and its bytes at `bandwidthShare`
+    /// of the datasheet DRAM bandwidth.
+    private mutating func pin(_ i: Int, extraUs: Double, bandwidthShare: Double) {
+        let us = gpu.kernelLatencyUs + extraUs + kernels[i].bytes / (gpu.dramBandwidthGBs * 1e9 * bandwidthShare) * 1e6
         kernels[i].timeScale = TimingModel(gpu: gpu).timeScale(kernels[i], toUs: us)
     }
 
@@ -80,9 +85,7 @@ extension Lowering {
         let bytes = Double(2 * a.outChannels * width * kArea) * e
         let i = k("tensorTransformGeneric_filter", .layout, grid: Dim3(2 * gpu.smCount), block: Dim3(1024), regs: 30, smem: 0,
                   flops: 0, bytes: bytes)
-        let us = gpu.kernelLatencyUs + Self.tensorTransformExtraUs
-            + bytes / (gpu.dramBandwidthGBs * 1e9 * Self.tensorTransformBandwidthShare) * 1e6
-        kernels[i].timeScale = TimingModel(gpu: gpu).timeScale(kernels[i], toUs: us)
+        pin(i, extraUs: Self.tensorTransformExtraUs, bandwidthShare: Self.tensorTransformBandwidthShare)
     }
 
     /// Whether cuDNN transforms this convolution's filter with its generic tensor transform (`filterTransform`).

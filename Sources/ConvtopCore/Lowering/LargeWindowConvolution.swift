@@ -18,7 +18,7 @@ extension Lowering {
         let (tm, tn) = a.outChannels <= 24 ? (256, 64) : (128, 128)
         let tiles = (g.m + tm - 1) / tm * ((g.n + tn - 1) / tn)
         transform("nchwToNhwc_in", hw: input.spatial, c: a.inChannels, n: g.images)
-        transform("nchwToNhwc_filter", hw: g.kernelArea, c: g.cinPerGroup, n: a.outChannels)
+        filterTransform(a, pass: .fprop)
         // Every block computes a whole tile over the whole reduction: the padded work is what it issues.
         let flops = 2 * Double(tiles * tm * tn) * Double(g.k)
         let i = k(Self.largeWindowKernelPrefix + "\(tm)x\(tn)", .tensorGemm, grid: Dim3(tiles), block: Dim3(128),
