@@ -21,24 +21,36 @@ public struct CatalogCrossValidation: Sendable {
         public var modelMedianError: Double?, modelP90Error: Double?
     }
     public var rows: [Row]
+    /// One predicted op: its key, its measured time and the time its neighbours gave it with its layer left out (µs).
+    public struct LeftOut: Sendable {
+        public var key: String
+        public var family: OpFamily
+        public var measuredUs: Double, predictedUs: Double
+        public var error: Double { predictedUs / measuredUs - 1 }
+    }
+    /// Every predicted op, in the catalog's key order.
+    public var leftOut: [LeftOut]
     /// Median and worst over every predicted op.
     public var medianError: Double, worstError: Double, predicted: Int, total: Int
 
     public static func run(catalog: KernelCatalog, gpu: GPUSpec, maxDistance: Double = 1.5) -> CatalogCrossValidation {
         var errors: [String: [Double]] = [:], modelErrors: [String: [Double]] = [:], totals: [String: Int] = [:]
         let entries = catalog.allEntries
-        let predictions = (try? parallelMap(entries.count) { i -> (near: Double, model: Double?)? in
+        let predictions = (try? parallelMap(entries.count) { i -> (us: Double, model: Double?)? in
             let e = entries[i]
             guard let p = catalog.nearEstimateUs(like: e, gpu: gpu, excludingLayer: e.layerKey, maxDistance: maxDistance),
                   e.totalUs > 0 else { return nil }
             let m = OpSignature(key: e.key)?.modelledUs(gpu: gpu)
-            return (p / e.totalUs - 1, m.map { $0 / e.totalUs - 1 })
+            return (p, m.map { $0 / e.totalUs - 1 })
         }) ?? Array(repeating: nil, count: entries.count)
+        var leftOut: [LeftOut] = []
         for (e, p) in zip(entries, predictions) {
             let cls = "\(e.family.rawValue).\(e.pass.rawValue)"
             totals[cls, default: 0] += 1
             if let p {
-                errors[cls, default: []].append(p.near)
+                let one = LeftOut(key: e.key, family: e.family, measuredUs: e.totalUs, predictedUs: p.us)
+                leftOut.append(one)
+                errors[cls, default: []].append(one.error)
                 if let m = p.model { modelErrors[cls, default: []].append(m) }
             }
         }
@@ -58,7 +70,8 @@ public struct CatalogCrossValidation: Sendable {
         }
         let all = errors.values.flatMap { $0 }
         let mw = FidelityReport.medianWorst(all)
-        return CatalogCrossValidation(rows: rows, medianError: mw.median, worstError: mw.worst, predicted: all.count, total: entries.count)
+        return CatalogCrossValidation(rows: rows, leftOut: leftOut, medianError: mw.median, worstError: mw.worst, predicted: all.count,
+                                      total: entries.count)
     }
 
     static func percentile(_ xs: [Double], _ q: Double) -> Double {

@@ -42,12 +42,16 @@ public enum Remeasurement {
         enum CodingKeys: String, CodingKey { case key, source, storedUs = "stored_us" }
     }
 
-    /// Each set's row, and the two passes' disagreement per convolution (|pass 1 / pass 0 − 1|).
-    public static func run(gpu: GPUSpec) throws -> (rows: [Row], passSpread: [Double]) {
+    /// Each set's row, and the two passes' disagreement per convolution (|pass 1 / pass 0 − 1|), from the catalog's
+    /// left-out check (`CatalogCrossValidation`) and the held-out sets' rows (`OtherShapes.convRows`), which
+    /// `convtop validate` works out once for its other tables too.
+    public static func run(leftOut: CatalogCrossValidation, heldOut: [OtherShapes.ConvSet: [OtherShapes.ConvRow]]) throws
+        -> (rows: [Row], passSpread: [Double]) {
         let r = try repeats()
-        let rows = try Source.allCases.compactMap { s -> Row? in
+        let rows = Source.allCases.compactMap { s -> Row? in
             guard let errors = r.repeats[s] else { return nil }
-            return Row(source: s, repeatErrors: errors, largeErrors: try s.heldOut.map { try largeErrors($0, gpu: gpu) } ?? largeLeftOut(gpu: gpu))
+            return Row(source: s, repeatErrors: errors,
+                       largeErrors: s.heldOut.map { largeErrors(heldOut[$0] ?? []) } ?? largeErrors(leftOut))
         }
         return (rows, r.passSpread)
     }
@@ -67,19 +71,12 @@ public enum Remeasurement {
     }
 
     /// A held-out set's dense convolutions convtop gives `largeUs` or more: their errors.
-    static func largeErrors(_ set: OtherShapes.ConvSet, gpu: GPUSpec) throws -> [Double] {
-        try OtherShapes.convRows(set, gpu: gpu).filter { $0.simulatedUs >= largeUs && $0.key.containsBytes("|g=1|") }.map(\.error)
+    static func largeErrors(_ rows: [OtherShapes.ConvRow]) -> [Double] {
+        rows.filter { $0.simulatedUs >= largeUs && $0.key.containsBytes("|g=1|") }.map(\.error)
     }
 
     /// The catalog's dense convolutions predicted at `largeUs` or more with their layer left out: their errors.
-    static func largeLeftOut(gpu: GPUSpec) throws -> [Double] {
-        guard let catalog = CatalogSource.forGPU(gpu).catalog else { return [] }
-        let entries = catalog.allEntries.filter { $0.family == .conv && $0.totalUs > 0 && $0.key.containsBytes("|g=1|") }
-        let errors = try parallelMap(entries.count) { i -> Double? in
-            guard let us = catalog.nearEstimateUs(like: entries[i], gpu: gpu, excludingLayer: entries[i].layerKey,
-                                                  maxDistance: CatalogLowering.nearestDistance), us >= largeUs else { return nil }
-            return us / entries[i].totalUs - 1
-        }
-        return errors.compactMap { $0 }
+    static func largeErrors(_ check: CatalogCrossValidation) -> [Double] {
+        check.leftOut.filter { $0.family == .conv && $0.predictedUs >= largeUs && $0.key.containsBytes("|g=1|") }.map(\.error)
     }
 }

@@ -75,15 +75,21 @@ struct Validate: ParsableCommand {
         FidelityOutput.printPrefixReplays(try PrefixReplays.run(gpu: h200, floorUs: floor), floorUs: floor)
         FidelityOutput.printZooTraining(try ZooTraining.run(gpu: h200))
         FidelityOutput.printZooTraining(try ZooTraining.run(gpu: h200, set: .variants), set: .variants)
-        FidelityOutput.printOtherShapes(try OtherShapes.run(), convs: try OtherShapes.convRows(.round7),
-                                        largeWindows: try OtherShapes.convRows(.round9))
-        FidelityOutput.printRandomShapes(try OtherShapes.convRows(.round19, gpu: h200))
-        FidelityOutput.printTileEdges(try OtherShapes.convRows(.round22, gpu: h200))
-        FidelityOutput.printRemeasurement(try Remeasurement.run(gpu: h200))
+        // (the single-convolution sets and the catalog's left-out check also serve round 23's table: worked out once)
+        var convs: [OtherShapes.ConvSet: [OtherShapes.ConvRow]] = [:]
+        for set in [OtherShapes.ConvSet.round7, .round19, .round22] { convs[set] = try OtherShapes.convRows(set, gpu: h200) }
+        let catalogCheck: (KernelCatalog, CatalogCrossValidation)? = {
+            guard case .measured(let catalog) = CatalogSource.forGPU(h200) else { return nil }
+            return (catalog, CatalogCrossValidation.run(catalog: catalog, gpu: h200))
+        }()
+        FidelityOutput.printOtherShapes(try OtherShapes.run(), convs: convs[.round7] ?? [], largeWindows: try OtherShapes.convRows(.round9))
+        FidelityOutput.printRandomShapes(convs[.round19] ?? [])
+        FidelityOutput.printTileEdges(convs[.round22] ?? [])
+        if let (_, check) = catalogCheck { FidelityOutput.printRemeasurement(try Remeasurement.run(leftOut: check, heldOut: convs)) }
         FidelityOutput.printNewNetworks(try OtherShapes.run(.round18, gpu: h200))
         FidelityOutput.printOddSizes(try OtherShapes.run(.round20, gpu: h200))
         FidelityOutput.printLargeNetworks(try OtherShapes.run(.round24, gpu: h200))
-        FidelityOutput.printCatalog(gpu: h200)
+        if let (catalog, check) = catalogCheck { FidelityOutput.printCatalog(catalog, check) }
         try FidelityOutput.printLinearTokens(gpu: h200)
     }
 }

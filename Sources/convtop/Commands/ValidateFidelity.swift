@@ -199,9 +199,7 @@ extension FidelityOutput {
     }
 
     /// The kernel catalog's leave-one-layer-out cross-validation, per op family and pass.
-    static func printCatalog(gpu: GPUSpec) {
-        guard case .measured(let catalog) = CatalogSource.forGPU(gpu) else { return }
-        let cv = CatalogCrossValidation.run(catalog: catalog, gpu: gpu)
+    static func printCatalog(_ catalog: KernelCatalog, _ cv: CatalogCrossValidation) {
         Swift.print("\nKernel catalog (\(catalog.count) ops measured on the \(catalog.gpuName)): each layer left out at every batch size and predicted from its 6 nearest measured neighbours")
         printTable(["ops", "predicted", "of", "median error", "90th pct", "worst", "model alone: median", "90th pct"],
                    cv.rows.map { [$0.family.rawValue + " " + $0.pass.rawValue, String($0.predicted), String($0.total),
