@@ -41,24 +41,27 @@ struct CalibrationTests {
 /// profiler's effect), read from the shipped files.
 struct HeldOutShapeTests {
     /// A later held-out round of networks: its sets (both exporters), one run's serial time read by hand from its
-    /// runs.jsonl, the network that did not export, and the serial targets (median within 8%, worst 20%).
+    /// runs.jsonl, the network that did not export (if one did not), and the serial targets (median within 8%,
+    /// worst 20%).
     struct NetworkRound: Sendable, CustomStringConvertible {
-        var round: OtherShapes.Round, sets: Int, label: String, serialMs: Double, unexported: String
+        var round: OtherShapes.Round, sets: Int, label: String, serialMs: Double, unexported: String?
         var description: String { round.rawValue }
     }
 
-    /// Round 20, measured after session 19's changes as their check: 16 known networks at odd input and batch sizes
-    /// (VGG-11 at 176 px did not export), 36 runs, 52 sets; ResNet-50 at 288 px, batch 5: 1.711 ms serial. Round 24,
-    /// larger and newer networks measured in session 21: 16 networks (VGG-16 at 192 px did not export), 34 runs, 50
-    /// sets; ResNet-152 at batch 2: 2.646 ms.
-    @Test(arguments: [NetworkRound(round: .round20, sets: 52, label: "resnet50 288px ts17 inference b5", serialMs: 1.711, unexported: "vgg11"),
+    /// Round 18, 19 networks no earlier set held, 44 runs, 67 sets; RegNet-X-1.6GF at batch 24: 4.807 ms serial (its
+    /// 72-channel stage in 3 groups of 24 went +20.4% until session 22 measured that width). Round 20, measured after
+    /// session 19's changes as their check: 16 known networks at odd input and batch sizes (VGG-11 at 176 px did not
+    /// export), 36 runs, 52 sets; ResNet-50 at 288 px, batch 5: 1.711 ms. Round 24, larger and newer networks measured
+    /// in session 21: 16 networks (VGG-16 at 192 px did not export), 34 runs, 50 sets; ResNet-152 at batch 2: 2.646 ms.
+    @Test(arguments: [NetworkRound(round: .round18, sets: 67, label: "regnet_x_1_6gf 224px ts17 inference b24", serialMs: 4.807, unexported: nil),
+                      NetworkRound(round: .round20, sets: 52, label: "resnet50 288px ts17 inference b5", serialMs: 1.711, unexported: "vgg11"),
                       NetworkRound(round: .round24, sets: 50, label: "resnet152 224px ts17 inference b2", serialMs: 2.646, unexported: "vgg16")])
     func laterRoundsAreWithinTheTargets(_ c: NetworkRound) throws {
         let rows = try OtherShapes.run(c.round, gpu: try GPUCatalog.load("h200"))
         #expect(rows.count == c.sets)
         let r = try #require(rows.first { $0.label == c.label })
         #expect(abs(r.serialMeasuredMs - c.serialMs) < 0.0005)
-        #expect(!rows.contains { $0.label.hasPrefix(c.unexported) })
+        if let gone = c.unexported { #expect(!rows.contains { $0.label.hasPrefix(gone) }) }
         let mw = FidelityReport.medianWorst(rows.map(\.serialError))
         #expect(mw.median <= 0.08 && mw.worst <= 0.20, "median \(mw.median), worst \(mw.worst)")
     }

@@ -7,17 +7,19 @@ import Testing
         try #require(Workload.catalog(Scenario(), try GPUCatalog.load("h200")).catalog)
     }
 
-    /// Each measured grouped convolution predicted from the others: forward passes 1,164 of 1,280 right (the rule
-    /// alone: 979), data gradients 1,226 (981), weight gradients (none of which ran group by group) all. The odd-groups
-    /// sweep, never merged (5–37 groups of 8, 16 and 24 channels), from the catalog: 144 of 144 forward passes (132)
-    /// and 132 of 144 data gradients (125).
+    /// Each measured grouped convolution predicted from the others: forward passes 1,314 of 1,379 right (the rule
+    /// alone: 1,017), data gradients 1,339 (1,040), weight gradients (none of which ran group by group) all. With the
+    /// width counted once in the vote's distance, as before session 22: 3,938 of the 4,137 right over all three passes,
+    /// where now 4,032. The odd-groups sweep, never
+    /// merged (5–37 groups of 8, 16 and 24 channels), from the catalog: 144 of 144 forward passes (132) and 132 of 144
+    /// data gradients (125).
     @Test func pathsComeOutRightLeftOutAndHeldOut() throws {
         let c = try Self.catalog()
         let dir = try #require(AssetLocator.directory("catalog"))
         let check = GroupPaths.check(c, heldOut: try CatalogFile.load(path: dir + "/h200/oddgroups/catalog.tsv.gz").catalog)
-        for (pass, share) in [(ConvPass.fprop, 0.9), (.dgrad, 0.95), (.wgrad, 1.0)] {
+        for (pass, share) in [(ConvPass.fprop, 0.95), (.dgrad, 0.97), (.wgrad, 1.0)] {
             let t = try #require(check.leftOut[pass])
-            #expect(t.of == 1280 && Double(t.right) >= share * Double(t.of) && t.right >= t.rule, "\(pass): \(t)")
+            #expect(t.of == 1379 && Double(t.right) >= share * Double(t.of) && t.right >= t.rule, "\(pass): \(t)")
         }
         let f = try #require(check.heldOut[.fprop]), d = try #require(check.heldOut[.dgrad])
         #expect(f.of == 144 && f.right == 144 && f.rule == 132)
@@ -31,14 +33,15 @@ import Testing
     @Test func kernelNamesAreTheDecodedEntrysNames() throws {
         let c = try Self.catalog()
         let keys = GroupPaths.measured(c).map(\.key)
-        #expect(keys.count == 3840)
+        #expect(keys.count == 4137)
         for key in keys { #expect(c.kernelNames(key) == c.entry(key)?.kernels.map(\.name), "\(key)") }
         #expect(c.kernelNames("conv.forward|x=1,1,1,1|cout=1") == nil)
     }
 
-    /// Round 18's RegNet-X-1.6GF (24 channels a group, a width no sweep measured), as profiled: at batch 2 its first
-    /// stage (3 groups, stride 2 from 112×112) and the first block of its second (7 groups, stride 2 from 56×56) ran
-    /// group by group, at batch 24 the latter did not; no convolution of one image did.
+    /// Round 18's RegNets (24 channels a group), as profiled: RegNet-X-1.6GF at batch 2 ran its first stage (3 groups,
+    /// stride 2 from 112×112) and the first block of its second (7 groups, stride 2 from 56×56) group by group, at batch
+    /// 24 neither the latter nor its first stage's second block (3 groups on 56×56); RegNet-Y-3.2GF at batch 12 ran that
+    /// block's shape as one grouped kernel too. No convolution of one image ran group by group.
     @Test func roundEighteensRegNetsComeOutAsProfiled() throws {
         let c = try Self.catalog()
         func path(_ groups: Int, batch: Int, map: Int, stride: Int) -> Bool? {
@@ -47,16 +50,19 @@ import Testing
         #expect(path(3, batch: 2, map: 112, stride: 2) == true)
         #expect(path(7, batch: 2, map: 56, stride: 2) == true)
         #expect(path(7, batch: 24, map: 56, stride: 2) == false)
+        #expect(path(3, batch: 24, map: 56, stride: 1) == false)
+        #expect(path(3, batch: 12, map: 56, stride: 1) == false)
         #expect(path(3, batch: 1, map: 112, stride: 2) == false)
         // without a measured grouped convolution of the window, the rule decides
         #expect(GroupPaths.byGroup(GroupPaths.Shape(pass: .fprop, window: 5, stride: 1, width: 24, groups: 3, batch: 2, map: 56), catalog: c) == nil)
     }
 
-    /// Lowered with the catalog, that first stage launches cuDNN's loop: a transpose in, a convolution and a transpose
-    /// out per group; the rule alone (no catalog) gave it cuDNN's grouped kernel.
+    /// Lowered with the catalog, that first stage at a batch the catalog did not measure (3) launches cuDNN's loop, as its
+    /// measured neighbours at batch 2 and 4 did: a transpose in, a convolution and a transpose out per group; the rule
+    /// alone (no catalog) gave it cuDNN's grouped kernel.
     @Test func theLoweringFollowsTheVote() throws {
         var b = GraphBuilder(name: "stage")
-        _ = b.conv(b.input([2, 72, 112, 112], name: "x"), 72, k: (3, 3), s: (2, 2), p: (1, 1), groups: 3, name: "g")
+        _ = b.conv(b.input([3, 72, 112, 112], name: "x"), 72, k: (3, 3), s: (2, 2), p: (1, 1), groups: 3, name: "g")
         let g = b.build(), gpu = try GPUCatalog.load("h200")
         let with = Lowering.lower(g, gpu: gpu, catalog: Workload.catalog(Scenario(), gpu))
         #expect(with.kernels.filter { $0.name.hasPrefix("genericTranspose") }.count == 6)

@@ -23,8 +23,12 @@ import Testing
         #expect(!dilated.items.contains { $0.signature.key.contains("|d=12,12|") && $0.signature.key.contains("x=1,256,64,64") })
         let groupLoop = written { $0.addGroupLoopSweep(gpu: gpu) }
         #expect(try LinearSweepTests.manifest("grouploop") == groupLoop.jsonLines() && groupLoop.items.count == 2670)
-        // no 24-channel groups: round 18's RegNets check the path read off this sweep
-        #expect(!groupLoop.items.contains { $0.signature.key.contains("x=2,72,112,112|cout=72|k=3,3|s=2,2|p=1,1|d=1,1|g=3|") })
+        // 24-channel groups have their own folder, measured after round 18's RegNets had checked the other widths' path
+        let key24 = "conv.forward|x=2,72,112,112|cout=72|k=3,3|s=2,2|p=1,1|d=1,1|g=3|bias=0"
+        #expect(!groupLoop.items.contains { $0.signature.key == key24 })
+        let width24 = written { $0.addGroupWidth24Sweep(gpu: gpu) }
+        #expect(try LinearSweepTests.manifest("groupwidth24") == width24.jsonLines() && width24.items.count == 445)
+        #expect(width24.items.contains { $0.signature.key == key24 })
         let dwcl = written { $0.addChannelsLastDepthwiseSweep(gpu: gpu) }
         #expect(try LinearSweepTests.manifest("dwcl") == dwcl.jsonLines() && dwcl.items.count == 960)
         #expect(!dwcl.items.contains { $0.signature.key.hasPrefix("conv.forward|x=32,96,56,56|cout=96|k=7,7|s=1,1|") })

@@ -25,10 +25,18 @@ public enum GroupPaths {
     }
 
     /// How many nearest measured shapes vote.
-    /// (3: each measured grouped convolution predicted from the others, 3 voters get the path right in 95.6% of the
-    /// H200 catalog's 3,840, 5 in 92.8%, 7 in 93.8%, 1 in 90.3%; on round 18's held-out RegNets 3, 5 and 7 give the
-    /// same times.)
+    /// (3: each measured grouped convolution predicted from the others, 3 voters got the path right in 95.6% of the
+    /// H200 catalog's 3,840 in session 18, 5 in 92.8%, 7 in 93.8%, 1 in 90.3%, and on round 18's RegNets 3, 5 and 7
+    /// gave the same times; with session 22's width weight and 4,137 measured, 3 voters 97.5%, 5 in 97.2%, 1 in 94.2%.)
     static let voters = 3
+
+    /// How much the group width counts in the vote's distance against groups, batch and map (each 1). cuDNN's path
+    /// follows the width most: each of the H200 catalog's 4,137 measured grouped convolutions predicted from the others
+    /// (3 voters) comes out right in 95.2% with the width counted once, 97.2% at 1.5, 97.5% at 2, 97.6% at 3; counting
+    /// groups, batch or map twice instead gives 89.3%, 95.2% and 94.9%. (Session 22: with the width counted once,
+    /// RegNet-Y-3.2GF's 72-channel stage at batch 12 took its path from width 20 at batch 16, group by group, where
+    /// width 24 at batch 16 and cuDNN at batch 12 ran one grouped kernel.)
+    static let widthWeight = 2.0
 
     /// The shape of a grouped (not depthwise, not dense) convolution of square window and stride with as many channels
     /// out as in; nil for any other.
@@ -70,7 +78,7 @@ public enum GroupPaths {
     }
 
     /// The path most of the `voters` nearest measured convolutions of the same pass, window and stride took (by the sum of
-    /// |log ratio| of width, groups, batch and map; ties to the key order), or nil where the catalog measured none
+    /// |log ratio| of width (`widthWeight` times), groups, batch and map; ties to the key order), or nil where the catalog measured none
     /// such. A single image and a batch are apart too: no convolution of a single image ran group by group (none of the
     /// first grouped sweep's 48), while from 2 images most of the same shapes do. `excluding` leaves out one measured key
     /// (the leave-one-out check).
@@ -80,7 +88,7 @@ public enum GroupPaths {
         for m in measured(catalog) where m.shape.pass == s.pass && m.shape.window == s.window && m.shape.stride == s.stride
             && (m.shape.batch == 1) == (s.batch == 1) && m.key != excluding {
             let g = m.features
-            let d = abs(g.0 - f.0) + abs(g.1 - f.1) + abs(g.2 - f.2) + abs(g.3 - f.3)
+            let d = widthWeight * abs(g.0 - f.0) + abs(g.1 - f.1) + abs(g.2 - f.2) + abs(g.3 - f.3)
             if best.count < voters || d < best[best.count - 1].d {
                 best.append((d, m))
                 best.sort { $0.d != $1.d ? $0.d < $1.d : $0.m.key < $1.m.key }

@@ -144,7 +144,7 @@ extension FidelityOutput {
 
     /// Round 18: networks no earlier set holds, at new batch and input sizes, both exporters.
     static func printNewNetworks(_ rows: [FidelityReport.NetworkRow]) {
-        printNetworkSet("Networks no earlier set holds (Assets/calibration/round18, measure_new_networks.py: measured in session 18, nothing fitted or catalogued on them; the grouped sweep h200/grouploop was measured after its RegNets pointed at that regime, their 24-channel groups left out; each ONNX export simulated, ts17 = TorchScript exporter, dyn = dynamo)",
+        printNetworkSet("Networks no earlier set holds (Assets/calibration/round18, measure_new_networks.py: measured in session 18, nothing fitted or catalogued on them; the grouped sweep h200/grouploop was measured after its RegNets pointed at that regime, their 24-channel groups left out until session 22 measured them, h200/groupwidth24; each ONNX export simulated, ts17 = TorchScript exporter, dyn = dynamo)",
                         summary: "New-network", rows)
     }
 
