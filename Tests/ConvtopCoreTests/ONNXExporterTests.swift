@@ -92,6 +92,28 @@ struct ONNXExporterTests {
         #expect(g.importReport!.mapping.contains { $0.onnxOp == "Transpose" && $0.became == "transpose×3, view×43" })
     }
 
+    /// PyTorch computes Swin's shifted-window attention masks and relative-position biases in every pass, where the
+    /// TorchScript export keeps the masks as ops on constants and folds the biases into `onnx::Add_n` initializers;
+    /// convtop charges the kernels PyTorch runs for them (`chargeRuntimeConstant`). Swin-T (depths 2, 2, 6, 2, every
+    /// second block shifted but in the last stage, whose 7×7 map one window covers): 5 masks, each a zero fill, 9 slice
+    /// fills and 7 more ops; 12 biases. 434 kernels at batch 1 against the profile's 433 (337 before session 22). A
+    /// CNN's export has no such constants, and none of these kernels takes a gradient.
+    @Test func swinRecomputesItsMasksAndBiases() throws {
+        let g = try ONNXImporter.load(path: Self.path("swin_t__ts17.onnx.gz"))
+        let m = g.importReport!.mapping
+        #expect(m.contains { $0.onnxOp == "ScatterND" && $0.became == "recomputed by PyTorch×45" }, "\(m)")
+        #expect(m.contains { $0.onnxOp == "ConstantOfShape" && $0.became.hasSuffix("recomputed by PyTorch×5") })
+        #expect(m.contains { $0.onnxOp == "initializer folded by the exporter" && $0.became == "recomputed by PyTorch×12" })
+        let gpu = try GPUCatalog.load("h200")
+        let kg = Lowering.lower(g, gpu: gpu, catalog: CatalogSource.forGPU(gpu))
+        let measured = try #require(Self.measured["swin_t"]).kernels
+        #expect(measured == 433 && abs(kg.kernels.count - measured) <= 2, "\(kg.kernels.count) kernels")
+        let t = TrainingGraph.build(from: g)
+        #expect(!t.nodes.contains { n in n.forwardOf.map { t.nodes[$0].name.hasSuffix(".runtime") } ?? false })
+        let cnn = try ONNXImporter.load(path: Self.path("resnet50__ts17.onnx.gz"))
+        #expect(!cnn.importReport!.mapping.contains { $0.became.contains("recomputed") })
+    }
+
     /// Held out: ConvNeXt-T's depthwise 7×7 convolutions read channels-last input, so PyTorch runs cuDNN's
     /// `conv2d_c1_k1_nhwc`, not its NCHW depthwise kernel (H200 profile at batch 32, Assets/onnx/measured: 51.9, 96.8 and
     /// 182.4 µs on 192×28², 384×14² and 96×56²; the NCHW kernel's catalog time for the last is 318). The catalog's

@@ -85,6 +85,10 @@ struct ONNXGraphBuild {
     var layouts: [Int: [Int]] = [:]
     /// The contiguous copy made of such a tensor for a consumer that needed one.
     var materialized: [Int: Int] = [:]
+    /// The folded op that made each constant value, and the values whose device work is charged
+    /// (`chargeRuntimeConstant`).
+    var foldedBy: [String: ONNXModel.Node] = [:]
+    var runtimeCharged: Set<String> = []
 
     init(model m: ONNXModel, name: String, file: String, batch userBatch: Int?) throws {
         self.file = file
@@ -271,6 +275,7 @@ struct ONNXGraphBuild {
             out = try tensorOp(n)
         } else {
             out = try shapeOp(n)
+            for o in n.outputs where !o.isEmpty { foldedBy[o] = n }
         }
         for (o, v) in zip(n.outputs, out) where !o.isEmpty { values[o] = v }
     }

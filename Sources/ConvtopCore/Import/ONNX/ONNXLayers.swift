@@ -129,6 +129,9 @@ extension ONNXGraphBuild {
         let ids = parts.compactMap { v -> Int? in if case .tensor(let id) = v { return id } else { return nil } }
         let consts = parts.compactMap { v -> ONNXConstant? in if case .constant(let c) = v { return c } else { return nil } }
         let op = n.opType
+        if !ids.isEmpty {
+            for (i, name) in n.inputs.enumerated() { if case .constant? = input(n, i) { chargeRuntimeConstant(name) } }
+        }
         if ids.count == 1 {
             let x = ids[0]
             if op == "Add", consts.count == 1, case .linear(let i, let o, false) = b.nodes[x].kind, out == b.shape(x).dims,

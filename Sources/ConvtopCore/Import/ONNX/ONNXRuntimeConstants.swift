@@ -1,0 +1,57 @@
+/// Constants an exporter wrote as a subgraph that convtop folds at import but PyTorch computes on the device in every
+/// pass: Swin's shifted-window attention mask (`x.new_zeros`, nine slice fills, a permuted copy, a difference and two
+/// `masked_fill`s, torchvision's `shifted_window_attention`) and its relative-position bias (a gather from the learned
+/// table and a permuted copy; Swin-V2's small MLP and sigmoid). The TorchScript exporter keeps those as ONNX ops on
+/// constants; PyTorch launches a small kernel for each, which at batch 1–2 is what Swin's replays spend beyond
+/// convtop's (Swin-B at batch 6 profiled 825 kernels where convtop's graph had 585, round 24).
+extension ONNXGraphBuild {
+    /// Folded elements below which a constant is taken for host arithmetic (a scale, a shape), not a device tensor.
+    static let runtimeConstantElements = 16
+
+    /// Charges the device work behind constant operand `name` of a computed op: every op of its folded subgraph that
+    /// PyTorch runs as a kernel on a tensor of at least `runtimeConstantElements` becomes a copy of that size, once
+    /// (an op other constants share is charged for the first of them). The copies read a stand-in input of their own,
+    /// so that they neither take a gradient nor change what the computed op reads.
+    mutating func chargeRuntimeConstant(_ name: String) {
+        // An initializer the TorchScript exporter folded (named `onnx::Op_n`; parameters keep their module names):
+        // PyTorch computes it in every pass. What from is gone, so one copy of its size stands for that work (Swin's
+        // relative-position bias: a gather from the learned table and a permuted copy).
+        if foldedBy[name] == nil, name.hasPrefix("onnx::"), !runtimeCharged.contains(name), case .constant(let c)? = values[name],
+           c.shapeKnown, c.count >= Self.runtimeConstantElements, c.count <= InputLimits.elements {
+            runtimeCharged.insert(name)
+            let source = b.input(c.dims, name: name + ".runtime_input")
+            b.add(.copy(.slice), inputs: [source], shape: TensorShape(c.dims), name: name + ".runtime")
+            mapping["initializer folded by the exporter", default: [:]]["recomputed by PyTorch", default: 0] += 1
+        }
+        var stack = [name]
+        while let v = stack.popLast() {
+            guard !runtimeCharged.contains(v), let p = foldedBy[v] else { continue }
+            runtimeCharged.insert(v)
+            for i in Self.dataInputs(p) where i < p.inputs.count && !p.inputs[i].isEmpty { stack.append(p.inputs[i]) }
+            guard Self.launchesKernel(p.opType), case .constant(let c)? = values[v], c.shapeKnown,
+                  c.count >= Self.runtimeConstantElements, c.count <= InputLimits.elements else { continue }
+            let source = b.input(c.dims, name: label(p) + ".runtime_input")
+            b.add(.copy(.slice), inputs: [source], shape: TensorShape(c.dims), name: label(p) + ".runtime")
+            mapping[p.opType, default: [:]]["recomputed by PyTorch", default: 0] += 1
+            // (no longer among the ops that launch nothing)
+            if let f = mapping[p.opType]?["folded"] { mapping[p.opType]?["folded"] = f > 1 ? f - 1 : nil }
+        }
+    }
+
+    /// The inputs of a folded op that carry its data, as PyTorch computes it: not the indices and updates a
+    /// slice assignment is exported with, not a gather's index buffer, not shapes and bounds.
+    static func dataInputs(_ n: ONNXModel.Node) -> Range<Int> {
+        switch n.opType {
+        case "ScatterND", "ScatterElements", "Gather", "GatherElements", "Reshape", "Expand", "Slice", "Unsqueeze",
+             "Squeeze", "Tile", "Pad", "Transpose", "Identity", "Cast", "Flatten", "Clip": return 0..<1
+        case "ConstantOfShape", "Constant", "Shape", "Range", "Size": return 0..<0
+        default: return 0..<n.inputs.count
+        }
+    }
+
+    /// Whether PyTorch launches a kernel for the op (views, casts the exporter adds, and host arithmetic do not).
+    static func launchesKernel(_ op: String) -> Bool {
+        !["Reshape", "Unsqueeze", "Squeeze", "Flatten", "Identity", "Expand", "Slice", "Cast", "Shape", "Size", "Constant",
+          "Range"].contains(op)
+    }
+}
