@@ -29,6 +29,8 @@ import Testing
         let width24 = written { $0.addGroupWidth24Sweep(gpu: gpu) }
         #expect(try LinearSweepTests.manifest("groupwidth24") == width24.jsonLines() && width24.items.count == 445)
         #expect(width24.items.contains { $0.signature.key == key24 })
+        let batchOne = written { $0.addGroupBatchOneSweep(gpu: gpu) }
+        #expect(try LinearSweepTests.manifest("groupbatch1") == batchOne.jsonLines() && batchOne.items.count == 1453)
         let dwcl = written { $0.addChannelsLastDepthwiseSweep(gpu: gpu) }
         #expect(try LinearSweepTests.manifest("dwcl") == dwcl.jsonLines() && dwcl.items.count == 960)
         #expect(!dwcl.items.contains { $0.signature.key.hasPrefix("conv.forward|x=32,96,56,56|cout=96|k=7,7|s=1,1|") })
@@ -53,6 +55,8 @@ import Testing
         #expect(keys.contains("conv.forward|x=32,128,56,56|cout=128|k=7,7|s=1,1|p=3,3|d=1,1|g=128|bias=1|cl=1"))
         #expect(keys.contains("conv.forward|x=16,3,224,224|cout=512|k=32,32|s=32,32|p=0,0|d=1,1|g=1|bias=1"))
         #expect(!keys.contains("linear.forward|x=800,3072|out=768|bias=1"))
+        #expect(!keys.contains("conv.forward|x=1,72,56,56|cout=72|k=3,3|s=1,1|p=1,1|d=1,1|g=3|bias=0"))
+        #expect(batchOne.items.contains { $0.signature.key == "conv.forward|x=1,72,56,56|cout=72|k=3,3|s=1,1|p=1,1|d=1,1|g=3|bias=0" })
         #expect(!keys.contains("conv.forward|x=8,16,160,160|cout=96|k=1,1|s=1,1|p=0,0|d=1,1|g=1|bias=0"))
         #expect(!keys.contains("conv.forward|x=32,12,192,192|cout=12|k=3,3|s=1,1|p=1,1|d=1,1|g=1|bias=0"))
         #expect(expansion.items.contains { $0.signature.key == "conv.forward|x=8,16,160,160|cout=96|k=1,1|s=1,1|p=0,0|d=1,1|g=1|bias=0" })

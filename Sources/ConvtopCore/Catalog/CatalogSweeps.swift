@@ -84,6 +84,27 @@ extension CatalogManifest {
     /// 56×56 where widths 20 and 40 go group by group, and convtop, voting with those neighbours, came out +20.4%.
     public mutating func addGroupWidth24Sweep(gpu: GPUSpec) { addGroupLoop(widths: [24], gpu: gpu) }
 
+    /// Grouped 3×3 convolutions of one image whose groups are not a power of two channels wide (12, 20, 24, 40 and 48:
+    /// RegNet-X and -Y up to 3.2 GFLOPs), in 2–64 groups on the maps and strides a RegNet's stages use (7–56, stride 1;
+    /// 14–112, stride 2), up to 2²² input elements, all three passes. Round 18's RegNet-Y-3.2GF at batch 1 showed
+    /// cuDNN running these on its NHWC tensor-core kernels with the generic filter transform (about 24 µs a layer, or
+    /// one FFMA kernel per group where there are three), where every measured grouped convolution of one image had a
+    /// power-of-two width and one FFMA kernel (12–17 µs). Not in the calibration's sweeps: measured on the H200 in
+    /// session 22 (`Assets/catalog/h200/groupbatch1/`, 1,209 convolutions, 14 s) and not merged. Merged, it brought
+    /// RegNet-Y-3.2GF at batch 1 from −13.2% to −0.2%, but as neighbours its points took the width-8 and -16 RegNets at
+    /// batch 1–16 to +15% to +24% (the held-out corpus's worst 15.8% → 20.7%, round 7's 13.1% → 23.6%); with the odd
+    /// widths as a neighbour class of their own, round 20 went 4.0% / 13.1% → 4.2% / 16.0%.
+    public mutating func addGroupBatchOneSweep(gpu: GPUSpec) {
+        for width in [12, 20, 24, 40, 48] {
+            for groups in [2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64] {
+                let c = width * groups
+                for (hw, s) in [(7, 1), (14, 1), (28, 1), (56, 1), (14, 2), (28, 2), (56, 2), (112, 2)] where c * hw * hw <= 1 << 22 {
+                    addPoint([1, c, hw, hw], gpu: gpu) { $0.conv($1, c, k: (3, 3), s: (s, s), p: (1, 1), groups: groups, name: "g1") }
+                }
+            }
+        }
+    }
+
     /// 3×3 grouped convolutions of `widths` channels a group in 2–8 groups, batch 2–32, maps 28 and 56 at stride 1, 56
     /// and 112 at stride 2 (up to 2²⁶ input elements), all three passes.
     mutating func addGroupLoop(widths: [Int], gpu: GPUSpec) {
