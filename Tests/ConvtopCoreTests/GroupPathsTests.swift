@@ -95,3 +95,20 @@ import Testing
                 "\(names)")
     }
 }
+
+/// Grouped convolutions of one image at odd group widths (`Assets/catalog/h200/exact.tsv.gz`, the sweep
+/// `addGroupBatchOneSweep`) price only themselves: found for their own keys, never neighbours or group-path voters.
+@Suite struct ExactOnlyTests {
+    @Test func oddWidthsOfOneImagePriceOnlyThemselves() throws {
+        let c = try GroupPathsTests.catalog()
+        let key = "conv.forward|x=1,72,56,56|cout=72|k=3,3|s=1,1|p=1,1|d=1,1|g=3|bias=0"
+        let e = try #require(c.entry(key))
+        // RegNet-Y-3.2GF's first stage at batch 1, as round 18 profiled it: one FFMA kernel per group
+        #expect(e.kernels.filter { $0.name.hasPrefix("sm80_xmma_fprop_implicit_gemm_f32f32_f32f32") }.count == 3, "\(e.kernels.map(\.name))")
+        #expect(c.exactOnlyCount == 1453 && c.count == 38788)
+        #expect(!c.allKeys.contains(key) && !GroupPaths.measured(c).contains { $0.key == key })
+        // a neighbour search for its twin at batch 2 never returns it
+        let sig = try #require(OpSignature(key: key.replacingOccurrences(of: "x=1,", with: "x=2,")))
+        #expect(c.nearestEntry(sig, flops: e.flops * 2, bytes: e.bytes * 2)?.key != key)
+    }
+}

@@ -102,7 +102,18 @@ public enum CatalogFile {
         lock.lock(); defer { lock.unlock() }
         if let c = cache[path] { return c }
         let c = FileManager.default.fileExists(atPath: path) ? (try? load(path: path))?.catalog : nil
+        // A GPU's catalog carries the ops beside it that price only themselves.
+        if let c, (path as NSString).lastPathComponent == fileName {
+            let exact = (path as NSString).deletingLastPathComponent + "/" + exactFileName
+            if FileManager.default.fileExists(atPath: exact), let e = try? load(path: exact).catalog { c.attachExactOnly(e) }
+        }
         cache[path] = c
         return c
     }
+
+    /// Measured ops beside a GPU's catalog that price only their own keys: never neighbours of other ops, because
+    /// their nearest unmeasured ops run other kernels (the H200's: grouped convolutions of one image whose groups are
+    /// not a power of two channels wide, `Assets/catalog/h200/groupbatch1/`, which as neighbours priced the
+    /// power-of-two widths' FFMA kernels at the odd widths' NHWC ones).
+    public static let exactFileName = "exact.tsv.gz"
 }

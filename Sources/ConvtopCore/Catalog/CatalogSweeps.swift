@@ -90,10 +90,11 @@ extension CatalogManifest {
     /// cuDNN running these on its NHWC tensor-core kernels with the generic filter transform (about 24 µs a layer, or
     /// one FFMA kernel per group where there are three), where every measured grouped convolution of one image had a
     /// power-of-two width and one FFMA kernel (12–17 µs). Not in the calibration's sweeps: measured on the H200 in
-    /// session 22 (`Assets/catalog/h200/groupbatch1/`, 1,209 convolutions, 14 s) and not merged. Merged, it brought
-    /// RegNet-Y-3.2GF at batch 1 from −13.2% to −0.2%, but as neighbours its points took the width-8 and -16 RegNets at
-    /// batch 1–16 to +15% to +24% (the held-out corpus's worst 15.8% → 20.7%, round 7's 13.1% → 23.6%); with the odd
-    /// widths as a neighbour class of their own, round 20 went 4.0% / 13.1% → 4.2% / 16.0%.
+    /// session 22 (`Assets/catalog/h200/groupbatch1/`, 1,209 convolutions, 14 s) into `h200/exact.tsv.gz`, ops that
+    /// price only themselves (`CatalogFile.exactFileName`). Merged as neighbours, it brought RegNet-Y-3.2GF at batch 1
+    /// from −13.2% to −0.2% but took the width-8 and -16 RegNets at batch 1–16 to +15% to +24% (the held-out corpus's
+    /// worst 15.8% → 20.7%, round 7's 13.1% → 23.6%); with the odd widths as a neighbour class of their own, round 20
+    /// went 4.0% / 13.1% → 4.2% / 16.0%. Pricing only themselves: −3.2%, and no other set moves.
     public mutating func addGroupBatchOneSweep(gpu: GPUSpec) {
         for width in [12, 20, 24, 40, 48] {
             for groups in [2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64] {

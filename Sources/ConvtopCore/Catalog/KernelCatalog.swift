@@ -60,6 +60,9 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
     /// neighbour. Keyed by the whole profile, not its name: a what-if (`convtop explain`) or a clean process changes
     /// fields under the same name, and a value from another profile would make the result depend on which ran first.
     private var modelled: [GPUSpec: [String: Double]] = [:]
+    /// Measured ops that price only themselves (`CatalogFile.exactFileName`): found by `entry` for their own keys,
+    /// never a neighbour, a group-path voter or a left-out check's subject.
+    private var exactOnly: KernelCatalog?
 
     public init(gpuName: String, ccMajor: Int, entries: [CatalogEntry]) {
         self.gpuName = gpuName
@@ -80,9 +83,15 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
     public var count: Int { given.count + lines.count }
 
     /// The measured op with this signature key, if any (nil too for a line that does not decode).
+    /// Attaches the ops that price only themselves (loaded beside the catalog by `CatalogFile.cached`).
+    func attachExactOnly(_ c: KernelCatalog) { lock.withLock { exactOnly = c } }
+
+    /// How many ops price only themselves.
+    public var exactOnlyCount: Int { lock.withLock { exactOnly?.count ?? 0 } }
+
     public func entry(_ key: String) -> CatalogEntry? {
         if let e = given[key] { return e }
-        guard let range = lines[key] else { return nil }
+        guard let range = lines[key] else { return lock.withLock({ exactOnly })?.entry(key) }
         lock.lock(); defer { lock.unlock() }
         if let e = decoded[key] { return e }
         let e = CatalogFile.decodeEntry(key: key, fields: text[range], names: names) { i, name in
