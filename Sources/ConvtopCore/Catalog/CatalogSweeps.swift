@@ -79,9 +79,10 @@ extension CatalogManifest {
     public mutating func addGroupLoopSweep(gpu: GPUSpec) { addGroupLoop(widths: [12, 16, 20, 32, 40, 48, 64], gpu: gpu) }
 
     /// The group-loop grid at 24 channels a group (RegNet-X-1.6GF, RegNet-Y-1.6GF and -3.2GF), measured on the H200 in
-    /// session 22 (`Assets/catalog/h200/groupwidth24/`, 7 s) and merged into the shipped catalog. Round 18 showed that no rule read off the other widths says
-    /// where cuDNN runs these group by group: RegNet-X-1.6GF's 72-channel stage at batch 24 ran one grouped kernel at
-    /// 56×56 where widths 20 and 40 go group by group, and convtop, voting with those neighbours, came out +20.4%.
+    /// session 22 (`Assets/catalog/h200/groupwidth24/`, 7 s) and merged into the shipped catalog. Round 18 showed that
+    /// no rule read off the other widths says where cuDNN runs these group by group: RegNet-X-1.6GF's 72-channel stage
+    /// at batch 24 ran one grouped kernel at 56×56 where widths 20 and 40 go group by group, and convtop, voting with
+    /// those neighbours, came out +20.4%.
     public mutating func addGroupWidth24Sweep(gpu: GPUSpec) { addGroupLoop(widths: [24], gpu: gpu) }
 
     /// Grouped 3×3 convolutions of one image whose groups are not a power of two channels wide (12, 20, 24, 40 and 48:

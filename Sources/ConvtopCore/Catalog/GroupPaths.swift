@@ -78,8 +78,8 @@ public enum GroupPaths {
     }
 
     /// The path most of the `voters` nearest measured convolutions of the same pass, window and stride took (by the sum of
-    /// |log ratio| of width (`widthWeight` times), groups, batch and map; ties to the key order), or nil where the catalog measured none
-    /// such. A single image and a batch are apart too: no convolution of a single image ran group by group (none of the
+    /// |log ratio| of width, `widthWeight` times, groups, batch and map; ties to the key order), or nil where the catalog
+    /// measured none such. A single image and a batch are apart too: no convolution of a single image ran group by group (none of the
     /// first grouped sweep's 48), while from 2 images most of the same shapes do. `excluding` leaves out one measured key
     /// (the leave-one-out check).
     public static func byGroup(_ s: Shape, catalog: KernelCatalog, excluding: String? = nil) -> Bool? {
