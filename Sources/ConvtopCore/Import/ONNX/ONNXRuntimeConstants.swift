@@ -10,7 +10,8 @@ extension ONNXGraphBuild {
 
     /// Charges the device work behind constant operand `name` of a computed op: every op of its folded subgraph that
     /// PyTorch runs as a kernel on a tensor of at least `runtimeConstantElements` becomes an element-wise kernel of
-    /// that size, once (an op other constants share is charged for the first of them); an initializer the exporter
+    /// that size, for every op that reads it (PyTorch builds a Swin mask in each shifted block where the dynamo exporter
+    /// computes one per stage for all its blocks); an initializer the exporter
     /// folded becomes a gather and a permuted copy, as torchvision gathers a relative-position bias from its table.
     /// They read a stand-in input of their own, so that they neither take a gradient nor change what the computed op
     /// reads. (Priced as copies instead, the masks' fills came out at 2.45 µs each where the profile's take 0.8–1.4,
@@ -27,17 +28,18 @@ extension ONNXGraphBuild {
             b.add(.copy(.transpose), inputs: [gathered], shape: TensorShape(c.dims), name: name + ".runtime")
             mapping["initializer folded by the exporter", default: [:]]["recomputed by PyTorch", default: 0] += 1
         }
-        var stack = [name]
+        var stack = [name], seen: Set<String> = []
         while let v = stack.popLast() {
-            guard !runtimeCharged.contains(v), let p = foldedBy[v] else { continue }
-            runtimeCharged.insert(v)
+            guard !seen.contains(v), let p = foldedBy[v] else { continue }
+            seen.insert(v)
             for i in Self.dataInputs(p) where i < p.inputs.count && !p.inputs[i].isEmpty { stack.append(p.inputs[i]) }
             guard Self.launchesKernel(p.opType), case .constant(let c)? = values[v], c.shapeKnown,
                   c.count >= Self.runtimeConstantElements, c.count <= InputLimits.elements else { continue }
             let source = b.input(c.dims, name: label(p) + ".runtime_input")
             b.add(.unary(.other), inputs: [source], shape: TensorShape(c.dims), name: label(p) + ".runtime")
+            // (the report counts ONNX ops, once each, no longer among those that launch nothing)
+            guard runtimeCharged.insert(v).inserted else { continue }
             mapping[p.opType, default: [:]]["recomputed by PyTorch", default: 0] += 1
-            // (no longer among the ops that launch nothing)
             if let f = mapping[p.opType]?["folded"] { mapping[p.opType]?["folded"] = f > 1 ? f - 1 : nil }
         }
     }
