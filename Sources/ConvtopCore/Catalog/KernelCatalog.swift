@@ -82,13 +82,14 @@ public final class KernelCatalog: @unchecked Sendable {  // mutable state: the d
     /// How many op instances the catalog holds.
     public var count: Int { given.count + lines.count }
 
-    /// The measured op with this signature key, if any (nil too for a line that does not decode).
     /// Attaches the ops that price only themselves (loaded beside the catalog by `CatalogFile.cached`).
     func attachExactOnly(_ c: KernelCatalog) { lock.withLock { exactOnly = c } }
 
     /// How many ops price only themselves.
     public var exactOnlyCount: Int { lock.withLock { exactOnly?.count ?? 0 } }
 
+    /// The measured op with this signature key, if any (nil too for a line that does not decode); an op that prices
+    /// only itself is found here too.
     public func entry(_ key: String) -> CatalogEntry? {
         if let e = given[key] { return e }
         guard let range = lines[key] else { return lock.withLock({ exactOnly })?.entry(key) }

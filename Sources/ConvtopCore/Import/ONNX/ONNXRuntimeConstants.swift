@@ -10,22 +10,20 @@ extension ONNXGraphBuild {
 
     /// Charges the device work behind constant operand `name` of a computed op: every op of its folded subgraph that
     /// PyTorch runs as a kernel on a tensor of at least `runtimeConstantElements` becomes an element-wise kernel of
-    /// that size, for every op that reads it (PyTorch builds a Swin mask in each shifted block where the dynamo exporter
-    /// computes one per stage for all its blocks); an initializer the exporter
-    /// folded becomes a gather and a permuted copy, as torchvision gathers a relative-position bias from its table.
-    /// They read a stand-in input of their own, so that they neither take a gradient nor change what the computed op
-    /// reads. (Priced as copies instead, the masks' fills came out at 2.45 µs each where the profile's take 0.8–1.4,
-    /// and Swin-T at batch 4 +6.8%.)
+    /// that size, for every op that reads it (PyTorch builds a Swin mask in each shifted block where the dynamo
+    /// exporter computes one per stage for all its blocks); an initializer the exporter folded becomes a gather and a
+    /// permuted copy, once, as torchvision gathers a relative-position bias from its table. They read a stand-in input
+    /// of their own, so that they neither take a gradient nor change what the computed op reads. (Priced as copies
+    /// instead, the masks' fills came out at 2.45 µs each where the profile's take 0.8–1.4, and Swin-T at batch 4
+    /// +6.8%.)
     mutating func chargeRuntimeConstant(_ name: String) {
         // An initializer the TorchScript exporter folded (named `onnx::Op_n`; parameters keep their module names):
         // PyTorch computes it in every pass; what from is gone, so Swin's and MaxViT's relative-position bias stands
         // for it (a gather from the learned table, then a permuted copy).
-        if foldedBy[name] == nil, name.hasPrefix("onnx::"), !runtimeCharged.contains(name), case .constant(let c)? = values[name],
-           c.shapeKnown, c.count >= Self.runtimeConstantElements, c.count <= InputLimits.elements {
+        if foldedBy[name] == nil, name.hasPrefix("onnx::"), !runtimeCharged.contains(name), let dims = deviceDims(name) {
             runtimeCharged.insert(name)
-            let source = b.input(c.dims, name: name + ".runtime_input")
-            let gathered = b.add(.unary(.other), inputs: [source], shape: TensorShape(c.dims), name: name + ".runtime_gather")
-            b.add(.copy(.transpose), inputs: [gathered], shape: TensorShape(c.dims), name: name + ".runtime")
+            let gathered = runtimeKernel(.unary(.other), dims: dims, name: name + ".runtime_gather")
+            b.add(.copy(.transpose), inputs: [gathered], shape: TensorShape(dims), name: name + ".runtime")
             mapping["initializer folded by the exporter", default: [:]]["recomputed by PyTorch", default: 0] += 1
         }
         var stack = [name], seen: Set<String> = []
@@ -33,15 +31,28 @@ extension ONNXGraphBuild {
             guard !seen.contains(v), let p = foldedBy[v] else { continue }
             seen.insert(v)
             for i in Self.dataInputs(p) where i < p.inputs.count && !p.inputs[i].isEmpty { stack.append(p.inputs[i]) }
-            guard Self.launchesKernel(p.opType), case .constant(let c)? = values[v], c.shapeKnown,
-                  c.count >= Self.runtimeConstantElements, c.count <= InputLimits.elements else { continue }
-            let source = b.input(c.dims, name: label(p) + ".runtime_input")
-            b.add(.unary(.other), inputs: [source], shape: TensorShape(c.dims), name: label(p) + ".runtime")
+            guard Self.launchesKernel(p.opType), let dims = deviceDims(v) else { continue }
+            runtimeKernel(.unary(.other), dims: dims, name: label(p) + ".runtime")
             // (the report counts ONNX ops, once each, no longer among those that launch nothing)
             guard runtimeCharged.insert(v).inserted else { continue }
             mapping[p.opType, default: [:]]["recomputed by PyTorch", default: 0] += 1
             if let f = mapping[p.opType]?["folded"] { mapping[p.opType]?["folded"] = f > 1 ? f - 1 : nil }
         }
+    }
+
+    /// The shape of constant `name` where it is a device tensor PyTorch computes (known, of at least
+    /// `runtimeConstantElements` elements and within the input limits); nil otherwise.
+    func deviceDims(_ name: String) -> [Int]? {
+        guard case .constant(let c)? = values[name], c.shapeKnown, c.count >= Self.runtimeConstantElements,
+              c.count <= InputLimits.elements else { return nil }
+        return c.dims
+    }
+
+    /// One recomputed kernel of `kind` on a tensor of `dims`, reading a stand-in input of its own.
+    @discardableResult
+    mutating func runtimeKernel(_ kind: OpKind, dims: [Int], name: String) -> Int {
+        let source = b.input(dims, name: name + "_input")
+        return b.add(kind, inputs: [source], shape: TensorShape(dims), name: name)
     }
 
     /// The inputs of a folded op that carry its data, as PyTorch computes it: not the indices and updates a
