@@ -18,13 +18,13 @@ Every block records its start, end and SM (%globaltimer, %smid). Per case: the m
 throughput (work per microsecond, all B blocks together) over five launches after three warm-ups. A kernel class
 whose throughput keeps rising with B is not saturated at 4 warps; the warps where it reaches 90% of its best is its
 saturation point.
-Output: Assets/calibration/round25/sm_sharing.jsonl, and env.json beside it (H200, CUDA 13.0).
+Output: Assets/calibration/round25/sm_sharing.jsonl and sm_sharing.env.json (H200, CUDA 13.0).
 """
-import json
 import os
-import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cuda_probe import run_probe, save  # noqa: E402
 
 SOURCE = r"""
 #include <cstdio>
@@ -153,22 +153,10 @@ int main() {
 
 def main():
     out = sys.argv[1]
-    d = tempfile.mkdtemp()
-    src, exe = os.path.join(d, "probe.cu"), os.path.join(d, "probe")
-    with open(src, "w") as f:
-        f.write(SOURCE)
-    subprocess.run(["nvcc", "-O3", "-arch=sm_90", "-o", exe, src], check=True)
-    lines = subprocess.run([exe], check=True, capture_output=True, text=True).stdout.splitlines()
-    rows = [json.loads(line) for line in lines]
-    with open(out, "w") as f:
-        for r in rows:
-            if "kind" in r:
-                f.write(json.dumps(r) + "\n")
-    with open(os.path.join(os.path.dirname(os.path.abspath(out)), "env.json"), "w") as f:
-        f.write(json.dumps(rows[0]) + "\n")  # the device line
+    rows = save(out, run_probe(SOURCE, "probe"))
     # a short reading: throughput per SM (work per µs of all B blocks) against warps
-    for kind in sorted({(r.get("kind"), r.get("ilp")) for r in rows if "kind" in r}):
-        sel = [r for r in rows if (r.get("kind"), r.get("ilp")) == kind]
+    for kind in sorted({(r["kind"], r["ilp"]) for r in rows}):
+        sel = [r for r in rows if (r["kind"], r["ilp"]) == kind]
         for r in sel:
             tp = r["blocks_per_sm"] * 4 * r["work_per_warp"] / r["block_us"] if r["work_per_warp"] else 0
             print(kind, r["warps_per_sm"], r["occupancy_fit"], r["every_sm_B_blocks"], f"block {r['block_us']:.2f} us",

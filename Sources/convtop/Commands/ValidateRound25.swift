@@ -22,3 +22,16 @@ extension FidelityOutput {
         Swift.print("SM-sharing summary: block time error median \(pct1(mw.median)), worst \(pct1(mw.worst)) over \(rows.count) cases; warps per SM at 90% of the best throughput: \(parts.joined(separator: ", ")) (the profile saturates matrix products at \(gpu.gemmSaturationWarps))")
     }
 }
+
+extension FidelityOutput {
+    /// Round 25: a grid behind an earlier grid's undispatched blocks, measured and simulated.
+    static func printDispatchOrder(_ rows: [DispatchOrder.Row]) {
+        guard !rows.isEmpty else { return }
+        Swift.print("\nThe block dispatcher's order (Assets/calibration/round25/dispatch_order.jsonl, measure_dispatch_order.py: grid A of 132 × 8 blocks, four an SM by their shared memory, two waves of 20 µs; then grid B, 132 blocks of 5 µs that fit beside A's, on another stream (streams, one_wave, no_room: B's launch reaches the GPU about 3 µs after A's) or graph branch (graph); medians of seven launches; simulated as two branches of one CUDA Graph)")
+        printTable(["case", "A blocks", "B shared memory", "A's last block starts µs", "B's first block meas µs", "sim µs"],
+                   rows.map { r in
+                       [r.point.name, String(r.point.gridA), String(r.point.smemB), fmt(r.point.aLastStartUs, 1), fmt(r.point.bFirstStartUs, 1),
+                        fmt(r.simulatedBStartUs, 1)]
+                   })
+    }
+}
