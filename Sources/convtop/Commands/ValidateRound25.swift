@@ -35,3 +35,18 @@ extension FidelityOutput {
                    })
     }
 }
+
+extension FidelityOutput {
+    /// Round 25: probes of one block an SM beside cuDNN convolutions, each side's slowdown measured and simulated.
+    static func printInterference(_ rows: [Interference.Row]) {
+        guard !rows.isEmpty else { return }
+        Swift.print("\nWhat a convolution takes from its SMs (Assets/calibration/round25/interference.jsonl, measure_interference.py: a probe of one 4-warp block an SM that waits on its own results — tensor-core products, FMAs, DRAM loads, L2 loads, shared-memory loads — beside 200 back-to-back convolutions of a chain-grid shape, and alone; the convolutions beside a stream of probes; clean process; simulated with the probe pinned to its time alone)")
+        printTable(["convolution", "probe", "conv µs", "conv slowdown meas", "sim", "probe µs", "probe slowdown meas", "sim"],
+                   rows.map { r in
+                       [r.point.label, r.point.probe, fmt(r.point.convUs, 1), fmt(r.point.convSlowdown, 2), fmt(r.simulatedConvSlowdown, 2),
+                        fmt(r.point.probeAloneUs, 1), fmt(r.point.probeSlowdown, 2), fmt(r.simulatedProbeSlowdown, 2)]
+                   })
+        func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+        Swift.print("Interference summary: convolutions slow a median \(fmt(median(rows.map(\.point.convSlowdown)), 2))× beside a probe (simulated \(fmt(median(rows.map(\.simulatedConvSlowdown)), 2))×), probes \(fmt(median(rows.map(\.point.probeSlowdown)), 2))× beside convolutions (simulated \(fmt(median(rows.map(\.simulatedProbeSlowdown)), 2))×) over \(rows.count) pairs")
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+/// Round 25's interference probes (`Assets/calibration/round25/interference.jsonl`, `measure_interference.py`): what a
+/// cuDNN convolution takes from the SMs it runs on. A probe of one block an SM (4 warps) that leans on one resource and
+/// waits on its own results (tensor-core products, FMAs, DRAM loads, L2 loads, shared-memory loads) runs beside 200
+/// back-to-back convolutions of one chain-grid shape, and alone; the convolutions are timed beside a stream of probes
+/// too. convtop runs the same: the convolutions from the catalog on one graph branch, the probe (pinned to its time
+/// alone, one block an SM) on another, in a clean process.
+public struct Interference: Sendable {
+    /// One measured pair.
+    public struct Point: Sendable, Decodable {
+        public var batch: Int, channels: Int, map: Int, kernel: Int
+        public var probe: String
+        public var convUs: Double, convBesideProbeUs: Double
+        public var probeAloneUs: Double, probeBesideConvUs: Double
+        enum CodingKeys: String, CodingKey {
+            case batch, channels, map, kernel, probe
+            case convUs = "conv_us", convBesideProbeUs = "conv_beside_probe_us"
+            case probeAloneUs = "probe_alone_us", probeBesideConvUs = "probe_beside_conv_us"
+        }
+        public var label: String { "b\(batch) c\(channels) \(map)×\(map) \(kernel)×\(kernel)" }
+        public var convSlowdown: Double { convBesideProbeUs / convUs }
+        public var probeSlowdown: Double { probeBesideConvUs / probeAloneUs }
+    }
+
+    /// A pair against the simulator: how much each side slows, measured and simulated.
+    public struct Row: Sendable {
+        public var point: Point
+        public var simulatedConvSlowdown: Double, simulatedProbeSlowdown: Double
+    }
+
+    public static func points() throws -> [Point] {
+        try MeasuredRuns.lines("interference.jsonl", as: Point.self, sub: "/round25/")
+    }
+
+    /// The kernel class convtop would give the probe's work.
+    static func probeClass(_ probe: String) -> KernelClass {
+        switch probe {
+        case "mma": return .tensorGemm
+        case "ffma": return .cudaCore
+        default: return .elementwise
+        }
+    }
+
+    /// Convolutions in a chain (and, when `probes` > 0, a chain of probe kernels on a second branch), simulated as one
+    /// CUDA Graph in a clean process: the convolutions' span and the probes' median duration while beside them.
+    static func simulate(_ p: Point, convs: Int, probes: Int, gpu: GPUSpec) throws -> (convSpan: Double, probeUs: Double) {
+        var b = GraphBuilder(name: "interference")
+        if convs > 0 {
+            var y = b.input([p.batch, p.channels, p.map, p.map], name: "x")
+            for _ in 0..<convs { y = b.conv(y, p.channels, k: p.kernel, p: p.kernel / 2) }
+        }
+        if probes > 0 {
+            var z = b.input([1, 32, 1, 1], name: "z")
+            for _ in 0..<probes { z = b.relu(z, name: "probe") }
+        }
+        var sc = Scenario()
+        sc.gpu = gpu.name; sc.streams = probes > 0 && convs > 0 ? 2 : 1; sc.launch = .graph; sc.process = .clean
+        var kg = Lowering.lower(b.build(), gpu: gpu, precision: sc.precision, catalog: Workload.catalog(sc, gpu))
+        let timing = TimingModel(gpu: gpu)
+        var isProbe = [Bool](repeating: false, count: kg.kernels.count)
+        for i in kg.kernels.indices where kg.graph.nodes[kg.kernels[i].op].name.hasPrefix("probe") {
+            isProbe[i] = true
+            kg.kernels[i].kernelClass = probeClass(p.probe)
+            kg.kernels[i].grid = Dim3(gpu.smCount)
+            kg.kernels[i].block = Dim3(128)
+            kg.kernels[i].registersPerThread = 32
+            kg.kernels[i].sharedMemoryPerBlock = 8192
+            timing.pin(&kg.kernels[i], toUs: p.probeAloneUs + gpu.kernelLatencyUs)
+        }
+        let w = try Workload(kernels: kg, scenario: sc, gpu: gpu, structureSource: nil, trace: nil)
+        let t = try w.simulate(sc.streams > 1 ? .branch : .serial, recordBlocks: false).1
+        let conv = t.kernels.filter { !isProbe[$0.kernel] }
+        let first = conv.map(\.start).min() ?? 0, last = conv.map(\.end).max() ?? .infinity
+        // the probes that ran wholly beside the convolutions (every probe when there are none)
+        let beside = t.kernels.filter { isProbe[$0.kernel] && $0.start >= first && $0.end <= last }.map { $0.end - $0.start }.sorted()
+        return (conv.isEmpty ? 0 : last - first, beside.isEmpty ? .nan : beside[beside.count / 2])
+    }
+
+    /// How long the simulated convolutions run back to back (µs).
+    static let besideUs = 3000.0
+
+    /// Every measured pair simulated on `gpu`: about 3 ms of convolutions, and beside them enough probes to cover them.
+    public static func run(gpu: GPUSpec) throws -> [Row] {
+        let points = try points()
+        return try parallelMap(points.count) { i -> Row in
+            let p = points[i]
+            // convolutions for about 3 ms, so that even a probe slowed tenfold runs wholly beside them
+            let convs = min(1000, max(20, Int((Self.besideUs / p.convUs).rounded(.up))))
+            let alone = try simulate(p, convs: convs, probes: 0, gpu: gpu)
+            let probes = Int((Double(convs) * alone.convSpan / Double(convs) / p.probeAloneUs).rounded(.up)) + 3
+            let both = try simulate(p, convs: convs, probes: probes, gpu: gpu)
+            let probeAlone = try simulate(p, convs: 0, probes: 3, gpu: gpu)
+            return Row(point: p, simulatedConvSlowdown: both.convSpan / alone.convSpan,
+                       simulatedProbeSlowdown: both.probeUs / probeAlone.probeUs)
+        }
+    }
+}
