@@ -1,0 +1,58 @@
+import Foundation
+
+/// Round 25's dispatch probe (`Assets/calibration/round25/dispatch_order.jsonl`, `measure_dispatch_order.py`): grid A
+/// (132 × 8 blocks, four an SM by their shared memory, two waves of 20 µs) and then grid B (132 blocks that fit beside
+/// A's) on another stream or graph branch. The in-order dispatcher holds B until A's last block is dispatched; convtop
+/// runs the same two grids as two branches of one CUDA Graph and says when B's first block starts.
+public struct DispatchOrder: Sendable {
+    /// One measured case: grids, shared memory, and the medians of when A's last and B's first block started (µs after
+    /// A's first block).
+    public struct Point: Sendable, Decodable {
+        public var name: String
+        public var gridA: Int, gridB: Int, smemA: Int, smemB: Int
+        public var spinAUs: Double, spinBUs: Double
+        public var aLastStartUs: Double, bFirstStartUs: Double
+        enum CodingKeys: String, CodingKey {
+            case name = "case", gridA = "grid_a", gridB = "grid_b", smemA = "smem_a", smemB = "smem_b"
+            case spinAUs = "spin_a_us", spinBUs = "spin_b_us", aLastStartUs = "a_last_start_us", bFirstStartUs = "b_first_start_us"
+        }
+    }
+
+    /// A case against the simulator: B's first block after A's, measured and simulated (µs).
+    public struct Row: Sendable {
+        public var point: Point
+        public var simulatedBStartUs: Double
+    }
+
+    public static func points() throws -> [Point] {
+        try MeasuredRuns.lines("dispatch_order.jsonl", as: Point.self, sub: "/round25/")
+    }
+
+    /// Every case simulated on `gpu`: the two spin grids as two branches, each pinned to its measured spin per wave.
+    public static func run(gpu: GPUSpec) throws -> [Row] {
+        try points().map { p in
+            var b = GraphBuilder(name: "dispatch-order")
+            _ = b.relu(b.input([1, 32, 1, 1], name: "a"), name: "A")
+            _ = b.relu(b.input([1, 32, 1, 1], name: "b"), name: "B")
+            var sc = Scenario()
+            sc.gpu = gpu.name; sc.streams = 2; sc.launch = .graph
+            var kg = Lowering.lower(b.build(), gpu: gpu, precision: sc.precision, catalog: .none)
+            let timing = TimingModel(gpu: gpu)
+            var startOf: [String: Int] = [:]
+            for i in kg.kernels.indices {
+                let isA = kg.graph.nodes[kg.kernels[i].op].name == "A"
+                kg.kernels[i].grid = Dim3(isA ? p.gridA : p.gridB)
+                kg.kernels[i].block = Dim3(128)
+                kg.kernels[i].registersPerThread = 32
+                kg.kernels[i].sharedMemoryPerBlock = isA ? p.smemA : p.smemB
+                let waves = isA ? Double(p.gridA) / Double(gpu.smCount * 4) : 1
+                timing.pin(&kg.kernels[i], toUs: (isA ? p.spinAUs : p.spinBUs) * max(1, waves.rounded(.up)) + gpu.kernelLatencyUs)
+                startOf[isA ? "A" : "B"] = i
+            }
+            let w = try Workload(kernels: kg, scenario: sc, gpu: gpu, structureSource: nil, trace: nil)
+            let t = try w.simulate(.branch, recordBlocks: false).1
+            func start(_ k: Int?) -> Double { t.kernels.first { $0.kernel == k }?.start ?? .nan }
+            return Row(point: p, simulatedBStartUs: start(startOf["B"]) - start(startOf["A"]))
+        }
+    }
+}
