@@ -10,13 +10,13 @@ import Testing
     @Test func aLaterGridWaitsBehindAnEarlierGridsUndispatchedBlocks() throws {
         let rows = try DispatchOrder.run(gpu: try GPUCatalog.load("h200"))
         let byCase = Dictionary(uniqueKeysWithValues: rows.map { ($0.point.name, $0) })
-        #expect(Set(byCase.keys) == ["streams", "graph", "one_wave", "no_room"])
-        for name in ["streams", "graph"] {
+        #expect(Set(byCase.keys) == [.streams, .graph, .oneWave, .noRoom])
+        for name in [DispatchOrder.Case.streams, .graph] {
             let r = try #require(byCase[name])
             #expect(r.point.bFirstStartUs >= r.point.aLastStartUs && r.point.bFirstStartUs < 21)
             #expect(abs(r.simulatedBStartUs - r.point.bFirstStartUs) < 1, "\(name): \(r.simulatedBStartUs)")
         }
-        let free = try #require(byCase["one_wave"]), full = try #require(byCase["no_room"])
+        let free = try #require(byCase[.oneWave]), full = try #require(byCase[.noRoom])
         #expect(free.point.bFirstStartUs < 5 && free.simulatedBStartUs < 1)
         #expect(full.point.bFirstStartUs > 40 && abs(full.simulatedBStartUs - full.point.bFirstStartUs) < 1)
     }

@@ -11,7 +11,7 @@ import Testing
     @Test func convolutionsSlowMoreAndProbesLessThanConvtopSays() throws {
         let rows = try Interference.run(gpu: try GPUCatalog.load("h200"))
         #expect(rows.count == 40)
-        let r = try #require(rows.first { $0.point.batch == 32 && $0.point.channels == 256 && $0.point.probe == "smem" })
+        let r = try #require(rows.first { $0.point.batch == 32 && $0.point.channels == 256 && $0.point.probe == .smem })
         #expect(abs(r.point.convSlowdown - 1.93) < 0.01 && abs(r.point.probeSlowdown - 1.09) < 0.01)
         #expect(r.simulatedConvSlowdown < 1.2 && r.simulatedProbeSlowdown > 3)
         let convUnder = rows.filter { $0.simulatedConvSlowdown < $0.point.convSlowdown }.count

@@ -8,7 +8,7 @@ import Testing
     @Test func everySMHeldItsBlocksSideBySide() throws {
         let points = try SMSharing.points()
         #expect(points.count == 60 && points.allSatisfy(\.everySMHeldB))
-        let spin = points.filter { $0.kind == "spin" }
+        let spin = points.filter { $0.kind == .spin }
         #expect(spin.count == 10 && spin.allSatisfy { abs($0.blockUs - 20.1) < 0.1 })
     }
 

@@ -7,8 +7,15 @@ import Foundation
 public struct DispatchOrder: Sendable {
     /// One measured case: grids, shared memory, and the medians of when A's last and B's first block started (µs after
     /// A's first block).
+    /// How A and B were launched: plain streams (B has A's undispatched blocks ahead of it), two branches of one CUDA
+    /// Graph (the same), A of one wave only (nothing ahead of B), or B asking for A's shared memory (no room beside A).
+    public enum Case: String, Sendable, Decodable {
+        case streams, graph
+        case oneWave = "one_wave", noRoom = "no_room"
+    }
+
     public struct Point: Sendable, Decodable {
-        public var name: String
+        public var name: Case
         public var gridA: Int, gridB: Int, smemA: Int, smemB: Int
         public var spinAUs: Double, spinBUs: Double
         public var aLastStartUs: Double, bFirstStartUs: Double

@@ -7,10 +7,25 @@ import Foundation
 /// too. convtop runs the same: the convolutions from the catalog on one graph branch, the probe (pinned to its time
 /// alone, one block an SM) on another, in a clean process.
 public struct Interference: Sendable {
+    /// What a probe's warps wait on: one chain of tensor-core products, of FMAs, of loads from DRAM (a 1 GB buffer), of
+    /// loads from the L2 (4 MB), or of shared-memory loads.
+    public enum Probe: String, Sendable, Decodable {
+        case mma, ffma, dram, l2, smem
+
+        /// The kernel class convtop would give the probe's work.
+        var kernelClass: KernelClass {
+            switch self {
+            case .mma: return .tensorGemm
+            case .ffma: return .cudaCore
+            case .dram, .l2, .smem: return .elementwise
+            }
+        }
+    }
+
     /// One measured pair.
     public struct Point: Sendable, Decodable {
         public var batch: Int, channels: Int, map: Int, kernel: Int
-        public var probe: String
+        public var probe: Probe
         public var convUs: Double, convBesideProbeUs: Double
         public var probeAloneUs: Double, probeBesideConvUs: Double
         enum CodingKeys: String, CodingKey {
@@ -33,15 +48,6 @@ public struct Interference: Sendable {
         try MeasuredRuns.lines("interference.jsonl", as: Point.self, sub: "/round25/")
     }
 
-    /// The kernel class convtop would give the probe's work.
-    static func probeClass(_ probe: String) -> KernelClass {
-        switch probe {
-        case "mma": return .tensorGemm
-        case "ffma": return .cudaCore
-        default: return .elementwise
-        }
-    }
-
     /// Convolutions in a chain (and, when `probes` > 0, a chain of probe kernels on a second branch), simulated as one
     /// CUDA Graph in a clean process: the convolutions' span and the probes' median duration while beside them.
     static func simulate(_ p: Point, convs: Int, probes: Int, gpu: GPUSpec) throws -> (convSpan: Double, probeUs: Double) {
@@ -61,7 +67,7 @@ public struct Interference: Sendable {
         var isProbe = [Bool](repeating: false, count: kg.kernels.count)
         for i in kg.kernels.indices where kg.graph.nodes[kg.kernels[i].op].name.hasPrefix("probe") {
             isProbe[i] = true
-            kg.kernels[i].kernelClass = probeClass(p.probe)
+            kg.kernels[i].kernelClass = p.probe.kernelClass
             kg.kernels[i].grid = Dim3(gpu.smCount)
             kg.kernels[i].block = Dim3(128)
             kg.kernels[i].registersPerThread = 32

@@ -7,9 +7,14 @@ import Foundation
 /// B = 1 pinned and says what B blocks take: its share rule (warps over the resident warps, never over the class's
 /// saturation warps) against the measured block time. Nothing is fitted on it.
 public struct SMSharing: Sendable {
+    /// What a probe's warps do: issue products or FMAs, or wait on the clock (the check that blocks run together).
+    public enum Kind: String, Sendable, Decodable {
+        case mma, ffma, spin
+    }
+
     /// One measured case: what every block of a grid of `blocksPerSM` blocks per SM did, median block time.
     public struct Point: Sendable, Decodable {
-        public var kind: String
+        public var kind: Kind
         public var ilp: Int
         public var blocksPerSM: Int, warpsPerSM: Int, smem: Int
         public var blockUs: Double
@@ -25,6 +30,7 @@ public struct SMSharing: Sendable {
     public enum Probe: String, Sendable, CaseIterable {
         case mma, ffma
         var kernelClass: KernelClass { self == .mma ? .tensorGemm : .cudaCore }
+        var kind: Kind { self == .mma ? .mma : .ffma }
     }
 
     /// One case against the model: block time measured and simulated, and the SM's throughput at B blocks as a
@@ -55,8 +61,8 @@ public struct SMSharing: Sendable {
         let timing = TimingModel(gpu: gpu)
         var rows: [Row] = []
         for probe in Probe.allCases {
-            for ilp in Set(points.filter { $0.kind == probe.rawValue }.map(\.ilp)).sorted() {
-                let cases = points.filter { $0.kind == probe.rawValue && $0.ilp == ilp }.sorted { $0.blocksPerSM < $1.blocksPerSM }
+            for ilp in Set(points.filter { $0.kind == probe.kind }.map(\.ilp)).sorted() {
+                let cases = points.filter { $0.kind == probe.kind && $0.ilp == ilp }.sorted { $0.blocksPerSM < $1.blocksPerSM }
                 guard let one = cases.first, one.blocksPerSM == 1, one.blockUs > 0 else { continue }
                 // The probe's grid; its work is arbitrary (the pinned time sets the rate), per block the same at every B.
                 func kernel(_ p: Point) -> Kernel {

@@ -30,7 +30,7 @@ extension FidelityOutput {
         Swift.print("\nThe block dispatcher's order (Assets/calibration/round25/dispatch_order.jsonl, measure_dispatch_order.py: grid A of 132 × 8 blocks, four an SM by their shared memory, two waves of 20 µs; then grid B, 132 blocks of 5 µs that fit beside A's, on another stream (streams, one_wave, no_room: B's launch reaches the GPU about 3 µs after A's) or graph branch (graph); medians of seven launches; simulated as two branches of one CUDA Graph)")
         printTable(["case", "A blocks", "B shared memory", "A's last block starts µs", "B's first block meas µs", "sim µs"],
                    rows.map { r in
-                       [r.point.name, String(r.point.gridA), String(r.point.smemB), fmt(r.point.aLastStartUs, 1), fmt(r.point.bFirstStartUs, 1),
+                       [r.point.name.rawValue, String(r.point.gridA), String(r.point.smemB), fmt(r.point.aLastStartUs, 1), fmt(r.point.bFirstStartUs, 1),
                         fmt(r.simulatedBStartUs, 1)]
                    })
     }
@@ -43,7 +43,7 @@ extension FidelityOutput {
         Swift.print("\nWhat a convolution takes from its SMs (Assets/calibration/round25/interference.jsonl, measure_interference.py: a probe of one 4-warp block an SM that waits on its own results — tensor-core products, FMAs, DRAM loads, L2 loads, shared-memory loads — beside 200 back-to-back convolutions of a chain-grid shape, and alone; the convolutions beside a stream of probes; clean process; simulated with the probe pinned to its time alone)")
         printTable(["convolution", "probe", "conv µs", "conv slowdown meas", "sim", "probe µs", "probe slowdown meas", "sim"],
                    rows.map { r in
-                       [r.point.label, r.point.probe, fmt(r.point.convUs, 1), fmt(r.point.convSlowdown, 2), fmt(r.simulatedConvSlowdown, 2),
+                       [r.point.label, r.point.probe.rawValue, fmt(r.point.convUs, 1), fmt(r.point.convSlowdown, 2), fmt(r.simulatedConvSlowdown, 2),
                         fmt(r.point.probeAloneUs, 1), fmt(r.point.probeSlowdown, 2), fmt(r.simulatedProbeSlowdown, 2)]
                    })
         func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
