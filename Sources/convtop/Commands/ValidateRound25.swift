@@ -50,3 +50,20 @@ extension FidelityOutput {
         Swift.print("Interference summary: convolutions slow a median \(fmt(median(rows.map(\.point.convSlowdown)), 2))× beside a probe (simulated \(fmt(median(rows.map(\.simulatedConvSlowdown)), 2))×), probes \(fmt(median(rows.map(\.point.probeSlowdown)), 2))× beside convolutions (simulated \(fmt(median(rows.map(\.simulatedProbeSlowdown)), 2))×) over \(rows.count) pairs")
     }
 }
+
+extension FidelityOutput {
+    /// Round 25: two cuDNN convolutions side by side, how much the first slows beside the second, measured and simulated.
+    static func printConvPairs(_ rows: [ConvPairs.Row]) {
+        guard !rows.isEmpty else { return }
+        Swift.print("\nTwo convolutions side by side (Assets/calibration/round25/conv_pairs.jsonl, measure_conv_pairs.py: every ordered pair of the interference set's convolutions, the first in one CUDA Graph on one stream, wholly beside a longer graph of the second on another; how much the first slows; clean process; the 12 pairs convtop gets most wrong)")
+        let worst = rows.sorted { abs($0.simulatedSlowdown - $0.point.slowdown) > abs($1.simulatedSlowdown - $1.point.slowdown) }.prefix(12)
+        printTable(["first", "beside", "first µs", "slowdown meas", "sim"],
+                   worst.map { r in
+                       [r.point.first.label, r.point.second.label, fmt(r.point.firstUs, 1), fmt(r.point.slowdown, 2), fmt(r.simulatedSlowdown, 2)]
+                   })
+        let errors = rows.map { $0.simulatedSlowdown - $0.point.slowdown }
+        let mw = FidelityReport.medianWorst(errors)
+        let signed = errors.sorted()[errors.count / 2]
+        Swift.print("Conv-pair summary: the first convolution slows a median \(fmt(rows.map(\.point.slowdown).sorted()[rows.count / 2], 2))× measured, \(fmt(rows.map(\.simulatedSlowdown).sorted()[rows.count / 2], 2))× simulated; simulated minus measured slowdown median \(fmt(mw.median, 2)) (signed \(fmt(signed, 2))), worst \(fmt(mw.worst, 2)) over \(rows.count) pairs")
+    }
+}
