@@ -39,7 +39,7 @@ public struct ConvPairs: Sendable {
         try MeasuredRuns.lines("conv_pairs.jsonl", as: Point.self, sub: "/round25/")
     }
 
-    /// The first chain's span, alone (`second` nil) or beside the second chain on another branch (µs).
+    /// The first chain's span, alone or beside the second chain on another branch (µs).
     static func firstSpan(_ p: Point, beside: Bool, gpu: GPUSpec) throws -> Double {
         var b = GraphBuilder(name: "conv-pair")
         var firstOps: Set<Int> = []
@@ -52,11 +52,7 @@ public struct ConvPairs: Sendable {
             var z = b.input([p.second.batch, p.second.channels, p.second.map, p.second.map], name: "second")
             for _ in 0..<p.secondCount { z = b.conv(z, p.second.channels, k: p.second.kernel, p: p.second.kernel / 2) }
         }
-        var sc = Scenario()
-        sc.gpu = gpu.name; sc.streams = beside ? 2 : 1; sc.launch = .graph; sc.process = .clean
-        let kg = Lowering.lower(b.build(), gpu: gpu, precision: sc.precision, catalog: Workload.catalog(sc, gpu))
-        let w = try Workload(kernels: kg, scenario: sc, gpu: gpu, structureSource: nil, trace: nil)
-        let t = try w.simulate(beside ? .branch : .serial, recordBlocks: false).1
+        let (kg, t) = try FidelityReport.graphTrace(b.build(), streams: beside ? 2 : 1, process: .clean, gpu: gpu) { _, _ in }
         let mine = t.kernels.filter { firstOps.contains(kg.kernels[$0.kernel].op) }
         return (mine.map(\.end).max() ?? 0) - (mine.map(\.start).min() ?? 0)
     }

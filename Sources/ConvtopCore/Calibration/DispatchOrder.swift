@@ -5,8 +5,6 @@ import Foundation
 /// A's) on another stream or graph branch. The in-order dispatcher holds B until A's last block is dispatched; convtop
 /// runs the same two grids as two branches of one CUDA Graph and says when B's first block starts.
 public struct DispatchOrder: Sendable {
-    /// One measured case: grids, shared memory, and the medians of when A's last and B's first block started (µs after
-    /// A's first block).
     /// How A and B were launched: plain streams (B has A's undispatched blocks ahead of it), two branches of one CUDA
     /// Graph (the same), A of one wave only (nothing ahead of B), or B asking for A's shared memory (no room beside A).
     public enum Case: String, Sendable, Decodable {
@@ -14,6 +12,8 @@ public struct DispatchOrder: Sendable {
         case oneWave = "one_wave", noRoom = "no_room"
     }
 
+    /// One measured case: grids, shared memory, and the medians of when A's last and B's first block started (µs after
+    /// A's first block).
     public struct Point: Sendable, Decodable {
         public var name: Case
         public var gridA: Int, gridB: Int, smemA: Int, smemB: Int
@@ -39,27 +39,20 @@ public struct DispatchOrder: Sendable {
     public static func run(gpu: GPUSpec) throws -> [Row] {
         try points().map { p in
             var b = GraphBuilder(name: "dispatch-order")
-            _ = b.relu(b.input([1, 32, 1, 1], name: "a"), name: "A")
+            let a = b.relu(b.input([1, 32, 1, 1], name: "a"), name: "A")
             _ = b.relu(b.input([1, 32, 1, 1], name: "b"), name: "B")
-            var sc = Scenario()
-            sc.gpu = gpu.name; sc.streams = 2; sc.launch = .graph
-            var kg = Lowering.lower(b.build(), gpu: gpu, precision: sc.precision, catalog: .none)
-            let timing = TimingModel(gpu: gpu)
-            var startOf: [String: Int] = [:]
-            for i in kg.kernels.indices {
-                let isA = kg.graph.nodes[kg.kernels[i].op].name == "A"
-                kg.kernels[i].grid = Dim3(isA ? p.gridA : p.gridB)
-                kg.kernels[i].block = Dim3(128)
-                kg.kernels[i].registersPerThread = 32
-                kg.kernels[i].sharedMemoryPerBlock = isA ? p.smemA : p.smemB
-                let waves = isA ? Double(p.gridA) / Double(gpu.smCount * 4) : 1
-                timing.pin(&kg.kernels[i], toUs: (isA ? p.spinAUs : p.spinBUs) * max(1, waves.rounded(.up)) + gpu.kernelLatencyUs)
-                startOf[isA ? "A" : "B"] = i
-            }
-            let w = try Workload(kernels: kg, scenario: sc, gpu: gpu, structureSource: nil, trace: nil)
-            let t = try w.simulate(.branch, recordBlocks: false).1
-            func start(_ k: Int?) -> Double { t.kernels.first { $0.kernel == k }?.start ?? .nan }
-            return Row(point: p, simulatedBStartUs: start(startOf["B"]) - start(startOf["A"]))
+            var kernelA = -1, kernelB = -1
+            let t = try FidelityReport.graphTrace(b.build(), streams: 2, catalog: false, gpu: gpu) { kg, timing in
+                for i in kg.kernels.indices {
+                    let isA = kg.kernels[i].op == a
+                    let waves = isA ? (Double(p.gridA) / Double(gpu.smCount * 4)).rounded(.up) : 1
+                    FidelityReport.makeProbe(&kg.kernels[i], blocks: isA ? p.gridA : p.gridB, sharedMemory: isA ? p.smemA : p.smemB,
+                                             us: (isA ? p.spinAUs : p.spinBUs) * max(1, waves) + gpu.kernelLatencyUs, timing: timing)
+                    if isA { kernelA = i } else { kernelB = i }
+                }
+            }.trace
+            func start(_ k: Int) -> Double { t.kernels.first { $0.kernel == k }?.start ?? .nan }
+            return Row(point: p, simulatedBStartUs: start(kernelB) - start(kernelA))
         }
     }
 }

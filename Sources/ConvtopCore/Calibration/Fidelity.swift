@@ -101,16 +101,36 @@ public struct FidelityReport: Sendable {
     /// benchmark's own adds and spins, measured) taking it instead of the catalog's.
     static func benchmarkTrace(_ graph: Graph, streams: Int, connections: Int? = nil, gpu: GPUSpec,
                                pinnedUs: (Node) -> Double?) throws -> Trace {
+        try graphTrace(graph, streams: streams, connections: connections, gpu: gpu) { kg, timing in
+            for i in kg.kernels.indices {
+                kg.kernels[i].inPlace = true
+                if let us = pinnedUs(kg.graph.nodes[kg.kernels[i].op]) { timing.pin(&kg.kernels[i], toUs: us) }
+            }
+        }.trace
+    }
+
+    /// A measured set's graph simulated as one CUDA Graph replay, one stream per independent chain (serial for one):
+    /// lowered with the GPU's catalog (or the model alone), then `adjust`ed (a benchmark's own kernels put in place of
+    /// the catalog's), in the process the set was measured in.
+    static func graphTrace(_ graph: Graph, streams: Int, connections: Int? = nil, process: ProcessState? = nil,
+                           catalog: Bool = true, gpu: GPUSpec,
+                           adjust: (inout KernelGraph, TimingModel) -> Void) throws -> (kernels: KernelGraph, trace: Trace) {
         var sc = Scenario()
-        sc.gpu = gpu.name; sc.streams = streams; sc.launch = .graph; sc.connections = connections
-        var kg = Lowering.lower(graph, gpu: gpu, precision: sc.precision, catalog: Workload.catalog(sc, gpu))
-        let timing = TimingModel(gpu: gpu)
-        for i in kg.kernels.indices {
-            kg.kernels[i].inPlace = true
-            if let us = pinnedUs(kg.graph.nodes[kg.kernels[i].op]) { timing.pin(&kg.kernels[i], toUs: us) }
-        }
+        sc.gpu = gpu.name; sc.streams = streams; sc.launch = .graph; sc.connections = connections; sc.process = process
+        var kg = Lowering.lower(graph, gpu: gpu, precision: sc.precision, catalog: catalog ? Workload.catalog(sc, gpu) : .none)
+        adjust(&kg, TimingModel(gpu: gpu))
         let w = try Workload(kernels: kg, scenario: sc, gpu: gpu, structureSource: nil, trace: nil)
-        return try w.simulate(streams == 1 ? .serial : .branch, recordBlocks: false).1
+        return (kg, try w.simulate(streams == 1 ? .serial : .branch, recordBlocks: false).1)
+    }
+
+    /// Makes `k` a calibration probe: `blocks` blocks of 128 threads (32 registers each, `sharedMemory` bytes of shared
+    /// memory a block) that alone take `us` (the launch latency included).
+    static func makeProbe(_ k: inout Kernel, blocks: Int, sharedMemory: Int, us: Double, timing: TimingModel) {
+        k.grid = Dim3(blocks)
+        k.block = Dim3(128)
+        k.registersPerThread = 32
+        k.sharedMemoryPerBlock = sharedMemory
+        timing.pin(&k, toUs: us)
     }
 
     /// Every front-end case simulated with as many streams as it has chains (branch rule), per kernel after the

@@ -49,7 +49,8 @@ public struct Interference: Sendable {
     }
 
     /// Convolutions in a chain (and, when `probes` > 0, a chain of probe kernels on a second branch), simulated as one
-    /// CUDA Graph in a clean process: the convolutions' span and the probes' median duration while beside them.
+    /// CUDA Graph in a clean process: the convolutions' span and the probes' median duration while beside them (every
+    /// probe's when there are no convolutions).
     static func simulate(_ p: Point, convs: Int, probes: Int, gpu: GPUSpec) throws -> (convSpan: Double, probeUs: Double) {
         var b = GraphBuilder(name: "interference")
         if convs > 0 {
@@ -60,45 +61,48 @@ public struct Interference: Sendable {
             var z = b.input([1, 32, 1, 1], name: "z")
             for _ in 0..<probes { z = b.relu(z, name: "probe") }
         }
-        var sc = Scenario()
-        sc.gpu = gpu.name; sc.streams = probes > 0 && convs > 0 ? 2 : 1; sc.launch = .graph; sc.process = .clean
-        var kg = Lowering.lower(b.build(), gpu: gpu, precision: sc.precision, catalog: Workload.catalog(sc, gpu))
-        let timing = TimingModel(gpu: gpu)
-        var isProbe = [Bool](repeating: false, count: kg.kernels.count)
-        for i in kg.kernels.indices where kg.graph.nodes[kg.kernels[i].op].name.hasPrefix("probe") {
-            isProbe[i] = true
-            kg.kernels[i].kernelClass = p.probe.kernelClass
-            kg.kernels[i].grid = Dim3(gpu.smCount)
-            kg.kernels[i].block = Dim3(128)
-            kg.kernels[i].registersPerThread = 32
-            kg.kernels[i].sharedMemoryPerBlock = 8192
-            timing.pin(&kg.kernels[i], toUs: p.probeAloneUs + gpu.kernelLatencyUs)
-        }
-        let w = try Workload(kernels: kg, scenario: sc, gpu: gpu, structureSource: nil, trace: nil)
-        let t = try w.simulate(sc.streams > 1 ? .branch : .serial, recordBlocks: false).1
+        var isProbe: [Bool] = []
+        let t = try FidelityReport.graphTrace(b.build(), streams: probes > 0 && convs > 0 ? 2 : 1, process: .clean, gpu: gpu) { kg, timing in
+            isProbe = kg.kernels.map { kg.graph.nodes[$0.op].name.hasPrefix("probe") }
+            for i in kg.kernels.indices where isProbe[i] {
+                kg.kernels[i].kernelClass = p.probe.kernelClass
+                FidelityReport.makeProbe(&kg.kernels[i], blocks: gpu.smCount, sharedMemory: 8192,
+                                         us: p.probeAloneUs + gpu.kernelLatencyUs, timing: timing)
+            }
+        }.trace
         let conv = t.kernels.filter { !isProbe[$0.kernel] }
         let first = conv.map(\.start).min() ?? 0, last = conv.map(\.end).max() ?? .infinity
-        // the probes that ran wholly beside the convolutions (every probe when there are none)
         let beside = t.kernels.filter { isProbe[$0.kernel] && $0.start >= first && $0.end <= last }.map { $0.end - $0.start }.sorted()
         return (conv.isEmpty ? 0 : last - first, beside.isEmpty ? .nan : beside[beside.count / 2])
     }
 
-    /// How long the simulated convolutions run back to back (µs).
+    /// How long the simulated convolutions run back to back (µs): about 3 ms, so that even a probe slowed tenfold runs
+    /// wholly beside them.
     static let besideUs = 3000.0
 
+    /// How many convolutions the simulation chains for a point: about `besideUs` of them.
+    static func convCount(_ p: Point) -> Int { min(1000, max(20, Int((besideUs / p.convUs).rounded(.up)))) }
+
     /// Every measured pair simulated on `gpu`: about 3 ms of convolutions, and beside them enough probes to cover them.
+    /// The convolutions alone are simulated once a shape, the probes alone once a probe.
     public static func run(gpu: GPUSpec) throws -> [Row] {
         let points = try points()
+        @Sendable func shapeKey(_ p: Point) -> String { "\(p.label) \(convCount(p))" }
+        @Sendable func probeKey(_ p: Point) -> String { "\(p.probe.rawValue) \(p.probeAloneUs)" }
+        var shapes: [String: Point] = [:], probes: [String: Point] = [:]
+        for p in points {
+            shapes[shapeKey(p)] = shapes[shapeKey(p)] ?? p
+            probes[probeKey(p)] = probes[probeKey(p)] ?? p
+        }
+        let shapeList = Array(shapes), probeList = Array(probes)
+        let convSpans = try parallelMap(shapeList.count) { try simulate(shapeList[$0].value, convs: convCount(shapeList[$0].value), probes: 0, gpu: gpu).convSpan }
+        let probeUs = try parallelMap(probeList.count) { try simulate(probeList[$0].value, convs: 0, probes: 3, gpu: gpu).probeUs }
+        let alone = Dictionary(uniqueKeysWithValues: zip(shapeList.map(\.key), convSpans))
+        let probeAlone = Dictionary(uniqueKeysWithValues: zip(probeList.map(\.key), probeUs))
         return try parallelMap(points.count) { i -> Row in
-            let p = points[i]
-            // convolutions for about 3 ms, so that even a probe slowed tenfold runs wholly beside them
-            let convs = min(1000, max(20, Int((Self.besideUs / p.convUs).rounded(.up))))
-            let alone = try simulate(p, convs: convs, probes: 0, gpu: gpu)
-            let probes = Int((Double(convs) * alone.convSpan / Double(convs) / p.probeAloneUs).rounded(.up)) + 3
-            let both = try simulate(p, convs: convs, probes: probes, gpu: gpu)
-            let probeAlone = try simulate(p, convs: 0, probes: 3, gpu: gpu)
-            return Row(point: p, simulatedConvSlowdown: both.convSpan / alone.convSpan,
-                       simulatedProbeSlowdown: both.probeUs / probeAlone.probeUs)
+            let p = points[i], span = alone[shapeKey(p)]!
+            let both = try simulate(p, convs: convCount(p), probes: Int((span / p.probeAloneUs).rounded(.up)) + 3, gpu: gpu)
+            return Row(point: p, simulatedConvSlowdown: both.convSpan / span, simulatedProbeSlowdown: both.probeUs / probeAlone[probeKey(p)]!)
         }
     }
 }

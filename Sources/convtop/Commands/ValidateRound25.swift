@@ -46,7 +46,7 @@ extension FidelityOutput {
                        [r.point.label, r.point.probe.rawValue, fmt(r.point.convUs, 1), fmt(r.point.convSlowdown, 2), fmt(r.simulatedConvSlowdown, 2),
                         fmt(r.point.probeAloneUs, 1), fmt(r.point.probeSlowdown, 2), fmt(r.simulatedProbeSlowdown, 2)]
                    })
-        func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+        let median = CorunStretchMeasurement.Result.median
         Swift.print("Interference summary: convolutions slow a median \(fmt(median(rows.map(\.point.convSlowdown)), 2))× beside a probe (simulated \(fmt(median(rows.map(\.simulatedConvSlowdown)), 2))×), probes \(fmt(median(rows.map(\.point.probeSlowdown)), 2))× beside convolutions (simulated \(fmt(median(rows.map(\.simulatedProbeSlowdown)), 2))×) over \(rows.count) pairs")
     }
 }
@@ -62,8 +62,7 @@ extension FidelityOutput {
                        [r.point.first.label, r.point.second.label, fmt(r.point.firstUs, 1), fmt(r.point.slowdown, 2), fmt(r.simulatedSlowdown, 2)]
                    })
         let errors = rows.map { $0.simulatedSlowdown - $0.point.slowdown }
-        let mw = FidelityReport.medianWorst(errors)
-        let signed = errors.sorted()[errors.count / 2]
-        Swift.print("Conv-pair summary: the first convolution slows a median \(fmt(rows.map(\.point.slowdown).sorted()[rows.count / 2], 2))× measured, \(fmt(rows.map(\.simulatedSlowdown).sorted()[rows.count / 2], 2))× simulated; simulated minus measured slowdown median \(fmt(mw.median, 2)) (signed \(fmt(signed, 2))), worst \(fmt(mw.worst, 2)) over \(rows.count) pairs")
+        let mw = FidelityReport.medianWorst(errors), median = CorunStretchMeasurement.Result.median
+        Swift.print("Conv-pair summary: the first convolution slows a median \(fmt(median(rows.map(\.point.slowdown)), 2))× measured, \(fmt(median(rows.map(\.simulatedSlowdown)), 2))× simulated; simulated minus measured slowdown median \(fmt(mw.median, 2)) (signed \(fmt(median(errors), 2))), worst \(fmt(mw.worst, 2)) over \(rows.count) pairs")
     }
 }
