@@ -134,8 +134,10 @@ extension Simulator.State {
         // Out-of-order backprop splits each backward node: the data gradient goes on at once, and only the optimizer
         // waits for the weight gradients (autograd's own nodes hand the data gradient on after both, `TrainingGraph`).
         let detached = sim.schedule.policy == .oooBackprop
+        // Autograd's nodes without kernels hand their gradients on behind whatever their stream launched before them.
+        let autograd = AutogradEvents.extraDependencies(kg, schedule: sim.schedule)
         for k in order {
-            var deps = Set(kg.kernels[k].deps)
+            var deps = Set(kg.kernels[k].deps).union(autograd[k])
             if detached && kg.graph.nodes[kg.kernels[k].op].phase != .update {
                 deps = deps.filter { kg.kernels[$0].op == kg.kernels[k].op || !kg.graph.nodes[kg.kernels[$0].op].kind.isWeightGradient }
             }

@@ -115,7 +115,10 @@ public enum TrainingGraph {
             case .flatten:
                 give(append(.gradientView, "\(v.name).view", [g], forward.nodes[x!].shape, forwardOf: id), to: x!)
             case .add:
-                for i in v.inputs { give(g, to: i) }
+                // AddBackward: a node without kernels on the add's stream, which hands the gradient to both inputs
+                // (AutogradEvents: its consumers on other streams wait behind what that stream launched before it).
+                let h = append(.gradientView, "\(v.name).backward", [g], v.shape, forwardOf: id)
+                for i in v.inputs { give(h, to: i) }
             default:
                 return false
             }
