@@ -121,7 +121,8 @@ extension Simulator.State {
     /// stream predecessor); returns the launch order at kernel granularity.
     mutating func setUpQueues() throws -> [Int] {
         let kg = sim.kg
-        let order = sim.schedule.launchOrder.flatMap { kg.opKernels[$0] }
+        let dependencies = KernelDependencies(kg, schedule: sim.schedule)
+        let order = dependencies.order
         guard order.count == n else { throw ConvtopError(.simulation, "the schedule does not launch every kernel") }
         consumers = Array(repeating: [], count: n)
         depsLeft = Array(repeating: 0, count: n)
@@ -130,21 +131,11 @@ extension Simulator.State {
         arrived = Array(repeating: false, count: n)
         crossStreamWaits = Array(repeating: 0, count: n)
         crossLeft = Array(repeating: 0, count: n)
-        var lastOnStream: [Int: Int] = [:]
-        // Out-of-order backprop splits each backward node: the data gradient goes on at once, and only the optimizer
-        // waits for the weight gradients (autograd's own nodes hand the data gradient on after both, `TrainingGraph`).
-        let detached = sim.schedule.policy == .oooBackprop
-        // Autograd's nodes without kernels hand their gradients on behind whatever their stream launched before them.
-        let autograd = AutogradEvents.extraDependencies(kg, schedule: sim.schedule)
         for k in order {
-            var deps = Set(kg.kernels[k].deps).union(autograd[k])
-            if detached && kg.graph.nodes[kg.kernels[k].op].phase != .update {
-                deps = deps.filter { kg.kernels[$0].op == kg.kernels[k].op || !kg.graph.nodes[kg.kernels[$0].op].kind.isWeightGradient }
-            }
+            var deps = Set(dependencies.producers[k])
             for d in deps where stream[d] != stream[k] { crossStreamWaits[k] += 1 }
             crossLeft[k] = crossStreamWaits[k]
-            if let p = lastOnStream[stream[k]] { deps.insert(p) }
-            lastOnStream[stream[k]] = k
+            if let p = dependencies.streamPredecessor[k] { deps.insert(p) }
             depsLeft[k] = deps.count
             for d in deps.sorted() { consumers[d].append(k) }
             fifo[conn[k]].append(k)

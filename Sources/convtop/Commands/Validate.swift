@@ -79,6 +79,7 @@ struct Validate: ParsableCommand {
         FidelityOutput.printPrefixReplays(try PrefixReplays.run(gpu: h200, floorUs: floor), floorUs: floor)
         FidelityOutput.printZooTraining(try ZooTraining.run(gpu: h200))
         FidelityOutput.printZooTraining(try ZooTraining.run(gpu: h200, set: .variants), set: .variants)
+        FidelityOutput.printStepGraphs(try StepGraphCheck.run(gpu: h200))
         // (the single-convolution sets and the catalog's left-out check also serve round 23's table: worked out once)
         var convs: [OtherShapes.ConvSet: [OtherShapes.ConvRow]] = [:]
         for set in [OtherShapes.ConvSet.round7, .round19, .round22] { convs[set] = try OtherShapes.convRows(set, gpu: h200) }

@@ -26,6 +26,7 @@ struct SetSummary: Encodable {
         let zoo = try HeldOutZoo.run(gpu: h200)
         let prefixes = try PrefixReplays.run(gpu: h200, floorUs: try DeviceSideRuns.graphFloorUs(pass: 0))
         let training = try ZooTraining.run(gpu: h200), variants = try ZooTraining.run(gpu: h200, set: .variants)
+        let steps = StepGraphCheck.stepErrors(try StepGraphCheck.run(gpu: h200))
         let shapes = try OtherShapes.run(), networks = try OtherShapes.run(.round18, gpu: h200)
         let oddSizes = try OtherShapes.run(.round20, gpu: h200), large = try OtherShapes.run(.round24, gpu: h200)
         return [
@@ -39,6 +40,7 @@ struct SetSummary: Encodable {
             SetSummary("zoo training (round 14)", serial: training.rows.map(\.step.serialError), speedup: training.rows.compactMap(\.step.speedupError)),
             SetSummary("zoo training variants (round 14, held out)", serial: variants.rows.map(\.step.serialError),
                        speedup: variants.rows.compactMap(\.step.speedupError)),
+            SetSummary("captured training steps (round 26)", serial: steps.serial, speedup: steps.speedup),
             SetSummary("new shapes (round 7, held out)", serial: shapes.map(\.serialError), speedup: shapes.compactMap(\.speedupError)),
             SetSummary("new networks (round 18, held out)", serial: networks.map(\.serialError), speedup: networks.compactMap(\.speedupError)),
             SetSummary("odd input and batch sizes (round 20, held out)", serial: oddSizes.map(\.serialError),
