@@ -114,4 +114,21 @@ struct ExplainTests {
         // GoogLeNet's nine inception modules each switch branch three times on the one stream.
         #expect(m.checkedIndependence && m.serialisedKernels == 27)
     }
+
+    /// NASNet's training step at batch 1 with the branch rule: the backward's additions hand their gradients on
+    /// behind their streams' queues (round 26), which explain charges as autograd events — the largest cause there —
+    /// and its what-if (every gradient handed on at once) saves time. An inference pass has no such waits.
+    @Test func autogradEventsCostNasnetsBackward() throws {
+        let w = try Workload(scenario("nasnet", gpu: "h200", mode: .training))
+        let a = GapAttribution(workload: w, result: try w.run(.branch, recordBlocks: false))
+        #expect(dominant(a) == .autogradEvents)
+        expectSumsToGap(a)
+        let what = try WhatIf.run(w, policy: .branch)
+        let lifted = try #require(what.rows.first { $0.cause == .autogradEvents })
+        #expect(lifted.savedUs > 0.05 * what.baselineUs)
+        let inference = try Workload(scenario("nasnet", gpu: "h200"))
+        let b = GapAttribution(workload: inference, result: try inference.run(.branch, recordBlocks: false))
+        #expect((b.byCause[.autogradEvents] ?? 0) == 0)
+        #expect(try WhatIf.run(inference, policy: .branch).rows.allSatisfy { $0.cause != .autogradEvents })
+    }
 }

@@ -6,7 +6,8 @@
 /// path (each kernel's latest-finishing producer), every instant of the iteration falls in one
 /// segment of one kernel: the modelled dependency gap and the kernel's time with unlimited SMs (what the bound
 /// counts), or a delay with a cause — the host not having launched it, its queue busy with another stream's kernel,
-/// the previous kernel of its stream when that is no producer of it (stream order), the front end's latency, the
+/// the previous kernel of its stream when that is no producer of it (stream order), an event autograd recorded behind
+/// other work (a training step's backward), the front end's latency, the
 /// dispatcher serving an earlier grid or finding no room, extra waves on a finite GPU,
 /// sharing SMs or DRAM with co-running kernels. The delays add up to the iteration time minus the ideal time of
 /// that path; since the bound is the longest ideal path of the whole graph, the gap to the bound is at most that
@@ -68,6 +69,8 @@ struct KernelWaits {
     let gap: Double
     /// Each kernel's predecessor on its stream in launch order (-1: none).
     let streamPred: [Int]
+    /// Each kernel's waits on autograd's events beyond its producers (`AutogradEvents`).
+    let events: [[Int]]
 
     init(_ w: Workload, _ r: IterationResult) {
         kg = w.kernels; gpu = w.gpu; recs = r.trace.kernels; timing = TimingModel(gpu: w.gpu)
@@ -80,6 +83,7 @@ struct KernelWaits {
             last[records[k].stream] = k
         }
         streamPred = pred
+        events = AutogradEvents.extraDependencies(graph, schedule: r.schedule)
     }
 
     /// Grids waiting in the dispatcher: a kernel issued while an earlier one had not started, or a multi-wave
@@ -107,13 +111,15 @@ struct KernelWaits {
         // Before the first block: the dependency gap (ideal), stream order, host, queue, latency, dispatcher.
         let a = p >= 0 ? recs[p].end : 0
         let gapEnd = min(p >= 0 ? a + gap : a, r.start)
+        let eventEnd = events[k].map { min(max(recs[$0].end, gapEnd), r.start) }.max() ?? gapEnd
         let sp = streamPred[k]
-        let orderEnd = sp >= 0 && !kg.kernels[k].deps.contains(sp) ? min(max(recs[sp].end, gapEnd), r.start) : gapEnd
+        let orderEnd = sp >= 0 && !kg.kernels[k].deps.contains(sp) ? min(max(recs[sp].end, eventEnd), r.start) : eventEnd
         let hostEnd = min(max(r.launched, orderEnd), r.start)
         let issueEnd = min(max(r.issued, hostEnd), r.start)
         // Launch latency: the front end's launch work, shared with the grids launching beside it.
         let latEnd = min(max(r.ready, issueEnd), r.start)
-        c[.dependencies] = orderEnd - gapEnd
+        c[.autogradEvents] = eventEnd - gapEnd
+        c[.dependencies] = orderEnd - eventEnd
         c[.hostLaunch] = hostEnd - orderEnd
         c[.hardwareQueues] = issueEnd - hostEnd
         c[.launchLatency] = latEnd - issueEnd

@@ -6,6 +6,9 @@ public enum LossCause: String, Sendable, Codable, CaseIterable {
     /// Waiting for the previous kernel of the same stream that is no producer of it (a false dependency the policy's
     /// stream assignment creates).
     case dependencies = "stream order"
+    /// In a training step, waiting for an event autograd recorded behind other work: a backward node without kernels
+    /// (an addition's) hands its gradient on behind whatever its stream launched before it (`AutogradEvents`).
+    case autogradEvents = "autograd events"
     /// Waiting behind another stream's kernel in the same hardware queue, or for one of the 128 resident-grid slots.
     case hardwareQueues = "hardware queues"
     /// The front end's per-grid start latency and its one-grid-at-a-time pace.
@@ -28,6 +31,7 @@ public enum LossCause: String, Sendable, Codable, CaseIterable {
         switch self {
         case .hostLaunch: return "capture the iteration in a CUDA Graph (--launch graph); a replay's start-up is fixed"
         case .dependencies: return "more streams, or a policy that keeps independent branches apart (--policy branch)"
+        case .autogradEvents: return "a runtime that hands each gradient on as soon as it is made (--policy ooo-backprop splits autograd's nodes)"
         case .hardwareQueues: return "more connections (CUDA_DEVICE_MAX_CONNECTIONS=32, --connections 32)"
         case .launchLatency: return "fewer, larger kernels (fusion) or a CUDA Graph"
         case .inOrderDispatch: return "priorities for the critical path (--policy critical-path), or smaller grids beside it"

@@ -40,6 +40,13 @@ public struct WhatIf: Sendable {
                 try add("\(w.gpu.maxConnections) hardware queues (CUDA_DEVICE_MAX_CONNECTIONS=\(w.gpu.maxConnections))", .hardwareQueues, scenario: s)
             }
             if policy != .criticalPath { try add("critical path first, at high stream priority (--policy critical-path)", .inOrderDispatch, policy: .criticalPath) }
+            if w.kernels.graph.mode == .training && policy != .oooBackprop {
+                var o = w.options(iteration: iteration, recordBlocks: false)
+                o.autogradEvents = false
+                let t = try Simulator(kernels: w.kernels, schedule: w.schedule(policy), gpu: w.gpu, options: o).run().iterationTime
+                rows.append(Row(change: "every gradient handed on as soon as it is made (no autograd events behind other work)",
+                                cause: .autogradEvents, iterationUs: t, savedUs: base - t))
+            }
         }
         var g = w.gpu
         g.kernelLatencyUs = 0; g.gridLaunchIntervalUs = 0; g.launchWorkUs = nil

@@ -121,7 +121,7 @@ extension Simulator.State {
     /// stream predecessor); returns the launch order at kernel granularity.
     mutating func setUpQueues() throws -> [Int] {
         let kg = sim.kg
-        let dependencies = KernelDependencies(kg, schedule: sim.schedule)
+        let dependencies = KernelDependencies(kg, schedule: sim.schedule, autogradEvents: sim.options.autogradEvents)
         let order = dependencies.order
         guard order.count == n else { throw ConvtopError(.simulation, "the schedule does not launch every kernel") }
         consumers = Array(repeating: [], count: n)

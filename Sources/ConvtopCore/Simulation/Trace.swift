@@ -20,6 +20,9 @@ public struct SimulationOptions: Sendable, Hashable {
     public var recordBlocks: Bool = true
     /// Sequential blocks are merged so that no kernel needs more than about this many waves of dispatch events.
     public var maxWaves: Int = 2
+    /// A training step's backward nodes without kernels hand their gradients on behind their stream's queue, as
+    /// PyTorch's autograd does (`AutogradEvents`); false hands them on at once (`convtop explain`'s what-if).
+    public var autogradEvents: Bool = true
     public init() {}
 }
 
