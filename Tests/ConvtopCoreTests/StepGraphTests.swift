@@ -80,4 +80,29 @@ import Testing
         let views = g.nodes.filter { $0.kind == .gradientView && $0.forwardOf == s }
         #expect(strided.count == 1 && views.count == 1)
     }
+
+    /// A batch-norm backward reads its gradient contiguous: a concatenation's channel slice is one at batch 1 and
+    /// needs a strided copy first at batch 2 and up, as NASNet's captured step at batch 4 shows (132 copies; convtop's
+    /// graph has 124, each before a batch-norm, pooling or convolution backward).
+    @Test func aStridedSliceIsCopiedBeforeABatchNormBackward() throws {
+        func copies(batch: Int) -> [Node] {
+            var b = GraphBuilder(name: "slice-into-bn")
+            let x = b.input([batch, 8, 14, 14])
+            let t = b.bn(b.conv(x, 8, k: 1)), u = b.conv(x, 8, k: 1)
+            _ = b.concat([t, u])
+            let g = TrainingGraph.build(from: b.build())
+            return g.nodes.filter { if case .copy(.slice) = $0.kind { return true } else { return false } }
+        }
+        #expect(copies(batch: 1).isEmpty)
+        let two = copies(batch: 2)
+        #expect(two.count == 2 && two.allSatisfy { $0.phase == .backward })
+        var s = Scenario()
+        s.model = "nasnet"; s.mode = .training; s.gpu = "h200"; s.batch = 4
+        let nasnet = try Workload(s).kernels.graph
+        let inserted = nasnet.nodes.filter { $0.name.hasSuffix(".grad_contiguous") }
+        #expect(inserted.count == 124)
+        let readers = nasnet.nodes.filter { n in n.inputs.contains { i in inserted.contains { $0.id == i } } }
+        #expect(readers.allSatisfy { [.batchNormBackward, .poolBackward(max: false), .poolBackward(max: true)].contains($0.kind)
+                                     || $0.kind.isWeightGradient || { if case .convDataGrad = $0.kind { return true } else { return false } }($0) })
+    }
 }

@@ -68,8 +68,36 @@ public enum TrainingGraph {
         mutating func backward(of v: Node) {
             guard v.kind != .input else { return }
             // The last contribution is the whole gradient: the running sum, or the only one.
-            guard let g = contributions[v.id].last else { return } // does not influence the loss
+            guard var g = contributions[v.id].last else { return } // does not influence the loss
+            if Self.needsContiguousGradient(v.kind), isStridedSlice(g) {
+                // cuDNN's convolution and batch-norm backward and PyTorch's pooling backward make their gradient
+                // contiguous first; a concatenation's channel slice at a batch above 1 is not: one strided copy
+                // (`direct_copy_kernel_cuda`). Measured: 132 such copies in NASNet's training step at batch 4, none
+                // at batch 1, each before a batch-norm or pooling backward (Assets/calibration/round26).
+                g = append(.copy(.slice), "\(v.name).grad_contiguous", [g], v.shape, forwardOf: v.id)
+            }
             if !layerBackward(of: v, gradient: g) { tensorOpBackward(of: v, gradient: g) }
+        }
+
+        /// Backward ops that read their gradient as a contiguous tensor.
+        static func needsContiguousGradient(_ kind: OpKind) -> Bool {
+            switch kind {
+            case .conv, .batchNorm, .maxPool, .avgPool: return true
+            default: return false
+            }
+        }
+
+        /// Whether gradient `g` is a channel slice of a wider 4-D gradient at a batch above 1 (a concatenation's,
+        /// through views that hand it on as it is), which is not contiguous.
+        func isStridedSlice(_ g: Int) -> Bool {
+            var n = nodes[g], hops = 0
+            while n.kind == .gradientView, let u = n.inputs.first, hops < 64 {
+                let whole = nodes[u].shape
+                if whole.rank == 4 && n.shape.rank == 4 && whole.channels > n.shape.channels { return n.shape.batch > 1 }
+                guard whole == n.shape else { return false }
+                n = nodes[u]; hops += 1
+            }
+            return false
         }
 
         /// Backward ops of the CNN layers; false for ops whose backward TensorOpBackward describes.
