@@ -108,7 +108,8 @@ struct KernelWaits {
         var p = -1
         for d in kg.kernels[k].deps where p < 0 || recs[d].end > recs[p].end { p = d }
         var c: [LossCause: Double] = [:]
-        // Before the first block: the dependency gap (ideal), stream order, host, queue, latency, dispatcher.
+        // Before the first block: the dependency gap (ideal), autograd events, stream order, host, queue, latency,
+        // dispatcher.
         let a = p >= 0 ? recs[p].end : 0
         let gapEnd = min(p >= 0 ? a + gap : a, r.start)
         let eventEnd = events[k].map { min(max(recs[$0].end, gapEnd), r.start) }.max() ?? gapEnd

@@ -4,7 +4,7 @@ extension FidelityOutput {
     /// Round 26: the dependency graphs CUDA captured from training steps, against convtop's kernel dependencies.
     static func printStepGraphs(_ rows: [StepGraphCheck.Row]) {
         guard !rows.isEmpty else { return }
-        Swift.print("\nThe graph CUDA captured from a training step (Assets/calibration/round26, measure_step_dag.py: one step — forward, loss, backward, SGD — captured as a CUDA Graph serially and with the branch rule on 8 streams, backward on each forward op's stream, dumped node by node with cudaGraphDebugDotPrint; kernels matched to convtop's in launch order by what their names say they do; a dependency is implied when the other graph has a path between the same two kernels; longest chain with every kernel at its standalone time in convtop, clean process)")
+        Swift.print("\nThe graph CUDA captured from a training step (Assets/calibration/round26, measure_step_dag.py: one step — forward, loss, backward, SGD — captured as a CUDA Graph serially and with the branch rule on 8 streams, backward on each forward op's stream, dumped node by node with cudaGraphDebugDotPrint; kernels matched to convtop's in launch order by what their names say they do; a dependency is implied when the other graph has a path between the same two kernels; longest chain with every matched kernel at its standalone time in convtop and every unmatched one at the launch latency; clean process)")
         printTable(["step", "meas ms", "sim ms", "captured kernels", "convtop's", "matched", "captured deps", "missed by convtop", "without autograd events",
                     "convtop's not captured", "longest chain captured µs", "convtop's µs", "without events µs"],
                    rows.map { r in
