@@ -42,10 +42,12 @@ public enum StepGraphCheck {
     }
 
     /// The timed steps, each with a dump of both variants: the first set (NASNet, RandWire, GoogLeNet at batch 1,
-    /// which led to `AutogradEvents`), then the held-out one, captured after it.
+    /// which led to `AutogradEvents`), then the held-out one, captured after it, then the torchvision networks' zoo
+    /// graphs (DenseNet-121, MobileNet-v2, ResNet-50 at batch 1 and 8, GoogLeNet and SqueezeNet at 8).
     public static func records() throws -> [Record] {
         try MeasuredRuns.lines("step_dag.jsonl", as: Record.self, sub: "/round26/")
             + MeasuredRuns.lines("step_dag_heldout.jsonl", as: Record.self, sub: "/round26/")
+            + MeasuredRuns.lines("step_dag_torchvision.jsonl", as: Record.self, sub: "/round26/")
     }
 
     /// Reads a gzipped dump (nil where the Assets folder lacks it).

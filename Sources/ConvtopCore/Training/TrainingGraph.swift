@@ -69,22 +69,22 @@ public enum TrainingGraph {
             guard v.kind != .input else { return }
             // The last contribution is the whole gradient: the running sum, or the only one.
             guard var g = contributions[v.id].last else { return } // does not influence the loss
-            if Self.needsContiguousGradient(v.kind), isStridedSlice(g) {
-                // cuDNN's convolution and batch-norm backward and PyTorch's pooling backward make their gradient
-                // contiguous first; a concatenation's channel slice at a batch above 1 is not: one strided copy
-                // (`direct_copy_kernel_cuda`). Measured: 132 such copies in NASNet's training step at batch 4, none
-                // at batch 1, each before a batch-norm or pooling backward (Assets/calibration/round26).
-                g = append(.copy(.slice), "\(v.name).grad_contiguous", [g], v.shape, forwardOf: v.id)
+            switch v.kind {
+            case .batchNorm, .maxPool, .avgPool: g = contiguous(g, for: v)
+            default: break // (a convolution's two gradients each make their own copy, `layerBackward`)
             }
             if !layerBackward(of: v, gradient: g) { tensorOpBackward(of: v, gradient: g) }
         }
 
-        /// Backward ops that read their gradient as a contiguous tensor.
-        static func needsContiguousGradient(_ kind: OpKind) -> Bool {
-            switch kind {
-            case .conv, .batchNorm, .maxPool, .avgPool: return true
-            default: return false
-            }
+        /// Gradient `g` as cuDNN's batch-norm and convolution backward and PyTorch's pooling backward read it:
+        /// contiguous. A concatenation's channel slice at a batch above 1 is not, and they copy it first (one strided
+        /// `direct_copy_kernel_cuda` each call: a convolution's data and weight gradients are two calls, two copies).
+        /// Measured: 132 such copies in NASNet's training step at batch 4 and none at batch 1, each before a
+        /// batch-norm or pooling backward; in DenseNet-121's at batch 8, two before each dense block's last
+        /// convolution's gradients (Assets/calibration/round26).
+        mutating func contiguous(_ g: Int, for v: Node, reader: String = "grad") -> Int {
+            guard isStridedSlice(g) else { return g }
+            return append(.copy(.slice), "\(v.name).\(reader)_contiguous", [g], v.shape, forwardOf: v.id)
         }
 
         /// Whether gradient `g` is a channel slice of a wider 4-D gradient at a batch above 1 (a concatenation's,
@@ -111,8 +111,10 @@ public enum TrainingGraph {
             // another stream waits on is recorded after the weight gradient. So its consumers wait for both (a view
             // without kernels that reads both), and an add that sums it follows the weight gradient.
             case .conv(let a):
-                let d = needsInputGrad ? append(.convDataGrad(a), "\(v.name).dgrad", [g], forward.nodes[x!].shape, forwardOf: id, macs: v.macs) : nil
-                let w = append(.convWeightGrad(a), "\(v.name).wgrad", [g, x!], v.shape, forwardOf: id, gradients: params, macs: v.macs)
+                let d = needsInputGrad ? append(.convDataGrad(a), "\(v.name).dgrad", [contiguous(g, for: v, reader: "dgrad")], forward.nodes[x!].shape,
+                                                forwardOf: id, macs: v.macs) : nil
+                let w = append(.convWeightGrad(a), "\(v.name).wgrad", [contiguous(g, for: v, reader: "wgrad"), x!], v.shape, forwardOf: id, gradients: params,
+                               macs: v.macs)
                 gradOps += params.map { ($0, w) }
                 if let d { give(append(.gradientView, "\(v.name).grad_input", [d, w], forward.nodes[x!].shape, forwardOf: id), to: x!) }
             case .linear(let i, let o, let bias):
