@@ -15,7 +15,13 @@ step: zero_grad, forward, cross-entropy, backward, SGD with momentum 0.9, foreac
 cudaGraphDebugDotPrint (CUDAGraph.debug_dump) to OUT_DIR/NAME_bBATCH_VARIANT.dot.gz. Each replay is also timed with
 CUDA events from an idle GPU (medians of 20, two passes) in this process, which never profiles, and written to
 OUT_DIR/step_dag.jsonl, so that the dumps can be tied to round 14's timings of the same steps.
-Output: Assets/calibration/round26/ (H200).
+Output: Assets/calibration/round26/ (H200, PyTorch 2.11, CUDA 13.0), three runs from Assets/calibration:
+  python3 measure_step_dag.py round13/zoo_graphs OUT                    (step_dag.jsonl: the first three steps)
+  python3 measure_step_dag.py round13/zoo_graphs OUT nasnet_c2:1,nasnet_f32:1,randwire_seed7:1,randwire_seed11:1,\
+      pathnet:1,inception_v3:1,squeezenet1_0:1,nasnet:4,randwire_seed7:4  (renamed step_dag_heldout.jsonl)
+  python3 measure_step_dag.py round13/zoo_graphs OUT densenet121:1,densenet121:8,mobilenet_v2:1,mobilenet_v2:8,\
+      resnet50:1,resnet50:8,googlenet:8,squeezenet1_0:8                 (renamed step_dag_torchvision.jsonl)
+`convtop validate` compares every dump with convtop's graph ("The graph CUDA captured from a training step").
 """
 import gzip
 import json
