@@ -108,7 +108,10 @@ public enum StepGraphCheck {
         return "other"
     }
 
-    /// The longest common subsequence of two family sequences, as index pairs.
+    /// Most kernels a graph may have for `align` (its table counts in 16 bits).
+    static let maximumKernels = Int(UInt16.max) - 1
+
+    /// The longest common subsequence of two family sequences, as index pairs (each at most `maximumKernels` long).
     static func align(_ a: [String], _ b: [String]) -> [(Int, Int)] {
         let n = a.count, m = b.count, w = m + 1
         var len = [UInt16](repeating: 0, count: (n + 1) * w)
@@ -171,11 +174,15 @@ public enum StepGraphCheck {
             let (record, variant) = cases[i]
             let model = record.model, batch = record.batch
             guard let cap = try captured("\(model)_b\(batch)_\(variant.rawValue).dot.gz") else { return nil }
+            guard cap.names.count <= maximumKernels else {
+                throw ConvtopError(.model, "\(model)_b\(batch)_\(variant.rawValue).dot.gz: more than \(maximumKernels) nodes; restore it from the repository")
+            }
             var s = Scenario()
             s.model = HeldOutZoo.specs[model] ?? model; s.batch = batch; s.mode = .training; s.gpu = clean.name; s.launch = .graph
             let w = try Workload(s, gpu: clean)
             let kg = w.kernels, schedule = w.schedule(variant.policy)
             let order = KernelDependencies(kg, schedule: schedule).order
+            guard order.count <= maximumKernels else { throw ConvtopError(.model, "\(model) at batch \(batch): too many kernels to match") }
             let pairs = align(cap.names.map(family), order.map { family(kg.kernels[$0].name) })
             var toSim = [Int?](repeating: nil, count: cap.names.count), toCap = [Int?](repeating: nil, count: kg.kernels.count)
             for (c, o) in pairs { toSim[c] = order[o]; toCap[order[o]] = c }
