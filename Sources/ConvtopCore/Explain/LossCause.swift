@@ -31,7 +31,7 @@ public enum LossCause: String, Sendable, Codable, CaseIterable {
         switch self {
         case .hostLaunch: return "capture the iteration in a CUDA Graph (--launch graph); a replay's start-up is fixed"
         case .dependencies: return "more streams, or a policy that keeps independent branches apart (--policy branch)"
-        case .autogradEvents: return "a runtime that hands each gradient on as soon as it is made (--policy ooo-backprop splits autograd's nodes)"
+        case .autogradEvents: return "streams that keep additions apart from other branches' gradient sums (--policy critical-path)"
         case .hardwareQueues: return "more connections (CUDA_DEVICE_MAX_CONNECTIONS=32, --connections 32)"
         case .launchLatency: return "fewer, larger kernels (fusion) or a CUDA Graph"
         case .inOrderDispatch: return "priorities for the critical path (--policy critical-path), or smaller grids beside it"
