@@ -64,15 +64,7 @@ public struct Lowering {
     /// Whether a gradient sum adds channel slices of a wider gradient (a concatenation's) at a batch above 1, where
     /// the slices are not contiguous.
     static func accumulatesSlices(_ node: Node, graph: Graph) -> Bool {
-        guard node.kind == .gradAccumulate, node.shape.rank == 4, node.shape.batch > 1 else { return false }
-        return node.inputs.contains { i in
-            // (through an addition's backward, which hands a slice on as it is)
-            var view = graph.nodes[i], hops = 0
-            while view.kind == .gradientView, let u = view.inputs.first, graph.nodes[u].kind == .gradientView,
-                  graph.nodes[u].shape == view.shape, hops < 64 { view = graph.nodes[u]; hops += 1 }
-            guard view.kind == .gradientView, let whole = view.inputs.first.map({ graph.nodes[$0].shape }) else { return false }
-            return whole.rank == 4 && whole.channels > view.shape.channels
-        }
+        node.kind == .gradAccumulate && node.inputs.contains { TrainingGraph.isStridedSlice($0, in: graph.nodes) }
     }
 
     /// The device-to-device copy autograd makes of an in-place activation's input in a training step, where the

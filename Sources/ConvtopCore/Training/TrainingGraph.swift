@@ -19,6 +19,21 @@ public enum TrainingGraph {
         return Graph(name: forward.name, mode: .training, nodes: b.nodes)
     }
 
+    /// Whether gradient `g` of a training graph's `nodes` is a channel slice of a wider 4-D gradient at a batch above 1
+    /// (a concatenation's, through views that hand it on as it is, such as an addition's backward): not contiguous.
+    /// Such a slice is copied before a backward that reads it contiguous (`Builder.contiguous`) and summed strided
+    /// (`Lowering.accumulatesSlices`).
+    static func isStridedSlice(_ g: Int, in nodes: [Node]) -> Bool {
+        var n = nodes[g], hops = 0
+        while n.kind == .gradientView, let u = n.inputs.first, hops < 64 {
+            let whole = nodes[u].shape
+            if whole.rank == 4 && n.shape.rank == 4 && whole.channels > n.shape.channels { return n.shape.batch > 1 }
+            guard whole == n.shape else { return false }
+            n = nodes[u]; hops += 1
+        }
+        return false
+    }
+
     /// The training step under construction: the forward nodes, then the loss, the backward ops (reverse topological
     /// order of the forward graph) and the optimizer.
     struct Builder {
@@ -83,21 +98,8 @@ public enum TrainingGraph {
         /// batch-norm or pooling backward; in DenseNet-121's at batch 8, two before each dense block's last
         /// convolution's gradients (Assets/calibration/round26).
         mutating func contiguous(_ g: Int, for v: Node, reader: String = "grad") -> Int {
-            guard isStridedSlice(g) else { return g }
+            guard TrainingGraph.isStridedSlice(g, in: nodes) else { return g }
             return append(.copy(.slice), "\(v.name).\(reader)_contiguous", [g], v.shape, forwardOf: v.id)
-        }
-
-        /// Whether gradient `g` is a channel slice of a wider 4-D gradient at a batch above 1 (a concatenation's,
-        /// through views that hand it on as it is), which is not contiguous.
-        func isStridedSlice(_ g: Int) -> Bool {
-            var n = nodes[g], hops = 0
-            while n.kind == .gradientView, let u = n.inputs.first, hops < 64 {
-                let whole = nodes[u].shape
-                if whole.rank == 4 && n.shape.rank == 4 && whole.channels > n.shape.channels { return n.shape.batch > 1 }
-                guard whole == n.shape else { return false }
-                n = nodes[u]; hops += 1
-            }
-            return false
         }
 
         /// Backward ops of the CNN layers; false for ops whose backward TensorOpBackward describes.
