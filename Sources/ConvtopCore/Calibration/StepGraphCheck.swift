@@ -128,14 +128,20 @@ public enum StepGraphCheck {
         return pairs
     }
 
-    /// Dependencies (successor lists) of convtop's kernels under `schedule`, with or without the autograd events.
-    static func simulatedEdges(_ kg: KernelGraph, _ schedule: Schedule, autogradEvents: Bool) -> [[Int]] {
-        let d = KernelDependencies(kg, schedule: schedule, autogradEvents: autogradEvents)
-        var succ = Array(repeating: [Int](), count: kg.kernels.count)
+    /// Successor lists of convtop's kernel dependencies.
+    static func successors(_ d: KernelDependencies) -> [[Int]] {
+        var succ = Array(repeating: [Int](), count: d.producers.count)
         for k in d.order {
             for p in Set(d.producers[k] + (d.streamPredecessor[k].map { [$0] } ?? [])) { succ[p].append(k) }
         }
         return succ
+    }
+
+    /// The DAG of successor lists `succ`.
+    static func dag(_ succ: [[Int]]) throws -> DAG {
+        var pred = Array(repeating: [Int](), count: succ.count)
+        for (x, ys) in succ.enumerated() { for y in ys { pred[y].append(x) } }
+        return try DAG(predecessors: pred)
     }
 
     /// Edges of `edges` between matched nodes whose images `reach` does not connect.
@@ -146,12 +152,6 @@ public enum StepGraphCheck {
             for y in ys { if let my = map[y], !reach.get(mx, my) { n += 1 } }
         }
         return n
-    }
-
-    static func longestPath(_ succ: [[Int]], cost: (Int) -> Double) throws -> Double {
-        var pred = Array(repeating: [Int](), count: succ.count)
-        for (x, ys) in succ.enumerated() { for y in ys { pred[y].append(x) } }
-        return try DAG(predecessors: pred).criticalPath(cost: cost).length
     }
 
     /// Each timed step's serial-time error (a fraction) and speedup error (simulated minus measured), from its two rows.
@@ -181,24 +181,25 @@ public enum StepGraphCheck {
             s.model = HeldOutZoo.specs[model] ?? model; s.batch = batch; s.mode = .training; s.gpu = clean.name; s.launch = .graph
             let w = try Workload(s, gpu: clean)
             let kg = w.kernels, schedule = w.schedule(variant.policy)
-            let order = KernelDependencies(kg, schedule: schedule).order
+            let withEvents = KernelDependencies(kg, schedule: schedule)
+            let order = withEvents.order
             guard order.count <= maximumKernels else { throw ConvtopError(.model, "\(model) at batch \(batch): too many kernels to match") }
             let pairs = align(cap.names.map(family), order.map { family(kg.kernels[$0].name) })
             var toSim = [Int?](repeating: nil, count: cap.names.count), toCap = [Int?](repeating: nil, count: kg.kernels.count)
             for (c, o) in pairs { toSim[c] = order[o]; toCap[order[o]] = c }
-            let capOrder = try DAG(predecessors: { var p = Array(repeating: [Int](), count: cap.names.count)
-                for (x, ys) in cap.edges.enumerated() { for y in ys { p[y].append(x) } }; return p }()).order
-            let capReach = BitMatrix.reachability(successors: cap.edges, order: capOrder)
+            let capDAG = try dag(cap.edges)
+            let capReach = BitMatrix.reachability(successors: cap.edges, order: capDAG.order)
             let timing = TimingModel(gpu: clean)
             let us = kg.kernels.map { timing.standaloneDuration($0) }
-            func simulated(_ events: Bool) throws -> (missed: Int, extra: Int, path: Double) {
-                let succ = simulatedEdges(kg, schedule, autogradEvents: events)
+            func simulated(_ d: KernelDependencies) throws -> (missed: Int, extra: Int, path: Double) {
+                let succ = successors(d)
                 let reach = BitMatrix.reachability(successors: succ, order: order)
                 return (unimplied(cap.edges, map: toSim, reach: reach), unimplied(succ, map: toCap, reach: capReach),
-                        try longestPath(succ) { toCap[$0] == nil ? clean.kernelLatencyUs : us[$0] })
+                        try dag(succ).criticalPath { toCap[$0] == nil ? clean.kernelLatencyUs : us[$0] }.length)
             }
-            let with = try simulated(true), without = try simulated(false)
-            let capPath = try longestPath(cap.edges) { c in toSim[c].map { us[$0] } ?? clean.kernelLatencyUs }
+            let with = try simulated(withEvents)
+            let without = try simulated(KernelDependencies(kg, schedule: schedule, autogradEvents: false))
+            let capPath = capDAG.criticalPath { c in toSim[c].map { us[$0] } ?? clean.kernelLatencyUs }.length
             let measured = variant == .serial ? record.serialGraphMs[0] : record.branchGraphMs[0]
             let simulatedMs = try w.simulate(schedule: schedule, recordBlocks: false).1.iterationTime / 1000
             return Row(model: model, batch: batch, variant: variant, measuredMs: measured, simulatedMs: simulatedMs, capturedNodes: cap.names.count, simulatedKernels: kg.kernels.count,
