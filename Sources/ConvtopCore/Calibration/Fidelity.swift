@@ -113,14 +113,14 @@ public struct FidelityReport: Sendable {
     /// lowered with the GPU's catalog (or the model alone), then `adjust`ed (a benchmark's own kernels put in place of
     /// the catalog's), in the process the set was measured in.
     static func graphTrace(_ graph: Graph, streams: Int, connections: Int? = nil, process: ProcessState? = nil,
-                           catalog: Bool = true, gpu: GPUSpec,
+                           catalog: Bool = true, gpu: GPUSpec, recordBlocks: Bool = false,
                            adjust: (inout KernelGraph, TimingModel) -> Void) throws -> (kernels: KernelGraph, trace: Trace) {
         var sc = Scenario()
         sc.gpu = gpu.name; sc.streams = streams; sc.launch = .graph; sc.connections = connections; sc.process = process
         var kg = Lowering.lower(graph, gpu: gpu, precision: sc.precision, catalog: catalog ? Workload.catalog(sc, gpu) : .none)
         adjust(&kg, TimingModel(gpu: gpu))
         let w = try Workload(kernels: kg, scenario: sc, gpu: gpu, structureSource: nil, trace: nil)
-        return (kg, try w.simulate(streams == 1 ? .serial : .branch, recordBlocks: false).1)
+        return (kg, try w.simulate(streams == 1 ? .serial : .branch, recordBlocks: recordBlocks).1)
     }
 
     /// Makes `k` a calibration probe: `blocks` blocks of 128 threads (32 registers each, `sharedMemory` bytes of shared

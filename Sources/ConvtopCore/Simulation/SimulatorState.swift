@@ -113,8 +113,12 @@ extension Simulator {
         var lastHead: [Int] = []
         /// Every SM of each partition, for full dispatch passes.
         var partitionSMs: [[Int32]] = []
-        /// Scratch: blocks of the head grid each candidate SM can take (reused across passes).
-        var fitBuffer = ScratchList<Int>()
+        /// Scratch of a dispatch pass (`planPass`): the SMs with room for the head grid, and the units dealt in all.
+        var cands = ScratchList<Candidate>()
+        var planned = 0
+        /// An SM a dispatch pass may serve: its room for the head grid's units, the units dealt to it, and whether it
+        /// held no block when the pass began.
+        struct Candidate { var sm: Int, room: Int, units: Int, idle: Bool }
         // Events.
         /// Pending events; a running batch's one end event is tracked by its slot, so a re-pricing that brings the end
         /// earlier moves it in place (stale copies left in the heap were over half of all events).
@@ -329,9 +333,13 @@ extension Simulator {
             }
         }
 
-        /// Serves the partition's queue head: breadth-first over SMs with room, idle SMs first, then busy ones (those
-        /// with the same free room as one batch); a later grid is served only once the head has dispatched all its
-        /// blocks. A head that was already served only looks at SMs freed since.
+        /// Serves the partition's queue head. Its blocks are dealt round robin over the SMs with room, as the hardware's
+        /// dispatcher deals them: every such SM gets one before any gets a second, so a grid of 400 blocks that fit
+        /// four an SM takes three on most of the 132 SMs and four on a few, not four on 100 and none on 32 (round 27,
+        /// `Assets/calibration/round27/block_release.jsonl`: such a grid released most SMs at three quarters of its
+        /// time). With fewer blocks than SMs, idle SMs come first. SMs given the same count, idle or with the same
+        /// free room, start as one batch; a later grid is served only once the head has dispatched all its blocks. A
+        /// head that was already served only looks at SMs freed since.
         mutating func dispatch(partition p: Int, now: Double) {
             defer { dirty[p].removeAll(keepingCapacity: true) }
             while let k = queues[p].first {
@@ -340,75 +348,75 @@ extension Simulator {
                 var placedAny = true
                 while unitsLeft[k] > 0 && placedAny {
                     placedAny = false
-                    // Fits are computed once per pass; an SM that was served is marked 0 so it is not served twice.
-                    fitBuffer.clear()
-                    var candidates = 0
-                    for s in sms {
-                        let f = self.sms[Int(s)].fits(foot[k])
-                        fitBuffer.append(f)
-                        if f > 0 { candidates += 1 }
+                    planPass(k, sms: sms)
+                    if cands.isEmpty { break }
+                    // The SM that takes the kernel's last units is placed on its own (its group may hold fewer blocks).
+                    var last = -1
+                    if planned == unitsLeft[k] {
+                        for i in stride(from: cands.count - 1, through: 0, by: -1) where cands[i].units > 0 { last = i; break }
                     }
-                    if candidates == 0 { break }
-                    let per = (unitsLeft[k] + candidates - 1) / candidates
-                    // Idle SMs first. They all have the same room, so they get identical groups: one batch, one event.
-                    // The kernel's last group (which may hold fewer blocks) is placed on its own.
-                    batchSMs.removeAll(keepingCapacity: true)
-                    var batchUnits = 0
-                    batchStamp += 1
-                    for (i, s32) in sms.enumerated() where fitBuffer[i] > 0 && self.sms[Int(s32)].resident == 0 {
-                        let s = Int(s32)
-                        // The list of freed SMs can name an SM twice: it joins the batch once (else it would be
-                        // given two groups' worth of room it does not have).
-                        guard smBatchStamp[s] != batchStamp else { continue }
-                        let u = min(fitBuffer[i], per)
-                        if batchUnits == 0 { batchUnits = u }
-                        guard u == batchUnits, (batchSMs.count + 1) * u < unitsLeft[k] else { break }
-                        batchSMs.append(s)
-                        smBatchStamp[s] = batchStamp
-                        fitBuffer[i] = 0
-                    }
-                    if !batchSMs.isEmpty {
-                        place(k, sms: batchSMs, units: batchUnits, now: now)
-                        placedAny = true
-                    }
-                    for (i, s32) in sms.enumerated() where unitsLeft[k] > 0 && fitBuffer[i] > 0 && self.sms[Int(s32)].resident == 0 {
-                        let s = Int(s32)
-                        // Re-check: an SM can appear twice in the dirty list, and the first visit used its room.
-                        let fit = self.sms[s].fits(foot[k])
-                        fitBuffer[i] = 0
-                        guard fit > 0 else { continue }
-                        singleSM[0] = s
-                        place(k, sms: singleSM, units: min(fit, per, unitsLeft[k]), now: now)
-                        placedAny = true
-                    }
-                    // Busy SMs: those with the same free room as the first get the same group, as one batch.
-                    for (i, s32) in sms.enumerated() where unitsLeft[k] > 0 && fitBuffer[i] > 0 {
-                        let s = Int(s32)
-                        let fit = self.sms[s].fits(foot[k])
-                        fitBuffer[i] = 0
-                        guard fit > 0 else { continue }
-                        let u = min(fit, per, unitsLeft[k])
-                        batchStamp += 1
+                    for i in cands.indices where cands[i].units > 0 && i != last {
+                        let s = cands[i].sm, u = cands[i].units, idle = cands[i].idle
                         batchSMs.removeAll(keepingCapacity: true)
                         batchSMs.append(s)
-                        smBatchStamp[s] = batchStamp
-                        var j = i + 1
-                        while j < sms.count && (batchSMs.count + 1) * u < unitsLeft[k] {
-                            let t = Int(sms[j])
-                            if fitBuffer[j] > 0 && smBatchStamp[t] != batchStamp && self.sms[t].sameRoom(as: self.sms[s]) {
-                                batchSMs.append(t)
-                                smBatchStamp[t] = batchStamp
-                                fitBuffer[j] = 0
-                            }
-                            j += 1
+                        cands[i].units = 0
+                        for j in (i + 1)..<cands.count where cands[j].units == u && cands[j].idle == idle && j != last {
+                            let t = cands[j].sm
+                            if idle || self.sms[t].sameRoom(as: self.sms[s]) { batchSMs.append(t); cands[j].units = 0 }
                         }
                         place(k, sms: batchSMs, units: u, now: now)
+                        placedAny = true
+                    }
+                    if last >= 0 {
+                        singleSM[0] = cands[last].sm
+                        place(k, sms: singleSM, units: cands[last].units, now: now)
                         placedAny = true
                     }
                 }
                 if unitsLeft[k] > 0 { return }
                 queues[p].removeFirst()
             }
+        }
+
+        /// Plans one dispatch pass of kernel `k` over `sms` (a freed SM may be named twice; it counts once): the SMs
+        /// with room (`cands`), and how many of the kernel's units each takes (summing to `planned`), dealt round robin
+        /// up to each SM's room. With no more units than idle SMs, the scan stops at the last idle SM it needs.
+        mutating func planPass(_ k: Int, sms: [Int32]) {
+            cands.clear(); planned = 0
+            batchStamp += 1
+            let units = unitsLeft[k]
+            var idle = 0
+            for s32 in sms {
+                let s = Int(s32)
+                guard smBatchStamp[s] != batchStamp else { continue }
+                smBatchStamp[s] = batchStamp
+                let f = self.sms[s].fits(foot[k])
+                guard f > 0 else { continue }
+                let isIdle = self.sms[s].resident == 0
+                cands.append(Candidate(sm: s, room: f, units: 0, idle: isIdle))
+                if isIdle { idle += 1; if idle == units { break } }
+            }
+            var remaining = units, open = cands.count
+            while remaining > 0 && open > 0 {
+                let step = remaining / open
+                guard step > 0 else {
+                    // One more each for some: idle SMs first, then busy ones, in SM order.
+                    for pass in 0..<2 {
+                        let wantIdle = pass == 0
+                        for i in cands.indices where remaining > 0 && cands[i].idle == wantIdle && cands[i].units < cands[i].room {
+                            cands[i].units += 1; remaining -= 1
+                        }
+                    }
+                    break
+                }
+                var inc = step
+                for i in cands.indices where cands[i].units < cands[i].room { inc = min(inc, cands[i].room - cands[i].units) }
+                for i in cands.indices where cands[i].units < cands[i].room {
+                    cands[i].units += inc; remaining -= inc
+                    if cands[i].units == cands[i].room { open -= 1 }
+                }
+            }
+            planned = units - remaining
         }
 
         /// Starts one group of `units` of kernel `k` on each SM of `smList` (SMs in the same state): priced once, with

@@ -71,6 +71,7 @@ struct Validate: ParsableCommand {
         FidelityOutput.printDispatchOrder(try DispatchOrder.run(gpu: h200))
         FidelityOutput.printInterference(try Interference.run(gpu: h200))
         FidelityOutput.printConvPairs(try ConvPairs.run(gpu: h200))
+        FidelityOutput.printBlockRelease(try BlockRelease.run(gpu: h200))
         FidelityOutput.printHeldOut(try HeldOutNetworks.run())
         FidelityOutput.printHeldOutBatches(try HeldOutNetworks.runBatches(gpu: h200))
         FidelityOutput.printHeldOutZoo(try HeldOutZoo.run(gpu: h200))
