@@ -33,12 +33,14 @@ import Testing
         #expect(perSM.allSatisfy { $0 <= 1 } && perSM.filter { $0 == 1 }.count == blocks)
     }
 
-    /// The file's 16 convolutions: measured gains of two copies side by side in their known range, the median SM of
-    /// the 400-block product free at 0.80 of the last one's time, and convtop simulating the NCHW ones only.
+    /// The files' 16 + 25 convolutions: measured gains of two copies side by side in their known range, the median SM
+    /// of the 400-block product free at 0.80 of the last one's time, no release read for a convolution of several
+    /// kernels, and convtop simulating the NCHW ones only.
     @Test func theReleaseTableReadsAndSimulatesTheNCHWRows() throws {
         let rows = try BlockRelease.run(gpu: try GPUCatalog.load("h200"))
-        #expect(rows.count == 16)
-        #expect(rows.filter { $0.simulatedGain != nil }.count == 9)
+        #expect(rows.count == 41 && rows.filter(\.point.heldOut).count == 25)
+        #expect(rows.filter { $0.simulatedGain != nil }.count == 34)
+        #expect(rows.allSatisfy { $0.point.launches == 1 || $0.point.medianRelease == nil })
         #expect(rows.allSatisfy { ($0.simulatedGain == nil) == $0.point.channelsLast })
         let product = try #require(rows.first { $0.point.batch == 1 && $0.point.channels == 128 && $0.point.map == 112 })
         #expect(abs((product.point.medianRelease ?? 0) - 0.80) < 0.01)

@@ -17,6 +17,8 @@ public struct BlockRelease: Sendable {
         public var releaseUs: [Double]
         public var kernels: [MeasuredKernel]
         public struct MeasuredKernel: Sendable, Decodable { public var name: String; public var us: Double }
+        /// Measured after the dispatcher's change, as its check (`block_release_heldout.jsonl`).
+        public var heldOut = false
         enum CodingKeys: String, CodingKey {
             case batch, channels, map, kernel, kernels, channelsLast = "channels_last", aloneUs = "alone_us", pairUs = "pair_us"
             case releaseUs = "release_us_by_rank"
@@ -31,9 +33,14 @@ public struct BlockRelease: Sendable {
         /// When the convolution's first blocks start, µs after the first marker (the graph's next node).
         public static let startUs = 1.0
 
+        /// The kernels it ran, memset nodes left out.
+        public var launches: Int { kernels.filter { !KernelClassifier.isMemset($0.name) }.count }
+
         /// When the median SM the convolution held was free again, as a fraction of when its last one was (both after
-        /// the convolution's start); nil where every SM was free by the probes' floor.
+        /// the convolution's start); nil where every SM was free by the probes' floor, and for a convolution of several
+        /// kernels, whose later kernels wait in the dispatcher behind the probe grid.
         public var medianRelease: Double? {
+            guard launches == 1 else { return nil }
             let held = releaseUs.filter { $0 > Self.probeFloorUs }
             guard let last = held.last, last > Self.startUs else { return nil }
             return (held[held.count / 2] - Self.startUs) / (last - Self.startUs)
@@ -47,8 +54,14 @@ public struct BlockRelease: Sendable {
         public var simulatedMedianRelease: Double?
     }
 
+    /// The first 16 convolutions, then the 25 held out.
     public static func points() throws -> [Point] {
-        try MeasuredRuns.lines("block_release.jsonl", as: Point.self, sub: "/round27/")
+        let heldOut = try MeasuredRuns.lines("block_release_heldout.jsonl", as: Point.self, sub: "/round27/").map { p -> Point in
+            var p = p
+            p.heldOut = true
+            return p
+        }
+        return try MeasuredRuns.lines("block_release.jsonl", as: Point.self, sub: "/round27/") + heldOut
     }
 
     static func graph(_ p: Point, copies: Int) -> Graph {

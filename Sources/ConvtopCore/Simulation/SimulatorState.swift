@@ -336,7 +336,7 @@ extension Simulator {
         /// Serves the partition's queue head. Its blocks are dealt round robin over the SMs with room, as the hardware's
         /// dispatcher deals them: every such SM gets one before any gets a second, so a grid of 400 blocks that fit
         /// four an SM takes three on most of the 132 SMs and four on a few, not four on 100 and none on 32 (round 27,
-        /// `Assets/calibration/round27/block_release.jsonl`: such a grid released most SMs at three quarters of its
+        /// `Assets/calibration/round27/block_release.jsonl`: such a grid released 128 SMs at four fifths of its
         /// time). With fewer blocks than SMs, idle SMs come first. SMs given the same count, idle or with the same
         /// free room, start as one batch; a later grid is served only once the head has dispatched all its blocks. A
         /// head that was already served only looks at SMs freed since.
