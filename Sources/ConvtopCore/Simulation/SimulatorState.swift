@@ -103,7 +103,7 @@ extension Simulator {
         var stretchTime: [Double] = [], stretchDRAM: [Double] = []
         /// Scratch: batches re-priced after a change and their share-dependent durations; the same for every running batch.
         var localBatches = ScratchList<Int>(), localAlone = ScratchList<Double>(), runningAlone = ScratchList<Double>()
-        /// Scratch: idle SMs of the current dispatch pass, and a one-SM list for single placements.
+        /// Scratch: the SMs of one batch of a dispatch pass, and a one-SM list for single placements.
         var batchSMs: [Int] = []
         var singleSM: [Int] = [0]
         /// DRAM bytes per µs drawn by the running block groups.
