@@ -113,9 +113,8 @@ extension Simulator {
         var lastHead: [Int] = []
         /// Every SM of each partition, for full dispatch passes.
         var partitionSMs: [[Int32]] = []
-        /// Scratch of a dispatch pass (`planPass`): the SMs with room for the head grid, and the units dealt in all.
+        /// Scratch of a dispatch pass (`planPass`): the SMs with room for the head grid.
         var cands = ScratchList<Candidate>()
-        var planned = 0
         /// An SM a dispatch pass may serve: its room for the head grid's units, the units dealt to it, and whether it
         /// held no block when the pass began.
         struct Candidate { var sm: Int, room: Int, units: Int, idle: Bool }
@@ -348,7 +347,7 @@ extension Simulator {
                 var placedAny = true
                 while unitsLeft[k] > 0 && placedAny {
                     placedAny = false
-                    planPass(k, sms: sms)
+                    let planned = planPass(k, sms: sms)
                     if cands.isEmpty { break }
                     // The SM that takes the kernel's last units is placed on its own (its group may hold fewer blocks).
                     var last = -1
@@ -379,10 +378,10 @@ extension Simulator {
         }
 
         /// Plans one dispatch pass of kernel `k` over `sms` (a freed SM may be named twice; it counts once): the SMs
-        /// with room (`cands`), and how many of the kernel's units each takes (summing to `planned`), dealt round robin
-        /// up to each SM's room. With no more units than idle SMs, the scan stops at the last idle SM it needs.
-        mutating func planPass(_ k: Int, sms: [Int32]) {
-            cands.clear(); planned = 0
+        /// with room (`cands`), and how many of the kernel's units each takes, dealt round robin up to each SM's room;
+        /// returns the units dealt in all. With no more units than idle SMs, the scan stops at the last idle SM it needs.
+        mutating func planPass(_ k: Int, sms: [Int32]) -> Int {
+            cands.clear()
             batchStamp += 1
             let units = unitsLeft[k]
             var idle = 0
@@ -416,7 +415,7 @@ extension Simulator {
                     if cands[i].units == cands[i].room { open -= 1 }
                 }
             }
-            planned = units - remaining
+            return units - remaining
         }
 
         /// Starts one group of `units` of kernel `k` on each SM of `smList` (SMs in the same state): priced once, with
