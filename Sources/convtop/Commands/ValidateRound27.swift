@@ -19,6 +19,6 @@ extension FidelityOutput {
             let mw = FidelityReport.medianWorst(errors)
             return "a median \(fmt(median(sim.map(\.point.pairGain)), 2))× measured, \(fmt(median(sim.compactMap(\.simulatedGain)), 2))× simulated; gain error median \(fmt(mw.median, 3)) (signed \(fmt(median(errors), 3))), worst \(fmt(mw.worst, 3)) over \(sim.count) NCHW convolutions"
         }
-        Swift.print("Block-release summary: two copies side by side gain \(summary(rows.filter { !$0.point.heldOut })); held out, \(summary(rows.filter(\.point.heldOut))); median SM free at a fraction of the last one's time (after the convolution's start, measured from 1 µs after the first marker; SMs free by the probes' 6.9 µs floor left out)")
+        Swift.print("Block-release summary: two copies side by side gain \(summary(rows.filter { !$0.point.heldOut })); held out, \(summary(rows.filter(\.point.heldOut))); median SM free at a fraction of the last one's time (after the convolution's start, measured from \(fmt(BlockRelease.Point.startUs, 0)) µs after the first marker; SMs free by the probes' \(fmt(BlockRelease.Point.probeFloorUs, 1)) µs floor left out)")
     }
 }
