@@ -38,21 +38,12 @@ public struct DispatchOrder: Sendable {
     /// Every case simulated on `gpu`: the two spin grids as two branches, each pinned to its measured spin per wave.
     public static func run(gpu: GPUSpec) throws -> [Row] {
         try points().map { p in
-            var b = GraphBuilder(name: "dispatch-order")
-            let a = b.relu(b.input([1, 32, 1, 1], name: "a"), name: "A")
-            _ = b.relu(b.input([1, 32, 1, 1], name: "b"), name: "B")
-            var kernelA = -1, kernelB = -1
-            let t = try FidelityReport.graphTrace(b.build(), streams: 2, catalog: false, gpu: gpu) { kg, timing in
-                for i in kg.kernels.indices {
-                    let isA = kg.kernels[i].op == a
-                    let waves = isA ? (Double(p.gridA) / Double(gpu.smCount * 4)).rounded(.up) : 1
-                    FidelityReport.makeProbe(&kg.kernels[i], blocks: isA ? p.gridA : p.gridB, sharedMemory: isA ? p.smemA : p.smemB,
-                                             us: (isA ? p.spinAUs : p.spinBUs) * max(1, waves) + gpu.kernelLatencyUs, timing: timing)
-                    if isA { kernelA = i } else { kernelB = i }
-                }
-            }.trace
-            func start(_ k: Int) -> Double { t.kernels.first { $0.kernel == k }?.start ?? .nan }
-            return Row(point: p, simulatedBStartUs: start(kernelB) - start(kernelA))
+            let bStart = try FidelityReport.probePairStart(gpu: gpu) { isA, k, timing in
+                let waves = isA ? (Double(p.gridA) / Double(gpu.smCount * 4)).rounded(.up) : 1
+                FidelityReport.makeProbe(&k, blocks: isA ? p.gridA : p.gridB, sharedMemory: isA ? p.smemA : p.smemB,
+                                         us: (isA ? p.spinAUs : p.spinBUs) * max(1, waves) + gpu.kernelLatencyUs, timing: timing)
+            }
+            return Row(point: p, simulatedBStartUs: bStart)
         }
     }
 }

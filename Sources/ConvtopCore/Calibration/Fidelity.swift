@@ -133,6 +133,24 @@ public struct FidelityReport: Sendable {
         timing.pin(&k, toUs: us)
     }
 
+    /// Two probe grids A and B as two branches of one CUDA Graph on `gpu` (each kernel shaped by `shape`, told whether it
+    /// is A's): when B's first block started after A's (µs).
+    static func probePairStart(gpu: GPUSpec, shape: @escaping @Sendable (_ isA: Bool, _ kernel: inout Kernel, _ timing: TimingModel) -> Void) throws -> Double {
+        var b = GraphBuilder(name: "probe-pair")
+        let a = b.relu(b.input([1, 32, 1, 1], name: "a"), name: "A")
+        _ = b.relu(b.input([1, 32, 1, 1], name: "b"), name: "B")
+        var kernelA = -1, kernelB = -1
+        let t = try graphTrace(b.build(), streams: 2, catalog: false, gpu: gpu) { kg, timing in
+            for k in kg.kernels.indices {
+                let isA = kg.kernels[k].op == a
+                shape(isA, &kg.kernels[k], timing)
+                if isA { kernelA = k } else { kernelB = k }
+            }
+        }.trace
+        func start(_ k: Int) -> Double { t.kernels.first { $0.kernel == k }?.start ?? .nan }
+        return start(kernelB) - start(kernelA)
+    }
+
     /// Every front-end case simulated with as many streams as it has chains (branch rule), per kernel after the
     /// graph launch, and its speedup over the one-chain case of the same block count.
     static func frontEndRows(gpu: GPUSpec, cases: [MeasuredRuns.FrontEnd]? = nil) throws -> [FrontEndRow] {

@@ -113,6 +113,12 @@ public struct GPUSpec: Sendable, Codable, Hashable {
     /// traffic through the SM, beyond the issue slots the warp counts share. Products beside memory-bound kernels
     /// only are not stretched. Absent or 0: co-resident blocks cost only their share of the SM.
     public var corunStretchUs: Double?
+    /// The splits of an SM's on-chip memory into shared memory that the GPU offers (KB, ascending; the CUDA programming
+    /// guide lists them per compute capability). A kernel runs with the smallest split that holds as many of its
+    /// blocks as fit on an SM, and an SM holding blocks of one split takes a block of a kernel that needs a larger one
+    /// only once it has drained (round 28, `Assets/calibration/measure_smem_config.py`). Absent: every kernel runs
+    /// with the whole shared memory and blocks of any kernels share an SM as their resources allow.
+    public var sharedMemoryCarveoutsKB: [Int]?
     /// Where the timing fields come from: "measured" (fitted on this GPU's own measurements) or "derived from NAME"
     /// (fitted on NAME and carried over, scaled by this GPU's own peaks, bandwidth and limits). Absent: unknown.
     public var calibration: String?
@@ -143,6 +149,7 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         case launchWorkUs = "launch_work_us", queuePollUs = "queue_poll_us", graphStartUs = "graph_start_us"
         case graphStartPerKernelUs = "graph_start_per_kernel_us", corunStretchUs = "corun_stretch_us"
         case l2SustainedGBs = "l2_sustained_gbs", dramSustainedGBs = "dram_sustained_gbs"
+        case sharedMemoryCarveoutsKB = "shared_memory_carveouts_kb"
     }
 
     /// Per-warp DRAM bandwidth in bytes/s. Default 1.25 GB/s: a 16-warp batch-norm training block streamed
@@ -239,6 +246,11 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         if let g = graphStartUs { try need(g >= 0 && g <= graphLaunchUs, "graph_start_us", "must be between 0 and graph_launch_us (a replay starts before its shortest time)") }
         if let q = queuePollUs { try need(q >= 0 && q < 100, "queue_poll_us", "must be between 0 and 100 microseconds") }
         if let c = corunStretchUs { try need(c >= 0 && c < 100, "corun_stretch_us", "must be between 0 and 100 microseconds") }
+        if let c = sharedMemoryCarveoutsKB {
+            try need(!c.isEmpty && c.count <= 64 && zip(c, c.dropFirst()).allSatisfy { $0 < $1 }
+                     && c.allSatisfy { $0 >= 0 && $0 * 1024 <= sharedMemoryPerSM }, "shared_memory_carveouts_kb",
+                     "must list 1 to 64 sizes in KB, ascending, none above shared_memory_per_sm")
+        }
         if let w = launchWorkUs {
             try need(w >= 0 && w <= kernelLatencyUs / 2, "launch_work_us", "must be between 0 and half of kernel_latency_us")
         }

@@ -46,6 +46,7 @@ extension Simulator.State {
     mutating func setUpPricing() {
         let kg = sim.kg, timing = sim.timing
         foot = kg.kernels.map { BlockFootprint(kernel: $0, gpu: sim.gpu) }
+        split = foot.map { $0.carveout(sim.gpu) }
         saturation = kg.kernels.map { timing.saturation($0) }
         for k in kg.kernels {
             chipBytesPerUs.append(timing.bandwidth(k) / 1e6)

@@ -13,6 +13,8 @@ extension Simulator {
         // Per kernel.
         var stream: [Int] = [], conn: [Int] = [], prio: [Int] = [], part: [Int] = []
         var foot: [BlockFootprint] = []
+        /// Per kernel: the split of on-chip memory its blocks run with (bytes of shared memory).
+        var split: [Int] = []
         var unitBlocks: [Int] = [], unitsLeft: [Int] = [], blocksLeft: [Int] = [], running: [Int] = []
         var depsLeft: [Int] = [], eligibleAt: [Double] = [], arrived: [Bool] = [], consumers: [[Int]] = []
         /// Cross-stream event waits per kernel (each costs the host an event record in eager mode), and those not yet met.
@@ -389,7 +391,7 @@ extension Simulator {
                 let s = Int(s32)
                 guard smBatchStamp[s] != batchStamp else { continue }
                 smBatchStamp[s] = batchStamp
-                let f = self.sms[s].fits(foot[k])
+                let f = self.sms[s].fits(foot[k], split: split[k])
                 guard f > 0 else { continue }
                 let isIdle = self.sms[s].resident == 0
                 cands.append(Candidate(sm: s, room: f, units: 0, idle: isIdle))
@@ -426,7 +428,7 @@ extension Simulator {
             unitsLeft[k] -= units * n
             blocksLeft[k] -= blocks * n
             for s in smList {
-                sms[s].take(foot[k], units)
+                sms[s].take(foot[k], units, split: split[k])
                 if sms[s].resident == 0 { sms[s].busySince = now }
                 sms[s].resident += units
                 if smSeen[s] != k { smSeen[s] = k; records[k].smsUsed += 1 }
