@@ -113,6 +113,10 @@ struct GPUProfileTests {
             ("reserved_shared_memory_per_block", { $0["reserved_shared_memory_per_block"] = 1 << 62 }),
             ("registers_per_sm", { $0["registers_per_sm"] = 1 << 40 }),
             ("queue_poll_us", { $0["queue_poll_us"] = -1 }),
+            // 2^53 KB overflowed the bytes it stands for, a trap, before the bound was checked in KB.
+            ("shared_memory_carveouts_kb", { $0["shared_memory_carveouts_kb"] = [0, 1 << 53] }),
+            ("shared_memory_carveouts_kb", { $0["shared_memory_carveouts_kb"] = [228, 100] }),
+            ("shared_memory_carveouts_kb", { $0["shared_memory_carveouts_kb"] = [Int]() }),
         ]
         for (field, change) in cases {
             #expect { _ = try GPUCatalog.decode(try mutated(change), file: "bad.json") } throws: { e in

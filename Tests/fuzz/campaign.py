@@ -69,7 +69,7 @@ def gpu_file():
     g = json.loads(json.dumps(GPU))
     for _ in range(rng.randint(1, 4)):
         k = rng.choice(list(g.keys()))
-        g[k] = rng.choice([hv(), -hv(), 1e-300, 1e300, "x", None, [], 0.5])
+        g[k] = rng.choice([hv(), -hv(), 1e-300, 1e300, "x", None, [], 0.5, [rng.choice([0, hv(), -hv()]) for _ in range(rng.randint(1, 3))]])
     return json.dumps(g).encode(), ".json"
 
 def session_file():

@@ -248,7 +248,7 @@ public struct GPUSpec: Sendable, Codable, Hashable {
         if let c = corunStretchUs { try need(c >= 0 && c < 100, "corun_stretch_us", "must be between 0 and 100 microseconds") }
         if let c = sharedMemoryCarveoutsKB {
             try need(!c.isEmpty && c.count <= 64 && zip(c, c.dropFirst()).allSatisfy { $0 < $1 }
-                     && c.allSatisfy { $0 >= 0 && $0 * 1024 <= sharedMemoryPerSM }, "shared_memory_carveouts_kb",
+                     && c.allSatisfy { $0 >= 0 && $0 <= sharedMemoryPerSM / 1024 }, "shared_memory_carveouts_kb",
                      "must list 1 to 64 sizes in KB, ascending, none above shared_memory_per_sm")
         }
         if let w = launchWorkUs {
