@@ -78,16 +78,11 @@ struct SMState {
     /// SM holding blocks takes none of a kernel that needs a larger split than its own, and at most what its own
     /// split has left; an empty SM takes what fits in the kernel's split.
     func fits(_ f: BlockFootprint, split: Int) -> Int {
+        if resident > 0 && split > carveout { return 0 }
         var n = min(blocks, warps / max(f.warps, 1))
         if f.registers > 0 { n = min(n, registers / f.registers) }
         if f.sharedMemory > 0 {
-            let room: Int
-            if resident > 0 {
-                guard split <= carveout else { return 0 }
-                room = carveout - (capacity - sharedMemory)
-            } else {
-                room = min(split, sharedMemory)
-            }
+            let room = resident > 0 ? carveout - (capacity - sharedMemory) : min(split, sharedMemory)
             n = min(n, room / f.sharedMemory)
         }
         return max(n, 0)
