@@ -46,12 +46,15 @@ public struct SharedMemorySplits: Sendable {
         let measured = try points().filter { !$0.maxCarveout && $0.twoFunctions }
         return try parallelMap(measured.count) { i in
             let p = measured[i]
-            let bStart = try FidelityReport.probePairStart(gpu: gpu) { isA, k, timing in
-                FidelityReport.makeProbe(&k, blocks: gpu.smCount, sharedMemory: isA ? p.smemA : p.smemB, us: 20 + gpu.kernelLatencyUs, timing: timing)
+            @Sendable func shape(_ k: inout Kernel, smem: Int, timing: TimingModel) {
+                FidelityReport.makeProbe(&k, blocks: gpu.smCount, sharedMemory: smem, us: 20 + gpu.kernelLatencyUs, timing: timing)
             }
+            let bStart = try FidelityReport.probePairStart(gpu: gpu) { isA, k, timing in shape(&k, smem: isA ? p.smemA : p.smemB, timing: timing) }
+            // The split of the same probe kernel the simulation ran.
             func split(_ smem: Int) -> Int {
-                let k = Kernel(id: 0, op: 0, name: "probe", kernelClass: .elementwise, grid: Dim3(gpu.smCount), block: Dim3(128),
-                               registersPerThread: 32, sharedMemoryPerBlock: smem, flops: 0, bytes: 0, precision: .fp32, deps: [])
+                var k = Kernel(id: 0, op: 0, name: "probe", kernelClass: .elementwise, grid: Dim3(1), block: Dim3(1), registersPerThread: 0,
+                               sharedMemoryPerBlock: 0, flops: 0, bytes: 0, precision: .fp32, deps: [])
+                shape(&k, smem: smem, timing: TimingModel(gpu: gpu))
                 return BlockFootprint(kernel: k, gpu: gpu).carveout(gpu)
             }
             return Row(point: p, simulatedBStartUs: bStart, splitA: split(p.smemA), splitB: split(p.smemB))
