@@ -73,6 +73,7 @@ struct Validate: ParsableCommand {
         FidelityOutput.printConvPairs(try ConvPairs.run(gpu: h200))
         FidelityOutput.printBlockRelease(try BlockRelease.run(gpu: h200))
         FidelityOutput.printSharedMemorySplits(try SharedMemorySplits.run(gpu: h200), all: try SharedMemorySplits.points())
+        FidelityOutput.printFunctionMix(try FunctionMix.run(gpu: h200), kernels: try FunctionMix.kernelCases())
         FidelityOutput.printHeldOut(try HeldOutNetworks.run())
         FidelityOutput.printHeldOutBatches(try HeldOutNetworks.runBatches(gpu: h200))
         FidelityOutput.printHeldOutZoo(try HeldOutZoo.run(gpu: h200))
