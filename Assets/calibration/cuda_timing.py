@@ -1,5 +1,5 @@
 """Timing helpers shared by the measuring scripts here (measure.py, measure_round2.py, measure_frontend.py,
-measure_graph_gaps.py, measure_device_side.py, the round-8 scripts). measure_catalog.py keeps its own copy: `convtop calibrate` sends it
+measure_graph_gaps.py, measure_device_side.py, the round-8 scripts, measure_smem_config.py, measure_function_mix.py). measure_catalog.py keeps its own copy: `convtop calibrate` sends it
 to a GPU machine alone."""
 import statistics
 import time
@@ -63,6 +63,30 @@ def capture(fn, warm=3):
     g = torch.cuda.CUDAGraph()
     with torch.cuda.graph(g):
         fn()
+    return g
+
+
+def branches(*launches):
+    """One CUDA Graph: its capture stream forks into a stream per launch function, each running its launches, and joins
+    them again (a single function runs on the capture stream itself, with no fork)."""
+    g = torch.cuda.CUDAGraph()
+    cap = torch.cuda.Stream()
+    side = [torch.cuda.Stream() for _ in launches]
+    with torch.cuda.stream(cap):
+        torch.cuda.synchronize()
+        with torch.cuda.graph(g, stream=cap):
+            if len(launches) == 1:
+                launches[0]()
+            else:
+                fork = torch.cuda.Event()
+                fork.record(cap)
+                for s, launch in zip(side, launches):
+                    s.wait_event(fork)
+                    with torch.cuda.stream(s):
+                        launch()
+                    done = torch.cuda.Event()
+                    done.record(s)
+                    cap.wait_event(done)
     return g
 
 

@@ -35,6 +35,8 @@ import sys
 import torch
 from torch.utils.cpp_extension import load_inline
 
+from cuda_timing import branches, timed
+
 
 CUDA = r"""
 #include <torch/extension.h>
@@ -103,29 +105,6 @@ class Chain:
         return [r.view(-1, 3).cpu().tolist() for r in self.rec]
 
 
-def branches(*launches):
-    """One CUDA Graph: the capture stream forks into a stream per launch function and joins them (one: no fork)."""
-    g = torch.cuda.CUDAGraph()
-    cap = torch.cuda.Stream()
-    side = [torch.cuda.Stream() for _ in launches]
-    with torch.cuda.stream(cap):
-        torch.cuda.synchronize()
-        with torch.cuda.graph(g, stream=cap):
-            if len(launches) == 1:
-                launches[0]()
-                return g
-            fork = torch.cuda.Event()
-            fork.record(cap)
-            for s, launch in zip(side, launches):
-                s.wait_event(fork)
-                with torch.cuda.stream(s):
-                    launch()
-                done = torch.cuda.Event()
-                done.record(s)
-                cap.wait_event(done)
-    return g
-
-
 def kernel_rows(first, second):
     """Per kernel of the first chain: time (µs), and whether a block of the second chain shared one of its SMs."""
     other = [b for k in (second or []) for b in k]
@@ -190,11 +169,11 @@ def op_chain(kind):
 
 def op_pairs(kinds, chains, process):
     """Each op chain alone and beside each chain (a copy of itself for its own kind), graph replays timed."""
-    alone = {k: timed(branches(chains[k][0])) for k in kinds}
+    alone = {k: replay_us(branches(chains[k][0])) for k in kinds}
     rows = []
     for i, a in enumerate(kinds):
         for b in kinds[i:]:
-            pair = timed(branches(chains[a][0], chains[b][1]))
+            pair = replay_us(branches(chains[a][0], chains[b][1]))
             rows.append({"part": "pair", "process": process, "a": a, "b": b, "a_alone_us": alone[a], "b_alone_us": alone[b], "pair_us": pair})
             print(f"{process:8s} {a:9s} | {b:9s}  alone {alone[a]:7.2f} / {alone[b]:7.2f} µs  together {pair:7.2f} µs  "
                   f"over the longer alone {pair - max(alone[a], alone[b]):+7.2f} µs", flush=True)
@@ -216,8 +195,8 @@ def op_mixes(chains, process):
         for k in kinds:
             fns.append(chains[k][used.get(k, 0)])
             used[k] = used.get(k, 0) + 1
-        span = timed(branches(*fns))
-        longest = max(timed(branches(chains[k][0])) for k in set(kinds))
+        span = replay_us(branches(*fns))
+        longest = max(replay_us(branches(chains[k][0])) for k in set(kinds))
         rows.append({"part": "mix", "process": process, "mix": label, "kinds": kinds, "span_us": span, "longest_alone_us": longest})
         print(f"{process:8s} {label:16s} span {span:7.2f} µs  longest chain alone {longest:7.2f} µs  ({span / longest:.2f}x)", flush=True)
     return rows
@@ -253,19 +232,9 @@ def profiled_pairs(chains, out_dir):
     return rows
 
 
-def timed(g, replays=20):
-    for _ in range(5):
-        g.replay()
-    torch.cuda.synchronize()
-    s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    times = []
-    for _ in range(replays):
-        s.record()
-        g.replay()
-        e.record()
-        torch.cuda.synchronize()
-        times.append(s.elapsed_time(e) * 1000)
-    return statistics.median(times)
+def replay_us(g):
+    """Median µs of 20 replays of graph g after 5 warm-ups (CUDA events from an idle GPU)."""
+    return timed(g.replay, reps=20, warm=5) * 1000
 
 
 def main():

@@ -35,6 +35,8 @@ import sys
 import torch
 from torch.utils.cpp_extension import load_inline
 
+from cuda_timing import branches, timed
+
 CUDA = r"""
 #include <torch/extension.h>
 #include <ATen/cuda/CUDAContext.h>
@@ -90,30 +92,6 @@ DELAY_NS = 2_000
 KB = 1024
 
 
-def two_branches(branch_a, branch_b):
-    """One CUDA Graph whose capture stream forks into two streams running branch_a() and branch_b(), then joins them."""
-    sa, sb = torch.cuda.Stream(), torch.cuda.Stream()
-    g = torch.cuda.CUDAGraph()
-    cap = torch.cuda.Stream()
-    with torch.cuda.stream(cap):
-        torch.cuda.synchronize()
-        with torch.cuda.graph(g, stream=cap):
-            ev = torch.cuda.Event()
-            ev.record(cap)
-            sa.wait_event(ev)
-            sb.wait_event(ev)
-            with torch.cuda.stream(sa):
-                branch_a()
-            with torch.cuda.stream(sb):
-                branch_b()
-            ea, eb = torch.cuda.Event(), torch.cuda.Event()
-            ea.record(sa)
-            eb.record(sb)
-            cap.wait_event(ea)
-            cap.wait_event(eb)
-    return g
-
-
 def case(ext, sms, smem_a, smem_b, two, max_carveout, replays=5):
     ext.setup(smem_a, smem_b, two, max_carveout)
     rec_a = torch.zeros(3 * sms, dtype=torch.int64, device="cuda")
@@ -123,7 +101,7 @@ def case(ext, sms, smem_a, smem_b, two, max_carveout, replays=5):
         ext.run_spin(DELAY_NS)
         ext.run_hold(rec_b, HOLD_NS, smem_b, two)
 
-    g = two_branches(lambda: ext.run_hold(rec_a, HOLD_NS, smem_a, False), branch_b)
+    g = branches(lambda: ext.run_hold(rec_a, HOLD_NS, smem_a, False), branch_b)
     for _ in range(3):
         g.replay()
     torch.cuda.synchronize()
@@ -180,12 +158,8 @@ def library_case(ext, sms, label, op, max_carveout, smem_a=0, replays=5):
             op()
             ext.run_marker(end)
 
-        g = two_branches(lambda: ext.run_hold(rec_a, HOLD_NS, smem_a, False), branch_b)
-        alone = torch.cuda.CUDAGraph()
-        cap = torch.cuda.Stream()
-        with torch.cuda.stream(cap):
-            with torch.cuda.graph(alone, stream=cap):
-                op()
+        g = branches(lambda: ext.run_hold(rec_a, HOLD_NS, smem_a, False), branch_b)
+        alone = branches(op)
     for _ in range(3):
         g.replay()
     torch.cuda.synchronize()
@@ -197,16 +171,9 @@ def library_case(ext, sms, label, op, max_carveout, smem_a=0, replays=5):
         t0 = min(r[0] for r in a)
         ends.append((end.item() - t0) / 1000)
         a_ends.append((max(r[1] for r in a) - t0) / 1000)
-    s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    times = []
-    for _ in range(replays):
-        s.record()
-        alone.replay()
-        e.record()
-        torch.cuda.synchronize()
-        times.append(s.elapsed_time(e) * 1000)
+    alone_us = timed(alone.replay, reps=replays, warm=0) * 1000
     return {"op": label, "max_carveout": max_carveout, "spin_smem": smem_a, "op_end_us": statistics.median(ends),
-            "spin_end_us": statistics.median(a_ends), "op_alone_replay_us": statistics.median(times)}
+            "spin_end_us": statistics.median(a_ends), "op_alone_replay_us": alone_us}
 
 
 def main_library(ext, sms, out, smem_a=0):
