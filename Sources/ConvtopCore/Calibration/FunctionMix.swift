@@ -8,55 +8,75 @@ import Foundation
 /// convtop runs the same chains, each on its own stream under the branch rule, and compares how much longer the group
 /// runs than its longest chain alone.
 public struct FunctionMix: Sendable {
-    /// One measured group of chains (a `pair` or a `mix` line of the file; profiled lines are left out).
+    /// The ops the script chained, as it names them.
+    public enum ChainOp: String, Sendable, Decodable, CaseIterable {
+        case relu, sigmoid, add, batchnorm, conv1x1
+    }
+
+    /// Which part of the script wrote a line: two chains, four or eight chains, or the profiler's per-kernel times.
+    enum Part: String, Decodable {
+        case pair, mix, profiled
+    }
+
+    /// One line of the file (a `pair` or a `mix` is a measured group of chains).
     struct Record: Decodable {
-        var part: String, process: String?
-        var a: String?, b: String?, kinds: [String]?, mix: String?
+        var part: Part, process: ProcessState?
+        var a: ChainOp?, b: ChainOp?, kinds: [ChainOp]?, mix: String?
         var pairUs: Double?, spanUs: Double?, aAloneUs: Double?, bAloneUs: Double?, longestAloneUs: Double?
         enum CodingKeys: String, CodingKey {
             case part, process, a, b, kinds, mix, pairUs = "pair_us", spanUs = "span_us", aAloneUs = "a_alone_us"
             case bAloneUs = "b_alone_us", longestAloneUs = "longest_alone_us"
+        }
+
+        /// The measured group, its simulated times still unknown (nil for profiled lines).
+        var group: Row? {
+            guard let process else { return nil }
+            switch part {
+            case .pair:
+                guard let a, let b, let t = pairUs, let ta = aAloneUs, let tb = bAloneUs else { return nil }
+                return Row(label: "\(a.rawValue) | \(b.rawValue)", kinds: [a, b], process: process, measuredUs: t, measuredLongestUs: max(ta, tb))
+            case .mix:
+                guard let mix, let kinds, let t = spanUs, let l = longestAloneUs else { return nil }
+                return Row(label: mix, kinds: kinds, process: process, measuredUs: t, measuredLongestUs: l)
+            case .profiled: return nil
+            }
         }
     }
 
     /// One group of chains, measured and simulated.
     public struct Row: Sendable {
         public var label: String
-        /// The chains' op kinds, one per branch.
-        public var kinds: [String]
+        /// The chains' ops, one per branch.
+        public var kinds: [ChainOp]
         /// Whether the process had run PyTorch's profiler when the group was timed.
         public var process: ProcessState
         /// The group's replay and its longest chain's alone (µs), measured and simulated.
-        public var measuredUs: Double, measuredLongestUs: Double, simulatedUs: Double, simulatedLongestUs: Double
+        public var measuredUs: Double, measuredLongestUs: Double, simulatedUs = Double.nan, simulatedLongestUs = Double.nan
         public var measuredRatio: Double { measuredUs / measuredLongestUs }
         public var simulatedRatio: Double { simulatedUs / simulatedLongestUs }
     }
 
-    /// The op kinds the script ran, as convtop's graph ops.
-    static let kinds = ["relu", "sigmoid", "add", "batchnorm", "conv1x1"]
-
     /// Chains of `length` ops of each kind in `kinds`, one chain per input, on 1×64×28×28 tensors.
-    static func graph(_ kinds: [String], length: Int = 48) throws -> Graph {
+    static func graph(_ kinds: [ChainOp], length: Int = 48) -> Graph {
         var b = GraphBuilder(name: "function-mix")
         for (i, kind) in kinds.enumerated() {
             let x = b.input([1, 64, 28, 28], name: "x\(i)")
             var y = x
             for _ in 0..<length {
                 switch kind {
-                case "relu": y = b.relu(y)
-                case "sigmoid": y = b.add(.unary(.sigmoid), inputs: [y], shape: b.shape(y))
-                case "add": y = b.add(.add, inputs: [y, x], shape: b.shape(y))
-                case "batchnorm": y = b.bn(y)
-                case "conv1x1": y = b.conv(y, 64, k: 1)
-                default: throw ConvtopError(.model, "round29/function_mix_ops.jsonl names an op kind convtop does not know: \(kind)")
+                case .relu: y = b.relu(y)
+                case .sigmoid: y = b.add(.unary(.sigmoid), inputs: [y], shape: b.shape(y))
+                case .add: y = b.add(.add, inputs: [y, x], shape: b.shape(y))
+                case .batchnorm: y = b.bn(y)
+                case .conv1x1: y = b.conv(y, 64, k: 1)
                 }
             }
         }
         return b.build()
     }
 
-    /// One replay of the chains of `kinds`, each on its own stream, in a clean process on `gpu` (µs).
-    static func replayUs(_ kinds: [String], gpu: GPUSpec) throws -> Double {
+    /// One replay of the chains of `kinds`, each on its own stream, on `gpu` (µs).
+    static func replayUs(_ kinds: [ChainOp], gpu: GPUSpec) throws -> Double {
         var sc = Scenario()
         sc.gpu = gpu.name; sc.streams = max(kinds.count, 1); sc.launch = .graph
         return try Workload(graph: graph(kinds), scenario: sc, gpu: gpu).simulate(.branch, recordBlocks: false).1.iterationTime
@@ -65,24 +85,15 @@ public struct FunctionMix: Sendable {
     /// Every pair and mix, simulated on `gpu` in the process each was timed in: clean first, then the same pairs after
     /// the script had run PyTorch's profiler.
     public static func run(gpu: GPUSpec) throws -> [Row] {
-        let recs = try MeasuredRuns.required("function_mix_ops.jsonl", as: Record.self, sub: "/round29/") { $0.part != "profiled" }
-        let groups: [(String, [String], Double, Double, ProcessState)] = recs.compactMap { r in
-            guard let process = r.process.flatMap(ProcessState.init(rawValue:)) else { return nil }
-            if r.part == "pair", let a = r.a, let b = r.b, let t = r.pairUs, let ta = r.aAloneUs, let tb = r.bAloneUs {
-                return ("\(a) | \(b)", [a, b], t, max(ta, tb), process)
-            }
-            if r.part == "mix", let m = r.mix, let k = r.kinds, let t = r.spanUs, let l = r.longestAloneUs { return (m, k, t, l, process) }
-            return nil
-        }
-        let processes: [ProcessState] = [.clean, .profiled]
-        let alone = try parallelMap(kinds.count * processes.count) { i in
-            try replayUs([kinds[i % kinds.count]], gpu: gpu.inProcess(processes[i / kinds.count]))
-        }
-        let together = try parallelMap(groups.count) { try replayUs(groups[$0].1, gpu: gpu.inProcess(groups[$0].4)) }
+        let groups = try MeasuredRuns.required("function_mix_ops.jsonl", as: Record.self, sub: "/round29/") { $0.part != .profiled }.compactMap(\.group)
+        let singles = ProcessState.allCases.flatMap { p in ChainOp.allCases.map { (p, $0) } }
+        let alone = try parallelMap(singles.count) { try replayUs([singles[$0].1], gpu: gpu.inProcess(singles[$0].0)) }
+        let together = try parallelMap(groups.count) { try replayUs(groups[$0].kinds, gpu: gpu.inProcess(groups[$0].process)) }
         return groups.enumerated().map { i, g in
-            let base = (processes.firstIndex(of: g.4) ?? 0) * kinds.count
-            let longest = g.1.compactMap { k in kinds.firstIndex(of: k).map { alone[base + $0] } }.max() ?? .nan
-            return Row(label: g.0, kinds: g.1, process: g.4, measuredUs: g.2, measuredLongestUs: g.3, simulatedUs: together[i], simulatedLongestUs: longest)
+            var r = g
+            r.simulatedUs = together[i]
+            r.simulatedLongestUs = g.kinds.compactMap { k in singles.firstIndex { $0 == (g.process, k) }.map { alone[$0] } }.max() ?? .nan
+            return r
         }
     }
 }
@@ -90,8 +101,13 @@ public struct FunctionMix: Sendable {
 extension FunctionMix {
     /// Part 1 of round 29 (`function_mix.jsonl`): a chain of 32 kernels of function A beside a chain of A, of B (A's
     /// code under another name) or of C (other code), or alone; per kernel of A's chain, its median time.
+    public enum Neighbour: String, Sendable, Decodable {
+        /// A's chain ran alone; beside a chain of A itself, of B (A's code under another name), of C (other code).
+        case alone = "none", a = "A", b = "B", c = "C"
+    }
+
     public struct KernelPoint: Sendable, Decodable {
-        public var blocks: Int, neighbour: String, neighbourBlocks: Int?, kernel: Int, us: Double, sharedSM: Bool, chainSpanUs: Double
+        public var blocks: Int, neighbour: Neighbour, neighbourBlocks: Int?, kernel: Int, us: Double, sharedSM: Bool, chainSpanUs: Double
         enum CodingKeys: String, CodingKey {
             case blocks, neighbour, neighbourBlocks = "neighbour_blocks", kernel, us, sharedSM = "shared_sm", chainSpanUs = "chain_span_us"
         }
@@ -99,7 +115,7 @@ extension FunctionMix {
 
     /// One case of part 1: A's grid size, the neighbour's function and grid size, A's chain span and median kernel time.
     public struct KernelCase: Sendable {
-        public var blocks: Int, neighbour: String, neighbourBlocks: Int, chainSpanUs: Double, kernelUs: Double, kernelsBesideNeighbour: Int
+        public var blocks: Int, neighbour: Neighbour, neighbourBlocks: Int, chainSpanUs: Double, kernelUs: Double, kernelsBesideNeighbour: Int
     }
 
     /// The cases of part 1, in the file's order.
@@ -113,7 +129,7 @@ extension FunctionMix {
         }
         return order.compactMap { key in
             guard let ps = byCase[key], let p = ps.first else { return nil }
-            return KernelCase(blocks: p.blocks, neighbour: p.neighbour, neighbourBlocks: p.neighbour == "none" ? 0 : p.neighbourBlocks ?? p.blocks,
+            return KernelCase(blocks: p.blocks, neighbour: p.neighbour, neighbourBlocks: p.neighbour == .alone ? 0 : p.neighbourBlocks ?? p.blocks,
                               chainSpanUs: p.chainSpanUs, kernelUs: FrontEndSharing.median(ps.map(\.us)) ?? .nan, kernelsBesideNeighbour: ps.filter(\.sharedSM).count)
         }
     }
